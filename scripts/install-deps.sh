@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package Parley needs to build, run and test. Idempotent: a second run
+# installs nothing and takes a second. Runs as root on Debian 12 (uses sudo otherwise).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git clang clang-format clang-tidy
+  libclang-rt-14-dev
+  # libraries (see docs/adr/0001-dependencies.md)
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev libpqxx-dev libqpid-proton-cpp12-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # services and tools the tests and benchmarks start
+  postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
+  chromium nodejs
+)
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# npm comes with nodejs from some sources and as its own Debian package from others.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian postgresql package starts a cluster on port 5432; tests start their own on a random port.
+echo "install-deps: all packages present"

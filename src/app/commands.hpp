@@ -1,0 +1,16 @@
+// The subcommands of `parley`. Each registers its options on the CLI11 app and returns the
+// function to run when it is chosen; main.cpp lists them explicitly (no static registration).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace parley::app {
+
+using command = std::function<int()>;
+
+command add_version(CLI::App& app);
+command add_check_config(CLI::App& app);
+
+}  // namespace parley::app

@@ -1,0 +1,23 @@
+#include "settings.hpp"
+
+namespace parley::app {
+namespace {
+
+core::log_options read_log(core::config_section s) {
+  core::log_options o;
+  o.level = s.string("level", o.level);
+  o.file = s.string("file", o.file);
+  s.finish();
+  return o;
+}
+
+}  // namespace
+
+settings read_settings(core::config& cfg) {
+  settings out;
+  out.log = read_log(cfg.section("log"));
+  cfg.check_sections({"log"});
+  return out;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,18 @@
+// Reads every component's options from one configuration (the composition root's job).
+// Each component parses its own section; this file only calls them in order and checks that no
+// unknown section remains.
+#pragma once
+
+#include <parley/core/config.hpp>
+#include <parley/core/log.hpp>
+
+namespace parley::app {
+
+struct settings {
+  core::log_options log;
+};
+
+/// Reads all sections; problems are collected in `cfg.errors()`.
+[[nodiscard]] settings read_settings(core::config& cfg);
+
+}  // namespace parley::app

@@ -1,0 +1,350 @@
+#include <parley/core/config.hpp>
+
+#include <toml++/toml.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace parley::core {
+namespace {
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "table";
+    case toml::node_type::array: return "array";
+    case toml::node_type::string: return "string";
+    case toml::node_type::integer: return "integer";
+    case toml::node_type::floating_point: return "float";
+    case toml::node_type::boolean: return "boolean";
+    default: return "date/time";
+  }
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// PARLEY_NET__HTTP_PORT=8080 -> net.http_port = 8080. The value is read as a TOML value when it
+// is one (numbers, booleans, quoted strings, arrays) and as a plain string otherwise.
+void apply_env_overrides(toml::table& root, const env_map& env, std::vector<std::string>& errors) {
+  constexpr std::string_view prefix = "PARLEY_";
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with(prefix) || name.find("__") == std::string::npos) continue;
+    std::vector<std::string> path;
+    std::string_view rest = std::string_view(name).substr(prefix.size());
+    for (std::size_t pos; (pos = rest.find("__")) != std::string_view::npos;) {
+      path.push_back(lower(rest.substr(0, pos)));
+      rest.remove_prefix(pos + 2);
+    }
+    path.push_back(lower(rest));
+    if (std::any_of(path.begin(), path.end(), [](const std::string& p) { return p.empty(); })) {
+      errors.push_back("environment " + name + ": malformed override name");
+      continue;
+    }
+    toml::table* t = &root;
+    bool ok = true;
+    for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+      auto* child = t->get(path[i]);
+      if (!child) {
+        t->insert(path[i], toml::table{});
+        child = t->get(path[i]);
+      }
+      if (!child->is_table()) {
+        errors.push_back("environment " + name + ": " + path[i] + " is not a table");
+        ok = false;
+        break;
+      }
+      t = child->as_table();
+    }
+    if (!ok) continue;
+    try {
+      toml::table parsed = toml::parse("v = " + value);
+      t->insert_or_assign(path.back(), *parsed.get("v"));
+    } catch (const toml::parse_error&) {
+      t->insert_or_assign(path.back(), value);
+    }
+  }
+}
+
+}  // namespace
+
+env_map process_environment() {
+  env_map env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    const auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::int64_t n = 0;
+  const auto* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc{} || n < 0 || p == text.data()) return std::nullopt;
+  const std::string_view unit(p, static_cast<std::size_t>(end - p));
+  using namespace std::chrono;
+  constexpr std::int64_t max_seconds = 100LL * 365 * 86400;
+  std::int64_t ms = 0;
+  if (unit == "ms") ms = n;
+  else if (unit.empty() || unit == "s") ms = n * 1000;
+  else if (unit == "m") ms = n * 60'000;
+  else if (unit == "h") ms = n * 3'600'000;
+  else if (unit == "d") ms = n * 86'400'000;
+  else return std::nullopt;
+  if (n > max_seconds * 1000 || ms / 1000 > max_seconds) return std::nullopt;
+  return milliseconds{ms};
+}
+
+result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error_code(errc::io_error);
+  std::string data;
+  char buf[8192];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    data.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (data.size() > max_bytes) return make_error_code(errc::too_large);
+  }
+  if (in.bad()) return make_error_code(errc::io_error);
+  return data;
+}
+
+result<secret_string> read_secret_file(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return make_error_code(errc::io_error);
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) return make_error_code(errc::insecure_file);
+  auto data = read_file(file, 64 * 1024);
+  if (!data) return data.error();
+  if (!data->empty() && data->back() == '\n') data->pop_back();
+  if (!data->empty() && data->back() == '\r') data->pop_back();
+  return secret_string{std::move(*data)};
+}
+
+// ---- config ----
+
+config::config() : root_(std::make_unique<toml::table>()) {}
+config::~config() = default;
+
+std::unique_ptr<config> config::parse(std::string_view toml_text, const env_map& env, std::string source_name) {
+  std::unique_ptr<config> c(new config());
+  c->env_ = env;
+  // Debian builds toml++ with exceptions: parse errors arrive as toml::parse_error.
+  try {
+    *c->root_ = toml::parse(toml_text, std::string_view(source_name));
+  } catch (const toml::parse_error& err) {
+    std::ostringstream msg;
+    msg << source_name << ":" << err.source().begin.line << ":" << err.source().begin.column << ": "
+        << err.description();
+    c->add_error(msg.str());
+  }
+  apply_env_overrides(*c->root_, env, c->errors_);
+  return c;
+}
+
+std::unique_ptr<config> config::load_file(const std::filesystem::path& file, const env_map& env) {
+  auto text = read_file(file);
+  if (!text) {
+    auto c = parse("", env, file.string());
+    c->add_error(file.string() + ": cannot read (" + text.error().message() + ")");
+    return c;
+  }
+  auto c = parse(*text, env, file.string());
+  c->base_dir_ = file.parent_path();
+  return c;
+}
+
+config_section config::section(std::string_view name) {
+  const auto* node = root_->get(name);
+  if (node && !node->is_table()) {
+    add_error(std::string(name) + ": expected a table, found " + type_name(*node));
+    node = nullptr;
+  }
+  return config_section(this, node ? node->as_table() : nullptr, std::string(name));
+}
+
+void config::check_sections(const std::vector<std::string_view>& known) {
+  for (const auto& [key, node] : *root_) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+      add_error(std::string(key.str()) + ": unknown section");
+    }
+  }
+}
+
+// ---- config_section ----
+
+config_section::config_section(config* owner, const toml::table* table, std::string path)
+    : owner_(owner), table_(table), path_(std::move(path)) {}
+
+std::string config_section::key_path(std::string_view key) const { return path_ + "." + std::string(key); }
+
+void config_section::error(std::string_view key, std::string_view message) {
+  owner_->add_error(key_path(key) + ": " + std::string(message));
+}
+
+bool config_section::has(std::string_view key) const { return table_ && table_->get(key) != nullptr; }
+
+std::string config_section::string(std::string_view key, std::string fallback) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return fallback;
+  if (const auto* s = n->as_string()) return s->get();
+  error(key, "expected a string, found " + type_name(*n));
+  return fallback;
+}
+
+std::int64_t config_section::integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return fallback;
+  const auto* i = n->as_integer();
+  if (!i) {
+    error(key, "expected an integer, found " + type_name(*n));
+    return fallback;
+  }
+  if (i->get() < min || i->get() > max) {
+    error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return fallback;
+  }
+  return i->get();
+}
+
+bool config_section::boolean(std::string_view key, bool fallback) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return fallback;
+  if (const auto* b = n->as_boolean()) return b->get();
+  error(key, "expected true or false, found " + type_name(*n));
+  return fallback;
+}
+
+std::chrono::milliseconds config_section::duration(std::string_view key, std::chrono::milliseconds fallback) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return fallback;
+  if (const auto* i = n->as_integer()) {
+    if (i->get() >= 0 && i->get() <= 100LL * 365 * 86400) return std::chrono::seconds{i->get()};
+  } else if (const auto* s = n->as_string()) {
+    if (auto d = parse_duration(s->get())) return *d;
+  }
+  error(key, "expected a duration such as \"250ms\", \"15s\", \"30m\", \"1h\" or a number of seconds");
+  return fallback;
+}
+
+std::vector<std::string> config_section::strings(std::string_view key, std::vector<std::string> fallback) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return fallback;
+  const auto* arr = n->as_array();
+  if (!arr) {
+    error(key, "expected an array of strings, found " + type_name(*n));
+    return fallback;
+  }
+  std::vector<std::string> out;
+  for (const auto& el : *arr) {
+    const auto* s = el.as_string();
+    if (!s) {
+      error(key, "expected an array of strings");
+      return fallback;
+    }
+    out.push_back(s->get());
+  }
+  return out;
+}
+
+std::optional<secret_string> config_section::secret(std::string_view key) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return std::nullopt;
+  const auto* t = n->as_table();
+  if (!t) {
+    error(key, "secrets must be references: { file = \"/path\" } or { env = \"NAME\" }, never inline values");
+    return std::nullopt;
+  }
+  const auto* file = t->get("file");
+  const auto* env = t->get("env");
+  if (t->size() != 1 || (!file && !env)) {
+    error(key, "a secret reference has exactly one of `file` or `env`");
+    return std::nullopt;
+  }
+  if (file) {
+    const auto* s = file->as_string();
+    if (!s) {
+      error(key, "`file` must be a string");
+      return std::nullopt;
+    }
+    std::filesystem::path p(s->get());
+    if (p.is_relative() && !owner_->base_dir_.empty()) p = owner_->base_dir_ / p;
+    auto value = read_secret_file(p);
+    if (!value) {
+      error(key, "cannot use secret file " + p.string() + ": " + value.error().message() +
+                     (value.error() == errc::insecure_file ? " (chmod 600 it)" : ""));
+      return std::nullopt;
+    }
+    return std::move(*value);
+  }
+  const auto* s = env->as_string();
+  if (!s) {
+    error(key, "`env` must be a string");
+    return std::nullopt;
+  }
+  const auto it = owner_->env_.find(s->get());
+  if (it == owner_->env_.end() || it->second.empty()) {
+    error(key, "environment variable " + s->get() + " is not set");
+    return std::nullopt;
+  }
+  return secret_string{it->second};
+}
+
+config_section config_section::section(std::string_view key) {
+  used_.emplace_back(key);
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (n && !n->is_table()) {
+    error(key, "expected a table, found " + type_name(*n));
+    n = nullptr;
+  }
+  return config_section(owner_, n ? n->as_table() : nullptr, key_path(key));
+}
+
+std::vector<config_section> config_section::sections(std::string_view key) {
+  used_.emplace_back(key);
+  std::vector<config_section> out;
+  const auto* n = table_ ? table_->get(key) : nullptr;
+  if (!n) return out;
+  const auto* arr = n->as_array();
+  if (!arr) {
+    error(key, "expected an array of tables ([[" + key_path(key) + "]])");
+    return out;
+  }
+  std::size_t i = 0;
+  for (const auto& el : *arr) {
+    const std::string p = key_path(key) + "[" + std::to_string(i++) + "]";
+    if (!el.is_table()) {
+      owner_->add_error(p + ": expected a table");
+      continue;
+    }
+    out.push_back(config_section(owner_, el.as_table(), p));
+  }
+  return out;
+}
+
+void config_section::finish() {
+  if (!table_) return;
+  for (const auto& [k, node] : *table_) {
+    if (std::find(used_.begin(), used_.end(), k.str()) == used_.end()) {
+      owner_->add_error(key_path(k.str()) + ": unknown key");
+    }
+  }
+}
+
+}  // namespace parley::core

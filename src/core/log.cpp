@@ -1,0 +1,194 @@
+#include <parley/core/error.hpp>
+#include <parley/core/log.hpp>
+
+#include <openssl/crypto.h>
+#include <spdlog/details/log_msg.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/dist_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cctype>
+#include <mutex>
+
+namespace parley::core {
+namespace {
+
+bool is_b64url(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+bool iequals_at(std::string_view s, std::size_t pos, std::string_view word) {
+  if (pos + word.size() > s.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[pos + i])) != word[i]) return false;
+  }
+  return true;
+}
+
+// Length of a JWS/JWE-looking run starting at pos ("eyJ" + base64url segments joined by dots),
+// or 0 when the text there is not one.
+std::size_t jwt_length(std::string_view s, std::size_t pos) {
+  if (s.compare(pos, 3, "eyJ") != 0) return 0;
+  std::size_t i = pos;
+  int dots = 0;
+  while (i < s.size() && (is_b64url(s[i]) || s[i] == '.')) {
+    if (s[i] == '.') ++dots;
+    ++i;
+  }
+  return dots >= 1 ? i - pos : 0;
+}
+
+// Parameter names whose values are always masked ("secret=...", "password: ...").
+constexpr std::array<std::string_view, 8> secret_params = {
+    "secret", "password", "passwd", "token", "client_secret", "access_token", "refresh_token", "apikey"};
+
+std::size_t secret_param_value_start(std::string_view s, std::size_t pos) {
+  for (const auto name : secret_params) {
+    if (!iequals_at(s, pos, name)) continue;
+    const std::size_t end = pos + name.size();
+    if (pos > 0 && is_b64url(s[pos - 1])) return 0;  // part of a longer word
+    if (end < s.size() && (s[end] == '=' || s[end] == ':')) {
+      std::size_t v = end + 1;
+      while (v < s.size() && s[v] == ' ') ++v;
+      return v;
+    }
+  }
+  return 0;
+}
+
+class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit redacting_sink(std::shared_ptr<spdlog::sinks::dist_sink_mt> inner) : inner_(std::move(inner)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string clean = redact_secrets({msg.payload.data(), msg.payload.size()});
+    spdlog::details::log_msg copy = msg;
+    copy.payload = clean;
+    inner_->log(copy);
+  }
+  void flush_() override { inner_->flush(); }
+
+ private:
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> inner_;
+};
+
+struct shared_sinks {
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> dist = std::make_shared<spdlog::sinks::dist_sink_mt>();
+  std::shared_ptr<redacting_sink> front = std::make_shared<redacting_sink>(dist);
+  std::shared_ptr<spdlog::sinks::sink> primary;
+  spdlog::level::level_enum level = spdlog::level::info;
+  std::mutex mutex;
+
+  shared_sinks() {
+    primary = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    dist->add_sink(primary);
+    dist->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %n: %v");
+  }
+};
+
+shared_sinks& sinks() {
+  static shared_sinks instance;
+  return instance;
+}
+
+}  // namespace
+
+std::string redact_secrets(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (const auto n = jwt_length(s, i); n > 0) {
+      out += "[jwt redacted]";
+      i += n;
+      continue;
+    }
+    if (iequals_at(s, i, "bearer ") && (i == 0 || !is_b64url(s[i - 1]))) {
+      out.append(s.substr(i, 7));
+      i += 7;
+      std::size_t end = i;
+      while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '"' && s[end] != ',') ++end;
+      if (end > i) out += "[redacted]";
+      i = end;
+      continue;
+    }
+    if (const auto v = secret_param_value_start(s, i); v > 0) {
+      out.append(s.substr(i, v - i));
+      std::size_t end = v;
+      while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '&' && s[end] != '"' &&
+             s[end] != ',' && s[end] != ';')
+        ++end;
+      if (end > v) out += "[redacted]";
+      i = end;
+      continue;
+    }
+    out += s[i++];
+  }
+  return out;
+}
+
+boost::system::error_code init_logging(const log_options& opts) {
+  const auto level = spdlog::level::from_str(opts.level);
+  if (level == spdlog::level::off && opts.level != "off") return make_error_code(errc::invalid_argument);
+  auto& st = sinks();
+  std::lock_guard lock(st.mutex);
+  std::shared_ptr<spdlog::sinks::sink> primary;
+  try {
+    if (opts.file.empty()) {
+      primary = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    } else {
+      primary = std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.file, false);
+    }
+  } catch (const spdlog::spdlog_ex&) {
+    return make_error_code(errc::io_error);
+  }
+  primary->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %n: %v");
+  st.dist->remove_sink(st.primary);
+  st.dist->add_sink(primary);
+  st.primary = primary;
+  st.level = level;
+  spdlog::apply_all([level](const std::shared_ptr<spdlog::logger>& l) { l->set_level(level); });
+  return {};
+}
+
+std::shared_ptr<spdlog::logger> logger(std::string_view component) {
+  auto& st = sinks();
+  std::lock_guard lock(st.mutex);
+  const std::string name(component);
+  if (auto existing = spdlog::get(name)) return existing;
+  auto l = std::make_shared<spdlog::logger>(name, st.front);
+  l->set_level(st.level);
+  l->flush_on(spdlog::level::warn);
+  spdlog::register_logger(l);
+  return l;
+}
+
+void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) { sinks().dist->add_sink(std::move(sink)); }
+
+void remove_log_sink(const std::shared_ptr<spdlog::sinks::sink>& sink) { sinks().dist->remove_sink(sink); }
+
+secret_string::secret_string(secret_string&& other) noexcept : value_(std::move(other.value_)) { other.wipe(); }
+
+secret_string& secret_string::operator=(secret_string&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    value_ = std::move(other.value_);
+    other.wipe();
+  }
+  return *this;
+}
+
+secret_string::~secret_string() { wipe(); }
+
+void secret_string::wipe() noexcept {
+  // capacity(), not size(): a moved-from short string keeps its old bytes in the inline buffer.
+  OPENSSL_cleanse(value_.data(), value_.capacity());
+  value_.clear();
+}
+
+}  // namespace parley::core

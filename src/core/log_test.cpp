@@ -1,0 +1,47 @@
+#include <parley/core/log.hpp>
+#include <parley/core/testing/log_capture.hpp>
+
+#include <gtest/gtest.h>
+
+namespace parley::core {
+namespace {
+
+constexpr std::string_view jwt =
+    "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.MEUCIQDxQ2fGm8rX1b2lV9pqR0p3pTn5HkSgJ2b3vW1p8lH0QwIgVrX8mB1f0";
+
+TEST(Redact, MasksJwtsBearerAndSecretParameters) {
+  EXPECT_EQ(redact_secrets("token " + std::string(jwt) + " end"), "token [jwt redacted] end");
+  EXPECT_EQ(redact_secrets("Authorization: Bearer abc.def-ghi"), "Authorization: Bearer [redacted]");
+  EXPECT_EQ(redact_secrets("GET /stream?watermark=3&t=" + std::string(jwt)), "GET /stream?watermark=3&t=[jwt redacted]");
+  EXPECT_EQ(redact_secrets("client_secret=s3cr3t&x=1"), "client_secret=[redacted]&x=1");
+  EXPECT_EQ(redact_secrets("password: hunter2, user=bob"), "password: [redacted], user=bob");
+  EXPECT_EQ(redact_secrets("conversation=abc seq=4"), "conversation=abc seq=4");
+  EXPECT_EQ(redact_secrets("mysecret=1"), "mysecret=1");  // a word that merely ends in "secret"
+}
+
+TEST(Log, EveryLineIsRedactedBeforeAnySink) {
+  testing::log_capture capture;
+  logger("test")->warn("refresh failed for token {}", jwt);
+  EXPECT_TRUE(capture.contains("[jwt redacted]"));
+  EXPECT_FALSE(capture.contains(jwt));
+}
+
+TEST(Log, SecretStringFormatsRedacted) {
+  testing::log_capture capture;
+  secret_string s{"hunter2"};
+  logger("test")->warn("secret is {}", s);
+  EXPECT_TRUE(capture.contains("secret is [redacted]"));
+  EXPECT_FALSE(capture.contains("hunter2"));
+  EXPECT_EQ(s.reveal(), "hunter2");
+  secret_string moved = std::move(s);
+  EXPECT_TRUE(s.empty());  // NOLINT(bugprone-use-after-move): checks the moved-from state
+  EXPECT_EQ(moved.reveal(), "hunter2");
+}
+
+TEST(Log, RejectsUnknownLevel) {
+  EXPECT_TRUE(init_logging({.level = "loud"}));
+  EXPECT_FALSE(init_logging({.level = "info"}));
+}
+
+}  // namespace
+}  // namespace parley::core
