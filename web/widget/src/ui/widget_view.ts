@@ -44,6 +44,7 @@ export class widget_view implements session_view {
   private readonly strings_: widget_strings;
   private readonly time_format_: Intl.DateTimeFormat;
   private readonly launcher_: HTMLButtonElement;
+  private readonly launcher_label_: HTMLElement;
   private readonly panel_: HTMLElement;
   private readonly status_line_: HTMLElement;
   private readonly transcript_: HTMLOListElement;
@@ -70,9 +71,10 @@ export class widget_view implements session_view {
     adopt_styles(this.root_, options_.fallback_css_url);
 
     const title = options_.title ?? s.default_title;
+    this.launcher_label_ = el('span', {}, [s.open_chat]);
     this.launcher_ = el('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'parley-panel' }, [
       icon('chat'),
-      el('span', {}, [s.open_chat]),
+      this.launcher_label_,
     ]);
     this.status_line_ = el('p', { class: 'status', id: 'parley-status' });
     const close = el('button', { type: 'button', class: 'close', 'aria-label': s.close_chat }, [icon('close')]);
@@ -139,6 +141,7 @@ export class widget_view implements session_view {
     this.panel_.hidden = false;
     this.host.setAttribute('data-open', '');
     this.launcher_.setAttribute('aria-expanded', 'true');
+    this.launcher_label_.textContent = this.strings_.close_chat;
     this.controls_?.opened();
     this.input_.focus();
     this.scroll_to_end();
@@ -149,6 +152,7 @@ export class widget_view implements session_view {
     this.panel_.hidden = true;
     this.host.removeAttribute('data-open');
     this.launcher_.setAttribute('aria-expanded', 'false');
+    this.launcher_label_.textContent = this.strings_.open_chat;
     this.launcher_.focus();
   }
 

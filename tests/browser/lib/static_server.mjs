@@ -1,0 +1,46 @@
+// A tiny static file server on 127.0.0.1 (port 0) for the tests that run without Parley. It serves
+// only files: the built widget under /widget/, its test-only fixture bundle under /test/, and the
+// test pages under /. There is no fake Direct Line or token endpoint: POST /api/token gets 404.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.svg': 'image/svg+xml' };
+
+/** The policy the widget must live under (from the task: script-src 'self'; style-src 'self'). */
+export const strict_csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** mounts: { '/widget/': '/abs/dir', '/': '/abs/dir' } — longest prefix wins. */
+export async function serve_static(mounts) {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    requests.push({ method: req.method, path: url.pathname });
+    const prefix = prefixes.find((p) => url.pathname.startsWith(p));
+    const rel = prefix ? normalize(decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html') : null;
+    if (req.method !== 'GET' || !rel || rel.startsWith('..')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(join(mounts[prefix], rel));
+      res.writeHead(200, {
+        'Content-Type': types[extname(rel)] ?? 'application/octet-stream',
+        'Content-Security-Policy': strict_csp,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
