@@ -9,6 +9,7 @@ import { here, launch, open_page, repo_root, screenshot } from './lib/browser.mj
 import { serve_static } from './lib/static_server.mjs';
 
 const dist = join(repo_root, 'web', 'widget', 'dist');
+const compat_dist = join(repo_root, 'web', 'webchat-compat', 'dist');
 let server;
 let browser;
 
@@ -16,7 +17,13 @@ before(async () => {
   if (!existsSync(join(dist, 'parley-widget.js')) || !existsSync(join(dist, 'test', 'parley-widget-fixture.js'))) {
     throw new Error('web/widget/dist is missing: run `npm run build` in web/widget (scripts/install-npm.sh does)');
   }
-  server = await serve_static({ '/widget/': dist, '/test/': join(dist, 'test'), '/': join(here, 'pages') });
+  if (!existsSync(join(compat_dist, 'webchat.js'))) throw new Error('web/webchat-compat/dist is missing: run `npm run build` there');
+  server = await serve_static({
+    '/widget/': dist,
+    '/test/': join(dist, 'test'),
+    '/webchat-compat/': { dir: compat_dist, csp: null }, // the page's own meta CSP applies
+    '/': join(here, 'pages'),
+  });
   browser = await launch();
 });
 
@@ -160,6 +167,7 @@ const xss_user = '<img src=x onerror=alert(6)><svg onload=alert(7)>';
 
 async function fixture_page(query = '', viewport) {
   const { page, report } = await fresh_page(`/fixture.html${query}`, viewport);
+  await page.emulateMedia({ reducedMotion: 'reduce' }); // no opening animation: stable geometry and screenshots
   await page.waitForFunction(() => window.ParleyFixture !== undefined);
   await page.evaluate(() => window.ParleyFixture.open());
   return { page, report };
@@ -306,6 +314,25 @@ test('data attributes: dark theme, German strings, left position, opened on load
   assert.ok(launcher.x < 100, 'launcher on the left');
   await page.locator('parley-widget .notice').waitFor();
   await screenshot(page, 'widget-dark-de');
+  assert.deepEqual(await report.violations(), []);
+  await page.close();
+});
+
+test('Web Chat compatibility page: loads Web Chat 4.18 and renders it under its own CSP (no server here)', async () => {
+  const { page, report } = await fresh_page(`/webchat-compat/?bot=${encodeURIComponent(server.origin)}`);
+  await page.waitForFunction(() => /refused a token/.test(document.getElementById('status').textContent));
+  assert.ok(server.requests.some((r) => r.method === 'POST' && r.path === '/api/token'));
+  const info = await page.evaluate(() => ({ render: typeof window.WebChat.renderWebChat, create: typeof window.WebChat.createDirectLine }));
+  assert.deepEqual(info, { render: 'function', create: 'function' });
+  assert.deepEqual(report.page_errors, [], 'the compat page itself runs cleanly');
+  // Render it against an address with no channel: the UI must come up under the page's CSP.
+  await page.evaluate((origin) => {
+    const directLine = window.WebChat.createDirectLine({ token: 'not-a-token', domain: `${origin}/v3/directline` });
+    window.WebChat.renderWebChat({ directLine }, document.getElementById('webchat'));
+  }, server.origin);
+  await page.locator('.webchat__send-box').first().waitFor({ timeout: 20_000 });
+  await screenshot(page, 'webchat-compat-no-server');
+  // (Web Chat itself throws when its dummy token cannot be decoded; only CSP matters here.)
   assert.deepEqual(await report.violations(), []);
   await page.close();
 });

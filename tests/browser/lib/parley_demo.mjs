@@ -37,16 +37,24 @@ export async function start_demo() {
   mkdirSync(artifacts, { recursive: true });
   const log = openSync(join(artifacts, 'parley-demo.log'), 'w');
   const extra = (process.env.PARLEY_DEMO_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(bin, ['demo', '--data-dir', join(dir, 'data'), '--ready-file', ready_file, ...extra], { stdio: ['ignore', log, log] });
+  const child = spawn(bin, ['demo', '--data-dir', join(dir, 'data'), '--ready-file', ready_file, ...extra], { stdio: ['ignore', log, log], detached: true });
   let exit = null;
   child.on('exit', (code, signal) => (exit = { code, signal }));
 
   const stop = async () => {
     if (exit === null) {
-      child.kill('SIGTERM');
+      // The demo runs in its own process group, so whatever it started goes with it.
+      const signal_group = (sig) => {
+        try {
+          process.kill(-child.pid, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      signal_group('SIGTERM');
       const deadline = Date.now() + 10_000;
       while (exit === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (exit === null) child.kill('SIGKILL');
+      if (exit === null) signal_group('SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
   };

@@ -10,7 +10,10 @@ const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 /** The policy the widget must live under (from the task: script-src 'self'; style-src 'self'). */
 export const strict_csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** mounts: { '/widget/': '/abs/dir', '/': '/abs/dir' } — longest prefix wins. */
+/**
+ * mounts: { '/widget/': '/abs/dir', '/x/': { dir: '/abs/dir', csp: null } } — longest prefix wins;
+ * every mount gets `strict_csp` unless it names its own (null = the page brings its own meta CSP).
+ */
 export async function serve_static(mounts) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
@@ -24,13 +27,11 @@ export async function serve_static(mounts) {
       return;
     }
     try {
-      const body = await readFile(join(mounts[prefix], rel));
-      res.writeHead(200, {
-        'Content-Type': types[extname(rel)] ?? 'application/octet-stream',
-        'Content-Security-Policy': strict_csp,
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'no-store',
-      });
+      const mount = typeof mounts[prefix] === 'string' ? { dir: mounts[prefix], csp: strict_csp } : mounts[prefix];
+      const body = await readFile(join(mount.dir, rel));
+      const headers = { 'Content-Type': types[extname(rel)] ?? 'application/octet-stream', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
+      if (mount.csp) headers['Content-Security-Policy'] = mount.csp;
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
