@@ -336,3 +336,39 @@ test('Web Chat compatibility page: loads Web Chat 4.18 and renders it under its 
   assert.deepEqual(await report.violations(), []);
   await page.close();
 });
+
+test("BankX demo site: the one-line embed works under the site's CSP, desktop and phone", async () => {
+  const site_dir = join(repo_root, 'examples', 'bankx', 'site');
+  // As `parley demo` would serve it: placeholder filled (empty = the page's own origin).
+  const site = await serve_static({ '/widget/': dist, '/': { dir: site_dir, csp: null, replace: { '{{PARLEY_BOT_URL}}': '' } } });
+  const raw = await serve_static({ '/widget/': dist, '/': { dir: site_dir, csp: null } });
+  try {
+    const page = await browser.context.newPage();
+    const { report } = await open_page_on(page, `${site.origin}/`);
+    await page.locator('parley-widget .launcher').waitFor();
+    assert.equal(await page.locator('h1').innerText(), 'Banking that fits in your pocket');
+    await screenshot(page, 'bankx-home');
+    await page.locator('parley-widget .launcher').click();
+    await page.locator('parley-widget .notice').waitFor(); // no bot behind this static server
+    assert.ok(site.requests.some((r) => r.method === 'POST' && r.path === '/api/token'));
+    await screenshot(page, 'bankx-home-open');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'bankx-phone-open');
+    assert.deepEqual(await report.violations(), []);
+    assert.deepEqual(report.page_errors, []);
+    await page.close();
+
+    // Served without the replacement, the widget refuses to guess and says why on the console.
+    const unfilled = await browser.context.newPage();
+    const errors = [];
+    unfilled.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await unfilled.goto(`${raw.origin}/`);
+    await unfilled.waitForLoadState('load');
+    assert.equal(await unfilled.locator('parley-widget').count(), 0);
+    assert.ok(errors.some((e) => e.includes('data-bot-url')), errors.join('\n'));
+    await unfilled.close();
+  } finally {
+    await site.close();
+    await raw.close();
+  }
+});

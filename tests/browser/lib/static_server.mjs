@@ -12,7 +12,8 @@ export const strict_csp = "default-src 'none'; script-src 'self'; style-src 'sel
 
 /**
  * mounts: { '/widget/': '/abs/dir', '/x/': { dir: '/abs/dir', csp: null } } — longest prefix wins;
- * every mount gets `strict_csp` unless it names its own (null = the page brings its own meta CSP).
+ * every mount gets `strict_csp` unless it names its own (null = the page brings its own meta CSP);
+ * `replace: { from: to }` rewrites .html files the way `parley demo` fills its placeholders.
  */
 export async function serve_static(mounts) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
@@ -28,7 +29,12 @@ export async function serve_static(mounts) {
     }
     try {
       const mount = typeof mounts[prefix] === 'string' ? { dir: mounts[prefix], csp: strict_csp } : mounts[prefix];
-      const body = await readFile(join(mount.dir, rel));
+      let body = await readFile(join(mount.dir, rel));
+      if (mount.replace && rel.endsWith('.html')) {
+        let text = body.toString('utf8');
+        for (const [from, to] of Object.entries(mount.replace)) text = text.split(from).join(to);
+        body = Buffer.from(text);
+      }
       const headers = { 'Content-Type': types[extname(rel)] ?? 'application/octet-stream', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
       if (mount.csp) headers['Content-Security-Policy'] = mount.csp;
       res.writeHead(200, headers);
