@@ -3,7 +3,7 @@
 // server cannot serve the site (see lib/parley_demo.mjs); once it can, they run automatically.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { launch, open_page, screenshot } from './lib/browser.mjs';
+import { launch, screenshot, watch_page } from './lib/browser.mjs';
 import { start_demo } from './lib/parley_demo.mjs';
 
 const demo = await start_demo();
@@ -19,35 +19,28 @@ after(async () => {
 async function fresh(options = {}) {
   browser ??= await launch();
   const page = await browser.context.newPage();
-  const { report } = await open_on(page);
+  const report = await watch_page(page);
   const requests = [];
   page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), headers: r.headers(), body: r.postData() }));
   if (options.token_lifetime) {
-    // Same site, same widget, only the refresh schedule shortened (data-token-lifetime) — the
-    // server's own token lifetime is untouched unless PARLEY_DEMO_ARGS asks for a short one.
-    await page.route(demo.site, async (route) => {
-      const response = await route.fetch();
-      const html = (await response.text()).replace('<script src="/widget/parley-widget.js"', `<script data-token-lifetime="${options.token_lifetime}" src="/widget/parley-widget.js"`);
-      await route.fulfill({ response, body: html });
-    });
+    // Same site, same widget, only the refresh schedule shortened: data-token-lifetime is added to
+    // the widget's script tag as the parser inserts it (before it runs). The document itself still
+    // comes from the server — a document fulfilled by the test would not count as loopback for
+    // Chromium's local-network-access checks. The server's token lifetime is untouched unless
+    // PARLEY_DEMO_ARGS asks for short tokens.
+    await page.addInitScript((seconds) => {
+      new MutationObserver((records, observer) => {
+        for (const r of records)
+          for (const n of r.addedNodes)
+            if (n.tagName === 'SCRIPT' && /parley-widget\.js/.test(n.src)) {
+              n.setAttribute('data-token-lifetime', String(seconds));
+              observer.disconnect();
+            }
+      }).observe(document, { childList: true, subtree: true });
+    }, options.token_lifetime);
   }
   await page.goto(options.path ? new URL(options.path, demo.site).href : demo.site);
   return { page, report, requests };
-}
-
-async function open_on(page) {
-  const report = { dialogs: [], page_errors: [] };
-  await page.addInitScript(() => {
-    window.__csp_violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp_violations.push(e.violatedDirective));
-  });
-  page.on('dialog', (d) => {
-    report.dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('pageerror', (e) => report.page_errors.push(String(e)));
-  report.violations = () => page.evaluate(() => window.__csp_violations);
-  return { report };
 }
 
 const bot_entries = (page) => page.locator('parley-widget .entry.bot');
@@ -160,7 +153,7 @@ test('server closes the WebSocket → reconnect with the watermark; no gap, no d
 test('XSS payloads from the user and from the bot render as text', { skip }, async () => {
   browser ??= await launch();
   const page = await browser.context.newPage();
-  const { report } = await open_on(page);
+  const report = await watch_page(page);
   const sockets = [];
   await page.routeWebSocket(/\/stream/, (ws) => {
     ws.connectToServer();

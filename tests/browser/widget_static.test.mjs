@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { here, launch, open_page, repo_root, screenshot } from './lib/browser.mjs';
+import { here, launch, repo_root, screenshot, watch_page } from './lib/browser.mjs';
 import { serve_static } from './lib/static_server.mjs';
 
 const dist = join(repo_root, 'web', 'widget', 'dist');
@@ -48,29 +48,18 @@ const active_class = (page) => in_shadow(page, (root) => root.activeElement?.cla
 async function fresh_page(path, viewport) {
   const page = await browser.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
-  const { report } = await open_page_on(page, `${server.origin}${path}`);
+  const report = await open_page_on(page, `${server.origin}${path}`);
   return { page, report };
 }
 
 async function open_page_on(page, url) {
-  // open_page wires the reporters onto the first page; reuse its logic for extra pages.
-  const report = { console_errors: [], page_errors: [], dialogs: [] };
-  await page.addInitScript(() => {
-    window.__csp_violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp_violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample }));
-  });
-  page.on('pageerror', (e) => report.page_errors.push(String(e)));
-  page.on('dialog', (d) => {
-    report.dialogs.push(d.message());
-    void d.dismiss();
-  });
+  const report = await watch_page(page);
   await page.goto(url);
-  report.violations = () => page.evaluate(() => window.__csp_violations);
-  return { report };
+  return report;
 }
 
 test('mounts in a shadow root under a strict CSP, styles adopted, no inline styles, no violations', async () => {
-  const { page, report } = await open_page(browser.context, `${server.origin}/widget.html`);
+  const { page, report } = await fresh_page('/widget.html');
   await page.locator('parley-widget .launcher').waitFor();
   const info = await in_shadow(page, (root) => ({
     has_root: root !== null && root !== undefined,
@@ -344,7 +333,7 @@ test("BankX demo site: the one-line embed works under the site's CSP, desktop an
   const raw = await serve_static({ '/widget/': dist, '/': { dir: site_dir, csp: null } });
   try {
     const page = await browser.context.newPage();
-    const { report } = await open_page_on(page, `${site.origin}/`);
+    const report = await open_page_on(page, `${site.origin}/`);
     await page.locator('parley-widget .launcher').waitFor();
     assert.equal(await page.locator('h1').innerText(), 'Banking that fits in your pocket');
     await screenshot(page, 'bankx-home');

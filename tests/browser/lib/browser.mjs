@@ -40,27 +40,25 @@ export async function launch(options = {}) {
   };
 }
 
-/** Opens a page that records CSP violations (via an init script, which CSP does not govern). */
-export async function open_page(context, url) {
-  const page = context.pages()[0] ?? (await context.newPage());
-  const report = { csp: [], console_errors: [], page_errors: [], dialogs: [] };
+/**
+ * Starts recording what `page` reports: CSP violations (through an init script, which CSP does not
+ * govern), uncaught exceptions and dialogs. Call before the first navigation.
+ */
+export async function watch_page(page) {
+  const report = { page_errors: [], dialogs: [] };
   await page.addInitScript(() => {
     window.__csp_violations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
       window.__csp_violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
     });
   });
-  page.on('console', (m) => {
-    if (m.type() === 'error') report.console_errors.push(m.text());
-  });
   page.on('pageerror', (e) => report.page_errors.push(String(e)));
   page.on('dialog', (d) => {
     report.dialogs.push(d.message());
     void d.dismiss();
   });
-  if (url) await page.goto(url);
   report.violations = () => page.evaluate(() => window.__csp_violations);
-  return { page, report };
+  return report;
 }
 
 export async function screenshot(page, name) {
