@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <random>
 #include <set>
 #include <thread>
 
@@ -186,6 +187,27 @@ TEST(Aead, ForkedChildNeverReusesTheParentsPooledNonces) {
   ::close(fds[0]);
   ::close(fds[1]);
   EXPECT_NE(parent_next, child_next);
+}
+
+TEST(Aead, ArbitraryInputNeverOpensAndNeverCrashes) {
+  auto key = make_key("k", 1);
+  auto valid = *key.seal(message, context);
+  std::mt19937 gen(12345);  // fixed seed: a failure is reproducible
+  std::vector<std::uint8_t> out(4096);
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::uint8_t> input;
+    if (i % 2 == 0) {
+      input.resize(gen() % 200);
+      for (auto& b : input) b = static_cast<std::uint8_t>(gen());
+    } else {  // mutate a valid record: random bytes, random truncation or extension
+      input = valid;
+      for (int n = 0; n < 1 + static_cast<int>(gen() % 4); ++n) input[gen() % input.size()] = static_cast<std::uint8_t>(gen());
+      if (gen() % 3 == 0) input.resize(gen() % (valid.size() + 20), 0x00);
+    }
+    if (input == valid) continue;
+    (void)parse_sealed(input);
+    ASSERT_FALSE(key.open(input, context, out)) << i;
+  }
 }
 
 TEST(Aead, SizeLimitsAndSmallBuffers) {
