@@ -16,7 +16,8 @@ core::log_options read_log(core::config_section s) {
 settings read_settings(core::config& cfg) {
   settings out;
   out.log = read_log(cfg.section("log"));
-  cfg.check_sections({"log"});
+  out.crypto = crypto::parse_options(cfg.section("crypto"));
+  cfg.check_sections({"log", "crypto"});
   return out;
 }
 
