@@ -10,7 +10,7 @@ include(GoogleTest)
 #
 # Makes the static library parley_<name> (alias parley::<name>) whose public headers live in
 # include/parley/<name>/, and, when tests are on, the test binary parley_<name>_tests labelled
-# "unit;<name>". Path = namespace = target: src/<name>/ <-> parley::<name>.
+# <name> (prefix "<name>."). Path = namespace = target: src/<name>/ <-> parley::<name>.
 function(parley_component name)
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS;PRIVATE_DEPS;TESTS;TEST_DEPS;TEST_LABELS" ${ARGN})
   set(target parley_${name})
