@@ -80,8 +80,9 @@ asio::awaitable<void> remote_jwks_cache::fetch_once() {
     ++counters_.fetches;
   }
   result<jwks> got = make_error_code(errc::fetch_failed);
+  std::string_view why = "fetcher threw";
   try {
-    got = co_await download();
+    got = co_await download(why);
   } catch (const std::exception&) {
     // A fetcher that throws is a bug in it; the cache keeps its last good keys all the same.
     got = make_error_code(errc::fetch_failed);
@@ -102,8 +103,7 @@ asio::awaitable<void> remote_jwks_cache::fetch_once() {
     waiters.swap(waiters_);
   }
   if (!got) {
-    core::logger("jose")->warn("jwks refresh from {} failed ({}); keeping {} known key(s)", opts_.url,
-                               got.error().message(), known);
+    core::logger("jose")->warn("jwks refresh from {} failed: {}; keeping {} known key(s)", opts_.url, why, known);
   }
   for (auto& w : waiters) w();
 }
@@ -126,28 +126,38 @@ asio::awaitable<void> remote_jwks_cache::wait_for_fetch() {
       asio::use_awaitable);
 }
 
-asio::awaitable<result<jwks>> remote_jwks_cache::download() {
+asio::awaitable<result<jwks>> remote_jwks_cache::download(std::string_view& why) {
+  const auto failed = make_error_code(errc::fetch_failed);
   std::string jwks_url = opts_.url;
-  if (!acceptable_url(jwks_url, opts_.allow_http)) co_return make_error_code(errc::fetch_failed);
+  why = "url refused (https only)";
+  if (!acceptable_url(jwks_url, opts_.allow_http)) co_return failed;
   const core::json_limits limits{.max_bytes = opts_.max_document_bytes, .max_depth = 16};
   if (opts_.discovery) {
     auto body = co_await fetcher_.fetch(opts_.url);
-    if (!body) co_return make_error_code(errc::fetch_failed);
+    why = "metadata fetch failed";
+    if (!body) co_return failed;
     auto meta = core::parse_json_object(*body, limits);
-    if (!meta) co_return make_error_code(errc::fetch_failed);
+    why = "metadata is not a JSON object";
+    if (!meta) co_return failed;
     const auto issuer = core::get_string(*meta, "issuer");
+    why = "metadata issuer is not the expected issuer";
     if (!opts_.expected_issuer.empty() && issuer != std::optional<std::string_view>(opts_.expected_issuer)) {
-      co_return make_error_code(errc::fetch_failed);
+      co_return failed;
     }
     const auto uri = core::get_string(*meta, "jwks_uri");
-    if (!uri || !acceptable_url(*uri, opts_.allow_http)) co_return make_error_code(errc::fetch_failed);
+    why = "metadata jwks_uri missing or refused (https only)";
+    if (!uri || !acceptable_url(*uri, opts_.allow_http)) co_return failed;
     jwks_url = *uri;
   }
   auto body = co_await fetcher_.fetch(jwks_url);
-  if (!body) co_return make_error_code(errc::fetch_failed);
+  why = "jwks fetch failed";
+  if (!body) co_return failed;
   auto set = parse_jwks(*body, {.max_bytes = opts_.max_document_bytes});
+  why = "jwks refused by the strict parser";
+  if (!set) co_return failed;
   // An empty set would lock every token out until the next refresh: keep the previous one instead.
-  if (!set || set->empty()) co_return make_error_code(errc::fetch_failed);
+  why = "jwks has no usable signing key";
+  if (set->empty()) co_return failed;
   co_return std::move(*set);
 }
 

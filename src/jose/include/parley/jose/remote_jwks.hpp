@@ -97,7 +97,7 @@ class remote_jwks_cache {
  private:
   using steady = std::chrono::steady_clock;
   boost::asio::awaitable<void> fetch_once();          // single-flight: joins a fetch in flight
-  boost::asio::awaitable<result<jwks>> download();    // discovery + JWKS, validated
+  boost::asio::awaitable<result<jwks>> download(std::string_view& why);  // discovery + JWKS, validated
   boost::asio::awaitable<void> wait_for_fetch();      // resumes when the fetch in flight ends
   [[nodiscard]] steady::time_point next_due_locked() const;
 
