@@ -16,7 +16,8 @@ core::log_options read_log(core::config_section s) {
 settings read_settings(core::config& cfg) {
   settings out;
   out.log = read_log(cfg.section("log"));
-  cfg.check_sections({"log"});
+  out.jose = jose::parse_options(cfg.section("jose"));
+  cfg.check_sections({"log", "jose"});
   return out;
 }
 
