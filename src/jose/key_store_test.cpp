@@ -47,6 +47,7 @@ class KeyStore : public ::testing::Test {
 };
 
 TEST_F(KeyStore, FirstStartGeneratesOneActiveKeyPerPurposeAndWritesA0600File) {
+  core::testing::log_capture logs;
   auto s = open(wrapper_);
   ASSERT_TRUE(s);
   auto dl = s->signer("directline");
@@ -66,6 +67,13 @@ TEST_F(KeyStore, FirstStartGeneratesOneActiveKeyPerPurposeAndWritesA0600File) {
   EXPECT_EQ(text.find(core::base64url_encode(der->bytes())), std::string::npos);
   EXPECT_EQ(text.find(core::base64_encode(der->bytes())), std::string::npos);
   EXPECT_EQ(text.find("\"d\""), std::string::npos);
+  // Logs name the keys (kid, purpose, alg) and never carry key material or wrapped bytes.
+  EXPECT_TRUE(logs.contains((*dl)->kid()));
+  const auto wrapped = detail::parse_key_file(text);
+  for (const auto& line : logs.lines()) {
+    EXPECT_EQ(line.find(core::base64url_encode(der->bytes()).substr(0, 40)), std::string::npos) << line;
+    for (const auto& k : *wrapped) EXPECT_EQ(line.find(core::base64url_encode(k.wrapped).substr(0, 40)), std::string::npos);
+  }
 }
 
 TEST_F(KeyStore, RestartLoadsTheSameKeys) {

@@ -19,10 +19,10 @@ enum class errc {
   wrong_type,         ///< header `typ` is not the profile's
   wrong_issuer,       ///< `iss` missing or not one of the profile's issuers
   wrong_audience,     ///< `aud` missing, of the wrong form, or naming none of the profile's audiences
-  expired,            ///< now >= `exp` + skew (or `exp` missing)
+  expired,            ///< now >= `exp` + skew
   not_yet_valid,      ///< now + skew < `nbf`, or `iat` in the future
   lifetime_too_long,  ///< `exp` too far after `iat`/`nbf`/now for the profile
-  missing_claim,      ///< a claim the profile requires is absent or of the wrong type
+  missing_claim,      ///< `exp`, or a claim the profile requires, is absent
   bad_key,            ///< a key Parley refuses: RSA < 2048 bits, wrong curve, private members in a public set, invalid point
   invalid_profile,    ///< a profile without issuer, audience, algorithm or typ
   unknown_purpose,    ///< the key store has no key for that purpose
