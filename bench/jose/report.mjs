@@ -1,31 +1,48 @@
-// Turns `openssl speed` output and the Google Benchmark JSON of parley_jose_bench into the
-// Markdown table of bench/results/jose.md. Usage: node report.mjs OPENSSL_TXT BENCH_JSON
-import { readFileSync } from 'node:fs';
+// Turns the `openssl speed` outputs and Google Benchmark JSONs of parley_jose_bench (several
+// interleaved rounds) into the Markdown of bench/results/jose.md, keeping the best round of each
+// figure (the machine is shared, so slower rounds measure the neighbours, not the code).
+// openssl speed divides by CPU user time by default, so Parley's figures use CPU time too.
+// Usage: node report.mjs RAW_DIR LOAD_BEFORE LOAD_AFTER
+import { readFileSync, readdirSync } from 'node:fs';
 
-const [speedFile, benchFile] = process.argv.slice(2);
-const speed = readFileSync(speedFile, 'utf8');
-const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
+const [dir, loadBefore, loadAfter] = process.argv.slice(2);
+const files = readdirSync(dir);
+const max = (a, b) => (a == null ? b : Math.max(a, b));
 
 // openssl speed lines end with "<sign/s> <verify/s>".
 const ossl = {};
-for (const [alg, re] of [
-  ['ES256', /ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
-  ['EdDSA', /EdDSA \(Ed25519\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
-  ['RS256', /rsa 2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
-]) {
-  const m = speed.match(re);
-  ossl[alg] = m ? { sign: Number(m[1]), verify: Number(m[2]) } : null;
+let rounds = 0;
+for (const f of files.filter((n) => /^jose-openssl-\d+\.txt$/.test(n))) {
+  rounds++;
+  const speed = readFileSync(`${dir}/${f}`, 'utf8');
+  for (const [alg, re] of [
+    ['ES256', /ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
+    ['EdDSA', /EdDSA \(Ed25519\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
+    ['RS256', /rsa 2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/],
+  ]) {
+    const m = speed.match(re);
+    if (!m) continue;
+    const o = (ossl[alg] ??= {});
+    o.sign = max(o.sign, Number(m[1]));
+    o.verify = max(o.verify, Number(m[2]));
+  }
 }
 
-// Google Benchmark: name "fn/ALG", real_time per iteration in time_unit.
+// Google Benchmark: name "fn/ALG[/min_time:...]", cpu_time per iteration in time_unit.
 const unit = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1 };
 const perSec = {};
+let bench;
+for (const f of files.filter((n) => /^jose-bench-\d+\.json$/.test(n))) {
+  bench = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
+  for (const b of bench.benchmarks) {
+    const [fn, alg] = b.name.split('/');
+    const p = (perSec[alg] ??= {});
+    p[fn] = max(p[fn], 1 / (b.cpu_time * unit[b.time_unit]));
+  }
+}
 const perOp = {};
-for (const b of bench.benchmarks) {
-  const [fn, alg] = b.name.split('/');
-  const seconds = b.real_time * unit[b.time_unit];
-  (perSec[alg] ??= {})[fn] = 1 / seconds;
-  (perOp[alg] ??= {})[fn] = seconds * 1e6;
+for (const [alg, fns] of Object.entries(perSec)) {
+  perOp[alg] = Object.fromEntries(Object.entries(fns).map(([fn, v]) => [fn, 1e6 / v]));
 }
 
 const fmt = (n) => (n == null ? 'n/a' : Math.round(n).toLocaleString('en-US'));
@@ -36,7 +53,9 @@ const lines = [];
 lines.push('# jose: JWS sign and verify throughput');
 lines.push('');
 lines.push(`Measured by \`bench/jose/run.sh\` on ${ctx.date} (${ctx.num_cpus} CPUs, ${ctx.mhz_per_cpu} MHz, one thread),`);
-lines.push('`openssl speed` from the same OpenSSL 3.0 in the same run. Operations per second; higher is better.');
+lines.push(`best of ${rounds} interleaved rounds of \`openssl speed\` (same OpenSSL 3.0) and parley_jose_bench; CPU time on`);
+lines.push(`both sides. Load average before/after: ${loadBefore} / ${loadAfter} (the machine is shared).`);
+lines.push('Operations per second; higher is better.');
 lines.push('');
 lines.push('| alg | openssl sign/s | Parley raw sign/s | % | openssl verify/s | Parley raw verify/s | % | token sign/s | token validate/s | uncached verify/s |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
