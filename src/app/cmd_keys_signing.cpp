@@ -51,11 +51,12 @@ std::optional<jose::key_store_options> store_options(const keys_args& a) {
 }
 
 void print_keys(const std::vector<jose::key_info>& keys) {
-  std::printf("%-44s %-16s %-6s %-21s %-21s %s\n", "KID", "PURPOSE", "ALG", "CREATED", "ACTIVATES", "STATE");
+  std::printf("%-44s %-16s %-6s %-21s %-21s %-21s %s\n", "KID", "PURPOSE", "ALG", "CREATED", "ACTIVATES", "RETIRED",
+              "STATE");
   for (const auto& k : keys) {
-    std::printf("%-44s %-16s %-6s %-21s %-21s %s\n", k.kid.c_str(), k.purpose.c_str(),
+    std::printf("%-44s %-16s %-6s %-21s %-21s %-21s %s\n", k.kid.c_str(), k.purpose.c_str(),
                 std::string(jose::to_string(k.alg)).c_str(), iso8601(k.created).c_str(), iso8601(k.activates).c_str(),
-                std::string(jose::to_string(k.state)).c_str());
+                k.retired ? iso8601(*k.retired).c_str() : "-", std::string(jose::to_string(k.state)).c_str());
   }
 }
 

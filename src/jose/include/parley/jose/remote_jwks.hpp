@@ -84,7 +84,7 @@ class remote_jwks_cache {
   /// Background refresh loop: refresh_if_due(), then sleep until the next refresh is due (at most
   /// `max_wait`). Returns after stop(). Start it with co_spawn(..., core::log_exceptions{...}).
   [[nodiscard]] boost::asio::awaitable<void> run(std::chrono::milliseconds max_wait = std::chrono::minutes{1});
-  /// Makes run() return soon; safe from any thread.
+  /// Makes run() return soon; safe from any thread. Destroy the cache only after run() returned.
   void stop();
 
   struct counters {
