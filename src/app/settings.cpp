@@ -17,7 +17,8 @@ settings read_settings(core::config& cfg) {
   settings out;
   out.log = read_log(cfg.section("log"));
   out.crypto = crypto::parse_options(cfg.section("crypto"));
-  cfg.check_sections({"log", "crypto"});
+  out.jose = jose::parse_options(cfg.section("jose"));
+  cfg.check_sections({"log", "crypto", "jose"});
   return out;
 }
 

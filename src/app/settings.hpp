@@ -6,12 +6,14 @@
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
+#include <parley/jose/options.hpp>
 
 namespace parley::app {
 
 struct settings {
   core::log_options log;
   crypto::options crypto;
+  jose::options jose;
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
