@@ -1,5 +1,6 @@
 // Routing of one turn: welcome, pending actions, active flows, intents, fallback.
 #include "engine_impl.hpp"
+#include "normalise.hpp"
 
 #include <parley/assistant/dialog.hpp>
 #include <parley/core/log.hpp>
@@ -268,6 +269,8 @@ void session::say(const say_spec& spec, input_hint hint, bool expects_secret, st
 }
 
 std::string session::cut(std::string value) const {
+  // Values go into the stored state, which is strict JSON: no invalid UTF-8 may reach it.
+  value = sanitise_utf8(value);
   if (value.size() > opts_.max_value_bytes) value = std::string(utf8_prefix(value, opts_.max_value_bytes));
   return value;
 }

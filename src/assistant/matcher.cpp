@@ -56,7 +56,7 @@ struct intent_matcher::index {
   std::vector<std::vector<posting>> postings;            // per term
   std::vector<std::vector<std::uint32_t>> term_intents;  // per term: the intents with an example using it
   std::vector<std::uint32_t> example_intent;             // per example
-  std::vector<double> example_mass;                      // per example: sum of idf of its distinct terms
+  std::vector<double> inverse_example_mass;              // per example: 1 / sum of idf of its distinct terms
   double oov_idf = 0;                                    // idf of a word no example contains
   double oov_function_idf = 0;                           // ... when it is a function word
 
@@ -149,7 +149,7 @@ intent_matcher::intent_matcher(const std::vector<intent_examples>& intents, matc
   const double avg_len = example_terms.empty() ? 1.0 : std::max(1.0, total_len / n);
 
   ix->postings.resize(df.size());
-  ix->example_mass.resize(example_terms.size());
+  ix->inverse_example_mass.resize(example_terms.size());
   for (std::size_t e = 0; e < example_terms.size(); ++e) {
     auto terms = example_terms[e];
     const auto len = static_cast<double>(terms.size());
@@ -161,9 +161,10 @@ intent_matcher::intent_matcher(const std::vector<intent_examples>& intents, matc
       const auto t = terms[i];
       const double sat = tf * (options.k1 + 1) / (tf + options.k1 * (1 - options.b + options.b * len / avg_len));
       ix->postings[t].push_back({static_cast<std::uint32_t>(e), static_cast<float>(ix->idf[t] * sat)});
-      ix->example_mass[e] += ix->idf[t];
+      ix->inverse_example_mass[e] += ix->idf[t];
       i = j;
     }
+    ix->inverse_example_mass[e] = 1.0 / ix->inverse_example_mass[e];
   }
 
   ix->term_intents.resize(df.size());
@@ -228,21 +229,24 @@ std::vector<double> intent_matcher::scores(std::string_view text) const {
   }
   if (query.empty()) return best;
 
+  // Only the examples that share a term with the query are scored.
   std::vector<double> covered_query(ix.example_intent.size(), 0.0);
   std::vector<double> covered_example(ix.example_intent.size(), 0.0);
   std::vector<double> covered_by_intent(ix.intents, 0.0);
+  std::vector<std::uint32_t> touched;
   for (const auto& q : query) {
     for (const auto& p : ix.postings[q.term]) {
+      if (covered_query[p.example] == 0) touched.push_back(p.example);
       covered_query[p.example] += q.weight * p.bm25;
       covered_example[p.example] += q.weight * ix.idf[q.term];
     }
     for (const auto i : ix.term_intents[q.term]) covered_by_intent[i] += q.weight * ix.idf[q.term];
   }
   const double qw = ix.opts.query_weight;
-  for (std::size_t e = 0; e < covered_query.size(); ++e) {
-    if (covered_query[e] == 0) continue;
-    const double s = qw * std::min(1.0, covered_query[e] / query_mass) +
-                     (1 - qw) * std::min(1.0, covered_example[e] / ix.example_mass[e]);
+  const double inverse_query_mass = 1.0 / query_mass;
+  for (const auto e : touched) {
+    const double s = qw * std::min(1.0, covered_query[e] * inverse_query_mass) +
+                     (1 - qw) * std::min(1.0, covered_example[e] * ix.inverse_example_mass[e]);
     auto& b = best[ix.example_intent[e]];
     b = std::max(b, s);
   }

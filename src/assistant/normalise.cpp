@@ -294,6 +294,24 @@ bool one_edit_apart(std::string_view a, std::string_view b) {
   return a.substr(i) == b.substr(i + 1);  // b has one extra letter at i
 }
 
+std::string sanitise_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t start = i;
+    const char32_t cp = next_code_point(text, i);
+    if (cp == 0xFFFD && !(i - start == 3 && text.substr(start, 3) == "\xef\xbf\xbd")) {
+      out += "\xef\xbf\xbd";
+    } else if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else {
+      out.append(text.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
 bool is_alpha_token(std::string_view token) noexcept {
   return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }

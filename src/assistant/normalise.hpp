@@ -24,6 +24,10 @@ inline constexpr std::size_t max_word_bytes = 48;
 /// True if every character of `token` is an ASCII letter.
 [[nodiscard]] bool is_alpha_token(std::string_view token) noexcept;
 
+/// `text` with every invalid UTF-8 sequence replaced by U+FFFD, so that it can be stored in
+/// JSON that strict parsers accept.
+[[nodiscard]] std::string sanitise_utf8(std::string_view text);
+
 /// True if `a` and `b` differ by exactly one insertion, deletion, substitution or transposition
 /// of two adjacent characters (optimal string alignment distance 1).
 [[nodiscard]] bool one_edit_apart(std::string_view a, std::string_view b);

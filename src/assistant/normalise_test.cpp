@@ -54,6 +54,24 @@ TEST(Normalise, SurvivesInvalidUtf8) {
             "a b");  // a surrogate
 }
 
+TEST(Normalise, SanitisesUtf8) {
+  EXPECT_EQ(sanitise_utf8("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+  EXPECT_EQ(sanitise_utf8("a\xff"
+                          "b"),
+            "a\xef\xbf\xbd"
+            "b");
+  EXPECT_EQ(sanitise_utf8("\xc0\xaf"), "\xef\xbf\xbd");  // one overlong sequence
+  EXPECT_EQ(sanitise_utf8("\xef\xbf\xbd"), "\xef\xbf\xbd");
+  EXPECT_EQ(sanitise_utf8(""), "");
+}
+
+TEST(Normalise, CutsVeryLongWords) {
+  const auto t = tokenise(std::string(100000, 'a') + " card");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].size(), max_word_bytes);
+  EXPECT_EQ(t[1], "card");
+}
+
 TEST(Normalise, StopsAfterMaxTokens) {
   std::string many;
   for (int i = 0; i < 100; ++i) many += "word ";

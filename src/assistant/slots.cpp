@@ -376,7 +376,13 @@ std::optional<std::string> parse_answer(const step_def& step, std::string_view t
       const auto last = text.find_last_not_of(" \t\r\n");
       const auto trimmed = text.substr(first, last - first + 1);
       if (trimmed.size() > step.max_length || trimmed.size() > ctx.max_value_bytes) return std::nullopt;
-      if (step.pattern && !std::regex_match(trimmed.begin(), trimmed.end(), *step.pattern)) return std::nullopt;
+      if (step.pattern) {
+        try {
+          if (!std::regex_match(trimmed.begin(), trimmed.end(), *step.pattern)) return std::nullopt;
+        } catch (const std::regex_error&) {
+          return std::nullopt;  // the library gave up on this input (complexity or stack)
+        }
+      }
       return std::string(trimmed);
     }
   }
