@@ -281,7 +281,8 @@ engine::engine(options opts, core::random_source& random, const core::clock& clo
     : opts_(opts), random_(random), clock_(clock) {}
 
 turn_result engine::turn(const definition& def, const dialog_state& state, const incoming& in) const {
-  detail::session s(opts_, random_, clock_, def.model(), state, in.conversation_id);
+  detail::session s(opts_, random_, clock_, def.model(), state,
+                    in.conversation_id.empty() ? std::string_view(in.user_id) : std::string_view(in.conversation_id));
   switch (in.kind) {
     case activity_kind::conversation_update:
       if (in.user_joined) s.on_welcome_trigger();

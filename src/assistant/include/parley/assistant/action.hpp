@@ -2,7 +2,7 @@
 //
 // The set is closed and small on purpose; later issues add kinds here. The engine emits at most
 // one action per turn and suspends the dialog until the bot calls engine::resume() with the
-// action's id and outcome (see dialog.hpp).
+// action's id and outcome (see dialog.hpp). Plain values: copy and move them freely.
 #pragma once
 
 #include <map>

@@ -40,8 +40,8 @@ struct incoming {
   std::string locale;  ///< BCP 47, e.g. "en-US" (dates: "en-US" reads 1/2 as January 2)
   /// The user's offset from UTC (from the activity's localTimestamp), for "today" in date slots.
   std::optional<std::chrono::minutes> utc_offset;
-  std::string user_id;          ///< the user's id (logged)
-  std::string conversation_id;  ///< logged with every line of this turn
+  std::string user_id;          ///< the user's id; names the turn in logs when conversation_id is empty
+  std::string conversation_id;  ///< logged with every line of this turn (an id, never content)
   bool user_joined = false;     ///< conversationUpdate: the user is among membersAdded
   bool logged_in = false;       ///< the user is logged in to the client's back end
 };

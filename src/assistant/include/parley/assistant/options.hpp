@@ -23,6 +23,7 @@ struct options {
 
 /// Reads the [assistant] section (keys: max_input_bytes, pending_timeout, max_state_bytes,
 /// max_value_bytes). Problems are recorded in the section's config; unknown keys are errors.
+/// Called once, at start-up, by the composition root (like every config reader, not thread-safe).
 [[nodiscard]] options parse_options(core::config_section section);
 
 }  // namespace parley::assistant

@@ -3,7 +3,7 @@
 // The bot component keeps it (serialised) in the store's encrypted per-conversation bot state
 // and passes it to every engine call; the engine never keeps state of its own. Values held here
 // (slot answers, action results) are conversation data: the store encrypts them; they are never
-// logged.
+// logged. The functions below are pure and thread-safe.
 #pragma once
 
 #include <parley/assistant/action.hpp>
