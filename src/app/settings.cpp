@@ -18,7 +18,8 @@ settings read_settings(core::config& cfg) {
   out.log = read_log(cfg.section("log"));
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
-  cfg.check_sections({"log", "crypto", "jose"});
+  out.bankx = bankx::parse_options(cfg.section("bankx"));
+  cfg.check_sections({"log", "crypto", "jose", "bankx"});
   return out;
 }
 

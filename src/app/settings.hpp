@@ -3,6 +3,7 @@
 // unknown section remains.
 #pragma once
 
+#include <bankx/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
@@ -14,6 +15,7 @@ struct settings {
   core::log_options log;
   crypto::options crypto;
   jose::options jose;
+  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
