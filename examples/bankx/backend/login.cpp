@@ -223,8 +223,12 @@ parley::result<poll_result> login_service::poll(std::string_view polling_token) 
   const bool too_soon = now - l.last_poll + opts_.polling_jitter < l.interval;
   l.last_poll = now;
   if (too_soon) {
+    const auto before = l.interval;
     l.interval = std::min(l.interval + opts_.slow_down_step, std::max(opts_.max_polling_interval, l.interval));
-    log()->info("login {} polled too fast: slow_down, interval now {} s", l.log_id, l.interval.count());
+    // Once the interval stops growing, a client that keeps hammering is told so at debug level
+    // only: a misbehaving poller must not be able to flood the log.
+    log()->log(l.interval != before ? spdlog::level::info : spdlog::level::debug,
+               "login {} polled too fast: slow_down, interval now {} s", l.log_id, l.interval.count());
     return poll_result{login_status::slow_down, l.interval, {}};
   }
   return poll_result{login_status::pending, l.interval, {}};

@@ -102,6 +102,15 @@ TEST_F(Login, TheIntervalStopsGrowingAtItsMaximum) {
   EXPECT_EQ(r.interval, 60s);
 }
 
+TEST_F(Login, AHammeringPollerCannotFloodTheLog) {
+  const auto token = start("anna.schmidt", login_method::push);
+  parley::core::testing::log_capture logs;
+  for (int i = 0; i < 100; ++i) (void)poll_after(token, 100ms);
+  std::size_t lines = 0;
+  for (const auto& line : logs.lines()) lines += line.find("slow_down") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(lines, 11u) << "one line per growth 5 s -> 60 s, then silence at info level";
+}
+
 TEST_F(Login, ADecidedLoginIsAnsweredEvenWhenPolledTooFast) {
   const auto token = start("anna.schmidt", login_method::push);
   ASSERT_TRUE(b->logins().decide("anna.schmidt", pending_id("anna.schmidt"), true));
