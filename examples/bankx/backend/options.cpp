@@ -1,5 +1,7 @@
 #include <bankx/options.hpp>
 
+#include <bankx/customers.hpp>
+
 #include <parley/crypto/primitives.hpp>
 
 #include <algorithm>
@@ -84,6 +86,13 @@ options parse_options(parley::core::config_section s) {
   o.max_access_tokens = static_cast<std::size_t>(s.integer("max_access_tokens", 100'000, 1, 10'000'000));
   o.outbox_size = static_cast<std::size_t>(s.integer("outbox_size", 20, 1, 1000));
   o.customers_file = s.string("customers_file");
+  if (!o.customers_file.empty()) {
+    // Read it now so that a broken file fails `parley check-config` and start-up, not a request.
+    std::string problem;
+    if (!load_customers(o.customers_file, std::chrono::system_clock::now(), &problem)) {
+      s.error("customers_file", problem.empty() ? "cannot be loaded" : problem);
+    }
+  }
   o.phone_app = s.boolean("phone_app", o.phone_app);
   if (o.max_polling_interval < o.polling_interval) {
     s.error("max_polling_interval", "must not be below polling_interval");

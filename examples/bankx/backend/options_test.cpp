@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace bankx {
 namespace {
 
@@ -25,7 +30,7 @@ TEST(BankxOptions, DefaultsAreTheDocumentedOnes) {
 TEST(BankxOptions, ReadsTheSecretByReferenceAndKeepsOnlyItsHash) {
   auto cfg = core::config::parse(
       "[bankx]\nclient_id = \"bot-1\"\nclient_secret = { env = \"BANKX_SECRET\" }\nlogin_lifetime = \"2m\"\n"
-      "access_token_lifetime = \"15m\"\ncustomers_file = \"/srv/customers.json\"\nphone_app = false\n",
+      "access_token_lifetime = \"15m\"\nphone_app = false\n",
       {{"BANKX_SECRET", "0123456789abcdef0123456789abcdef"}});
   const auto o = parse_options(cfg->section("bankx"));
   ASSERT_TRUE(cfg->ok()) << cfg->errors().front();
@@ -33,8 +38,24 @@ TEST(BankxOptions, ReadsTheSecretByReferenceAndKeepsOnlyItsHash) {
   EXPECT_EQ(o.client_secret_sha256, parley::crypto::sha256("0123456789abcdef0123456789abcdef"));
   EXPECT_EQ(o.login_lifetime, 120s);
   EXPECT_EQ(o.access_token_lifetime, 900s);
-  EXPECT_EQ(o.customers_file, "/srv/customers.json");
   EXPECT_FALSE(o.phone_app);
+}
+
+TEST(BankxOptions, ChecksTheCustomersFileWhenReadingTheSection) {
+  const auto file = std::filesystem::temp_directory_path() / ("bankx-options-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << R"({"customers":[{"id":"x.y","name":"X Y","phone":"+447700900000","email":"x@mail.example",)"
+                         R"("methods":["push"],"accounts":[{"type":"current","name":"Current account",)"
+                         R"("iban":"GB82WEST12345698765432","balance":"1.00"}]}]})";
+  auto cfg = core::config::parse("[bankx]\ncustomers_file = \"" + file.string() + "\"\n", {});
+  const auto o = parse_options(cfg->section("bankx"));
+  EXPECT_TRUE(cfg->ok()) << (cfg->ok() ? "" : cfg->errors().front());
+  EXPECT_EQ(o.customers_file, file);
+  std::ofstream(file) << R"({"customers":[]})";
+  auto broken = core::config::parse("[bankx]\ncustomers_file = \"" + file.string() + "\"\n", {});
+  (void)parse_options(broken->section("bankx"));
+  ASSERT_FALSE(broken->ok());
+  EXPECT_NE(broken->errors().front().find("bankx.customers_file"), std::string::npos) << broken->errors().front();
+  std::filesystem::remove(file);
 }
 
 TEST(BankxOptions, AcceptsTheHashInstead) {
@@ -62,6 +83,7 @@ TEST(BankxOptions, RefusesInlineSecretsUnknownKeysAndBadValues) {
       "[bankx]\npolling_intervall = 5\n",
       "[bankx]\npolling_interval = 30\nmax_polling_interval = 10\n",
       "[bankx]\nclient_secret = { env = \"SHORT\" }\n",
+      "[bankx]\ncustomers_file = \"/nonexistent/customers.json\"\n",
   };
   for (const char* text : bad) {
     auto cfg = core::config::parse(text, {{"SHORT", "short"}});

@@ -58,7 +58,7 @@ struct options {
 };
 
 /// Reads the `[bankx]` section. Problems are recorded in the config (finish() is called), so the
-/// caller checks cfg.ok() once for every component.
+/// caller checks cfg.ok() once for every component. A customers_file is read and checked here.
 [[nodiscard]] options parse_options(parley::core::config_section section);
 
 /// Sets options::client_secret_sha256 from a secret.
