@@ -12,5 +12,7 @@ using command = std::function<int()>;
 
 command add_version(CLI::App& app);
 command add_check_config(CLI::App& app);
+command add_serve(CLI::App& app);
+command add_demo(CLI::App& app);
 
 }  // namespace parley::app

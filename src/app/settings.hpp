@@ -5,11 +5,13 @@
 
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/net/options.hpp>
 
 namespace parley::app {
 
 struct settings {
   core::log_options log;
+  net::options net;
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
