@@ -127,7 +127,11 @@ class ws_session final : public connection,
     invoke("on_open", [&] {
       if (hooks_.on_open) hooks_.on_open(handle());
     });
-    if (options_.keepalive_interval.count() > 0) arm_keepalive();
+    if (pending_close_) {
+      initiate_close();  // asked for (server shutdown) while the handshake was in progress
+    } else if (options_.keepalive_interval.count() > 0) {
+      arm_keepalive();
+    }
     co_return true;
   }
 
@@ -180,6 +184,7 @@ class ws_session final : public connection,
     }
     open_.store(false);
     closing_.store(true);
+    finished_ = true;
     discard_ = true;
     drop_queue();
     timer_.cancel();
@@ -266,12 +271,16 @@ class ws_session final : public connection,
 
   // Strand.
   void begin_close(std::uint16_t code, std::string reason, bool flush) {
-    if (!open_.load() || pending_close_) return;
+    if (finished_ || pending_close_) return;
     pending_close_ = websocket_close{code, std::move(reason)};
     if (!flush) {
       discard_ = true;
       drop_queue();
     }
+    if (open_.load()) initiate_close();  // else the handshake initiates it once open
+  }
+
+  void initiate_close() {
     // A peer that reads nothing never lets the close frame out (or answers it): cut it off.
     timer_.expires_after(options_.handshake_timeout);
     timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
@@ -344,7 +353,8 @@ class ws_session final : public connection,
   std::vector<std::string> queue_;  // [head_, end) waits; queue_[head_] is being written while writing_
   std::size_t head_ = 0;
   bool writing_ = false;
-  bool discard_ = false;  // strand: drop queued and arriving messages (overflow, end)
+  bool discard_ = false;   // strand: drop queued and arriving messages (overflow, end)
+  bool finished_ = false;  // strand: the read loop ended and on_close ran
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<std::size_t> queued_count_{0};
   std::atomic<bool> open_{false};
