@@ -6,15 +6,21 @@
 #include <parley/net/client.hpp>
 #include <parley/net/testing/test_pki.hpp>
 
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
+#include <thread>
 #include <sstream>
 
 namespace parley::net::test {
@@ -53,6 +59,52 @@ listener_options tls_listener(const testing::test_certificate& cert) {
   l.tls_key = core::secret_string(cert.key_pem);
   return l;
 }
+
+// A TLS server that requires a client certificate from the test CA (as a bank's Login API may),
+// answering every request with 200 "ok" and counting the clients that presented a valid one.
+class mtls_server {
+ public:
+  mtls_server(const testing::test_certificate& cert, const fs::path& ca)
+      : ctx_(asio::ssl::context::tls_server), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    ctx_.use_certificate_chain_file(cert.cert_file.string());
+    ctx_.use_private_key_file(cert.key_file.string(), asio::ssl::context::pem);
+    ctx_.load_verify_file(ca.string());
+    ctx_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    asio::co_spawn(io_, serve(), core::log_exceptions{core::logger("test"), "mtls server"});
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~mtls_server() {
+    io_.stop();
+    thread_.join();
+  }
+  [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::atomic<int> clients_with_certificate{0};
+
+ private:
+  asio::awaitable<void> serve() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(core::use_tuple);
+      if (ec) co_return;
+      asio::ssl::stream<asio::ip::tcp::socket> s(std::move(socket), ctx_);
+      auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::server, core::use_tuple);
+      if (hec) continue;
+      if (X509* peer = SSL_get1_peer_certificate(s.native_handle())) {
+        ++clients_with_certificate;
+        X509_free(peer);
+      }
+      std::string request;
+      auto [rec, n] = co_await asio::async_read_until(s, asio::dynamic_buffer(request), "\r\n\r\n", core::use_tuple);
+      if (rec) continue;
+      static const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      co_await asio::async_write(s, asio::buffer(answer), core::use_tuple);
+    }
+  }
+
+  asio::io_context io_;
+  asio::ssl::context ctx_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
 
 class tls_test : public ::testing::Test {
  protected:
@@ -159,6 +211,25 @@ TEST_F(tls_test, key_not_matching_the_certificate_is_refused_at_listen) {
   l.tls_cert_file = (dir_ / "missing.pem").string();
   r = srv.listen(l, std::make_shared<router>());
   EXPECT_EQ(r.error(), make_error_code(errc::tls_setup_failed));
+}
+
+TEST_F(tls_test, client_certificate_for_mutual_tls) {
+  const auto server_cert = pki_.issue("server", {"localhost"}, {"127.0.0.1"});
+  const auto client_cert = pki_.issue("client", {"parley-bot"}, {});
+  mtls_server srv(server_cert, pki_.ca_file());
+  const std::string url = "https://127.0.0.1:" + std::to_string(srv.port()) + "/startLogin";
+  auto anonymous = make(trusting_test_ca());
+  EXPECT_FALSE(call(*anonymous, url));
+  EXPECT_EQ(srv.clients_with_certificate.load(), 0);
+  auto o = trusting_test_ca();
+  o.client_cert_file = client_cert.cert_file.string();
+  o.client_key = core::secret_string(client_cert.key_pem);
+  auto with_certificate = make(std::move(o));
+  const auto r = call(*with_certificate, url);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "ok");
+  EXPECT_EQ(srv.clients_with_certificate.load(), 1);
 }
 
 TEST_F(tls_test, client_with_bad_ca_file_is_refused_at_creation) {
