@@ -35,6 +35,10 @@ void routes(router& r, server&, metrics_registry&) {
     co_await t.async_wait(core::use_tuple);
     co_return text_response(200, "late");
   });
+  r.get("/headers", [](const request& req) -> asio::awaitable<response> {
+    co_return text_response(200, std::string(req.headers.get("x-test").value_or("-")) + "|" +
+                                     (req.headers.contains("x-injected") ? "injected" : "clean"));
+  });
   r.get("/echo-query", [](const request& req) -> asio::awaitable<response> {
     co_return text_response(200, std::string(req.query.get("q").value_or("-")));
   });
@@ -147,6 +151,18 @@ TEST_F(client_test, stale_pooled_connection_is_replaced) {
   const auto r = call(*c, get_req(s.info().base_url() + "/hello"));
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(client_test, header_values_cannot_inject_headers) {
+  running_server s(routes);
+  auto c = make();
+  auto req = get_req(s.info().base_url() + "/headers");
+  req.headers.set("X-Test", "ok");
+  req.headers.add("X-Evil", "a\r\nX-Injected: 1");
+  req.headers.add("Content-Length", "999");
+  const auto r = call(*c, req);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->body, "ok|clean");
 }
 
 TEST(client_form, encoding) {
