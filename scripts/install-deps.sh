@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # services and tools the tests and benchmarks start
   postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
+  python3  # bench/*/run.sh turn Google Benchmark JSON into Markdown tables
   chromium nodejs
 )
 

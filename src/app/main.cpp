@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <parley/crypto/hardening.hpp>
+
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -16,6 +18,7 @@ int main(int argc, char** argv) {
   add(parley::app::add_check_config);
   add(parley::app::add_serve);
   add(parley::app::add_demo);
+  add(parley::app::add_keys);
 
   try {
     app.parse(argc, argv);
@@ -23,7 +26,18 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    for (const auto* sub : app.get_subcommands()) return commands.at(sub)();
+    for (const auto* sub : app.get_subcommands()) {
+      // Before anything can hold a key or a token: no core dumps, no ptrace, a locked secure heap.
+      if (sub->get_name() != "version") {
+        const auto hardening = parley::crypto::harden_process();
+        parley::crypto::log_hardening(hardening);
+        if (!hardening.acceptable()) {
+          std::fprintf(stderr, "parley: fatal: cannot create the secure heap for keys (see the log line above)\n");
+          return 1;
+        }
+      }
+      return commands.at(sub)();
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parley: %s\n", e.what());
     return 1;

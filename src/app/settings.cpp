@@ -31,7 +31,9 @@ settings read_settings(core::config& cfg) {
   out.log = read_log(cfg.section("log"));
   out.net = net::parse_options(cfg.section("net"));
   check_services(cfg, out.net);
-  cfg.check_sections({"log", "net"});
+  out.crypto = crypto::parse_options(cfg.section("crypto"));
+  out.jose = jose::parse_options(cfg.section("jose"));
+  cfg.check_sections({"log", "net", "crypto", "jose"});
   return out;
 }
 

@@ -6,12 +6,16 @@
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
+#include <parley/crypto/options.hpp>
+#include <parley/jose/options.hpp>
 
 namespace parley::app {
 
 struct settings {
   core::log_options log;
   net::options net;
+  crypto::options crypto;
+  jose::options jose;
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

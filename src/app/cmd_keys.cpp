@@ -1,0 +1,69 @@
+// `parley keys ...`: the key-management command group. Each subcommand registers itself on the
+// group in add_keys() and returns what to run; jose adds `keys rotate` and `keys list` here.
+#include "cmd_keys_signing.hpp"
+#include "commands.hpp"
+#include "root_key_wrapper.hpp"
+
+#include <parley/core/base64.hpp>
+#include <parley/crypto/error.hpp>
+#include <parley/crypto/root_key.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace parley::app {
+namespace {
+
+command add_keys_init(CLI::App& keys) {
+  auto* sub = keys.add_subcommand("init", "Create a new root key file (32 random bytes, mode 0600); never overwrites");
+  auto file = std::make_shared<std::string>("parley-root.key");
+  sub->add_option("--root-key-file", *file, "Where to create the root key")->capture_default_str();
+  return [file] {
+    auto check = crypto::root_key::create_file(*file);
+    if (!check) {
+      const bool exists = check.error() == crypto::errc::already_exists;
+      std::fprintf(stderr, "parley: keys init: %s: %s\n", file->c_str(),
+                   exists ? "already exists; refusing to overwrite a root key" : check.error().message().c_str());
+      return 1;
+    }
+    // The check value identifies the key without revealing it; the store keeps it beside the data.
+    std::printf("created root key %s (mode 0600)\nkey check value: %s\n", file->c_str(),
+                core::hex_encode(std::span<const std::uint8_t>(check->data(), check->size())).c_str());
+    return 0;
+  };
+}
+
+}  // namespace
+
+command add_keys(CLI::App& app) {
+  auto* keys = app.add_subcommand("keys", "Manage Parley's keys");
+  keys->require_subcommand(1);
+  auto commands = std::make_shared<std::map<const CLI::App*, command>>();
+  auto add = [&](auto factory) {
+    auto cmd = factory(*keys);
+    commands->emplace(keys->get_subcommands({}).back(), std::move(cmd));
+  };
+  add(add_keys_init);
+
+  // `keys rotate` opens the signing-key file with the root key; `keys list` needs no key.
+  auto root_file = std::make_shared<std::string>("parley-root.key");
+  auto root_version = std::make_shared<std::uint32_t>(1);
+  keys->add_option("--root-key-file", *root_file, "Root key file (for rotate)")->capture_default_str();
+  keys->add_option("--root-key-version", *root_version, "Version of that root key")->capture_default_str();
+  auto signing = add_keys_signing(*keys, [root_file, root_version]() -> result<std::unique_ptr<jose::key_wrapper>> {
+    auto root = crypto::root_key::load_file(*root_file, *root_version);
+    if (!root) return root.error();
+    return std::unique_ptr<jose::key_wrapper>(
+        std::make_unique<root_key_wrapper>(std::make_shared<const crypto::root_key>(std::move(*root))));
+  });
+  return [keys, commands, signing] {
+    if (auto rc = signing()) return *rc;
+    for (const auto* sub : keys->get_subcommands()) return commands->at(sub)();
+    return 1;
+  };
+}
+
+}  // namespace parley::app

@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { token_endpoint } from '../src/bot_api';
+import { http_error } from '../src/http';
+import type { card_action, token_grant } from '../src/protocol';
+import { chat_session, local_iso_timestamp, type session_status, type session_view } from '../src/session';
+import type { transcript_entry } from '../src/transcript';
+import { fake_fetch, fake_socket_factory, fake_timers, flush, type recorded_request } from './fakes';
+
+class recording_view implements session_view {
+  statuses: session_status[] = [];
+  entries = new Map<string, transcript_entry>();
+  order: string[] = [];
+  typing: boolean[] = [];
+  actions: card_action[][] = [];
+  notices: string[] = [];
+  on_status(s: session_status) {
+    this.statuses.push(s);
+  }
+  on_entry_added(e: transcript_entry) {
+    this.entries.set(e.key, { ...e });
+    this.order.push(e.key);
+  }
+  on_entry_updated(e: transcript_entry) {
+    assert.ok(this.entries.has(e.key), 'update of an entry the view never got');
+    this.entries.set(e.key, { ...e });
+  }
+  on_typing(active: boolean) {
+    this.typing.push(active);
+  }
+  on_suggested_actions(a: card_action[]) {
+    this.actions.push(a);
+  }
+  on_notice(kind: string) {
+    this.notices.push(kind);
+  }
+  shown(): Array<[string, string | null]> {
+    return this.order.map((k) => [this.entries.get(k)!.text, this.entries.get(k)!.state]);
+  }
+}
+
+class endpoint implements token_endpoint {
+  handshakes = 0;
+  refresh_error: http_error | null = null;
+  handshake(): Promise<token_grant> {
+    this.handshakes += 1;
+    return Promise.resolve(this.grant(`conv-${this.handshakes}`, `hs-${this.handshakes}`));
+  }
+  refresh(): Promise<token_grant> {
+    if (this.refresh_error) return Promise.reject(this.refresh_error);
+    return Promise.resolve(this.grant(`conv-${this.handshakes}`, `rf-${this.handshakes}`));
+  }
+  private grant(conversation_id: string, token: string): token_grant {
+    return { token, conversation_id, user_id: 'dl_u1', expires_in_s: 60, channel_url: 'http://127.0.0.1:8401/v3/directline' };
+  }
+}
+
+function setup() {
+  const timers = new fake_timers();
+  const sockets = new fake_socket_factory();
+  const posts: recorded_request[] = [];
+  let post_behaviour: (req: recorded_request) => ReturnType<ConstructorParameters<typeof fake_fetch>[0]> = () => ({ status: 200, body: { id: `id-${posts.length}` } });
+  const http = new fake_fetch((req) => {
+    if (req.method === 'POST' && req.url.endsWith('/conversations')) {
+      const conv = req.headers['Authorization']!.includes('-2') ? 'conv-2' : 'conv-1';
+      return { status: 201, body: { conversationId: conv, token: req.headers['Authorization']!.slice(7), expires_in: 60, streamUrl: `ws://127.0.0.1:8401/v3/directline/conversations/${conv}/stream?t=s` } };
+    }
+    if (req.method === 'POST' && req.url.endsWith('/activities')) {
+      posts.push(req);
+      return post_behaviour(req);
+    }
+    return { status: 404 };
+  });
+  const view = new recording_view();
+  const bot_endpoint = new endpoint();
+  let ids = 0;
+  const session = new chat_session(
+    {
+      timers,
+      fetch: http.fetch,
+      open_socket: sockets.open,
+      bot_url: 'http://127.0.0.1:8400',
+      locale: 'de-DE',
+      assertion: () => null,
+      new_client_id: () => `cid-${++ids}`,
+      token_endpoint: bot_endpoint,
+    },
+    view,
+  );
+  return { timers, sockets, http, posts, view, session, bot_endpoint, set_post: (f: typeof post_behaviour) => (post_behaviour = f) };
+}
+
+const welcome = { type: 'message', id: 'conv-1|0', from: { id: 'bot', name: 'BankX', role: 'bot' }, text: 'Welcome to **BankX**', timestamp: '2024-05-01T10:00:00Z' };
+
+test('open: handshake, POST /conversations with the token, then the stream; the welcome shows', async () => {
+  const { sockets, http, view, session } = setup();
+  await session.open();
+  await flush();
+  const start = http.requests.find((r) => r.url.endsWith('/conversations'))!;
+  assert.equal(start.headers['Authorization'], 'Bearer hs-1');
+  assert.deepEqual(start.body, { user: { id: 'dl_u1' }, locale: 'de-DE' });
+  assert.equal(sockets.last.url, 'ws://127.0.0.1:8401/v3/directline/conversations/conv-1/stream?t=s');
+  sockets.last.server_open();
+  sockets.last.server_send({ activities: [welcome], watermark: '0' });
+  assert.deepEqual(view.shown(), [['Welcome to **BankX**', null]]);
+  assert.equal(view.statuses.at(-1), 'online');
+  session.stop();
+});
+
+test('send: pending, then sent when the POST returns an id; the echo does not duplicate it', async () => {
+  const { sockets, posts, view, session } = setup();
+  await session.open();
+  sockets.last.server_open();
+  session.send_text('  Hello  ');
+  assert.deepEqual(view.shown(), [['Hello', 'pending']]);
+  await flush();
+  assert.equal(posts.length, 1);
+  const body = posts[0]!.body as Record<string, unknown>;
+  assert.equal(body['type'], 'message');
+  assert.equal(body['text'], 'Hello');
+  assert.equal(body['locale'], 'de-DE');
+  assert.deepEqual(body['from'], { id: 'dl_u1', role: 'user' });
+  assert.deepEqual(body['channelData'], { clientActivityID: 'cid-1' });
+  assert.match(String(body['localTimestamp']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+  assert.deepEqual(view.shown(), [['Hello', 'sent']]);
+  sockets.last.server_send({ activities: [{ type: 'message', id: 'id-1', from: { id: 'dl_u1' }, text: 'Hello', channelData: { clientActivityID: 'cid-1' } }] });
+  assert.deepEqual(view.shown(), [['Hello', 'sent']]);
+  session.stop();
+});
+
+test('send: the echo alone marks it sent (POST still in flight)', async () => {
+  const { sockets, view, session, set_post } = setup();
+  await session.open();
+  sockets.last.server_open();
+  set_post(() => 'hang');
+  session.send_text('Hi');
+  await flush();
+  sockets.last.server_send({ activities: [{ type: 'message', id: 'x1', from: { id: 'dl_u1', role: 'user' }, text: 'Hi', channelData: { clientActivityID: 'cid-1' } }] });
+  assert.deepEqual(view.shown(), [['Hi', 'sent']]);
+  session.stop();
+});
+
+test('network error → failed; retry re-sends with the same clientActivityID → sent', async () => {
+  const { sockets, posts, view, session, set_post } = setup();
+  await session.open();
+  sockets.last.server_open();
+  set_post(() => 'network-error');
+  session.send_text('Balance?');
+  await flush();
+  assert.deepEqual(view.shown(), [['Balance?', 'failed']]);
+  set_post(() => ({ status: 200, body: { id: 'conv-1|5' } }));
+  session.retry('cid-1');
+  assert.deepEqual(view.shown(), [['Balance?', 'pending']]);
+  await flush();
+  assert.deepEqual(view.shown(), [['Balance?', 'sent']]);
+  assert.equal(posts.length, 2);
+  assert.deepEqual((posts[1]!.body as { channelData: unknown }).channelData, { clientActivityID: 'cid-1' });
+  session.stop();
+});
+
+test('timeout and 5xx → failed; the timeout is 20 s', async () => {
+  const { timers, sockets, view, session, set_post } = setup();
+  await session.open();
+  sockets.last.server_open();
+  set_post(() => 'hang');
+  session.send_text('one');
+  await timers.advance(19_999);
+  assert.deepEqual(view.shown(), [['one', 'pending']]);
+  await timers.advance(1);
+  assert.deepEqual(view.shown(), [['one', 'failed']]);
+  set_post(() => ({ status: 502, body: { error: { code: 'BotError', message: 'x' } } }));
+  session.send_text('two');
+  await flush();
+  assert.deepEqual(view.shown()[1], ['two', 'failed']);
+  session.stop();
+});
+
+test('403 on send: refresh the token and send once more', async () => {
+  const { sockets, posts, view, session, set_post } = setup();
+  await session.open();
+  sockets.last.server_open();
+  set_post((req) => (req.headers['Authorization'] === 'Bearer hs-1' ? { status: 403 } : { status: 200, body: { id: 'ok' } }));
+  session.send_text('hi');
+  await flush();
+  assert.deepEqual(posts.map((p) => p.headers['Authorization']), ['Bearer hs-1', 'Bearer rf-1']);
+  assert.deepEqual(view.shown(), [['hi', 'sent']]);
+  session.stop();
+});
+
+test('refresh refused: a new handshake, a new conversation, and the user is told', async () => {
+  const { timers, sockets, http, view, session, bot_endpoint } = setup();
+  await session.open();
+  const first = sockets.last;
+  first.server_open();
+  bot_endpoint.refresh_error = new http_error('status', 403);
+  await timers.advance(36_000);
+  assert.equal(bot_endpoint.handshakes, 2);
+  assert.deepEqual(view.notices, ['session_renewed']);
+  assert.ok(first.closed, 'the old stream is closed');
+  const starts = http.requests.filter((r) => r.url.endsWith('/conversations'));
+  assert.equal(starts.length, 2);
+  assert.equal(starts[1]!.headers['Authorization'], 'Bearer hs-2');
+  assert.match(sockets.last.url, /conv-2/);
+  session.stop();
+});
+
+test('suggested actions: shown with the bot message; imBack, postBack and messageBack send the right shapes', async () => {
+  const { sockets, posts, view, session } = setup();
+  await session.open();
+  sockets.last.server_open();
+  sockets.last.server_send({
+    activities: [
+      {
+        type: 'message',
+        id: 'b1',
+        from: { id: 'bot', role: 'bot' },
+        text: 'Pick one',
+        suggestedActions: {
+          actions: [
+            { type: 'imBack', title: 'Balance', value: 'Show my balance' },
+            { type: 'postBack', title: 'Hidden', value: { intent: 'x' } },
+            { type: 'messageBack', title: 'MB', text: 'mb-text', displayText: 'Shown text', value: { a: 1 } },
+            { type: 'openUrl', title: 'ignored', value: 'https://x' },
+          ],
+        },
+      },
+    ],
+  });
+  const shown = view.actions.at(-1)!;
+  assert.deepEqual(shown.map((a) => a.title), ['Balance', 'Hidden', 'MB']);
+  session.send_action(shown[0]!);
+  assert.deepEqual(view.actions.at(-1), [], 'clicking removes the buttons');
+  session.send_action(shown[1]!);
+  session.send_action(shown[2]!);
+  await flush();
+  const bodies = posts.map((p) => p.body as Record<string, unknown>);
+  assert.equal(bodies[0]!['text'], 'Show my balance');
+  assert.deepEqual(bodies[1]!['value'], { intent: 'x' });
+  assert.deepEqual(bodies[1]!['channelData'], { postBack: true, clientActivityID: 'cid-2' });
+  assert.equal(bodies[2]!['text'], 'mb-text');
+  assert.deepEqual(bodies[2]!['channelData'], { messageBack: { displayText: 'Shown text' }, clientActivityID: 'cid-3' });
+  assert.deepEqual(view.shown().map((s) => s[0]), ['Pick one', 'Show my balance', 'Shown text'], 'postBack is not displayed');
+  session.stop();
+});
+
+test('typing indicator: shown on a bot typing activity, hidden on the next message or after 6 s', async () => {
+  const { timers, sockets, view, session } = setup();
+  await session.open();
+  sockets.last.server_open();
+  sockets.last.server_send({ activities: [{ type: 'typing', id: 't1', from: { id: 'bot', role: 'bot' } }] });
+  assert.deepEqual(view.typing, [true]);
+  sockets.last.server_send({ activities: [welcome] });
+  assert.deepEqual(view.typing, [true, false]);
+  sockets.last.server_send({ activities: [{ type: 'typing', id: 't2', from: { id: 'bot', role: 'bot' } }] });
+  await timers.advance(6_000);
+  assert.deepEqual(view.typing, [true, false, true, false]);
+  sockets.last.server_send({ activities: [{ type: 'typing', id: 't3', from: { id: 'dl_u1', role: 'user' } }] });
+  assert.deepEqual(view.typing, [true, false, true, false], "the user's own typing is not shown");
+  session.stop();
+});
+
+test('local_iso_timestamp carries the offset', () => {
+  assert.match(local_iso_timestamp(new Date(0)), /^19(69|70)-\d\d-\d\dT\d\d:\d\d:\d\d\.000[+-]\d\d:\d\d$/);
+});
