@@ -6,6 +6,7 @@
 #include <bankx/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 
@@ -13,6 +14,7 @@ namespace parley::app {
 
 struct settings {
   core::log_options log;
+  net::options net;
   crypto::options crypto;
   jose::options jose;
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
