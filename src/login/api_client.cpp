@@ -159,7 +159,8 @@ error_code api_client::map_error_status(const net::client_response& res, std::st
 boost::asio::awaitable<result<started_login>> api_client::start_login(std::string customer_id, method m,
                                                                       std::string conversation_ref) {
   json::object body{{"customerId", customer_id}, {"method", to_string(m)}, {"conversationRef", conversation_ref}};
-  auto res = co_await post(opts_.start_path, json::serialize(body));
+  std::string text = json::serialize(body);  // named: GCC 12 destroys a co_await operand's temporary twice
+  auto res = co_await post(opts_.start_path, std::move(text));
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status != 200) co_return map_error_status(*res, "startLogin");
@@ -227,7 +228,9 @@ result<status_answer> api_client::parse_status(net::client_response& res, const 
 boost::asio::awaitable<result<status_answer>> api_client::poll(const core::secret_string& polling_token,
                                                                std::string seal_context) {
   if (!token_shaped(polling_token.reveal())) co_return make_error_code(errc::invalid_request);
-  auto res = co_await post(opts_.poll_path, secret_json({{"pollingToken", polling_token.reveal()}}));
+  // Built before the co_await: GCC 12 cannot keep an initializer_list's array across a suspension.
+  std::string body = secret_json({{"pollingToken", polling_token.reveal()}});
+  auto res = co_await post(opts_.poll_path, std::move(body));
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status != 200) co_return map_error_status(*res, "pollLogin");
@@ -241,8 +244,8 @@ boost::asio::awaitable<result<status_answer>> api_client::verify_otp(const core:
   if (!token_shaped(polling_token.reveal()) || !all_digits(otp.reveal()) || otp.size() > 10) {
     co_return make_error_code(errc::invalid_request);
   }
-  auto res = co_await post(opts_.verify_path,
-                           secret_json({{"pollingToken", polling_token.reveal()}, {"otp", otp.reveal()}}));
+  std::string body = secret_json({{"pollingToken", polling_token.reveal()}, {"otp", otp.reveal()}});
+  auto res = co_await post(opts_.verify_path, std::move(body));
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status == 400) {

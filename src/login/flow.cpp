@@ -48,6 +48,7 @@ std::string_view to_string(outcome o) noexcept {
     case outcome::denied: return "denied";
     case outcome::expired: return "expired";
     case outcome::failed: return "failed";
+    case outcome::cancelled: return "cancelled";
   }
   return "unknown";
 }
@@ -72,11 +73,17 @@ struct pending_login {
 
 struct flow::state : std::enable_shared_from_this<flow::state> {
   state(asio::io_context& i, const core::clock& c, const options& o)
-      : io(i), clock(c), opts(o), vault(c, o.idle_timeout), sweep_timer(asio::make_strand(i)) {}
+      : io(i),
+        clock(c),
+        sweep_interval(o.sweep_interval),
+        max_logins(o.max_logins),
+        vault(c, o.idle_timeout),
+        sweep_timer(asio::make_strand(i)) {}
 
   asio::io_context& io;
   const core::clock& clock;
-  options opts;
+  std::chrono::milliseconds sweep_interval;
+  std::size_t max_logins;
   token_vault vault;
   std::shared_ptr<spdlog::logger> log = core::logger("login");
   mutable std::mutex mutex;
@@ -121,6 +128,11 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
     if (p->done) p->done(p->key, o);
   }
 
+  // Ends a login from outside the poller (a code, cancel): the first to claim it reports.
+  void end(const std::shared_ptr<pending_login>& p, outcome o) {
+    if (claim(p)) finish_polled(p, o);
+  }
+
   asio::awaitable<void> poll_loop(std::shared_ptr<pending_login> p) {
     auto self = shared_from_this();  // the state outlives every poller
     for (;;) {
@@ -136,7 +148,10 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
         co_await p->timer.async_wait(core::use_tuple);
         continue;  // woken by time, wake() or cancel: look again
       }
-      auto answer = co_await p->client->poll(p->polling_token, seal_context(p->key));
+      // Arguments are named before co_await throughout: GCC 12 destroys a temporary in a
+      // co_await operand twice.
+      const std::string context = seal_context(p->key);
+      auto answer = co_await p->client->poll(p->polling_token, context);
       const auto after = clock.steady_now();
       if (p->finished || stopping) co_return;
       if (!answer) {
@@ -181,8 +196,8 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
   asio::awaitable<void> sweep_loop() {
     auto self = shared_from_this();
     while (!stopping) {
-      sweep_timer.expires_after(opts.sweep_interval);
-      auto [ec] = co_await sweep_timer.async_wait(core::use_tuple);
+      sweep_timer.expires_after(sweep_interval);
+      (void)co_await sweep_timer.async_wait(core::use_tuple);
       if (stopping) co_return;
       if (const auto n = vault.sweep()) log->info("login: wiped {} expired or idle token(s)", n);
     }
@@ -225,7 +240,7 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
     // Reserve the conversation's slot before the call, so that two turns cannot both start one.
     std::lock_guard lock(st->mutex);
     if (st->logins.contains(key)) co_return make_error_code(errc::login_in_progress);
-    if (st->logins.size() >= st->opts.max_logins) {
+    if (st->logins.size() >= st->max_logins) {
       st->log->warn("login: {} logins in progress, refusing another", st->logins.size());
       co_return make_error_code(errc::rate_limited);
     }
@@ -262,26 +277,31 @@ asio::awaitable<result<otp_result>> flow::verify_otp(conversation_key key, core:
   auto p = st->find(key);
   if (!p || p->finished) co_return make_error_code(errc::no_login);
   if (!uses_code(p->m)) co_return make_error_code(errc::otp_not_expected);
-  auto answer = co_await p->client->verify_otp(p->polling_token, std::move(otp), seal_context(key));
+  const std::string context = seal_context(key);
+  auto answer = co_await p->client->verify_otp(p->polling_token, std::move(otp), context);
   if (!answer) co_return answer.error();
   otp_result out;
   out.status = answer->status;
   out.attempts_left = answer->attempts_left;
   switch (answer->status) {
     case login_status::approved:
-      if (st->claim(p)) st->approve(p, *answer);
+      if (st->claim(p)) {
+        st->approve(p, *answer);
+        st->finish_polled(p, outcome::approved);
+      }
       break;
     case login_status::wrong_code:
       st->log->info("login {}: wrong code, {} attempt(s) left", p->ref, answer->attempts_left);
       if (answer->attempts_left == 0) {
-        st->claim(p);
+        st->end(p, outcome::denied);
         out.status = login_status::denied;
       }
       break;
     case login_status::denied:
+      st->end(p, outcome::denied);
+      break;
     case login_status::expired:
-      st->log->info("login {}: {} (after a code)", p->ref, to_string(answer->status));
-      st->claim(p);
+      st->end(p, outcome::expired);
       break;
     case login_status::pending:
     case login_status::slow_down:
@@ -293,7 +313,7 @@ asio::awaitable<result<otp_result>> flow::verify_otp(conversation_key key, core:
 bool flow::cancel(const conversation_key& key) {
   auto p = state_->find(key);
   if (!p || !state_->claim(p)) return false;
-  state_->log->info("login {}: cancelled", p->ref);
+  state_->finish_polled(p, outcome::cancelled);
   return true;
 }
 
@@ -322,6 +342,11 @@ asio::awaitable<void> flow::end_conversation(conversation_key key) {
   cancel(key);
   if (state_->vault.contains(key)) (void)co_await logout(key);
   state_->vault.erase(key);
+}
+
+void flow::forget(conversation_key key) {
+  if (state_->stopping) return;
+  asio::co_spawn(state_->io, end_conversation(std::move(key)), core::log_exceptions{state_->log, "login end"});
 }
 
 asio::awaitable<result<net::client_response>> flow::call_api(conversation_key key, net::client_request req) {
@@ -367,8 +392,9 @@ void flow::shutdown() {
     all.swap(state_->logins);
   }
   for (auto& [k, p] : all) {
-    p->finished = true;
+    if (p->finished.exchange(true)) continue;
     asio::post(p->strand, [p] { p->timer.cancel(); });
+    if (p->done) p->done(p->key, outcome::cancelled);
   }
   auto st = state_;
   asio::post(st->sweep_timer.get_executor(), [st] { st->sweep_timer.cancel(); });

@@ -2,7 +2,9 @@
 // outcomes, codes, one login per conversation, cancel, logout, 401, shutdown, and log hygiene.
 #include "test_support.hpp"
 
+#include <parley/core/base64.hpp>
 #include <parley/core/testing/log_capture.hpp>
+#include <parley/crypto/primitives.hpp>
 #include <parley/login/flow.hpp>
 
 #include <gmock/gmock.h>
@@ -50,9 +52,9 @@ class flow_test : public ::testing::Test {
   core::testing::fake_clock clock;
   crypto::secret_sealer sealer = *crypto::secret_sealer::create();
   net::testing::fake_http_client http;
-  std::unique_ptr<flow> f;
   conversation_key key{"bankx", "conv-1"};
-  std::vector<outcome> outcomes;
+  std::vector<outcome> outcomes;  // before f: the flow reports `cancelled` when it is destroyed
+  std::unique_ptr<flow> f;
 };
 
 TEST_F(flow_test, start_sends_start_login_with_client_credentials) {
@@ -87,7 +89,7 @@ TEST_F(flow_test, waits_the_interval_before_the_first_poll_and_between_polls) {
   http.respond(status("pending", 5));
   advance(1s);
   EXPECT_EQ(polls(), 2u);
-  EXPECT_EQ(body_of(http.requests().back()).at("pollingToken"), polling_token);
+  EXPECT_EQ(body_of(http.requests().back()).at("pollingToken").as_string(), polling_token);
 }
 
 TEST_F(flow_test, a_larger_interval_from_the_bank_is_honoured) {
@@ -251,18 +253,18 @@ TEST_F(flow_test, a_failed_start_frees_the_conversation) {
   EXPECT_TRUE(start());
 }
 
-TEST_F(flow_test, cancel_stops_polling_without_a_notification) {
+TEST_F(flow_test, cancel_stops_polling_and_reports_cancelled_once) {
   http.respond(started());
   ASSERT_TRUE(start());
   EXPECT_TRUE(f->cancel(key));
   EXPECT_FALSE(f->cancel(key));
   advance(60s);
   EXPECT_EQ(polls(), 0u);
-  EXPECT_TRUE(outcomes.empty());
+  EXPECT_THAT(outcomes, ::testing::ElementsAre(outcome::cancelled));
   EXPECT_FALSE(f->in_progress(key));
 }
 
-TEST_F(flow_test, otp_right_code_logs_in_without_a_proactive_message) {
+TEST_F(flow_test, otp_right_code_logs_in_and_reports_approved_once) {
   http.respond(started(5, 180, true));
   auto info = start(method::otp_sms);
   ASSERT_TRUE(info);
@@ -284,7 +286,7 @@ TEST_F(flow_test, otp_right_code_logs_in_without_a_proactive_message) {
   EXPECT_EQ(body.at("otp"), "492816");
   advance(60s);
   EXPECT_EQ(polls(), 0u);
-  EXPECT_TRUE(outcomes.empty());
+  EXPECT_THAT(outcomes, ::testing::ElementsAre(outcome::approved));
 }
 
 TEST_F(flow_test, otp_last_wrong_code_denies_and_push_takes_no_code) {
@@ -295,6 +297,7 @@ TEST_F(flow_test, otp_last_wrong_code_denies_and_push_takes_no_code) {
   ASSERT_TRUE(last);
   EXPECT_EQ(last->status, login_status::denied);
   EXPECT_FALSE(f->in_progress(key));
+  EXPECT_THAT(outcomes, ::testing::ElementsAre(outcome::denied));
 
   http.respond(started());
   ASSERT_TRUE(start(method::push));
@@ -329,7 +332,7 @@ TEST_F(flow_test, logout_revokes_at_the_bank_and_wipes_the_token) {
   ASSERT_TRUE(r);
   const auto sent = http.requests().back();
   EXPECT_EQ(sent.url, "http://127.0.0.1:9/api/v1/logout");
-  EXPECT_EQ(body_of(sent).at("accessToken"), access_token);
+  EXPECT_EQ(body_of(sent).at("accessToken").as_string(), access_token);
   EXPECT_TRUE(sent.sensitive);
   EXPECT_FALSE(f->logged_in(key));
   auto again = run(io, f->logout(key));
@@ -368,11 +371,15 @@ TEST_F(flow_test, shutdown_stops_polling_and_wipes_the_vault) {
   http.respond(approved());
   advance(5s);
   http.respond(started());
-  ASSERT_TRUE(run(io, f->start({"bankx", "conv-2"}, "ben.meyer", method::push, [](auto&, auto) {})));
+  std::vector<outcome> second;
+  ASSERT_TRUE(run(io, f->start({"bankx", "conv-2"}, "ben.meyer", method::push,
+                                [&second](auto&, outcome o) { second.push_back(o); })));
   f->shutdown();
   drain(io);
+  EXPECT_THAT(outcomes, ::testing::ElementsAre(outcome::approved)) << "the ended login is not reported again";
   EXPECT_EQ(f->vault().size(), 0u);
   EXPECT_EQ(f->logins(), 0u);
+  EXPECT_THAT(second, ::testing::ElementsAre(outcome::cancelled)) << "a waiting caller is released";
   const auto before = polls();
   advance(60s);
   EXPECT_EQ(polls(), before);

@@ -168,7 +168,7 @@ TEST_F(login_bankx, totp_from_the_authenticator) {
   EXPECT_NE(accounts->body.find("eva.nowak-savings"), std::string::npos);
 }
 
-TEST_F(login_bankx, a_token_revoked_at_the_bank_asks_for_a_new_login) {
+TEST_F(login_bankx, the_vault_expires_the_token_with_the_bank) {
   ASSERT_TRUE(start("anna.schmidt", method::push));
   const auto session = bank_.phone_session("anna.schmidt");
   ASSERT_EQ(bank_.phone("POST", "/requests/" + phone_request_id(session) + "/approve", session).status, 204);
@@ -177,7 +177,6 @@ TEST_F(login_bankx, a_token_revoked_at_the_bank_asks_for_a_new_login) {
   // The bank's token lifetime (600 s) passes while our idle timeout (15 min) does not.
   bank_.clock.advance(599s);
   ASSERT_TRUE(get("/accounts"));
-  // Revoke it behind our back: a logout from another channel.
   bank_.clock.advance(2s);
   auto res = get("/accounts");
   ASSERT_FALSE(res);

@@ -16,9 +16,10 @@
 // until expiry; a 401 or an off-contract answer ends the login as `failed`.
 // At most one login per conversation is in progress (errc::login_in_progress).
 //
-// `on_done` is called once, from the polling coroutine, for outcomes reached by polling
-// (approved, denied, expired, failed): the caller sends the proactive message. Outcomes reached
-// by verify_otp(), cancel() and end_conversation() are returned to their caller instead.
+// `on_done` is called exactly once per started login, whoever ends it: the poller (approved,
+// denied, expired, failed), verify_otp() (approved, denied, expired), cancel(), end_conversation()
+// or shutdown() (cancelled). It runs on the thread that ended the login, under no lock of the flow;
+// keep it short (post the proactive message). Not called when start() itself fails.
 // Time is the injected clock's: the timers are armed for the clock's remaining time, and wake()
 // makes every waiting login re-read the clock (tests call it after advancing a fake clock).
 //
@@ -47,8 +48,8 @@
 namespace parley::login {
 
 /// How a login ended.
-enum class outcome { approved, denied, expired, failed };
-/// "approved", "denied", "expired", "failed".
+enum class outcome { approved, denied, expired, failed, cancelled };
+/// "approved", "denied", "expired", "failed", "cancelled".
 [[nodiscard]] std::string_view to_string(outcome o) noexcept;
 
 /// What the user needs to be told after start().
@@ -88,7 +89,7 @@ class flow {
   /// Forwards the user's code (digits only; spaces removed). errc::no_login, otp_not_expected,
   /// invalid_request (not 4..10 digits), and the api_client's errors.
   [[nodiscard]] boost::asio::awaitable<result<otp_result>> verify_otp(conversation_key key, core::secret_string otp);
-  /// Stops the conversation's login in progress; true if there was one. No on_done call.
+  /// Stops the conversation's login in progress (on_done gets `cancelled`); true if there was one.
   bool cancel(const conversation_key& key);
   [[nodiscard]] bool in_progress(const conversation_key& key) const;
   /// The method of the login in progress, if any.
@@ -100,6 +101,8 @@ class flow {
   [[nodiscard]] boost::asio::awaitable<result<void>> logout(conversation_key key);
   /// Conversation end: cancel() and, if logged in, logout(). Never fails.
   [[nodiscard]] boost::asio::awaitable<void> end_conversation(conversation_key key);
+  /// end_conversation() in the background, for a caller that cannot wait.
+  void forget(conversation_key key);
 
   /// Sends `req` to the tenant's bank API with the conversation's token. errc::not_logged_in
   /// (no live token: start a login), errc::token_rejected (the bank said 401: the entry is wiped),
