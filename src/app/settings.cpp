@@ -33,8 +33,9 @@ settings read_settings(core::config& cfg) {
   check_services(cfg, out.net);
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
+  out.login = login::parse_options(cfg.section("login"));
   out.bankx = bankx::parse_options(cfg.section("bankx"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "bankx"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "login", "bankx"});
   return out;
 }
 

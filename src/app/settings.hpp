@@ -9,6 +9,7 @@
 #include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
+#include <parley/login/options.hpp>
 
 namespace parley::app {
 
@@ -17,6 +18,7 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  login::options login;  ///< the end user's login to each tenant's bank (src/login)
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
