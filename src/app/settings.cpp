@@ -33,7 +33,8 @@ settings read_settings(core::config& cfg) {
   check_services(cfg, out.net);
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
-  cfg.check_sections({"log", "net", "crypto", "jose"});
+  out.bankx = bankx::parse_options(cfg.section("bankx"));
+  cfg.check_sections({"log", "net", "crypto", "jose", "bankx"});
   return out;
 }
 
