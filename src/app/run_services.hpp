@@ -3,6 +3,8 @@
 // Shared by `parley serve` and `parley demo`.
 #pragma once
 
+#include "settings.hpp"
+
 #include <parley/net/options.hpp>
 
 #include <filesystem>
@@ -12,6 +14,7 @@ namespace parley::app {
 
 struct run_plan {
   net::options net;                                ///< listeners must be set
+  settings config;                                 ///< every component's options (its `net` is unused)
   std::filesystem::path data_dir;                  ///< for the services (may be empty)
   std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
   const char* banner = "parley";                   ///< prefix of the start-up lines
