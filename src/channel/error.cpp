@@ -35,6 +35,7 @@ mapping map(errc e) noexcept {
       return {net::errc::bad_gateway, "BotRejectedActivity", "Failed to send activity: bot returned an error"};
     case errc::bot_timeout: return {net::errc::gateway_timeout, "BotError", "Failed to send activity: bot timed out"};
     case errc::store_unavailable: return {net::errc::service_unavailable, "ServiceUnavailable", "storage unavailable"};
+    case errc::not_started: return {net::errc::service_unavailable, "ServiceUnavailable", "starting; retry shortly"};
     case errc::internal: return {net::errc::internal_error, "ServiceError", "internal error"};
   }
   return {net::errc::internal_error, "ServiceError", "unknown error"};

@@ -74,7 +74,7 @@ void stream_subscriber::replay(const std::vector<sequenced_activity>& page) {
     if (a.seq <= delivered_) continue;
     delivered_ = a.seq;  // the store's sequence is gap-free: this is delivered_ + 1
     // No stale typing indicators and no conversationUpdate in a replay.
-    if (delivered_by_polling(a.type) && !out.add(a.body, a.seq)) {
+    if (delivered_by_polling(a.type) && !a.body.empty() && !out.add(a.body, a.seq)) {
       closed_ = true;
       return;
     }

@@ -29,6 +29,7 @@ enum class errc {
   bot_rejected,         ///< 502 BotRejectedActivity: the bot answered with a non-2xx status
   bot_timeout,          ///< 504 BotError: the bot did not answer in time
   store_unavailable,    ///< 503 ServiceUnavailable: the conversation store failed; retry later
+  not_started,          ///< 503 ServiceUnavailable: the channel is still starting
   internal,             ///< 500 ServiceError: a bug or an unexpected failure
 };
 
