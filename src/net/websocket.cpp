@@ -3,15 +3,29 @@
 
 namespace parley::net {
 
-bool websocket::send(std::string text) const { return core_ && core_->send(std::move(text)); }
-
-void websocket::close(std::uint16_t code, std::string reason) const {
-  if (core_) core_->close(code, std::move(reason));
+bool websocket::send(std::string text) const {
+  const auto core = core_.lock();
+  return core && core->send(std::move(text));
 }
 
-bool websocket::is_open() const noexcept { return core_ && core_->is_open(); }
-std::uint64_t websocket::id() const noexcept { return core_ ? core_->id() : 0; }
-std::size_t websocket::queued_bytes() const noexcept { return core_ ? core_->queued_bytes() : 0; }
+void websocket::close(std::uint16_t code, std::string reason) const {
+  if (const auto core = core_.lock()) core->close(code, std::move(reason));
+}
+
+bool websocket::is_open() const noexcept {
+  const auto core = core_.lock();
+  return core && core->is_open();
+}
+
+std::uint64_t websocket::id() const noexcept {
+  const auto core = core_.lock();
+  return core ? core->id() : 0;
+}
+
+std::size_t websocket::queued_bytes() const noexcept {
+  const auto core = core_.lock();
+  return core ? core->queued_bytes() : 0;
+}
 
 websocket_upgrade websocket_upgrade::accept(websocket_hooks hooks) {
   websocket_upgrade u;

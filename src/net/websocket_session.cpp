@@ -49,10 +49,12 @@ class ws_session final : public connection,
         peer_(std::move(peer)),
         route_(std::move(route)) {}
 
-  static asio::awaitable<void> run(std::shared_ptr<ws_session> self, beast_request req) {
-    if (!co_await self->handshake(std::move(req))) co_return;
-    co_await self->read_loop();
-  }
+  // The upgrade request waits in the session until the handshake.
+  void set_upgrade_request(beast_request&& req) { upgrade_request_.emplace(std::move(req)); }
+
+  // Keep this entry point trivial: g++ 12 mis-compiled `if (!co_await self->handshake(...))` here
+  // (the frame's copy of `self` was garbage when the coroutine first ran).
+  static asio::awaitable<void> run(std::shared_ptr<ws_session> self) { co_await self->serve(); }
 
   // ---- websocket_core: any thread ----
 
@@ -98,14 +100,20 @@ class ws_session final : public connection,
   }
 
  private:
-  asio::awaitable<bool> handshake(beast_request req) {
+  asio::awaitable<void> serve() {
+    const bool opened = co_await handshake();
+    if (opened) co_await read_loop();
+  }
+
+  asio::awaitable<bool> handshake() {
     slot_.attach(this->weak_from_this());
     ws_.set_option(websocket::stream_base::timeout{options_.handshake_timeout, options_.liveness_timeout, true});
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
     ws_.read_message_max(options_.max_message_bytes);
     ws_.auto_fragment(false);
-    auto [ec] = co_await ws_.async_accept(req, core::use_tuple);
+    auto [ec] = co_await ws_.async_accept(*upgrade_request_, core::use_tuple);
+    upgrade_request_.reset();  // an open session keeps none of its HTTP request
     if (ec) {
       server_->log->debug("{} ws #{}: handshake failed: {}", listener_->info.name, peer_.id, ec.message());
       co_return false;
@@ -119,7 +127,11 @@ class ws_session final : public connection,
     invoke("on_open", [&] {
       if (hooks_.on_open) hooks_.on_open(handle());
     });
-    if (options_.keepalive_interval.count() > 0) arm_keepalive();
+    if (pending_close_) {
+      initiate_close();  // asked for (server shutdown) while the handshake was in progress
+    } else if (options_.keepalive_interval.count() > 0) {
+      arm_keepalive();
+    }
     co_return true;
   }
 
@@ -172,6 +184,8 @@ class ws_session final : public connection,
     }
     open_.store(false);
     closing_.store(true);
+    finished_ = true;
+    discard_ = true;
     drop_queue();
     timer_.cancel();
     server_->websockets.fetch_sub(1);
@@ -190,7 +204,9 @@ class ws_session final : public connection,
   // ---- writing (strand) ----
 
   void enqueue(std::string text) {
-    if (closing_.load()) {
+    // Not closing_: messages accepted before close() was called must still go out before the
+    // close frame (both were posted in order); only a discarding close or the end drops them.
+    if (discard_ || sent_close_ || !open_.load()) {
       queued_bytes_.fetch_sub(text.size());
       queued_count_.fetch_sub(1);
       return;
@@ -255,9 +271,16 @@ class ws_session final : public connection,
 
   // Strand.
   void begin_close(std::uint16_t code, std::string reason, bool flush) {
-    if (!open_.load() || pending_close_) return;
+    if (finished_ || pending_close_) return;
     pending_close_ = websocket_close{code, std::move(reason)};
-    if (!flush) drop_queue();
+    if (!flush) {
+      discard_ = true;
+      drop_queue();
+    }
+    if (open_.load()) initiate_close();  // else the handshake initiates it once open
+  }
+
+  void initiate_close() {
     // A peer that reads nothing never lets the close frame out (or answers it): cut it off.
     timer_.expires_after(options_.handshake_timeout);
     timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
@@ -325,10 +348,13 @@ class ws_session final : public connection,
   websocket_hooks hooks_;
   peer_info peer_;
   std::string route_;
+  std::optional<beast_request> upgrade_request_;
 
   std::vector<std::string> queue_;  // [head_, end) waits; queue_[head_] is being written while writing_
   std::size_t head_ = 0;
   bool writing_ = false;
+  bool discard_ = false;   // strand: drop queued and arriving messages (overflow, end)
+  bool finished_ = false;  // strand: the read loop ended and on_close ran
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<std::size_t> queued_count_{0};
   std::atomic<bool> open_{false};
@@ -346,7 +372,8 @@ void spawn(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l,
   auto s = std::make_shared<ws_session<Stream>>(std::move(st), std::move(l), std::move(stream), options,
                                                 std::move(hooks), std::move(slot), std::move(peer), std::move(route));
   const auto ex = s->executor();
-  asio::co_spawn(ex, ws_session<Stream>::run(std::move(s), std::move(req)),
+  s->set_upgrade_request(std::move(req));
+  asio::co_spawn(ex, ws_session<Stream>::run(std::move(s)),
                  core::log_exceptions{std::move(log), "websocket session"});
 }
 

@@ -42,6 +42,8 @@ class running_server {
 
   ~running_server() {
     shutdown();
+    // Handlers still awaiting (a cut request's timer) are abandoned, as the app does after shutdown.
+    io_.stop();
     work_.reset();
     threads_->join();
   }

@@ -62,13 +62,13 @@ struct websocket_close {
   std::string reason;
 };
 
-/// A handle on one session: copyable, cheap, safe to keep after the session ended (its calls
-/// then do nothing). Thread-safety: every member function may be called from any thread; the
-/// work is posted to the session's strand.
+/// A handle on one session: copyable, cheap, and weak: it does not keep the session alive, so it
+/// is safe to keep after the session ended (its calls then do nothing). Thread-safety: every
+/// member function may be called from any thread; the work is posted to the session's strand.
 class websocket {
  public:
   websocket() = default;
-  explicit websocket(std::shared_ptr<detail::websocket_core> core) : core_(std::move(core)) {}
+  explicit websocket(const std::shared_ptr<detail::websocket_core>& core) : core_(core) {}
 
   /// Queues a text message. Returns false when the session is closed or closing, or when this
   /// message overflowed the send queue (the session is then closed with 1008).
@@ -81,10 +81,11 @@ class websocket {
   [[nodiscard]] std::uint64_t id() const noexcept;
   /// Outgoing bytes queued and not yet written (for tests and metrics).
   [[nodiscard]] std::size_t queued_bytes() const noexcept;
-  explicit operator bool() const noexcept { return core_ != nullptr; }
+  /// False for a default-constructed handle and once the session is gone.
+  explicit operator bool() const noexcept { return !core_.expired(); }
 
  private:
-  std::shared_ptr<detail::websocket_core> core_;
+  std::weak_ptr<detail::websocket_core> core_;
 };
 
 /// Callbacks of one session. All run on the session's strand, one at a time. None may block;
