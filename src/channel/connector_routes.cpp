@@ -123,7 +123,7 @@ awaitable<response> get_member(const state_ptr& s, const request& req) {
   auto auth = co_await s->authenticate_bot(req, req.param("id"));
   if (!auth) co_return error_response(auth.error());
   for (auto& m : members(*auth->first, auth->second)) {
-    if (m.at("id") == req.param("memberId")) co_return net::json_response(200, m);
+    if (m.at("id").as_string() == req.param("memberId")) co_return net::json_response(200, m);
   }
   co_return error_response(errc::not_found);
 }

@@ -44,17 +44,19 @@ conversation_service::conversation_service(store::conversation_store& store, act
 
 awaitable<result<bool>> conversation_service::ensure(const conversation_ref& ref, std::string bot_id,
                                                      std::string user_id) {
+  // result<bool> cannot be built from an error_code implicitly (bool is constructible from one).
+  const auto fail = [](const error_code& ec) { return result<bool>(boost::system::in_place_error, from_store(ec)); };
   auto existing = co_await store_.get_conversation(ref.tenant_id, ref.conversation_id);
   if (existing) co_return false;
-  if (existing.error() != store::errc::not_found) co_return from_store(existing.error());
+  if (existing.error() != store::errc::not_found) co_return fail(existing.error());
   auto tenant = co_await store_.ensure_tenant(ref.tenant_id);
-  if (!tenant) co_return from_store(tenant.error());
+  if (!tenant) co_return fail(tenant.error());
   auto created = co_await store_.create_conversation(ref.tenant_id, ref.conversation_id, std::move(bot_id),
                                                      std::move(user_id));
   if (created) co_return true;
   // Two starts raced (a client retrying): the other one created it.
   if (created.error() == store::errc::already_exists) co_return false;
-  co_return from_store(created.error());
+  co_return fail(created.error());
 }
 
 awaitable<result<store::conversation>> conversation_service::get(const conversation_ref& ref) {

@@ -59,8 +59,8 @@ net::response error_response(errc e, std::string_view message) {
   return net::error_response(m.status, m.code, message.empty() ? m.message : message);
 }
 
-net::response error_response(const error_code& ec) {
-  if (ec.category() == channel_category()) return error_response(static_cast<errc>(ec.value()));
+net::response error_response(const error_code& ec, std::string_view message) {
+  if (ec.category() == channel_category()) return error_response(static_cast<errc>(ec.value()), message);
   return error_response(errc::internal);
 }
 

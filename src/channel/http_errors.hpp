@@ -12,7 +12,7 @@ namespace parley::channel {
 
 /// The response for `e`; `message` (never a secret, token or user text) replaces the default one.
 [[nodiscard]] net::response error_response(errc e, std::string_view message = {});
-/// A channel error code as its response; any other category is a 500 ServiceError.
-[[nodiscard]] net::response error_response(const error_code& ec);
+/// A channel error code as its response (with `message` if given); any other category is a 500.
+[[nodiscard]] net::response error_response(const error_code& ec, std::string_view message = {});
 
 }  // namespace parley::channel
