@@ -5,6 +5,7 @@
 
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 
@@ -12,6 +13,7 @@ namespace parley::app {
 
 struct settings {
   core::log_options log;
+  net::options net;
   crypto::options crypto;
   jose::options jose;
 };

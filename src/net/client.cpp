@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -191,9 +192,12 @@ struct pooled_http_client::impl {
       log->debug("client: cannot resolve {}: {}", t.host, rec.message());
       co_return make_error_code(rec == asio::error::operation_aborted ? errc::timeout : errc::resolve_failed);
     }
+    // A strand: tcp_stream's timeout handlers and I/O completions must not run concurrently when
+    // the io_context has several threads.
+    const auto strand = asio::make_strand(io);
     auto c = std::make_unique<pooled_connection>(pooled_connection{
-        t.tls ? std::variant<plain, secure>(std::in_place_index<1>, plain(io), *tls)
-              : std::variant<plain, secure>(std::in_place_index<0>, io),
+        t.tls ? std::variant<plain, secure>(std::in_place_index<1>, plain(strand), *tls)
+              : std::variant<plain, secure>(std::in_place_index<0>, strand),
         {}, {}});
     c->transport().expires_at(connect_deadline);
     auto [cec, ep] = co_await c->transport().async_connect(endpoints, core::use_tuple);
@@ -241,7 +245,16 @@ struct pooled_http_client::impl {
                                     const target_url& t, clock_type::time_point deadline) {
     outcome out;
     http::request<http::string_body> msg{to_verb(req.method), t.target, 11};
-    for (const auto& [name, value] : req.headers) msg.insert(name, value);
+    for (const auto& [name, value] : req.headers) {
+      // Framing is ours to set, and a CR or LF would let a header value inject another request.
+      if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection") ||
+          iequals(name, "Host") || name.empty() || name.find_first_of("\r\n:") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        log->error("client: dropping request header (name length {}): framing or CR/LF", name.size());
+        continue;
+      }
+      msg.insert(name, value);
+    }
     msg.set(http::field::host, t.host_header);
     msg.set(http::field::user_agent, options.user_agent);
     msg.body() = req.body;

@@ -4,6 +4,7 @@
 // examples (see ../../shared/reference/style-anchors.md §1.9): a new parser per request, a strand
 // per connection, no second write while one is in flight.
 #include "beast_types.hpp"
+#include "http_rules.hpp"
 #include "uri.hpp"
 
 #include <parley/core/async.hpp>
@@ -47,26 +48,6 @@ struct exchange {
 
 tcp::socket& lowest(plain_stream& s) { return s; }
 tcp::socket& lowest(tls_stream& s) { return s.next_layer(); }
-
-bool is_json_type(std::string_view ct) {
-  const auto semi = ct.find(';');
-  std::string_view type = ct.substr(0, semi);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return iequals(type, "application/json");
-}
-
-std::string allow_header(const std::vector<method>& methods) {
-  std::string out;
-  for (const method m : methods) {
-    if (!out.empty()) out += ", ";
-    out += method_name(m);
-  }
-  return out;
-}
-
-bool is_beast_parse_error(const boost::system::error_code& ec) {
-  return ec.category() == make_error_code(http::error::bad_target).category();
-}
 
 template <class Stream>
 class http_connection final : public connection, public std::enable_shared_from_this<http_connection<Stream>> {
@@ -230,14 +211,7 @@ class http_connection final : public connection, public std::enable_shared_from_
   }
 
   asio::awaitable<next> dispatch(exchange& x, parser_type& parser) {
-    std::string_view target = parser.get().target();
-    // absolute-form (RFC 9112 §3.2.2) is rare but must be accepted: keep its path.
-    for (const std::string_view scheme : {"http://", "https://"}) {
-      if (target.size() > scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
-        const auto slash = target.find('/', scheme.size());
-        target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-      }
-    }
+    const std::string_view target = origin_form(parser.get().target());
     const auto parts = split_target(target);
     fill_view(x, parser, parts.path);
     if (target == "*" && x.req.method == method::options) co_return co_await respond(x, parser, empty_response(204));
@@ -429,28 +403,13 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   // Request bytes never reached a handler: malformed, too large or too slow.
   asio::awaitable<next> fail_read(exchange& x, const boost::system::error_code& ec) {
-    errc e;
-    std::string message;
-    if (ec == http::error::header_limit) {
-      e = errc::headers_too_large;
-      message = "request headers over the limit of " + std::to_string(opts_.max_header_bytes) + " bytes";
-    } else if (ec == http::error::body_limit) {
-      e = errc::payload_too_large;
-      message = "request body over the limit";
-    } else if (ec == asio::error::operation_aborted && timed_out_) {
-      e = errc::request_timeout;
-      message = "request not received in time";
-    } else if (is_beast_parse_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      e = errc::bad_syntax;
-      message = "malformed HTTP request";
-    } else {
-      co_return next::close;  // the peer went away or we are shutting down: nobody to answer
-    }
+    auto refusal = refusal_for(ec, timed_out_, opts_);
+    if (!refusal) co_return next::close;  // the peer went away or we are shutting down: nobody to answer
     server_->protocol_errors_total.inc();
-    server_->log->info("{} #{}: refusing request: {} ({})", listener_->info.name, peer_.id, http_status(e),
+    server_->log->info("{} #{}: refusing request: {} ({})", listener_->info.name, peer_.id, http_status(refusal->code),
                        ec.message());
-    auto r = error_response(e, message);
-    auto out = to_beast(std::move(r), {opts_, 11, false, is_tls || listener_->behind_tls_proxy, false}, *server_->log);
+    auto out = to_beast(error_response(refusal->code, refusal->message),
+                        {opts_, 11, false, is_tls || listener_->behind_tls_proxy, false}, *server_->log);
     if (x.req.route.empty()) x.req.route = "(unmatched)";
     co_return co_await write(x, out, 0, next::linger_close);
   }

@@ -80,4 +80,12 @@ std::size_t rate_limiter::size() const {
   return total;
 }
 
+response too_many_requests(const rate_decision& refused) {
+  auto r = error_response(errc::too_many_requests, "too many requests; retry later");
+  const auto ms = refused.retry_after.count();
+  const long long seconds = refused.retry_after == std::chrono::milliseconds::max() ? 3600 : (ms + 999) / 1000;
+  r.headers.set("Retry-After", std::to_string(std::max(1LL, seconds)));
+  return r;
+}
+
 }  // namespace parley::net

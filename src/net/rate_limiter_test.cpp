@@ -77,5 +77,19 @@ TEST(rate_limiter, large_limiters_stay_bounded_across_shards) {
   EXPECT_GT(limiter.size(), 8000u);
 }
 
+TEST(rate_limiter, refusal_response_has_retry_after_in_seconds) {
+  core::testing::fake_clock clock;
+  rate_limiter limiter({.tokens_per_second = 0.5, .burst = 1, .max_keys = 10}, clock);
+  ASSERT_TRUE(limiter.take("k").allowed);
+  const auto refused = limiter.take("k");
+  ASSERT_FALSE(refused.allowed);
+  const auto r = too_many_requests(refused);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers.get("Retry-After"), "2");
+  EXPECT_NE(r.body.find("TooManyRequests"), std::string::npos);
+  EXPECT_EQ(too_many_requests({false, std::chrono::milliseconds{1}}).headers.get("Retry-After"), "1");
+  EXPECT_EQ(too_many_requests(limiter.take("k", 5)).headers.get("Retry-After"), "3600");
+}
+
 }  // namespace
 }  // namespace parley::net

@@ -44,6 +44,25 @@ int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const 
   return SSL_TLSEXT_ERR_OK;
 }
 
+// Loads a PEM private key from memory (it never touches the disk again) and checks that it
+// matches the certificate already loaded.
+bool use_private_key(SSL_CTX* ctx, const core::secret_string& pem, const std::string& cert_file, std::string& why) {
+  BIO* bio = BIO_new_mem_buf(pem.reveal().data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (!key) {
+    why = "cannot parse the private key for " + cert_file + " (PEM expected): " + openssl_error();
+    return false;
+  }
+  const int used = SSL_CTX_use_PrivateKey(ctx, key);
+  EVP_PKEY_free(key);
+  if (used != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    why = "the private key does not match the certificate " + cert_file + ": " + openssl_error();
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string openssl_error() {
@@ -67,19 +86,7 @@ result<std::unique_ptr<ssl::context>> make_server_tls(const std::string& cert_fi
     why = "cannot load certificate chain " + cert_file + ": " + openssl_error();
     return make_error_code(errc::tls_setup_failed);
   }
-  BIO* bio = BIO_new_mem_buf(key_pem.reveal().data(), static_cast<int>(key_pem.size()));
-  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
-  BIO_free(bio);
-  if (!key) {
-    why = "cannot parse the private key (PEM expected): " + openssl_error();
-    return make_error_code(errc::tls_setup_failed);
-  }
-  const int used = SSL_CTX_use_PrivateKey(native, key);
-  EVP_PKEY_free(key);
-  if (used != 1 || SSL_CTX_check_private_key(native) != 1) {
-    why = "the private key does not match the certificate " + cert_file + ": " + openssl_error();
-    return make_error_code(errc::tls_setup_failed);
-  }
+  if (!use_private_key(native, key_pem, cert_file, why)) return make_error_code(errc::tls_setup_failed);
   SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
   return ctx;
 }
@@ -107,14 +114,7 @@ result<std::unique_ptr<ssl::context>> make_client_tls(const client_options& opti
       why = "client certificate without client key";
       return make_error_code(errc::tls_setup_failed);
     }
-    const auto& pem = *options.client_key;
-    BIO* bio = BIO_new_mem_buf(pem.reveal().data(), static_cast<int>(pem.size()));
-    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
-    BIO_free(bio);
-    const int used = key ? SSL_CTX_use_PrivateKey(native, key) : 0;
-    EVP_PKEY_free(key);
-    if (used != 1 || SSL_CTX_check_private_key(native) != 1) {
-      why = "cannot use the client key with " + options.client_cert_file + ": " + openssl_error();
+    if (!use_private_key(native, *options.client_key, options.client_cert_file, why)) {
       return make_error_code(errc::tls_setup_failed);
     }
   }

@@ -443,6 +443,45 @@ TEST(net_http, absolute_form_target) {
   EXPECT_EQ(body_json(*r).at("id").as_string(), "abs");
 }
 
+// A seeded mutation fuzzer over valid requests: flipped, inserted and dropped bytes, truncation.
+// Every case must end in an answer or a close, never a crash or an escaped exception.
+TEST(net_http, mangled_requests_never_crash_the_server) {
+  running_server s(build_routes, short_timeouts());
+  const std::vector<std::string> seeds = {
+      "GET /echo/abc?q=1&t=2 HTTP/1.1\r\nHost: t\r\nOrigin: https://bank.example\r\n\r\n",
+      "POST /json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":[1,{}]}",
+      "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      "OPTIONS /cors HTTP/1.1\r\nHost: t\r\nOrigin: https://bank.example\r\nAccess-Control-Request-Method: POST\r\n\r\n",
+      "GET /static/%2e%2e/x HTTP/1.0\r\n\r\n"};
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  const auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int i = 0; i < 400; ++i) {
+    std::string input = seeds[next() % seeds.size()];
+    const int edits = 1 + static_cast<int>(next() % 8);
+    for (int e = 0; e < edits && !input.empty(); ++e) {
+      const std::size_t at = next() % input.size();
+      switch (next() % 4) {
+        case 0: input[at] = static_cast<char>(next()); break;
+        case 1: input.insert(at, 1 + next() % 64, static_cast<char>(next())); break;
+        case 2: input.erase(at, 1 + next() % 16); break;
+        default: input.resize(at); break;
+      }
+    }
+    probe p(s.port());
+    ASSERT_TRUE(p.connected()) << i;
+    p.send(input);
+    p.shutdown_write();
+    EXPECT_TRUE(p.wait_closed(3s)) << "case " << i;
+  }
+  EXPECT_EQ(get(s.port(), "/hello")->status, 200);
+  EXPECT_EQ(core::escaped_exceptions(), 0u);
+}
+
 TEST(net_http, plain_http_off_loopback_is_refused_at_listen) {
   metrics_registry m;
   asio::io_context io;

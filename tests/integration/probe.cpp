@@ -58,6 +58,8 @@ bool probe::send(std::string_view bytes) {
   return true;
 }
 
+void probe::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
 bool probe::fill(std::chrono::milliseconds timeout) {
   if (eof_) return false;
   pollfd p{fd_, POLLIN, 0};

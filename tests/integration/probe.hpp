@@ -32,6 +32,8 @@ class probe {
 
   [[nodiscard]] bool connected() const noexcept { return fd_ >= 0; }
   bool send(std::string_view bytes);
+  /// Half-closes: the peer sees end-of-stream after what was sent.
+  void shutdown_write();
   /// Reads one response (Content-Length or no body); nullopt on timeout, close or garbage.
   std::optional<raw_response> read_response(std::chrono::milliseconds timeout = 5s);
   /// Reads the response head and the whole body until the peer closes.

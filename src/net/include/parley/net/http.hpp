@@ -1,5 +1,5 @@
 // The handler-facing HTTP types: plain structs with no Beast in sight, so that the files of the
-// channel, the bot and the desk compile fast. See docs/adr/0002-net-handler-api.md.
+// channel, the bot and the desk compile fast. See docs/adr/0005-net-handler-api.md.
 //
 // A `request` is a view: its string_views point into the connection's buffers and stay valid until
 // the handler's coroutine completes (across its co_awaits). Copy what you keep longer.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <parley/core/clock.hpp>
+#include <parley/net/http.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -49,5 +50,9 @@ class rate_limiter {
   std::unique_ptr<shard[]> shards_;
   std::size_t per_shard_max_;
 };
+
+/// The 429 TooManyRequests error response for a refusal, with Retry-After in whole seconds
+/// (rounded up; a cost that can never fit says 3600).
+[[nodiscard]] response too_many_requests(const rate_decision& refused);
 
 }  // namespace parley::net
