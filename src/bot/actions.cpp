@@ -22,6 +22,10 @@ constexpr std::string_view handoff_notice =
     "I've passed your request to our consultants. When one of them takes it, their reply will appear "
     "here in this chat.";
 
+// Proactive messages have no replyToId. Every argument of a co_await call below is a named object:
+// GCC 12 destroys a temporary argument of a coroutine call inside co_await twice (PR 99576).
+const std::string no_reply_to;
+
 action_result outcome(const assistant::action& a, action_status status, std::string reason = {}) {
   action_result r;
   r.action_id = a.id;
@@ -41,13 +45,15 @@ awaitable<action_result> handoff(const state_ptr& s, const reply_target& to, con
   s->log->info("handoff: conversation {} waiting for a consultant", c.conversation_id);
   assistant::reply notice;
   notice.text = std::string(handoff_notice);
-  (void)co_await s->connector->send(to.service_url, c.conversation_id, {}, reply_activity(notice, c.user_id, to.locale));
+  auto activity = reply_activity(notice, c.user_id, to.locale);
+  (void)co_await s->connector->send(to.service_url, c.conversation_id, no_reply_to, std::move(activity));
   co_return outcome(a, action_status::ok);
 }
 
 awaitable<action_result> end_conversation(const state_ptr& s, const reply_target& to, const assistant::action& a) {
   const auto& c = to.conversation;
-  auto sent = co_await s->connector->send(to.service_url, c.conversation_id, {}, end_of_conversation_activity());
+  auto activity = end_of_conversation_activity();
+  auto sent = co_await s->connector->send(to.service_url, c.conversation_id, no_reply_to, std::move(activity));
   auto set = co_await s->deps.store.set_conversation_state(c.tenant_id, c.conversation_id,
                                                            store::conversation_state::ended);
   s->deps.user_tokens.forget(c);
@@ -58,7 +64,8 @@ awaitable<action_result> end_conversation(const state_ptr& s, const reply_target
 
 awaitable<action_result> start_login(const state_ptr& s, const reply_target& to, const assistant::action& a) {
   try {
-    auto r = co_await s->deps.login.start_login(login_request{to.conversation, a.id, a.arguments});
+    login_request request{to.conversation, a.id, a.arguments};
+    auto r = co_await s->deps.login.start_login(std::move(request));
     r.action_id = a.id;
     co_return r;
   } catch (const std::exception&) {
@@ -99,14 +106,15 @@ awaitable<void> run_actions(state_ptr s, reply_target to, assistant::action a) {
       co_return;
     }
     for (const auto& reply : turn->replies) {
-      (void)co_await s->connector->send(to.service_url, conversation_id, {},
-                                        reply_activity(reply, to.conversation.user_id, to.locale));
+      auto activity = reply_activity(reply, to.conversation.user_id, to.locale);
+      (void)co_await s->connector->send(to.service_url, conversation_id, no_reply_to, std::move(activity));
     }
     if (turn->actions.empty()) co_return;
     a = std::move(turn->actions.front());
     const bool slow = a.kind == assistant::action_kind::call_api || a.kind == assistant::action_kind::start_login;
     if (slow && s->opts.typing_before_actions) {
-      (void)co_await s->connector->send(to.service_url, conversation_id, {}, typing_activity());
+      auto typing = typing_activity();
+      (void)co_await s->connector->send(to.service_url, conversation_id, no_reply_to, std::move(typing));
     }
   }
 }

@@ -80,18 +80,18 @@ asio::awaitable<result<std::string>> connector_client::fetch_token() {
   req.timeout = s_.timeout;
   auto r = co_await http_.send(std::move(req));
   if (!r) {
-    log->warn("connector token: token endpoint unreachable ({})", r.error().message());
+    log->warn("Connector access token endpoint unreachable ({})", r.error().message());
     co_return make_error_code(errc::channel_unreachable);
   }
   if (r->status != 200) {
-    log->warn("connector token: token endpoint answered {}", r->status);
+    log->warn("Connector access token endpoint answered {}", r->status);
     co_return make_error_code(errc::channel_error);
   }
   auto o = core::parse_json_object(r->body, {.max_bytes = 64 * 1024, .max_depth = 8});
   const auto token = o ? core::get_string(*o, "access_token") : std::nullopt;
   const auto expires_in = o ? core::get_int(*o, "expires_in") : std::nullopt;
   if (!token || token->empty() || !expires_in || *expires_in <= 0) {
-    log->warn("connector token: malformed token response");
+    log->warn("Connector access malformed token response");
     co_return make_error_code(errc::channel_error);
   }
   const auto lifetime = std::chrono::seconds{*expires_in};
@@ -104,7 +104,7 @@ asio::awaitable<result<std::string>> connector_client::fetch_token() {
     token_ = value;
     refresh_at_ = clock_.steady_now() + keep;
   }
-  log->info("connector token: fetched, valid {} s", lifetime.count());
+  log->info("Connector access fetched, valid {} s", lifetime.count());
   co_return value;
 }
 

@@ -135,12 +135,12 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
   if (auto r = not_started(*s)) co_return *r;
   const auto origin = req.headers.get("origin");
   if (!origin || !origin_allowed(*s, *origin)) {
-    s->log->info("/api/token: origin not allowed");
+    s->log->info("GetNewToken refused: origin not allowed");
     co_return net::error_response(net::errc::forbidden, "this origin may not start conversations with this bot");
   }
   if (auto d = s->per_address.take(req.remote_address); !d.allowed) co_return net::too_many_requests(d);
   if (auto d = s->global.take("*"); !d.allowed) {
-    s->log->warn("/api/token: global rate limit reached");
+    s->log->warn("GetNewToken refused: global rate limit reached");
     co_return net::too_many_requests(d);
   }
   auto assertion = parse_token_body(req);
@@ -158,9 +158,12 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
   }
   std::optional<response> refusal;
   const json::object body{{"user", json::object{{"id", user_id}}}, {"trustedOrigins", json::array{json::string(*origin)}}};
-  auto t = co_await channel_call(s, "tokens/generate", std::string(s->channel_secret.view()), body, refusal);
+  // Named arguments only in co_await calls (GCC 12 destroys temporaries there twice, PR 99576).
+  std::string path = "tokens/generate";
+  std::string credential(s->channel_secret.view());
+  auto t = co_await channel_call(s, std::move(path), std::move(credential), body, refusal);
   if (!t) co_return std::move(*refusal);
-  s->log->info("/api/token: conversation {} started for a {} user", t->conversation_id,
+  s->log->info("GetNewToken: conversation {} started for a {} user", t->conversation_id,
                *assertion ? "vouched-for" : "new anonymous");
   co_return answer(*s, *t, user_id);
 }
@@ -177,7 +180,10 @@ awaitable<response> refresh(const state_ptr& s, const request& req) {
     co_return net::error_response(net::errc::bad_request, "the body must be {}");
   }
   std::optional<response> refusal;
-  auto t = co_await channel_call(s, "tokens/refresh", std::string(h->substr(7)), json::object{}, refusal);
+  std::string path = "tokens/refresh";
+  std::string credential(h->substr(7));
+  const json::object empty;
+  auto t = co_await channel_call(s, std::move(path), std::move(credential), empty, refusal);
   if (!t) co_return std::move(*refusal);
   const auto user_id = user_claim(t->token);
   co_return answer(*s, *t, user_id);

@@ -85,6 +85,9 @@ class routing_http_client final : public net::http_client {
   std::vector<net::client_request> log_;
 };
 
+/// A JSON string value as std::string ("" if not a string), for comparisons in tests.
+inline std::string str(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : std::string{}; }
+
 inline net::client_response json_answer(int status, const json::value& v) {
   return {status, {}, json::serialize(v)};
 }
@@ -142,7 +145,8 @@ class harness {
     std::function<void(options&)> tweak;
   };
 
-  explicit harness(settings st = {}) : work_(asio::make_work_guard(io_)) {
+  harness() : harness(settings{}) {}
+  explicit harness(settings st) : work_(asio::make_work_guard(io_)) {
     channel_key_ = *jose::signing_key::generate(jose::algorithm::rs256);
     other_key_ = *jose::signing_key::generate(jose::algorithm::rs256);
     serve_channel();

@@ -43,7 +43,9 @@ awaitable<result<assistant::turn_result>> transact(const state_ptr& s, const con
     }
     const auto current = s->engine.restore(*s->def, data, c.conversation_id);
     auto r = step(current);
-    auto put = co_await store.put_bot_state(c.tenant_id, c.conversation_id, assistant::to_json(r.state), etag);
+    // Named arguments only in co_await calls (GCC 12, PR 99576).
+    auto data_out = assistant::to_json(r.state);
+    auto put = co_await store.put_bot_state(c.tenant_id, c.conversation_id, std::move(data_out), etag);
     if (put) co_return r;
     if (put.error() != store::errc::etag_mismatch) co_return put.error();
     // Another turn of this conversation stored its state first: run ours again on top of it.
@@ -58,15 +60,17 @@ awaitable<result<void>> deliver(const state_ptr& s, const reply_target& to, std:
                                 assistant::turn_result turn) {
   result<void> status;
   for (const auto& r : turn.replies) {
+    auto activity = reply_activity(r, to.conversation.user_id, to.locale);
     auto sent = co_await s->connector->send(to.service_url, to.conversation.conversation_id, reply_to_id,
-                                            reply_activity(r, to.conversation.user_id, to.locale));
+                                            std::move(activity));
     if (!sent) status = sent;
   }
   if (!turn.actions.empty()) {
     const auto& a = turn.actions.front();
     const bool slow = a.kind == assistant::action_kind::call_api || a.kind == assistant::action_kind::start_login;
     if (slow && s->opts.typing_before_actions) {
-      (void)co_await s->connector->send(to.service_url, to.conversation.conversation_id, reply_to_id, typing_activity());
+      auto typing = typing_activity();
+      (void)co_await s->connector->send(to.service_url, to.conversation.conversation_id, reply_to_id, std::move(typing));
     }
     start_action(s, to, std::move(turn.actions.front()));
   }

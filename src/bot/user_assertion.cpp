@@ -93,8 +93,13 @@ boost::asio::awaitable<result<std::string>> user_assertions::user_id_for(std::st
     log->info("user assertion refused: no registered site for its issuer");
     co_return make_error_code(errc::bad_assertion);
   }
-  auto v = site->local ? site->validator.validate(assertion, *site->local)
-                       : co_await site->validator.validate(assertion, *site->remote);
+  // Two statements, not a conditional expression: GCC 12 miscompiles a co_await inside ?: .
+  result<jose::validated_token> v = make_error_code(errc::bad_assertion);
+  if (site->local) {
+    v = site->validator.validate(assertion, *site->local);
+  } else {
+    v = co_await site->validator.validate(assertion, *site->remote);
+  }
   if (!v) {
     log->info("user assertion of site {} refused: {}", site->site.id, v.error().message());
     co_return make_error_code(errc::bad_assertion);
