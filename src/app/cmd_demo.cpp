@@ -1,3 +1,4 @@
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
@@ -43,11 +44,14 @@ command add_demo(CLI::App& app) {
   auto data_dir = std::make_shared<std::string>();
   auto ready_file = std::make_shared<std::string>();
   auto port_base = std::make_shared<int>(8400);
+  auto bot_endpoint = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
-  return [data_dir, ready_file, port_base] {
+  sub->add_option("--bot-endpoint", *bot_endpoint,
+                  "Messaging endpoint of the demo's bot (default: the demo's bot service, port base + 2)");
+  return [data_dir, ready_file, port_base, bot_endpoint] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
     run_plan plan;
@@ -61,6 +65,17 @@ command add_demo(CLI::App& app) {
       plan.net.listeners.push_back(std::move(l));
     }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
+    // The channel's bot: the demo's bot web service (its own issue) unless another is named.
+    std::string endpoint = *bot_endpoint;
+    if (endpoint.empty()) {
+      endpoint = "http://127.0.0.1:" + std::to_string(*port_base == 0 ? 8402 : *port_base + 2) + "/api/messages";
+    }
+    auto demo = make_demo_channel(dir, std::move(endpoint));
+    if (!demo) return 1;
+    demo->plan.store = open_conversation_store(dir);
+    if (!demo->plan.store) return 1;
+    plan.channel = std::move(demo->plan);
+    plan.demo_bot = std::move(demo->bot);
     std::printf("parley demo: data directory %s\n", dir.c_str());
     return run_services(std::move(plan));
   };

@@ -3,6 +3,7 @@
 // unknown section remains.
 #pragma once
 
+#include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
@@ -16,6 +17,7 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
