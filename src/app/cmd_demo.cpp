@@ -57,14 +57,6 @@ command add_demo(CLI::App& app) {
     run_plan plan;
     plan.banner = "parley demo";
     plan.data_dir = dir;
-    for (const auto& svc : services()) {
-      net::listener_options l;
-      l.name = std::string(svc.name);
-      l.address = "127.0.0.1";
-      l.port = static_cast<std::uint16_t>(*port_base == 0 ? 0 : *port_base + svc.port_offset);
-      plan.net.listeners.push_back(std::move(l));
-    }
-    if (!ready_file->empty()) plan.ready_file = *ready_file;
     // The channel's bot: the demo's bot web service (its own issue) unless another is named.
     std::string endpoint = *bot_endpoint;
     if (endpoint.empty()) {
@@ -73,9 +65,21 @@ command add_demo(CLI::App& app) {
     auto demo = make_demo_channel(dir, std::move(endpoint));
     if (!demo) return 1;
     demo->plan.store = open_conversation_store(dir);
-    if (!demo->plan.store) return 1;
-    plan.channel = std::move(demo->plan);
-    plan.demo_bot = std::move(demo->bot);
+    if (demo->plan.store) {
+      plan.channel = std::move(demo->plan);
+      plan.demo_bot = std::move(demo->bot);
+    } else {
+      std::fprintf(stderr, "parley demo: running without the channel (no conversation store)\n");
+    }
+    for (const auto& svc : services()) {
+      if (svc.name == "channel" && !plan.channel) continue;
+      net::listener_options l;
+      l.name = std::string(svc.name);
+      l.address = "127.0.0.1";
+      l.port = static_cast<std::uint16_t>(*port_base == 0 ? 0 : *port_base + svc.port_offset);
+      plan.net.listeners.push_back(std::move(l));
+    }
+    if (!ready_file->empty()) plan.ready_file = *ready_file;
     std::printf("parley demo: data directory %s\n", dir.c_str());
     return run_services(std::move(plan));
   };
