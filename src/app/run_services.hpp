@@ -4,6 +4,7 @@
 #pragma once
 
 #include "channel_wiring.hpp"
+#include "settings.hpp"
 
 #include <parley/net/options.hpp>
 
@@ -14,6 +15,7 @@ namespace parley::app {
 
 struct run_plan {
   net::options net;                                ///< listeners must be set
+  settings config;                                 ///< every component's options (its `net` is unused)
   std::filesystem::path data_dir;                  ///< for the services (may be empty)
   std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
   const char* banner = "parley";                   ///< prefix of the start-up lines

@@ -41,7 +41,8 @@ settings read_settings(core::config& cfg) {
   if (channel_listener && out.channel.bots.empty()) {
     cfg.section("channel").error("bots", "a channel listener needs at least one [[channel.bots]] entry");
   }
-  cfg.check_sections({"log", "net", "crypto", "jose", "channel"});
+  out.bankx = bankx::parse_options(cfg.section("bankx"));
+  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "bankx"});
   return out;
 }
 

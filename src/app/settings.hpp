@@ -3,6 +3,7 @@
 // unknown section remains.
 #pragma once
 
+#include <bankx/options.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
@@ -18,6 +19,7 @@ struct settings {
   crypto::options crypto;
   jose::options jose;
   channel::options channel;  ///< [channel] and its [[channel.bots]]
+  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
