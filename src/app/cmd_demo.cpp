@@ -1,8 +1,18 @@
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
 
+#include <parley/core/base64.hpp>
+#include <parley/core/random.hpp>
+
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <iterator>
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +46,36 @@ bool prepare_data_dir(const fs::path& dir) {
   return true;
 }
 
+// The Login API client secret that the demo bank (BankX) expects and the bot presents: made once
+// per data directory (0600), so restarts of the demo keep working with the same secret. Tests
+// read it from there; it is never printed.
+bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
+  const fs::path sub = dir / "bankx";
+  const fs::path file = sub / "client-secret";
+  std::error_code ec;
+  fs::create_directories(sub, ec);
+  if (ec || ::chmod(sub.c_str(), 0700) != 0) {
+    std::fprintf(stderr, "parley demo: cannot create %s\n", sub.c_str());
+    return false;
+  }
+  std::string secret;
+  if (std::ifstream in(file); in) std::getline(in, secret);
+  if (secret.size() < 43) {
+    std::array<std::uint8_t, 32> raw{};
+    core::os_random().fill(raw);
+    secret = core::base64url_encode(raw);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const bool written = fd >= 0 && ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
+    if (fd >= 0) ::close(fd);
+    if (!written) {
+      std::fprintf(stderr, "parley demo: cannot write %s\n", file.c_str());
+      return false;
+    }
+  }
+  bankx::set_client_secret(bank, secret);
+  return true;
+}
+
 }  // namespace
 
 command add_demo(CLI::App& app) {
@@ -43,17 +83,36 @@ command add_demo(CLI::App& app) {
   auto data_dir = std::make_shared<std::string>();
   auto ready_file = std::make_shared<std::string>();
   auto port_base = std::make_shared<int>(8400);
+  auto bot_endpoint = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
-  return [data_dir, ready_file, port_base] {
+  sub->add_option("--bot-endpoint", *bot_endpoint,
+                  "Messaging endpoint of the demo's bot (default: the demo's bot service, port base + 2)");
+  return [data_dir, ready_file, port_base, bot_endpoint] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
+    // The channel's bot: the demo's bot web service (its own issue) unless another is named.
+    std::string endpoint = *bot_endpoint;
+    if (endpoint.empty()) {
+      endpoint = "http://127.0.0.1:" + std::to_string(*port_base == 0 ? 8402 : *port_base + 2) + "/api/messages";
+    }
+    auto demo = make_demo_channel(dir, std::move(endpoint));
+    if (!demo) return 1;
+    demo->plan.store = open_conversation_store(dir);
+    if (demo->plan.store) {
+      plan.channel = std::move(demo->plan);
+      plan.demo_bot = std::move(demo->bot);
+    } else {
+      std::fprintf(stderr, "parley demo: running without the channel (no conversation store)\n");
+    }
     for (const auto& svc : services()) {
+      if (svc.name == "channel" && !plan.channel) continue;
       net::listener_options l;
       l.name = std::string(svc.name);
       l.address = "127.0.0.1";

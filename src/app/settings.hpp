@@ -3,6 +3,8 @@
 // unknown section remains.
 #pragma once
 
+#include <bankx/options.hpp>
+#include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
@@ -16,6 +18,8 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
+  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

@@ -99,6 +99,9 @@ bool service::state::start(std::string_view listener_url) {
   bot = std::make_unique<bot_client>(opts, deps.http, *tokens);
   started.store(true);
   log->info("channel ready at {} (serviceUrl {}, {} bot(s))", opts.public_url, opts.service_url, bots.all().size());
+  if (opts.allow_short_token_lifetime) {
+    log->warn("allow_short_token_lifetime is set: token lifetimes under a minute are for tests only");
+  }
   return true;
 }
 
@@ -137,7 +140,10 @@ awaitable<result<client_identity>> service::state::authenticate_client(const net
 awaitable<result<store::conversation>> service::state::authorize_conversation(const client_identity& who,
                                                                              std::string_view id) {
   if (!who.with_secret && who.grant.conversation_id != id) co_return make_error_code(errc::wrong_conversation);
-  auto c = co_await conversations.get({who.bot->tenant, std::string(id)});
+  // Arguments of a co_awaited call are named locals, never temporaries: GCC 12 destroys a class
+  // temporary in a co_await's full-expression twice (GCC PR 99576, fixed in 13).
+  const conversation_ref ref{who.bot->tenant, std::string(id)};
+  auto c = co_await conversations.get(ref);
   if (!c) co_return c.error();
   if (c->bot_id != who.bot->id) co_return make_error_code(errc::wrong_conversation);
   co_return std::move(*c);
@@ -154,7 +160,8 @@ awaitable<result<std::pair<const bot_options*, store::conversation>>> service::s
     if (!b || (g->tenant_id != "botframework.com" && g->tenant_id != b->tenant)) {
       co_return make_error_code(errc::bad_credentials);
     }
-    auto c = co_await conversations.get({b->tenant, std::string(id)});
+    const conversation_ref ref{b->tenant, std::string(id)};
+    auto c = co_await conversations.get(ref);
     if (!c) co_return c.error();
     // The token must belong to the bot that owns the conversation: no bot speaks in another's.
     if (c->bot_id != b->id) co_return make_error_code(errc::wrong_conversation);
@@ -165,7 +172,8 @@ awaitable<result<std::pair<const bot_options*, store::conversation>>> service::s
   }
   for (const auto& b : bots.all()) {
     if (!b.app_id.empty()) continue;
-    auto c = co_await conversations.get({b.tenant, std::string(id)});
+    const conversation_ref ref{b.tenant, std::string(id)};
+    auto c = co_await conversations.get(ref);
     if (c && c->bot_id == b.id) co_return std::pair{&b, std::move(*c)};
   }
   co_return make_error_code(errc::missing_credentials);
@@ -196,14 +204,18 @@ result<std::string> service::state::stream_url(const conversation_grant& g, std:
          "&t=" + *t;
 }
 
+namespace {
+// A coroutine function rather than a capturing lambda (GCC 12 destroys a coroutine lambda's
+// captures twice); the state stays alive for as long as the delivery runs.
+awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_options* b, std::string activity) {
+  auto r = co_await s->bot->deliver(*b, std::move(activity));
+  (void)r;  // failures are logged by the bot client; nobody waits for this one
+}
+}  // namespace
+
 void service::state::deliver_in_background(const bot_options& b, std::string activity) {
-  asio::co_spawn(
-      deps.io,
-      [self = shared_from_this(), &b, a = std::move(activity)]() mutable -> awaitable<void> {
-        auto r = co_await self->bot->deliver(b, std::move(a));
-        (void)r;  // failures are logged by the bot client; nobody waits for this one
-      },
-      core::log_exceptions{log, "channel background delivery"});
+  asio::co_spawn(deps.io, deliver_detached(shared_from_this(), &b, std::move(activity)),
+                 core::log_exceptions{log, "channel background delivery"});
 }
 
 service::service(options opts, dependencies deps) : state_(std::make_shared<state>(std::move(opts), deps)) {}

@@ -39,8 +39,9 @@ awaitable<response> send_activity(const state_ptr& s, const request& req, bool r
   if (reply) reply_to = req.param("activityId");
   auto activity = normalize_bot_activity(req.json(), s->context(*bot, conv.id, conv.user_id), reply_to);
   if (!activity) co_return error_response(activity.error());
-  auto appended = co_await s->conversations.append({conv.tenant_id, conv.id},
-                                                   {std::move(*activity), "bot", idempotency_key(req), {}, {}});
+  const conversation_ref ref{conv.tenant_id, conv.id};
+  activity_append a{std::move(*activity), "bot", idempotency_key(req), {}, {}};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
   co_return resource(appended->id);
 }
@@ -63,7 +64,9 @@ awaitable<response> send_history(const state_ptr& s, const request& req) {
     if (!activity) co_return error_response(activity.error());
     std::optional<std::string> k;
     if (key) k = *key + "#" + std::to_string(index++);
-    auto appended = co_await s->conversations.append({conv.tenant_id, conv.id}, {std::move(*activity), "bot", k, {}, {}});
+    const conversation_ref ref{conv.tenant_id, conv.id};
+    activity_append a{std::move(*activity), "bot", k, {}, {}};
+    auto appended = co_await s->conversations.append(ref, std::move(a));
     if (!appended) co_return error_response(appended.error());
     last = appended->id;
   }
@@ -84,8 +87,8 @@ awaitable<response> update_activity(const state_ptr& s, const request& req) {
   if (req.json().is_null()) co_return error_response(errc::bad_argument, "an activity is required");
   auto activity = normalize_bot_activity(req.json(), s->context(*bot, conv.id, conv.user_id), std::nullopt);
   if (!activity) co_return error_response(activity.error());
-  auto appended = co_await s->conversations.append(
-      ref, {std::move(*activity), "bot", idempotency_key(req), std::string(activity_id), existing->activity_id});
+  activity_append a{std::move(*activity), "bot", idempotency_key(req), std::string(activity_id), existing->activity_id};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
   co_return resource(activity_id);
 }
@@ -103,8 +106,8 @@ awaitable<response> delete_activity(const state_ptr& s, const request& req) {
   if (existing->sender_role != "bot") co_return error_response(errc::bad_credentials, "a bot may only delete its own activities");
   auto tombstone = normalize_bot_activity(json::object{{"type", "messageDelete"}}, s->context(*bot, conv.id, conv.user_id),
                                           std::nullopt);
-  auto appended = co_await s->conversations.append(
-      ref, {std::move(*tombstone), "bot", idempotency_key(req), std::string(activity_id), existing->activity_id});
+  activity_append a{std::move(*tombstone), "bot", idempotency_key(req), std::string(activity_id), existing->activity_id};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
   co_return net::empty_response(200);
 }
@@ -131,7 +134,8 @@ awaitable<response> get_member(const state_ptr& s, const request& req) {
 awaitable<response> get_activity_members(const state_ptr& s, const request& req) {
   auto auth = co_await s->authenticate_bot(req, req.param("id"));
   if (!auth) co_return error_response(auth.error());
-  auto existing = co_await s->conversations.find({auth->second.tenant_id, auth->second.id}, req.param("activityId"));
+  const conversation_ref ref{auth->second.tenant_id, auth->second.id};
+  auto existing = co_await s->conversations.find(ref, req.param("activityId"));
   if (!existing) co_return error_response(existing.error());
   co_return net::json_response(200, members(*auth->first, auth->second));
 }
@@ -152,8 +156,8 @@ awaitable<response> upload_attachment(const state_ptr& s, const request& req) {
   if (bytes->size() > s->opts.max_upload_bytes) co_return error_response(errc::too_large);
   std::string content_type(type->substr(0, type->find(';')));
   for (auto& c : content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto stored = co_await s->deps.store.put_attachment(
-      conv.tenant_id, conv.id, {content_type, std::string(name.substr(0, 200)), std::string(bytes->begin(), bytes->end())});
+  store::attachment file{content_type, std::string(name.substr(0, 200)), std::string(bytes->begin(), bytes->end())};
+  auto stored = co_await s->deps.store.put_attachment(conv.tenant_id, conv.id, std::move(file));
   if (!stored) co_return error_response(from_store(stored.error()));
   // The id names the conversation too, so that /v3/attachments/{id} can find the file.
   co_return resource(conv.id + "~" + *stored);
@@ -168,7 +172,8 @@ awaitable<response> get_attachment(const state_ptr& s, const request& req) {
   auto auth = co_await s->authenticate_bot(req, id.substr(0, tilde));
   if (!auth) co_return error_response(auth.error());
   const auto& conv = auth->second;
-  auto file = co_await s->deps.store.get_attachment(conv.tenant_id, conv.id, std::string(id.substr(tilde + 1)));
+  std::string attachment_id(id.substr(tilde + 1));
+  auto file = co_await s->deps.store.get_attachment(conv.tenant_id, conv.id, std::move(attachment_id));
   if (!file) co_return error_response(from_store(file.error()));
   co_return attachment_response(std::move(*file));
 }

@@ -162,7 +162,8 @@ awaitable<response> start(const state_ptr& s, const request& req) {
     }
     // Stored (never shown to clients), then sent to the bot without holding the client's answer:
     // a slow or failing bot must not fail the start, which directlinejs cannot retry.
-    auto appended = co_await s->conversations.append(ref, {std::move(update), "channel", std::nullopt, {}, {}});
+    activity_append a{std::move(update), "channel", std::nullopt, {}, {}};
+    auto appended = co_await s->conversations.append(ref, std::move(a));
     if (appended && !appended->duplicate) s->deliver_in_background(*who->bot, appended->body);
   }
   co_return net::json_response(*created ? 201 : 200, json::object{{"conversationId", g.conversation_id},
@@ -209,7 +210,8 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
     auto conv = co_await s->authorize_conversation(*who, id);
     if (!conv) co_return error_response(conv.error());
   }
-  auto page = co_await s->conversations.poll({who->bot->tenant, std::string(id)}, *after, max_poll_activities, max_poll_bytes);
+  const conversation_ref ref{who->bot->tenant, std::string(id)};
+  auto page = co_await s->conversations.poll(ref, *after, max_poll_activities, max_poll_bytes);
   if (!page) co_return error_response(page.error());
   std::vector<std::string_view> bodies(page->bodies.begin(), page->bodies.end());
   co_return net::json_response(200, activity_set_frame(bodies, page->watermark));
@@ -230,7 +232,8 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       key = "c:" + std::string(cid->get_string());
     }
   }
-  auto appended = co_await s->conversations.append(ref, {std::move(activity), "user", std::move(key), {}, {}});
+  activity_append a{std::move(activity), "user", std::move(key), {}, {}};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
   std::string body = appended->body;
   if (appended->duplicate) {
@@ -292,13 +295,24 @@ awaitable<response> session_id(const state_ptr& s, const request& req) {
 }
 
 // GET /conversations/{id}/attachments/{attachment}: uploaded files, to holders of the
-// conversation's token (or the bot's secret) only.
+// conversation's token (or the bot's secret) only, and to the bot that owns the conversation,
+// which gets the same contentUrl in the activity (with its Connector bearer, or from loopback
+// when it is anonymous).
 awaitable<response> attachment(const state_ptr& s, const request& req) {
+  const auto id = req.param("id");
+  store::conversation conv;
   auto who = co_await s->authenticate_client(req);
-  if (!who) co_return error_response(who.error());
-  auto conv = co_await s->authorize_conversation(*who, req.param("id"));
-  if (!conv) co_return error_response(conv.error());
-  auto file = co_await s->deps.store.get_attachment(conv->tenant_id, conv->id, std::string(req.param("attachment")));
+  if (who) {
+    auto c = co_await s->authorize_conversation(*who, id);
+    if (!c) co_return error_response(c.error());
+    conv = std::move(*c);
+  } else {
+    auto bot = co_await s->authenticate_bot(req, id);
+    if (!bot) co_return error_response(who.error());
+    conv = std::move(bot->second);
+  }
+  std::string attachment_id(req.param("attachment"));
+  auto file = co_await s->deps.store.get_attachment(conv.tenant_id, conv.id, std::move(attachment_id));
   if (!file) co_return error_response(from_store(file.error()));
   co_return attachment_response(std::move(*file));
 }

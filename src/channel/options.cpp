@@ -34,7 +34,7 @@ void check_url(core::config_section& s, std::string_view key, const std::string&
   if (!value.empty() && !parse_base_url(value)) s.error(key, "must be an absolute http:// or https:// URL");
 }
 
-bot_options read_bot(core::config_section s) {
+bot_options read_bot(core::config_section s, seconds min_lifetime) {
   bot_options b;
   b.id = s.string("id");
   b.tenant = s.string("tenant");
@@ -44,7 +44,7 @@ bot_options read_bot(core::config_section s) {
   b.app_password_hash = s.string("app_password_hash");
   b.endpoint = s.string("endpoint");
   b.origins = s.strings("origins");
-  b.token_lifetime = read_seconds(s, "token_lifetime", b.token_lifetime, 1min, 24h);
+  b.token_lifetime = read_seconds(s, "token_lifetime", b.token_lifetime, min_lifetime, 24h);
   if (!valid_name(b.id)) s.error("id", "required: 1..64 characters of [A-Za-z0-9._-]");
   if (!valid_name(b.tenant)) s.error("tenant", "required: 1..64 characters of [A-Za-z0-9._-]");
   if (b.name.empty() || b.name.size() > 128) s.error("name", "must be 1..128 characters");
@@ -110,11 +110,12 @@ options parse_options(core::config_section s) {
   if (o.max_throttle_delay < 0ms || o.max_throttle_delay > 15s) s.error("max_throttle_delay", "must be 0..15s");
   o.verify_cache_entries = static_cast<std::size_t>(s.integer("verify_cache_entries", 100'000, 0, 10'000'000));
   o.max_replay_activities = static_cast<std::size_t>(s.integer("max_replay_activities", 1000, 10, 100'000));
+  o.allow_short_token_lifetime = s.boolean("allow_short_token_lifetime", false);
 
   std::set<std::string> ids;
   std::set<std::string> app_ids;
   for (auto& bot : s.sections("bots")) {
-    auto b = read_bot(bot);
+    auto b = read_bot(bot, o.allow_short_token_lifetime ? seconds(1) : seconds(60));
     if (!b.id.empty() && !ids.insert(b.id).second) bot.error("id", "duplicate bot id");
     if (!b.app_id.empty() && !app_ids.insert(b.app_id).second) bot.error("app_id", "two bots share this app_id");
     o.bots.push_back(std::move(b));

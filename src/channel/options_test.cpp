@@ -57,6 +57,14 @@ TEST(ChannelOptions, AnonymousLoopbackBot) {
   EXPECT_EQ(p.opts.connector_scope, "https://chat.bank.example");
 }
 
+TEST(ChannelOptions, TokenLifetimeUnderAMinuteOnlyForTests) {
+  auto refused = parse("[channel]\n" + bot("token_lifetime = \"3s\"\n"));
+  EXPECT_TRUE(has_error(refused, "token_lifetime"));
+  auto allowed = parse("[channel]\nallow_short_token_lifetime = true\n" + bot("token_lifetime = \"3s\"\n"));
+  ASSERT_TRUE(allowed.cfg->ok()) << allowed.cfg->errors().front();
+  EXPECT_EQ(allowed.opts.bots[0].token_lifetime, std::chrono::seconds(3));
+}
+
 TEST(ChannelOptions, AnonymousBotMustBeOnLoopback) {
   auto p = parse(bot("").replace(bot("").find("http://127.0.0.1:3978"), 21, "https://bot.example"));
   EXPECT_TRUE(has_error(p, "anonymous bot"));

@@ -27,6 +27,19 @@ crypto::sha256_digest secret_verifier::cache_key(std::string_view secret) const 
   return crypto::hmac_sha256(key_, crypto::as_bytes(secret));
 }
 
+asio::awaitable<std::optional<std::size_t>> secret_verifier::compute(std::string secret,
+                                                                   const std::vector<candidate>* candidates) {
+  std::optional<std::size_t> match;
+  for (std::size_t i = 0; i < candidates->size() && !match; ++i) {
+    bool ok = false;
+    // Every hash of a candidate is computed, so the time does not tell which one matched.
+    for (const auto& h : *(*candidates)[i].hashes) ok = verify_secret(secret, h) || ok;
+    if (ok) match = i;
+  }
+  crypto::secure_wipe(secret);
+  co_return match;
+}
+
 std::optional<std::size_t> secret_verifier::remembered(std::string_view secret, const std::vector<candidate>& candidates) {
   if (secret.empty() || secret.size() > 1024) return std::nullopt;
   const auto key = cache_key(secret);
@@ -49,21 +62,10 @@ asio::awaitable<result<std::optional<std::size_t>>> secret_verifier::match(std::
     pending_.fetch_sub(1);
     co_return make_error_code(errc::rate_limited);
   }
-  // The KDF runs on the pool; the awaiting coroutine resumes on its own executor.
-  const found hit = co_await asio::co_spawn(
-      pool_,
-      [s = std::string(secret), &candidates]() mutable -> asio::awaitable<found> {
-        found match;
-        for (std::size_t i = 0; i < candidates.size() && !match; ++i) {
-          bool ok = false;
-          // Every hash of a candidate is computed, so the time does not tell which one matched.
-          for (const auto& h : *candidates[i].hashes) ok = verify_secret(s, h) || ok;
-          if (ok) match = i;
-        }
-        crypto::secure_wipe(s);
-        co_return match;
-      },
-      asio::use_awaitable);
+  // The KDF runs on the pool; the awaiting coroutine resumes on its own executor. (A coroutine
+  // function, not a capturing lambda: GCC 12 destroys a coroutine lambda's captures twice.)
+  std::string copy(secret);
+  const found hit = co_await asio::co_spawn(pool_, compute(std::move(copy), &candidates), asio::use_awaitable);
   pending_.fetch_sub(1);
   if (hit) {
     std::lock_guard lock(mutex_);

@@ -49,6 +49,8 @@ class secret_verifier {
 
  private:
   crypto::sha256_digest cache_key(std::string_view secret) const;
+  static boost::asio::awaitable<std::optional<std::size_t>> compute(std::string secret,
+                                                                    const std::vector<candidate>* candidates);
 
   std::array<std::uint8_t, 32> key_{};
   std::size_t max_pending_;

@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -115,7 +116,9 @@ class test_bot {
       co_await t.async_wait(core::use_tuple);
     }
     if (activity.contains("type") && activity.at("type") == "message") {
-      co_await reply(activity, "echo: " + std::string(activity.contains("text") ? activity.at("text").as_string() : ""));
+      // A named argument: GCC 12 destroys a temporary in a co_await expression twice (PR 99576).
+      std::string text = "echo: " + std::string(activity.contains("text") ? activity.at("text").as_string() : "");
+      co_await reply(activity, std::move(text));
     }
     co_return net::empty_response(200);
   }
@@ -192,18 +195,20 @@ class garbage_server {
   std::thread thread_;
 };
 
+struct harness_settings {
+  std::chrono::milliseconds bot_timeout = 3s;
+  bool anonymous_bot = false;   // bot A without app id
+  std::string bot_endpoint;     // default: the test bot
+  double client_rate = 100'000;
+  double conversation_rate = 100'000;
+  std::chrono::milliseconds max_throttle_delay = 5s;
+  std::size_t max_upload_bytes = 256 * 1024;
+};
+
 /// The channel and its bot, both on 127.0.0.1 port 0.
 class harness {
  public:
-  struct settings {
-    std::chrono::milliseconds bot_timeout = 3s;
-    bool anonymous_bot = false;   // bot A without app id
-    std::string bot_endpoint;     // default: the test bot
-    double client_rate = 100'000;
-    double conversation_rate = 100'000;
-    std::chrono::milliseconds max_throttle_delay = 5s;
-    std::size_t max_upload_bytes = 256 * 1024;
-  };
+  using settings = harness_settings;
 
   explicit harness(settings st = {}) : work_(asio::make_work_guard(io_)) {
     dir_ = std::filesystem::temp_directory_path() / ("parley-channel-it-" + std::to_string(::getpid()) + "-" +
@@ -216,7 +221,9 @@ class harness {
     bot_ = std::make_unique<test_bot>(io_, *http_);
 
     // The bot's server first: the channel's configuration names its endpoint.
-    bot_server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
+    net::server_options bot_server_options;
+    bot_server_options.shutdown_timeout = 500ms;  // a hanging test bot must not hold the teardown
+    bot_server_ = std::make_unique<net::server>(io_, bot_server_options, metrics_);
     auto bot_routes = std::make_shared<net::router>();
     net::route_options json_body;
     json_body.json_body = true;
@@ -264,6 +271,8 @@ class harness {
     EXPECT_TRUE(svc_->start(info_.base_url()));
     server_->set_ready(true);
     threads_ = std::make_unique<core::thread_group>(io_, 2, "channel-it");
+    // An authenticated bot replies with the bearer it gets from the channel's token endpoint.
+    if (!st.anonymous_bot) bot_->set_token(bot_token());
   }
 
   ~harness() {

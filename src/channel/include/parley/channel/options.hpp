@@ -49,7 +49,7 @@ struct bot_options {
   std::vector<std::string> origins;
   /// Lifetime of a conversation token (directlinejs refreshes every 15 minutes, so anything under
   /// 20 minutes needs a client that refreshes from expires_in, like Parley's widget).
-  std::chrono::seconds token_lifetime = 30min;
+  std::chrono::seconds token_lifetime = 30min;  ///< 1 minute to 24 hours (see allow_short_token_lifetime)
 };
 
 struct options {
@@ -80,6 +80,9 @@ struct options {
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t verify_cache_entries = 100'000;  ///< cached successful token verifications
   std::size_t max_replay_activities = 1000;    ///< per WebSocket connect; the rest after a reconnect
+  /// Tests only: lets a bot's token_lifetime go down to 1 second (instead of 1 minute), so that a
+  /// client's expiry handling is tested without waiting. The channel logs a warning at start.
+  bool allow_short_token_lifetime = false;
   std::vector<bot_options> bots;
 };
 
