@@ -1,3 +1,4 @@
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
@@ -82,18 +83,36 @@ command add_demo(CLI::App& app) {
   auto data_dir = std::make_shared<std::string>();
   auto ready_file = std::make_shared<std::string>();
   auto port_base = std::make_shared<int>(8400);
+  auto bot_endpoint = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
-  return [data_dir, ready_file, port_base] {
+  sub->add_option("--bot-endpoint", *bot_endpoint,
+                  "Messaging endpoint of the demo's bot (default: the demo's bot service, port base + 2)");
+  return [data_dir, ready_file, port_base, bot_endpoint] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
     run_plan plan;
     plan.banner = "parley demo";
     if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
+    // The channel's bot: the demo's bot web service (its own issue) unless another is named.
+    std::string endpoint = *bot_endpoint;
+    if (endpoint.empty()) {
+      endpoint = "http://127.0.0.1:" + std::to_string(*port_base == 0 ? 8402 : *port_base + 2) + "/api/messages";
+    }
+    auto demo = make_demo_channel(dir, std::move(endpoint));
+    if (!demo) return 1;
+    demo->plan.store = open_conversation_store(dir);
+    if (demo->plan.store) {
+      plan.channel = std::move(demo->plan);
+      plan.demo_bot = std::move(demo->bot);
+    } else {
+      std::fprintf(stderr, "parley demo: running without the channel (no conversation store)\n");
+    }
     for (const auto& svc : services()) {
+      if (svc.name == "channel" && !plan.channel) continue;
       net::listener_options l;
       l.name = std::string(svc.name);
       l.address = "127.0.0.1";

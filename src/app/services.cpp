@@ -3,6 +3,7 @@
 #include <bankx/bank.hpp>
 #include <bankx/routes.hpp>
 #include <parley/core/clock.hpp>
+#include <parley/core/error.hpp>
 #include <parley/core/random.hpp>
 #include <parley/net/health.hpp>
 
@@ -33,12 +34,30 @@ bool add_bank_routes(net::router& r, service_context& ctx) {
   return true;
 }
 
+// The channel (Direct Line 3.0 for clients, Bot Connector for bots); built by run_services.
+bool add_channel_routes(net::router& r, service_context& ctx) {
+  PARLEY_CHECK(ctx.channel != nullptr, "a channel listener without a channel");
+  ctx.channel->add_routes(r);
+  return true;
+}
+
+bool start_channel(service_context& ctx, const std::string& base_url) {
+  if (ctx.channel->start(base_url)) return true;
+  std::fprintf(stderr, "parley: channel: %s is not a usable public URL ([channel] public_url)\n", base_url.c_str());
+  return false;
+}
+
 }  // namespace
 
 const std::vector<service>& services() {
   static const std::vector<service> table = {
       {"ops", 0, add_ops_routes, {{"health", "/healthz"}, {"ready", "/readyz"}, {"metrics", "/metrics"}}},
-      // Later issues: {"channel", 1, ...}, {"bot", 2, ...}, {"desk", 3, ...}.
+      {"channel",
+       1,
+       add_channel_routes,
+       {{"directline", "/v3/directline"}, {"channel_openid", "/v1/.well-known/openidconfiguration"}},
+       start_channel},
+      // Later issues: {"bot", 2, ...}, {"desk", 3, ...}.
       {"bank", 4, add_bank_routes, {{"bankx_api", "/api/v1"}, {"bankx_phone", "/app/"}}},
   };
   return table;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <bankx/options.hpp>
+#include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
@@ -18,6 +19,7 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
   login::options login;  ///< the end user's login to each tenant's bank (src/login)
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
