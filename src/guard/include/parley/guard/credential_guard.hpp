@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::login {
+namespace parley::guard {
 
 enum class credential_kind { card_number, password, pin, expected_secret };
 
@@ -40,4 +40,4 @@ struct guarded_text {
 /// What the user is told when something they typed was masked (outside a step expecting it).
 [[nodiscard]] std::string warning_text(const std::vector<credential_kind>& found);
 
-}  // namespace parley::login
+}  // namespace parley::guard

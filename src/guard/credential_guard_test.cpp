@@ -1,8 +1,8 @@
-#include <parley/login/credential_guard.hpp>
+#include <parley/guard/credential_guard.hpp>
 
 #include <gmock/gmock.h>
 
-namespace parley::login {
+namespace parley::guard {
 namespace {
 
 using ::testing::ElementsAre;
@@ -87,4 +87,4 @@ TEST(credential_guard, never_crashes_on_odd_input) {
 }
 
 }  // namespace
-}  // namespace parley::login
+}  // namespace parley::guard

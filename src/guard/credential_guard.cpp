@@ -1,12 +1,12 @@
 // Scans left to right once; each rule looks at the text from the current position, so the cost is
 // linear in the input (no regular expressions over user text).
-#include <parley/login/credential_guard.hpp>
+#include <parley/guard/credential_guard.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace parley::login {
+namespace parley::guard {
 
 namespace {
 
@@ -184,4 +184,4 @@ std::string warning_text(const std::vector<credential_kind>& found) {
          "chat; I will never ask for them.";
 }
 
-}  // namespace parley::login
+}  // namespace parley::guard
