@@ -213,6 +213,22 @@ awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_op
 }
 }  // namespace
 
+void service::state::set_secret_expected(const conversation_ref& ref, bool expected) {
+  auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  std::lock_guard lock(secret_mutex);
+  if (expected) {
+    secret_expected.insert(std::move(key));
+  } else {
+    secret_expected.erase(key);
+  }
+}
+
+bool service::state::take_secret_expected(const conversation_ref& ref) {
+  const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  std::lock_guard lock(secret_mutex);
+  return secret_expected.erase(key) != 0;
+}
+
 void service::state::deliver_in_background(const bot_options& b, std::string activity) {
   asio::co_spawn(deps.io, deliver_detached(shared_from_this(), &b, std::move(activity)),
                  core::log_exceptions{log, "channel background delivery"});

@@ -29,6 +29,15 @@ std::optional<std::string> idempotency_key(const request& req) {
   return "b:" + std::string(*id);
 }
 
+// channelData.parley.expectsSecret on a bot message: the user's answer is a secret (a one-time
+// code) for the credential guard.
+bool prompts_for_secret(const json::object& activity) {
+  const auto* cd = activity.if_contains("channelData");
+  const auto* parley = cd && cd->is_object() ? cd->get_object().if_contains("parley") : nullptr;
+  const auto* flag = parley && parley->is_object() ? parley->get_object().if_contains("expectsSecret") : nullptr;
+  return flag && flag->is_bool() && flag->get_bool();
+}
+
 // POST /v3/conversations/{id}/activities[/{replyToId}].
 awaitable<response> send_activity(const state_ptr& s, const request& req, bool reply) {
   auto auth = co_await s->authenticate_bot(req, req.param("id"));
@@ -40,9 +49,12 @@ awaitable<response> send_activity(const state_ptr& s, const request& req, bool r
   auto activity = normalize_bot_activity(req.json(), s->context(*bot, conv.id, conv.user_id), reply_to);
   if (!activity) co_return error_response(activity.error());
   const conversation_ref ref{conv.tenant_id, conv.id};
+  const bool is_message = activity->contains("type") && activity->at("type") == "message";
+  const bool expects_secret = is_message && prompts_for_secret(*activity);
   activity_append a{std::move(*activity), "bot", idempotency_key(req), {}, {}};
   auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
+  if (is_message) s->set_secret_expected(ref, expects_secret);
   co_return resource(appended->id);
 }
 

@@ -11,9 +11,11 @@
 #include <parley/core/json.hpp>
 #include <parley/core/random.hpp>
 #include <parley/crypto/primitives.hpp>
+#include <parley/guard/credential_guard.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -232,10 +234,49 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       key = "c:" + std::string(cid->get_string());
     }
   }
+  // The credential guard (SECURITY.md promise 9): what looks like a card number, password or PIN
+  // is masked before the message is stored, streamed or delivered, and the user is told why; the
+  // answer to a prompt that expects a secret is stored masked but delivered to the bot as typed.
+  std::optional<std::string> typed;  // the original text, only for an expected secret
+  std::vector<guard::credential_kind> masked;
+  bool expected_secret = false;
+  if (const auto* text = activity.if_contains("text");
+      text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
+    expected_secret = s->take_secret_expected(ref);
+    auto g = guard::guard_credentials(text->get_string(), expected_secret);
+    if (g.changed()) {
+      if (expected_secret) typed = std::string(text->get_string());
+      json::array kinds;
+      for (auto k : g.found) kinds.emplace_back(guard::to_string(k));
+      activity["text"] = g.masked;
+      auto& cd = activity["channelData"];
+      if (!cd.is_object()) cd = json::object{};
+      cd.get_object()["parley"] = json::object{{"masked", std::move(kinds)}};
+      masked = std::move(g.found);
+    }
+  }
   activity_append a{std::move(activity), "user", std::move(key), {}, {}};
   auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return error_response(appended.error());
+  if (!expected_secret && !masked.empty()) {
+    // Told by the channel itself, so that it holds whatever the bot is doing.
+    json::object notice{{"type", "message"}, {"text", guard::warning_text(masked)}};
+    auto warning = normalize_bot_activity(json::value(std::move(notice)), s->context(*who.bot, conv.id, conv.user_id),
+                                          std::nullopt);
+    if (warning) {
+      activity_append w{std::move(*warning), "channel", {}, {}, {}};
+      (void)co_await s->conversations.append(ref, std::move(w));
+    }
+  }
   std::string body = appended->body;
+  if (typed) {
+    // The bot asked for this secret: it gets it as typed; the stored and streamed copy is masked.
+    auto parsed = core::parse_json_object(body);
+    if (parsed) {
+      (*parsed)["text"] = *typed;
+      body = json::serialize(*parsed);
+    }
+  }
   if (appended->duplicate) {
     // Deliver the stored original again: the bot may never have had it (at-least-once, as Azure).
     auto again = co_await s->conversations.read(ref, appended->seq - 1, 1);

@@ -18,6 +18,8 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +85,16 @@ struct service::state : std::enable_shared_from_this<service::state> {
   [[nodiscard]] result<std::string> stream_url(const conversation_grant& g, std::string_view watermark);
   /// Starts delivering `activity` to the bot in the background (conversationUpdate at start).
   void deliver_in_background(const bot_options& bot, std::string activity);
+
+  // The credential guard (SECURITY.md promise 9): a bot message flagged
+  // channelData.parley.expectsSecret makes the user's next message an expected secret, stored
+  // masked but delivered to the bot as typed. In memory, like the stream hub (a multi-node channel
+  // keeps a conversation on one node).
+  void set_secret_expected(const conversation_ref& ref, bool expected);
+  /// Whether the user's next message answers a secret prompt; clears the expectation.
+  [[nodiscard]] bool take_secret_expected(const conversation_ref& ref);
+  std::mutex secret_mutex;
+  std::set<std::string, std::less<>> secret_expected;  // stream_hub::key of the conversation
 };
 
 /// The bearer credential of `Authorization: Bearer <x>` (scheme case-insensitive), or nullopt.
