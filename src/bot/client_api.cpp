@@ -154,16 +154,31 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
     req.body = json::serialize(body);
   }
   if (op->idempotency_key) req.headers.set("Idempotency-Key", idempotency_key(c, a.id));
+  result<net::client_response> r = make_error_code(errc::login_unavailable);
   if (op->requires_login) {
-    auto token = co_await tokens_.token(c);
-    if (!token) {
+    // The login component opens the token just in time into the request and sends it
+    // `sensitive`, so no copy outlives the call (issue 8). A token source without that (tests)
+    // falls back to token(), sent `sensitive` as well.
+    r = co_await tokens_.send_with_token(c, req);
+    if (!r && r.error() == errc::login_unavailable) {
+      auto token = co_await tokens_.token(c);
+      if (!token) {
+        log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
+        co_return outcome(a, action_status::failed, "not_logged_in");
+      }
+      req.sensitive = true;
+      std::string bearer;
+      bearer.reserve(7 + token->size());
+      bearer.append("Bearer ").append(token->reveal());
+      req.headers.set("Authorization", std::move(bearer));
+      r = co_await http_.send(std::move(req));
+    } else if (!r && r.error() == errc::not_logged_in) {
       log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
       co_return outcome(a, action_status::failed, "not_logged_in");
     }
-    req.headers.set("Authorization", "Bearer " + std::string(token->reveal()));
+  } else {
+    r = co_await http_.send(std::move(req));
   }
-
-  auto r = co_await http_.send(std::move(req));
   if (!r) {
     log->warn("call_api {}: {} (conversation {})", op->name, r.error().message(), c.conversation_id);
     co_return outcome(a, r.error() == net::errc::timeout ? action_status::timeout : action_status::failed,

@@ -67,6 +67,13 @@ awaitable<response> messages(const state_ptr& s, const request& req) {
     co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
   }
   const auto ref = s->ref(a->conversation_id, a->from.id);
+  // A login in progress may be waiting for this message (its customer id, method or one-time
+  // code): the login executor takes it before the assistant (added with issue 8).
+  if (a->type == "message" && !a->text.empty()) {
+    const conversation_ref who = ref;
+    std::string text = a->text;
+    if (co_await s->deps.login.consume(who, std::move(text))) co_return net::empty_response(200);
+  }
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
   if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
   s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id);
