@@ -49,6 +49,16 @@ command add_serve(CLI::App& app) {
       if (!c.store) return 1;
       plan.channel = std::move(c);
     }
+    if (plan.config.bot) {
+      bot_plan b;
+      b.bot = std::move(*plan.config.bot);
+      plan.config.bot.reset();
+      b.assistant = plan.config.assistant;
+      if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
+      b.store = plan.channel ? plan.channel->store : open_conversation_store(cfg->base_dir());
+      if (!b.store) return 1;
+      plan.bot = std::move(b);
+    }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
     return run_services(std::move(plan));
   };

@@ -59,6 +59,21 @@ int run_services(run_plan plan) {
   auto work = asio::make_work_guard(io);
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
+  if (plan.bot) {
+    // The bot's calls (channel, Connector, the client's API) use the [net] client settings, except
+    // the mTLS client identity, which is the channel's to present to bots.
+    const auto& c = plan.net.client;
+    auto& b = plan.bot->client;
+    b.connect_timeout = c.connect_timeout;
+    b.request_timeout = c.request_timeout;
+    b.max_response_bytes = c.max_response_bytes;
+    b.max_header_bytes = c.max_header_bytes;
+    b.max_idle_per_host = c.max_idle_per_host;
+    b.idle_timeout = c.idle_timeout;
+    b.system_cas = c.system_cas;
+    b.ca_file = c.ca_file;
+    b.user_agent = c.user_agent;
+  }
   const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
                                          [](const net::listener_options& l) { return l.name == "channel"; });
   if (wants_channel) {
@@ -70,9 +85,20 @@ int run_services(run_plan plan) {
     channel = channel_runtime::create(io, std::move(*plan.channel), metrics);
     if (!channel) return 1;
   }
+  std::unique_ptr<bot_runtime> bot;
+  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                     [](const net::listener_options& l) { return l.name == "bot"; });
+  if (wants_bot) {
+    if (!plan.bot) {
+      std::fprintf(stderr, "%s: a \"bot\" listener needs a [bot] section\n", plan.banner);
+      return 1;
+    }
+    bot = bot_runtime::create(io, std::move(*plan.bot));
+    if (!bot) return 1;
+  }
   net::server srv(io, plan.net.server, metrics);
   service_context ctx{srv, metrics, plan.data_dir, plan.config, channel ? &channel->service() : nullptr,
-                      plan.demo_bot ? &*plan.demo_bot : nullptr};
+                      plan.demo_bot ? &*plan.demo_bot : nullptr, bot.get()};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -110,6 +136,7 @@ int run_services(run_plan plan) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
+          if (bot) bot->service().stop();
           co_await srv.shutdown();
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections

@@ -20,6 +20,7 @@
 namespace parley::app {
 
 struct demo_bot_credentials;  // channel_wiring.hpp
+class bot_runtime;            // bot_wiring.hpp
 
 /// What a service's routes may use. Lives for the whole run.
 struct service_context {
@@ -29,6 +30,7 @@ struct service_context {
   const settings& config;          ///< every component's options (demo: the embedded defaults)
   channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
+  bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
 };
 
 struct service {

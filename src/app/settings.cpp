@@ -43,7 +43,11 @@ settings read_settings(core::config& cfg) {
   }
   out.login = login::parse_options(cfg.section("login"));
   out.bankx = bankx::parse_options(cfg.section("bankx"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "login", "bankx"});
+  const bool bot_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
+                                        [](const net::listener_options& l) { return l.name == "bot"; });
+  if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
+  out.assistant = assistant::parse_options(cfg.section("assistant"));
+  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "login", "bankx", "bot", "assistant"});
   return out;
 }
 

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <bankx/options.hpp>
+#include <parley/assistant/options.hpp>
+#include <parley/bot/options.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
+
+#include <optional>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 #include <parley/login/options.hpp>
@@ -22,6 +26,8 @@ struct settings {
   channel::options channel;  ///< [channel] and its [[channel.bots]]
   login::options login;  ///< the end user's login to each tenant's bank (src/login)
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
+  std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
+  assistant::options assistant;     ///< [assistant]: the runtime's limits
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

@@ -3,6 +3,11 @@
 
 #include <parley/assistant/state.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace parley::bot {
 struct service_test_access {
   static state_ptr get(service& s) { return s.state_; }
@@ -270,6 +275,121 @@ TEST(actions, handoff_queues_the_conversation_and_says_so_honestly) {
   EXPECT_EQ(c->state, store::conversation_state::waiting_for_consultant);
   EXPECT_TRUE(any_contains(h.texts(), "their reply will appear here"));
   EXPECT_TRUE(any_contains(h.texts(), "A consultant will join"));
+}
+
+TEST(actions, end_conversation_sends_end_of_conversation_and_ends_the_conversation) {
+  const auto file = std::filesystem::temp_directory_path() / ("parley-bot-bye-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream out(file);
+    out << R"([assistant]
+name = "Bye"
+version = 1
+
+[fallback]
+say = "?"
+
+[[intents]]
+id = "bye"
+examples = ["goodbye", "bye", "end the chat"]
+flow = "bye"
+
+[[flows]]
+id = "bye"
+
+[[flows.steps]]
+id = "end"
+type = "action"
+action = "end_conversation"
+
+[[flows.steps]]
+id = "done"
+type = "say"
+say = "Goodbye!"
+)";
+  }
+  {
+    harness h({.tweak = [&file](options& o) { o.assistant = file.string(); }});
+    ASSERT_EQ(h.deliver(harness::activity("message", "goodbye")).status, 200);
+    h.wait_idle();
+    bool ended = false;
+    for (const auto& p : h.posted_activities()) {
+      if (p.activity.at("type") == "endOfConversation") {
+        ended = true;
+        EXPECT_EQ(p.url, service_url + "v3/conversations/conv-1/activities");
+      }
+    }
+    EXPECT_TRUE(ended);
+    auto c = h.run(h.store().get_conversation("bankx", "conv-1"));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->state, store::conversation_state::ended);
+  }
+  std::filesystem::remove(file);
+}
+
+TEST(options, the_bot_section_is_read_strictly) {
+  const auto secret_file = std::filesystem::temp_directory_path() / ("parley-bot-secret-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(secret_file);
+    out << "a-channel-secret-of-enough-length-0123456789\n";
+  }
+  std::filesystem::permissions(secret_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto good = core::config::parse(R"([bot]
+id = "bankx-assistant"
+tenant = "bankx"
+assistant = "a.toml"
+channel_url = "https://chat.bank.example/"
+channel_secret = { file = ")" + secret_file.string() + R"(" }
+origins = ["https://www.bank.example"]
+app_id = "app"
+app_password = { env = "BOT_PW" }
+[bot.api]
+base_url = "https://api.bank.example/v1"
+[[bot.api.operations]]
+name = "block_card"
+method = "POST"
+path = "/cards/{card}/block"
+body = ["lastSeen=when"]
+requires_login = true
+[[bot.api.operations.results]]
+name = "reference"
+from = "reference"
+)",
+                                  {{"BOT_PW", "pw-0123456789"}});
+  auto o = parse_options(good->section("bot"));
+  EXPECT_TRUE(good->ok()) << (good->errors().empty() ? "" : good->errors().front());
+  EXPECT_EQ(o.channel_url, "https://chat.bank.example");
+  EXPECT_EQ(o.channel_public_url, "https://chat.bank.example/v3/directline");
+  EXPECT_EQ(o.openid_metadata_url, "https://chat.bank.example/v1/.well-known/openidconfiguration");
+  EXPECT_EQ(o.token_endpoint, "https://chat.bank.example/botframework.com/oauth2/v2.0/token");
+  ASSERT_EQ(o.api.operations.size(), 1U);
+  EXPECT_EQ(o.api.operations[0].body.at("lastSeen"), "when");
+  EXPECT_TRUE(o.api.operations[0].requires_login);
+  ASSERT_TRUE(o.channel_secret);
+
+  auto bad = core::config::parse(R"([bot]
+id = "bad id!"
+tenant = "bankx"
+channel_url = "http://chat.bank.example"
+channel_secret = "inline-secret"
+origins = ["https://www.bank.example/path"]
+turn_budget = "30s"
+unknown_key = 1
+)",
+                                 {});
+  (void)parse_options(bad->section("bot"));
+  const auto errors = bad->errors();
+  auto has = [&](std::string_view needle) {
+    return std::any_of(errors.begin(), errors.end(), [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("bot.id"));
+  EXPECT_TRUE(has("bot.assistant"));
+  EXPECT_TRUE(has("bot.channel_url")) << "plain http off loopback";
+  EXPECT_TRUE(has("bot.channel_secret")) << "inline secrets are refused";
+  EXPECT_TRUE(has("bot.origins"));
+  EXPECT_TRUE(has("bot.turn_budget"));
+  EXPECT_TRUE(has("bot.unknown_key"));
+  EXPECT_TRUE(has("bot.app_id")) << "anonymous only with a loopback channel";
+  std::filesystem::remove(secret_file);
 }
 
 TEST(actions, connector_token_is_cached_and_refreshed_early) {

@@ -158,7 +158,8 @@ options parse_options(core::config_section s) {
   if (!valid_id(o.id)) s.error("id", "must be 1..64 of [A-Za-z0-9._-]");
   if (!valid_id(o.tenant)) s.error("tenant", "must be 1..64 of [A-Za-z0-9._-]");
   if (o.assistant.empty()) s.error("assistant", "is required (the assistant definition file)");
-  check_url(s, "channel_url", o.channel_url, true);
+  // Empty: the channel of this process (src/app passes its URL to service::start()).
+  check_url(s, "channel_url", o.channel_url, false);
   if (!o.channel_public_url.empty()) check_url(s, "channel_public_url", o.channel_public_url, true);
   if (!o.channel_secret || o.channel_secret->empty()) s.error("channel_secret", "is required ({ file = ... } or { env = ... })");
   if (o.origins.empty()) s.error("origins", "name at least one origin allowed to call /api/token");
@@ -174,7 +175,7 @@ options parse_options(core::config_section s) {
   }
   if (o.turn_budget < 1s || o.turn_budget > 14s) s.error("turn_budget", "must be 1 to 14 seconds (the channel waits 15 s)");
   s.finish();
-  resolve_defaults(o);
+  if (!o.channel_url.empty()) resolve_defaults(o);
   return o;
 }
 

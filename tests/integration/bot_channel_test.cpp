@@ -3,6 +3,8 @@
 // the handshake's security promises.
 #include "bot_fixture.hpp"
 
+#include <parley/bot/error.hpp>
+
 #include <parley/core/base64.hpp>
 #include <parley/core/testing/log_capture.hpp>
 #include <parley/jose/key.hpp>
@@ -50,6 +52,44 @@ TEST(bot_channel, lost_card_without_a_login_fails_honestly) {
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
   for (const auto* text : {"I lost my card", "debit", "today", "yes"}) EXPECT_EQ(h.say(conv, text).status, 200) << text;
   EXPECT_TRUE(h.wait_for_text(conv, "couldn't block the card"));
+}
+
+// The end-user login is issue 8 (src/login); here the user's bank token comes from the real BankX
+// token service for customer anna.schmidt, as the login component would hand it to the bot after an
+// approved login. The block itself is the real call to the real back end.
+class bank_token_source final : public user_token_source {
+ public:
+  explicit bank_token_source(std::function<bankx::bank&()> bank) : bank_(std::move(bank)) {}
+  bool logged_in(const conversation_ref&) override { return true; }
+  asio::awaitable<result<core::secret_string>> token(conversation_ref) override {
+    auto t = bank_().access_tokens().issue("anna.schmidt");
+    if (!t) co_return make_error_code(errc::not_logged_in);
+    co_return core::secret_string(std::move(t->token));
+  }
+
+ private:
+  std::function<bankx::bank&()> bank_;
+};
+
+TEST(bot_channel, lost_card_blocks_the_card_at_the_real_bankx_back_end) {
+  harness* self = nullptr;
+  bank_token_source tokens([&self]() -> bankx::bank& { return self->bank(); });
+  harness h({.user_tokens = &tokens, .bank = true});
+  self = &h;
+  const auto conv = h.start_conversation();
+  ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
+  for (const auto* text : {"my card was stolen", "credit card", "yesterday", "yes"}) {
+    EXPECT_EQ(h.say(conv, text).status, 200) << text;
+  }
+  ASSERT_TRUE(h.wait_for_text(conv, "is blocked")) << "the proactive message with the bank's reference";
+  // The bank really blocked Anna's credit card: blocking it again returns the first reference.
+  const auto texts = h.bot_texts(conv);
+  const auto done = std::find_if(texts.begin(), texts.end(), [](const std::string& t) { return t.find("is blocked") != std::string::npos; });
+  ASSERT_NE(done, texts.end());
+  auto again = h.bank().accounts().block_card("anna.schmidt", "credit", "today");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->already_blocked);
+  EXPECT_NE(done->find(again->reference), std::string::npos) << *done;
 }
 
 // ---- handshake security ----

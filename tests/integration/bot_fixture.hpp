@@ -3,6 +3,8 @@
 // clock (so that token expiry is tested without sleeping). The bot runs the BankX assistant.
 #pragma once
 
+#include <bankx/bank.hpp>
+#include <bankx/routes.hpp>
 #include <parley/assistant/definition.hpp>
 #include <parley/bot/service.hpp>
 #include <parley/channel/channel.hpp>
@@ -52,7 +54,7 @@ class harness {
     std::chrono::seconds token_lifetime = 30min;
     login_executor* login = nullptr;             // default: unavailable_login
     user_token_source* user_tokens = nullptr;
-    std::string api_base_url;                    // the bank (empty: no client API)
+    bool bank = false;                           // run the BankX back end and call its accounts API
   };
 
   harness() : harness(settings{}) {}
@@ -76,10 +78,22 @@ class harness {
     o.app_id = "app-bankx";
     o.app_password = std::make_shared<core::secret_string>(password);
     o.token_burst_per_address = 20;
-    if (!st.api_base_url.empty()) {
+    if (st.bank) {
+      // The real BankX back end on its own listener; the bot calls it with the BankX operation table.
+      bankx::options bo;
+      bankx::set_client_secret(bo, "bankx-login-api-client-secret-0123456789");
+      bank_ = std::shared_ptr<bankx::bank>(std::move(*bankx::bank::create(bo, core::system_clock(), core::os_random())));
+      bank_server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
+      auto bank_routes = std::make_shared<net::router>();
+      bankx::add_routes(*bank_routes, bank_);
+      net::listener_options kl;
+      kl.name = "bank";
+      kl.port = 0;
+      bank_info_ = *bank_server_->listen(kl, bank_routes);
       auto cfg = core::config::load_file(std::string(PARLEY_EXAMPLES_DIR) + "/bankx/client-api.toml", {});
       o.api = parse_api_options(cfg->section("api"));
-      o.api.base_url = st.api_base_url;
+      EXPECT_TRUE(cfg->ok());
+      o.api.base_url = bank_info_.base_url() + "/api/v1";
     }
     auto loaded = assistant::load_definition_file(o.assistant);
     EXPECT_TRUE(loaded.ok());
@@ -133,6 +147,7 @@ class harness {
     bot_->stop();
     asio::co_spawn(io_, server_->shutdown(), asio::use_future).get();
     asio::co_spawn(io_, bot_server_->shutdown(), asio::use_future).get();
+    if (bank_server_) asio::co_spawn(io_, bank_server_->shutdown(), asio::use_future).get();
     work_.reset();
     io_.stop();
     threads_->join();
@@ -222,6 +237,7 @@ class harness {
   [[nodiscard]] std::string channel_url() const { return info_.base_url(); }
   [[nodiscard]] std::string dl() const { return info_.base_url() + "/v3/directline"; }
   [[nodiscard]] core::testing::fake_clock& clock() { return clock_; }
+  [[nodiscard]] bankx::bank& bank() { return *bank_; }
   [[nodiscard]] store::testing::memory_store& store() { return store_; }
   [[nodiscard]] asio::io_context& io() { return io_; }
   [[nodiscard]] std::vector<std::string> everything_received() const {
@@ -255,6 +271,9 @@ class harness {
   std::unique_ptr<channel::service> channel_;
   std::unique_ptr<net::server> server_;
   net::listener_info info_;
+  std::shared_ptr<bankx::bank> bank_;
+  std::unique_ptr<net::server> bank_server_;
+  net::listener_info bank_info_;
   std::unique_ptr<core::thread_group> threads_;
   mutable std::mutex m_;
   std::vector<std::string> bodies_;

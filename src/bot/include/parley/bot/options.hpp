@@ -83,7 +83,9 @@ struct options {
   std::string assistant;  ///< path of the assistant definition file (required)
 
   // ---- the channel ----
-  std::string channel_url;         ///< base URL of the channel for server-side calls, no trailing slash
+  /// Base URL of the channel for server-side calls, no trailing slash; empty: the channel of this
+  /// process (src/app passes its URL to service::start()).
+  std::string channel_url;
   /// The Direct Line base URL given to the widget (`channelUrl`); default channel_url + "/v3/directline".
   std::string channel_public_url;
   std::shared_ptr<core::secret_string> channel_secret;  ///< required; moved into protected memory at start
