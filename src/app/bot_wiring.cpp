@@ -74,7 +74,9 @@ bool add_site_routes(net::router& r, const demo_site& site) {
 
 }  // namespace
 
-bot_runtime::~bot_runtime() = default;
+bot_runtime::~bot_runtime() {
+  if (flow_) flow_->shutdown();  // wipes every bank token
+}
 
 std::unique_ptr<bot_runtime> bot_runtime::create(boost::asio::io_context& io, bot_plan plan) {
   std::unique_ptr<bot_runtime> rt(new bot_runtime());
@@ -96,7 +98,32 @@ std::unique_ptr<bot_runtime> bot_runtime::create(boost::asio::io_context& io, bo
     return nullptr;
   }
   rt->http_ = std::move(*http);
-  bot::dependencies deps{io, *rt->store_, *rt->http_, core::system_clock(), core::os_random(), rt->login_, rt->login_};
+  bot::login_executor* login = &rt->login_;
+  bot::user_token_source* tokens = &rt->login_;
+  if (!plan.login.tenants.empty()) {
+    auto sealer = crypto::secret_sealer::create();
+    if (!sealer) {
+      std::fprintf(stderr, "parley: login: cannot create the token sealer: %s\n", sealer.error().message().c_str());
+      return nullptr;
+    }
+    rt->sealer_.emplace(std::move(*sealer));
+    rt->flow_ = std::make_unique<login::flow>(io, core::system_clock(), plan.login);
+    for (auto& t : plan.login.tenants) {
+      auto client = net::pooled_http_client::create(io, std::move(t.http));
+      if (!client) {
+        std::fprintf(stderr, "parley: login: tenant %s: cannot create the outbound client: %s\n", t.tenant.c_str(),
+                     client.error().message().c_str());
+        return nullptr;
+      }
+      rt->login_http_.push_back(std::move(*client));
+      rt->flow_->add_tenant(std::make_unique<login::api_client>(std::move(t), *rt->login_http_.back(), *rt->sealer_));
+    }
+    rt->flow_->start_sweeper();
+    rt->bot_login_ = std::make_unique<login::bot_login>(*rt->flow_);
+    login = rt->bot_login_.get();
+    tokens = rt->bot_login_.get();
+  }
+  bot::dependencies deps{io, *rt->store_, *rt->http_, core::system_clock(), core::os_random(), *login, *tokens};
   auto svc = bot::service::create(std::move(plan.bot), loaded.def, plan.assistant, deps);
   if (!svc) {
     std::fprintf(stderr, "parley: bot: %s (an assertion site's jwk)\n", svc.error().message().c_str());

@@ -1,7 +1,8 @@
 // Builds the bot web service for `parley serve` and `parley demo` (the composition root's job):
 // the assistant definition (a bad file stops the start with the loader's messages), the outbound
-// client (channel, Connector API, JWKS, the client's API), the login seams (unavailable until the
-// login component is wired in) and bot::service over the shared conversation store. For the demo,
+// client (channel, Connector API, JWKS, the client's API), the login seams (src/login's flow and
+// bot_login when [[login.tenants]] are configured, unavailable_login otherwise) and bot::service
+// over the shared conversation store. For the demo,
 // also the BankX site and the widget bundles served from the bot's listener (same origin as
 // /api/token, so the site's origin is the bot's).
 #pragma once
@@ -10,6 +11,9 @@
 #include <parley/bot/login.hpp>
 #include <parley/bot/options.hpp>
 #include <parley/bot/service.hpp>
+#include <parley/crypto/sealed_secret.hpp>
+#include <parley/login/bot_login.hpp>
+#include <parley/login/options.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/metrics.hpp>
 #include <parley/net/options.hpp>
@@ -21,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace parley::app {
 
@@ -37,6 +42,7 @@ struct bot_plan {
   net::client_options client;
   std::shared_ptr<store::conversation_store> store;  ///< shared with the channel
   std::optional<demo_site> site;
+  login::options login;  ///< the end user's login; no tenants: every login fails honestly
 };
 
 /// Everything the bot uses, alive for the whole run (declare it before the server).
@@ -56,6 +62,11 @@ class bot_runtime {
   std::shared_ptr<store::conversation_store> store_;
   std::unique_ptr<net::pooled_http_client> http_;
   bot::unavailable_login login_;
+  // The login component (before service_: destroyed after it).
+  std::optional<crypto::secret_sealer> sealer_;
+  std::vector<std::unique_ptr<net::pooled_http_client>> login_http_;  // one per tenant (its CA, mTLS, timeouts)
+  std::unique_ptr<login::flow> flow_;
+  std::unique_ptr<login::bot_login> bot_login_;
   std::unique_ptr<bot::service> service_;
   std::optional<demo_site> site_;
 };

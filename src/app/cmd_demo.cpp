@@ -56,7 +56,7 @@ bool prepare_data_dir(const fs::path& dir) {
 // The Login API client secret that the demo bank (BankX) expects and the bot presents: made once
 // per data directory (0600), so restarts of the demo keep working with the same secret. Tests
 // read it from there; it is never printed.
-bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
+bool demo_bank_secret(const fs::path& dir, bankx::options& bank, std::string& plain) {
   const fs::path sub = dir / "bankx";
   const fs::path file = sub / "client-secret";
   std::error_code ec;
@@ -80,6 +80,7 @@ bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
     }
   }
   bankx::set_client_secret(bank, secret);
+  plain = std::move(secret);
   return true;
 }
 
@@ -110,7 +111,8 @@ std::optional<std::vector<std::uint16_t>> free_ports(std::size_t n) {
 
 // The demo's bot web service: the BankX assistant, the secrets the demo generated for the
 // channel (in-process only), the BankX client API, and the site served from its own listener.
-bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origin, std::uint16_t bank_port) {
+bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origin, std::uint16_t bank_port,
+                       std::string bank_secret) {
   const fs::path src(PARLEY_SOURCE_DIR);
   bot_plan p;
   p.bot.id = creds.bot_id;
@@ -124,6 +126,15 @@ bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origi
   auto api = core::config::load_file(src / "examples" / "bankx" / "client-api.toml", {});
   p.bot.api = bot::parse_api_options(api->section("api"));
   p.bot.api.base_url = "http://127.0.0.1:" + std::to_string(bank_port) + "/api/v1";
+  // The end user's login at BankX's Login API, with the client secret the demo generated.
+  login::tenant_options t;
+  t.tenant = creds.tenant;
+  t.base_url = p.bot.api.base_url;
+  t.client_id = "parley";
+  t.client_secret = core::secret_string(std::move(bank_secret));
+  t.methods = {login::method::push, login::method::otp_sms, login::method::otp_email, login::method::ussd,
+               login::method::totp};
+  p.login.tenants.push_back(std::move(t));
   p.site = demo_site{src / "examples" / "bankx" / "site", src / "web" / "widget" / "dist",
                      src / "web" / "webchat-compat" / "dist"};
   return p;
@@ -160,7 +171,8 @@ command add_demo(CLI::App& app) {
     }
     run_plan plan;
     plan.banner = "parley demo";
-    if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
+    std::string bank_secret;
+    if (!demo_bank_secret(dir, plan.config.bankx, bank_secret)) return 1;
     plan.data_dir = dir;
     // Each service's port: base + offset, or free ports picked now (--port-base 0).
     std::vector<std::uint16_t> ports;
@@ -193,7 +205,7 @@ command add_demo(CLI::App& app) {
     demo->plan.store = open_conversation_store(dir);
     if (demo->plan.store) {
       if (bot_endpoint->empty()) {
-        plan.bot = demo_bot_plan(demo->bot, bot_base, port_of("bank"));
+        plan.bot = demo_bot_plan(demo->bot, bot_base, port_of("bank"), std::move(bank_secret));
         plan.bot->store = demo->plan.store;
       }
       plan.channel = std::move(demo->plan);

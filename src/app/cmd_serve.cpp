@@ -54,6 +54,7 @@ command add_serve(CLI::App& app) {
       b.bot = std::move(*plan.config.bot);
       plan.config.bot.reset();
       b.assistant = plan.config.assistant;
+      b.login = std::move(plan.config.login);
       if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
       b.store = plan.channel ? plan.channel->store : open_conversation_store(cfg->base_dir());
       if (!b.store) return 1;

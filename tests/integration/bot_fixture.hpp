@@ -55,6 +55,7 @@ class harness {
     login_executor* login = nullptr;             // default: unavailable_login
     user_token_source* user_tokens = nullptr;
     bool bank = false;                           // run the BankX back end and call its accounts API
+    std::string api_base_url;  // or: the accounts API of a BankX the test runs itself (login e2e, shared fake clock)
   };
 
   harness() : harness(settings{}) {}
@@ -94,6 +95,11 @@ class harness {
       o.api = parse_api_options(cfg->section("api"));
       EXPECT_TRUE(cfg->ok());
       o.api.base_url = bank_info_.base_url() + "/api/v1";
+    } else if (!st.api_base_url.empty()) {
+      auto cfg = core::config::load_file(std::string(PARLEY_EXAMPLES_DIR) + "/bankx/client-api.toml", {});
+      o.api = parse_api_options(cfg->section("api"));
+      EXPECT_TRUE(cfg->ok());
+      o.api.base_url = st.api_base_url;
     }
     auto loaded = assistant::load_definition_file(o.assistant);
     EXPECT_TRUE(loaded.ok());

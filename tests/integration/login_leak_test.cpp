@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -240,6 +241,8 @@ TEST(login_leak, the_token_plaintext_is_nowhere_in_the_bot_process_while_logged_
   ASSERT_FALSE(needles.empty());
   const auto scan = scan_memory(helper.pid(), needles);
   EXPECT_GT(scan.bytes, 1u << 20) << "the scan read the process's memory";
+  std::printf("memory scan: %zu bytes in %zu readable regions (%zu unreadable), %zu candidate tokens\n", scan.bytes,
+              scan.regions, scan.unreadable, needles.size());
   EXPECT_TRUE(scan.found.empty()) << scan.found.size() << " hit(s), first: " << scan.found.front();
 
   // The scan can find a token when one is there: the client secret lives in plain memory (it is
