@@ -23,6 +23,16 @@ class sqlite_backend final : public store::backend {
     if (o_.keys_path.empty()) o_.keys_path = keys_path_for(o_.path);
   }
 
+  ~sqlite_backend() override {
+    // Read-only connections cannot checkpoint: close them first, then let a writable connection
+    // be the last to close, so that the WAL is folded into the files and removed.
+    idle_.clear();
+    if (auto pair = open_pair(false)) {
+      (void)(*pair)->data->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      (void)(*pair)->keys->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+  }
+
   std::string_view name() const noexcept override { return "sqlite"; }
   int latest_schema_version() const noexcept override {
     return std::min(detail::data_migrations().back().version, detail::key_migrations().back().version);
