@@ -202,7 +202,7 @@ result<std::shared_ptr<crypto::tenant_key>> key_ring::tenant_key(session& s, std
     std::lock_guard lock(cache_mutex_);
     if (auto it = tenants_.find(tenant_id); it != tenants_.end()) return it->second;
   }
-  auto row = s.current_tenant_key(tenant_id, for_write);
+  auto row = s.current_tenant_key(tenant_id, for_write ? key_lock::shared : key_lock::none);
   if (!row) return row.error();
   if (!*row) return errc::not_found;
   {
@@ -383,7 +383,7 @@ result<std::string> key_ring::idempotency_ref(session& s, std::string_view tenan
 }
 
 result<tenant_rotation> key_ring::prepare_tenant_rotation(session& s, std::string_view tenant_id) {
-  auto row = s.current_tenant_key(tenant_id, true);
+  auto row = s.current_tenant_key(tenant_id, key_lock::exclusive);
   if (!row) return row.error();
   if (!*row) return errc::not_found;
   auto current = open_tenant(**row);

@@ -34,7 +34,7 @@ awaitable<result<void>> encrypted_store::ensure_tenant(std::string tenant_id) {
     if (!exists) return exists.error();
     if (*exists) return {};
     // The key may exist without the tenant row (SQLite commits the key file first): keep it.
-    auto key = s.current_tenant_key(tenant_id, true);
+    auto key = s.current_tenant_key(tenant_id, key_lock::none);
     if (!key) return key.error();
     // The tenant row first: in PostgreSQL its unique key makes a concurrent ensure_tenant of
     // another process wait, then fail here, instead of creating a second key.

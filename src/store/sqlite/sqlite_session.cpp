@@ -227,7 +227,7 @@ result<void> sqlite_session::put_meta(meta_scope scope, std::string_view name, s
   return run(std::move(st));
 }
 
-result<std::optional<tenant_key_row>> sqlite_session::current_tenant_key(std::string_view tenant_id, bool) {
+result<std::optional<tenant_key_row>> sqlite_session::current_tenant_key(std::string_view tenant_id, key_lock) {
   // One writer: the write transaction already excludes a concurrent rotation.
   auto st = keys().prepare(sql_current_tenant_key);
   if (st) st->bind(1, tenant_id);

@@ -30,7 +30,7 @@ class sqlite_session final : public store::session {
   result<std::optional<bytes>> get_meta(meta_scope scope, std::string_view name) override;
   result<void> put_meta(meta_scope scope, std::string_view name, std::span<const std::uint8_t> value) override;
 
-  result<std::optional<tenant_key_row>> current_tenant_key(std::string_view tenant_id, bool lock) override;
+  result<std::optional<tenant_key_row>> current_tenant_key(std::string_view tenant_id, key_lock lock) override;
   result<std::vector<tenant_key_row>> all_tenant_keys() override;
   result<void> insert_tenant_key(const tenant_key_row& row) override;
   result<void> update_tenant_key(const tenant_key_row& row) override;

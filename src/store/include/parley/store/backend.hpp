@@ -36,6 +36,7 @@ using bytes = std::vector<std::uint8_t>;
 using nanos = std::int64_t;
 
 enum class meta_scope { keys, data };
+enum class key_lock { none, shared, exclusive };
 
 /// An error as result<bool>, which an error_code does not convert to implicitly (a bool can be
 /// constructed from an error_code).
@@ -155,8 +156,11 @@ class session {
   virtual result<void> put_meta(meta_scope scope, std::string_view name, std::span<const std::uint8_t> value) = 0;
 
   // --- key tables ---
-  /// The newest tenant key; `lock` holds it against a concurrent rotation until commit (PostgreSQL).
-  virtual result<std::optional<tenant_key_row>> current_tenant_key(std::string_view tenant_id, bool lock) = 0;
+  /// The newest tenant key. With a lock (PostgreSQL; SQLite's single writer needs none) the
+  /// tenant's row is locked first, until commit: `shared` by writers that wrap a data key under
+  /// the current version, `exclusive` by a rotation, so that no data key can be wrapped under a
+  /// version that a concurrent rotation is retiring. The key row is read after the lock is held.
+  virtual result<std::optional<tenant_key_row>> current_tenant_key(std::string_view tenant_id, key_lock lock) = 0;
   virtual result<std::vector<tenant_key_row>> all_tenant_keys() = 0;
   virtual result<void> insert_tenant_key(const tenant_key_row& row) = 0;
   /// Replaces sealed/parent_version of (tenant, version) (root rotation).
