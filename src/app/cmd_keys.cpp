@@ -1,5 +1,6 @@
 // `parley keys ...`: the key-management command group. Each subcommand registers itself on the
 // group in add_keys() and returns what to run; jose adds `keys rotate` and `keys list` here.
+#include "cmd_keys_store.hpp"
 #include "commands.hpp"
 
 #include <parley/core/base64.hpp>
@@ -45,6 +46,8 @@ command add_keys(CLI::App& app) {
     commands->emplace(keys->get_subcommands({}).back(), std::move(cmd));
   };
   add(add_keys_init);
+  add(add_keys_rotate_root);
+  add(add_keys_rotate_tenant);
   return [keys, commands] {
     for (const auto* sub : keys->get_subcommands()) return commands->at(sub)();
     return 1;

@@ -6,12 +6,22 @@
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
+#include <parley/store/options.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+#ifdef PARLEY_WITH_POSTGRES
+#include <parley/store/postgres/postgres_backend.hpp>
+#endif
 
 namespace parley::app {
 
 struct settings {
   core::log_options log;
   crypto::options crypto;
+  store::options store;
+  store::sqlite::options store_sqlite;
+#ifdef PARLEY_WITH_POSTGRES
+  store::postgres::options store_postgres;
+#endif
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

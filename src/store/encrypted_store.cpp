@@ -50,8 +50,11 @@ result<void> encrypted_store::impl::start() {
     if (*stored_check) {
       const auto v = read_be32(*stored_version);
       if (!v || !keys.verify_root(*v, **stored_check)) {
-        log->error("the root key (version {}) does not match this database (it expects version {}); nothing was changed",
-                   keys.root_version(), v ? std::to_string(*v) : "?");
+        if (v && *v != keys.root_version()) {
+          log->error("the database expects root key version {}, not {}; nothing was changed", *v, keys.root_version());
+        } else {
+          log->error("the root key does not match the database's key check value (another key); nothing was changed");
+        }
         return errc::wrong_root_key;
       }
     }
