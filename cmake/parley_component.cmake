@@ -10,7 +10,7 @@ include(GoogleTest)
 #
 # Makes the static library parley_<name> (alias parley::<name>) whose public headers live in
 # include/parley/<name>/, and, when tests are on, the test binary parley_<name>_tests labelled
-# "unit;<name>". Path = namespace = target: src/<name>/ <-> parley::<name>.
+# <name> (prefix "<name>."). Path = namespace = target: src/<name>/ <-> parley::<name>.
 function(parley_component name)
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS;PRIVATE_DEPS;TESTS;TEST_DEPS;TEST_LABELS" ${ARGN})
   set(target parley_${name})
@@ -26,11 +26,19 @@ function(parley_component name)
     target_include_directories(${target}_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
     target_link_libraries(${target}_tests PRIVATE
       ${target} ${arg_PRIVATE_DEPS} ${arg_TEST_DEPS} parley_warnings GTest::gmock GTest::gtest_main)
-    set(labels unit ${name} ${arg_TEST_LABELS})
+    # gtest_discover_tests flattens list-valued properties (a CMake 3.25 limitation), so each test
+    # gets one label, the component's name (or TEST_LABELS, e.g. "integration"), and its name is
+    # prefixed with the component: `ctest -L crypto`, `ctest -R '^crypto\.'`.
+    if(arg_TEST_LABELS)
+      set(label ${arg_TEST_LABELS})
+    else()
+      set(label ${name})
+    endif()
     gtest_discover_tests(${target}_tests
       DISCOVERY_MODE PRE_TEST
       DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS "${labels}" TIMEOUT 120)
+      TEST_PREFIX "${name}."
+      PROPERTIES LABELS "${label}" TIMEOUT 120)
   endif()
 endfunction()
 

@@ -2,5 +2,5 @@
 # that third-party headers are not held to them.
 add_library(parley_warnings INTERFACE)
 target_compile_options(parley_warnings INTERFACE
-  -Wall -Wextra -Wshadow=local -Wimplicit-fallthrough -Wno-missing-field-initializers
+  -Wall -Wextra $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wimplicit-fallthrough -Wno-missing-field-initializers
   $<$<BOOL:${PARLEY_WERROR}>:-Werror>)

@@ -1,7 +1,9 @@
 // `parley keys ...`: the key-management command group. Each subcommand registers itself on the
 // group in add_keys() and returns what to run; jose adds `keys rotate` and `keys list` here.
+#include "cmd_keys_signing.hpp"
 #include "cmd_keys_store.hpp"
 #include "commands.hpp"
+#include "root_key_wrapper.hpp"
 
 #include <parley/core/base64.hpp>
 #include <parley/crypto/error.hpp>
@@ -48,7 +50,20 @@ command add_keys(CLI::App& app) {
   add(add_keys_init);
   add(add_keys_rotate_root);
   add(add_keys_rotate_tenant);
-  return [keys, commands] {
+
+  // `keys rotate` opens the signing-key file with the root key; `keys list` needs no key.
+  auto root_file = std::make_shared<std::string>("parley-root.key");
+  auto root_version = std::make_shared<std::uint32_t>(1);
+  keys->add_option("--root-key-file", *root_file, "Root key file (for rotate)")->capture_default_str();
+  keys->add_option("--root-key-version", *root_version, "Version of that root key")->capture_default_str();
+  auto signing = add_keys_signing(*keys, [root_file, root_version]() -> result<std::unique_ptr<jose::key_wrapper>> {
+    auto root = crypto::root_key::load_file(*root_file, *root_version);
+    if (!root) return root.error();
+    return std::unique_ptr<jose::key_wrapper>(
+        std::make_unique<root_key_wrapper>(std::make_shared<const crypto::root_key>(std::move(*root))));
+  });
+  return [keys, commands, signing] {
+    if (auto rc = signing()) return *rc;
     for (const auto* sub : keys->get_subcommands()) return commands->at(sub)();
     return 1;
   };

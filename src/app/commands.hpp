@@ -12,6 +12,8 @@ using command = std::function<int()>;
 
 command add_version(CLI::App& app);
 command add_check_config(CLI::App& app);
+command add_serve(CLI::App& app);
+command add_demo(CLI::App& app);
 /// The `keys` group (cmd_keys.cpp): `keys init`; other key subcommands are added there.
 command add_keys(CLI::App& app);
 /// The `store` group (cmd_store.cpp): migrate, erase-conversation, erase-user, purge.

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   };
   add(parley::app::add_version);
   add(parley::app::add_check_config);
+  add(parley::app::add_serve);
+  add(parley::app::add_demo);
   add(parley::app::add_keys);
   add(parley::app::add_store);
 

@@ -1,5 +1,7 @@
 #include "settings.hpp"
 
+#include "services.hpp"
+
 namespace parley::app {
 namespace {
 
@@ -29,14 +31,28 @@ void read_store(core::config_section s, settings& out) {
   }
 }
 
+// Listener names select services (services.hpp): a typo must fail check-config, not start nothing.
+void check_services(core::config& cfg, const net::options& o) {
+  std::string known;
+  for (const auto& s : services()) known += (known.empty() ? "" : ", ") + std::string(s.name);
+  for (std::size_t i = 0; i < o.listeners.size(); ++i) {
+    if (find_service(o.listeners[i].name)) continue;
+    cfg.section("net").error("listeners[" + std::to_string(i) + "].name",
+                             "unknown service \"" + o.listeners[i].name + "\" (known: " + known + ")");
+  }
+}
+
 }  // namespace
 
 settings read_settings(core::config& cfg) {
   settings out;
   out.log = read_log(cfg.section("log"));
+  out.net = net::parse_options(cfg.section("net"));
+  check_services(cfg, out.net);
   out.crypto = crypto::parse_options(cfg.section("crypto"));
+  out.jose = jose::parse_options(cfg.section("jose"));
   read_store(cfg.section("store"), out);
-  cfg.check_sections({"log", "crypto", "store"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "store"});
   return out;
 }
 

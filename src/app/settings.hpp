@@ -5,7 +5,9 @@
 
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
+#include <parley/jose/options.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
 #ifdef PARLEY_WITH_POSTGRES
@@ -16,7 +18,9 @@ namespace parley::app {
 
 struct settings {
   core::log_options log;
+  net::options net;
   crypto::options crypto;
+  jose::options jose;
   store::options store;
   store::sqlite::options store_sqlite;
 #ifdef PARLEY_WITH_POSTGRES

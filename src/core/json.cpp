@@ -40,6 +40,10 @@ struct strict_handler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
+  // basic_parser forwards its extra constructor arguments here (clang 14 has no parenthesised
+  // aggregate initialisation, so this constructor is spelled out).
+  explicit strict_handler(json::storage_ptr sp) : st(std::move(sp)) {}
+
   json::value_stack st;
   std::vector<key_set> keys;  // one entry per open object
   std::string key_buf;

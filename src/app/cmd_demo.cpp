@@ -1,0 +1,76 @@
+#include "commands.hpp"
+#include "run_services.hpp"
+#include "services.hpp"
+#include "store_wiring.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace parley::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "parley-demo";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local" / "share" / "parley-demo";
+  return fs::temp_directory_path() / "parley-demo";
+}
+
+// The data directory holds keys and conversations later: owner-only, always.
+bool prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    std::fprintf(stderr, "parley demo: cannot create the data directory %s\n", dir.c_str());
+    return false;
+  }
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    std::fprintf(stderr, "parley demo: cannot make %s private (chmod 700)\n", dir.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+command add_demo(CLI::App& app) {
+  auto* sub = app.add_subcommand("demo", "Run every service on loopback with embedded defaults (no configuration)");
+  auto data_dir = std::make_shared<std::string>();
+  auto ready_file = std::make_shared<std::string>();
+  auto port_base = std::make_shared<int>(8400);
+  sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
+  sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
+  sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
+      ->check(CLI::Range(0, 65535 - 16));
+  return [data_dir, ready_file, port_base] {
+    const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
+    if (!prepare_data_dir(dir)) return 1;
+    // The embedded store (SQLite and a root key in the data directory, created on first start) is
+    // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
+    const auto store_settings = demo_settings(dir);
+    if (!store_settings) return 1;
+    const auto store = open_store(*store_settings, /*migrate=*/true);
+    if (!store) return 1;
+    run_plan plan;
+    plan.banner = "parley demo";
+    plan.data_dir = dir;
+    for (const auto& svc : services()) {
+      net::listener_options l;
+      l.name = std::string(svc.name);
+      l.address = "127.0.0.1";
+      l.port = static_cast<std::uint16_t>(*port_base == 0 ? 0 : *port_base + svc.port_offset);
+      plan.net.listeners.push_back(std::move(l));
+    }
+    if (!ready_file->empty()) plan.ready_file = *ready_file;
+    std::printf("parley demo: data directory %s\n", dir.c_str());
+    return run_services(std::move(plan));
+  };
+}
+
+}  // namespace parley::app

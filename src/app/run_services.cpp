@@ -1,0 +1,115 @@
+#include "run_services.hpp"
+
+#include "services.hpp"
+
+#include <parley/core/async.hpp>
+#include <parley/core/log.hpp>
+#include <parley/net/server.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace parley::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// Many idle WebSockets need many descriptors: use what the administrator allows.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+// Written to a temporary name and renamed, so that a watcher never reads half a file.
+bool write_ready_file(const std::filesystem::path& file, const boost::json::object& urls) {
+  const auto tmp = std::filesystem::path(file.string() + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << boost::json::serialize(urls) << '\n';
+    if (!out) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  return !ec;
+}
+
+}  // namespace
+
+int run_services(run_plan plan) {
+  raise_descriptor_limit();
+  std::signal(SIGPIPE, SIG_IGN);
+  auto log = core::logger("app");
+
+  net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  net::server srv(io, plan.net.server, metrics);
+  service_context ctx{srv, metrics, plan.data_dir};
+
+  boost::json::object urls;
+  for (const auto& l : plan.net.listeners) {
+    const service* svc = find_service(l.name);
+    if (!svc) {
+      std::fprintf(stderr, "%s: unknown service \"%s\" in [[net.listeners]]\n", plan.banner, l.name.c_str());
+      return 2;
+    }
+    auto routes = std::make_shared<net::router>();
+    svc->add_routes(*routes, ctx);
+    const auto bound = srv.listen(l, routes);
+    if (!bound) {
+      std::fprintf(stderr, "%s: cannot start listener %s on %s:%u: %s\n", plan.banner, l.name.c_str(),
+                   l.address.c_str(), static_cast<unsigned>(l.port), bound.error().message().c_str());
+      return 1;
+    }
+    for (const auto& [key, path] : svc->urls) {
+      const std::string url = bound->base_url() + std::string(path);
+      urls[key] = url;
+      std::printf("%s: %-8s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
+    }
+  }
+  std::fflush(stdout);
+  srv.set_ready(true);
+  if (plan.ready_file && !write_ready_file(*plan.ready_file, urls)) {
+    std::fprintf(stderr, "%s: cannot write the ready file %s\n", plan.banner, plan.ready_file->c_str());
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal_number) {
+    if (ec) return;
+    log->info("signal {}: shutting down", signal_number);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await srv.shutdown();
+          work.reset();
+          io.stop();  // abandon handlers still waiting after the deadline cut their connections
+        },
+        core::log_exceptions{log, "shutdown"});
+  });
+
+  const unsigned threads = plan.net.threads != 0 ? plan.net.threads : std::max(1U, std::thread::hardware_concurrency());
+  core::thread_group group(io, threads, "io");
+  group.join();
+  if (plan.ready_file) {
+    std::error_code ignored;
+    std::filesystem::remove(*plan.ready_file, ignored);
+  }
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,24 @@
+// Runs listeners until SIGTERM/SIGINT, then shuts down gracefully (not ready, stop accepting,
+// finish in-flight requests within the deadline, close WebSockets with 1001) and returns 0.
+// Shared by `parley serve` and `parley demo`.
+#pragma once
+
+#include <parley/net/options.hpp>
+
+#include <filesystem>
+#include <optional>
+
+namespace parley::app {
+
+struct run_plan {
+  net::options net;                                ///< listeners must be set
+  std::filesystem::path data_dir;                  ///< for the services (may be empty)
+  std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
+  const char* banner = "parley";                   ///< prefix of the start-up lines
+};
+
+/// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener cannot
+/// start (the message says which and why), 2 for an unknown service name.
+[[nodiscard]] int run_services(run_plan plan);
+
+}  // namespace parley::app

@@ -1,0 +1,38 @@
+// The services the `parley` binary can run, one listener each. This table is the one place that
+// says which routes a listener serves: adding a service (channel, bot, desk, bank example) means
+// adding a row here and its routes function. `serve` takes listeners from [[net.listeners]] by
+// name; `demo` runs every row on loopback at port_base + port_offset.
+#pragma once
+
+#include <parley/net/metrics.hpp>
+#include <parley/net/router.hpp>
+#include <parley/net/server.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace parley::app {
+
+/// What a service's routes may use. Lives for the whole run.
+struct service_context {
+  net::server& server;
+  net::metrics_registry& metrics;
+  std::filesystem::path data_dir;  ///< demo: the data directory; serve: empty for now
+};
+
+struct service {
+  std::string_view name;         ///< listener name, e.g. "ops"
+  std::uint16_t port_offset;     ///< demo port = port base + offset (documented in README.md)
+  void (*add_routes)(net::router&, service_context&);
+  /// Entries of the demo's ready file and start-up banner: key → path on this listener.
+  std::vector<std::pair<std::string_view, std::string_view>> urls;
+};
+
+/// Every service, in start order.
+[[nodiscard]] const std::vector<service>& services();
+[[nodiscard]] const service* find_service(std::string_view name);
+
+}  // namespace parley::app

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `parley demo --ready-file`: starts the binary on free ports, waits for the ready file, checks
+# /healthz, /readyz and /metrics, the data directory's mode, then SIGTERM must end it with 0.
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+
+"$bin" demo --data-dir "$dir/data" --ready-file "$dir/ready.json" --port-base 0 >"$dir/out.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
+[ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
+
+url() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$dir/ready.json"; }
+curl -fsS --max-time 5 "$(url health)" | grep -q '"status":"ok"'
+curl -fsS --max-time 5 "$(url ready)" | grep -q '"status":"ready"'
+curl -fsS --max-time 5 "$(url metrics)" | grep -q '^# TYPE parley_http_requests_total counter'
+[ "$(stat -c %a "$dir/data")" = 700 ] || { echo "data dir mode $(stat -c %a "$dir/data")"; exit 1; }
+
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" -eq 0 ] || { echo "exit code $rc"; cat "$dir/out.log"; exit 1; }
+grep -q "shutdown complete" "$dir/out.log"
+[ ! -e "$dir/ready.json" ]  # removed on a clean exit
+echo "parley demo: ok"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `parley serve --config` and `check-config` with [net]: a configured listener on a free port,
+# SIGINT ends it with 0; plain HTTP off loopback is refused at start-up with a clear message.
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+
+cat >"$dir/ok.toml" <<'TOML'
+[log]
+level = "info"
+[net]
+threads = 2
+header_timeout = "5s"
+[[net.listeners]]
+name = "ops"
+address = "127.0.0.1"
+port = 0
+TOML
+"$bin" check-config "$dir/ok.toml"
+"$bin" serve --config "$dir/ok.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
+[ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
+health=$(sed -n 's/.*"health":"\([^"]*\)".*/\1/p' "$dir/ready.json")
+curl -fsS --max-time 5 "$health" | grep -q '"status":"ok"'
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" -eq 0 ] || { echo "exit code $rc"; cat "$dir/out.log"; exit 1; }
+
+cat >"$dir/bad.toml" <<'TOML'
+[[net.listeners]]
+name = "ops"
+address = "0.0.0.0"
+port = 0
+TOML
+rc=0
+"$bin" check-config "$dir/bad.toml" >"$dir/check.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "check-config exit $rc"; exit 1; }
+grep -q "plain HTTP is only allowed on loopback addresses" "$dir/check.log"
+rc=0
+"$bin" serve --config "$dir/bad.toml" >"$dir/bad.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "serve exit $rc"; exit 1; }
+grep -q "plain HTTP is only allowed on loopback addresses" "$dir/bad.log"
+
+printf '[[net.listeners]]\nname = "chanel"\nport = 0\n' >"$dir/unknown.toml"
+rc=0
+"$bin" check-config "$dir/unknown.toml" >"$dir/unknown.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "unknown service exit $rc"; exit 1; }
+grep -q 'net.listeners\[0\].name: unknown service "chanel" (known: ops)' "$dir/unknown.log"
+echo "parley serve: ok"
