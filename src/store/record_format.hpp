@@ -1,7 +1,7 @@
 // Private: what binds a sealed record to its place (associated data), the input checks, and the
 // conversions between the contract's types and stored columns.
 //
-// Associated data of every record (docs/adr/0005-encrypted-store.md), integers big-endian:
+// Associated data of every record (docs/adr/0006-encrypted-store.md), integers big-endian:
 //   "parley/v1/store-record" 0x00 | u8 kind | u16 n | tenant id | u16 n | conversation id |
 //   u64 seq (activities; else 0) | u16 n | record id | u32 data key version | u16 n | extra
 // record id: activity id, attachment id, the bot state's etag, or empty (user id, pseudonym

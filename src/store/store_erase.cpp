@@ -4,7 +4,7 @@
 // the tenant key over the tenant's remaining data keys (the new erasure secret is saved before
 // the commit). Once committed, the old version's erasure secret is destroyed: an older copy of the
 // database still holds the erased data keys, but wrapped under a tenant key nobody can derive any
-// more (docs/adr/0003-key-wrapping.md, docs/adr/0005-encrypted-store.md). If the process dies
+// more (docs/adr/0003-key-wrapping.md, docs/adr/0006-encrypted-store.md). If the process dies
 // between commit and destruction, the next start destroys the superseded secret.
 #include "store_impl.hpp"
 

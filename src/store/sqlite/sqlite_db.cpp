@@ -83,7 +83,7 @@ result<std::unique_ptr<connection>> connection::open(const std::string& path, co
   sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (fsync of the WAL)
   // before it is acknowledged, power loss included; group commit pays one fsync per batch
-  // (docs/adr/0005-encrypted-store.md). temp_store=MEMORY: no temporary files beside the database.
+  // (docs/adr/0006-encrypted-store.md). temp_store=MEMORY: no temporary files beside the database.
   if (!o.read_only) {
     if (auto r = c->exec("PRAGMA journal_mode=WAL"); !r) return r.error();
     // The writer's page cache: 64 MiB (grown only as used) instead of SQLite's 2 MiB keeps the

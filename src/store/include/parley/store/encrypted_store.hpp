@@ -3,7 +3,7 @@
 // Every record a person wrote or that identifies them is sealed with AES-256-GCM under its
 // conversation's data key (crypto/key_hierarchy.hpp: root key -> tenant key -> data key), with
 // associated data that binds it to tenant, conversation, record kind, sequence number or record
-// id, key version and its clear columns (docs/adr/0005-encrypted-store.md). A record that fails to
+// id, key version and its clear columns (docs/adr/0006-encrypted-store.md). A record that fails to
 // open is reported as errc::corrupt (activities: that record only, flagged) and logged with ids.
 // User ids are stored sealed plus a keyed hash (HMAC-SHA256 under a per-tenant secret) that
 // erase_user() looks up; idempotency keys are stored as keyed hashes only.

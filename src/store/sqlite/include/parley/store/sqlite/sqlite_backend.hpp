@@ -2,7 +2,7 @@
 // (conversations, activities, bot state, attachments, all secret-bearing columns sealed) and the
 // key file (wrapped tenant and data keys, the root key's check value). Keeping keys apart lets an
 // older copy of the data file be read with the current key file, minus what was erased since
-// (docs/adr/0005-encrypted-store.md).
+// (docs/adr/0006-encrypted-store.md).
 //
 // Both files: WAL journal, synchronous=FULL (an acknowledged commit survives power loss; group
 // commit in the store amortises the fsync), busy timeout, versioned migrations (PRAGMA
