@@ -126,12 +126,12 @@ void append_burst(store::encrypted_store& s, std::size_t total, int appenders, s
   for (int a = 0; a < appenders; ++a) {
     asio::co_spawn(
         ctx,
-        [&, a]() -> asio::awaitable<void> {
+        [&]() -> asio::awaitable<void> {
           while (left.fetch_sub(1) > 0) {
             const auto id = next_id.fetch_add(1);
             store::new_activity act{"a" + std::to_string(id), std::chrono::system_clock::now(), "message", "user",
                                     body, std::nullopt};
-            auto r = co_await s.append_activity("bankx", "c" + std::to_string((a + id) % conversations),
+            auto r = co_await s.append_activity("bankx", "c" + std::to_string(id % conversations),
                                                 std::move(act));
             if (!r) ++failures;
           }
