@@ -3,7 +3,16 @@
 #include "services.hpp"
 #include "store_wiring.hpp"
 
+#include <parley/core/base64.hpp>
+#include <parley/core/random.hpp>
+
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <iterator>
 
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +46,36 @@ bool prepare_data_dir(const fs::path& dir) {
   return true;
 }
 
+// The Login API client secret that the demo bank (BankX) expects and the bot presents: made once
+// per data directory (0600), so restarts of the demo keep working with the same secret. Tests
+// read it from there; it is never printed.
+bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
+  const fs::path sub = dir / "bankx";
+  const fs::path file = sub / "client-secret";
+  std::error_code ec;
+  fs::create_directories(sub, ec);
+  if (ec || ::chmod(sub.c_str(), 0700) != 0) {
+    std::fprintf(stderr, "parley demo: cannot create %s\n", sub.c_str());
+    return false;
+  }
+  std::string secret;
+  if (std::ifstream in(file); in) std::getline(in, secret);
+  if (secret.size() < 43) {
+    std::array<std::uint8_t, 32> raw{};
+    core::os_random().fill(raw);
+    secret = core::base64url_encode(raw);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const bool written = fd >= 0 && ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
+    if (fd >= 0) ::close(fd);
+    if (!written) {
+      std::fprintf(stderr, "parley demo: cannot write %s\n", file.c_str());
+      return false;
+    }
+  }
+  bankx::set_client_secret(bank, secret);
+  return true;
+}
+
 }  // namespace
 
 command add_demo(CLI::App& app) {
@@ -55,10 +94,13 @@ command add_demo(CLI::App& app) {
     // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
     const auto store_settings = demo_settings(dir);
     if (!store_settings) return 1;
-    const auto store = open_store(*store_settings, /*migrate=*/true);
+    auto store = open_store(*store_settings, /*migrate=*/true);
     if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.config = *store_settings;
+    plan.store = std::move(store);
+    if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
     for (const auto& svc : services()) {
       net::listener_options l;

@@ -28,6 +28,7 @@ command add_serve(CLI::App& app) {
     }
     run_plan plan;
     plan.net = std::move(s.net);
+    plan.config = std::move(s);
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
     if (!ready_file->empty()) plan.ready_file = *ready_file;
     return run_services(std::move(plan));

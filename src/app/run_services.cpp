@@ -57,7 +57,7 @@ int run_services(run_plan plan) {
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   net::server srv(io, plan.net.server, metrics);
-  service_context ctx{srv, metrics, plan.data_dir};
+  service_context ctx{srv, metrics, plan.data_dir, plan.config, plan.store.get()};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -67,7 +67,7 @@ int run_services(run_plan plan) {
       return 2;
     }
     auto routes = std::make_shared<net::router>();
-    svc->add_routes(*routes, ctx);
+    if (!svc->add_routes(*routes, ctx)) return 1;
     const auto bound = srv.listen(l, routes);
     if (!bound) {
       std::fprintf(stderr, "%s: cannot start listener %s on %s:%u: %s\n", plan.banner, l.name.c_str(),
@@ -77,7 +77,7 @@ int run_services(run_plan plan) {
     for (const auto& [key, path] : svc->urls) {
       const std::string url = bound->base_url() + std::string(path);
       urls[key] = url;
-      std::printf("%s: %-8s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
+      std::printf("%s: %-14s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
     }
   }
   std::fflush(stdout);

@@ -4,9 +4,12 @@
 // name; `demo` runs every row on loopback at port_base + port_offset.
 #pragma once
 
+#include "settings.hpp"
+
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/net/server.hpp>
+#include <parley/store/conversation_store.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -21,12 +24,16 @@ struct service_context {
   net::server& server;
   net::metrics_registry& metrics;
   std::filesystem::path data_dir;  ///< demo: the data directory; serve: empty for now
+  const settings& config;          ///< every component's options (demo: the embedded defaults)
+  store::conversation_store* store;  ///< the encrypted store, or null when none is configured
 };
 
 struct service {
   std::string_view name;         ///< listener name, e.g. "ops"
   std::uint16_t port_offset;     ///< demo port = port base + offset (documented in README.md)
-  void (*add_routes)(net::router&, service_context&);
+  /// Adds the service's routes (handlers keep what they use alive). Returns false when the
+  /// service cannot start; it has then printed why to stderr (no secrets in the message).
+  bool (*add_routes)(net::router&, service_context&);
   /// Entries of the demo's ready file and start-up banner: key → path on this listener.
   std::vector<std::pair<std::string_view, std::string_view>> urls;
 };

@@ -52,7 +52,8 @@ settings read_settings(core::config& cfg) {
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
   read_store(cfg.section("store"), out);
-  cfg.check_sections({"log", "net", "crypto", "jose", "store"});
+  out.bankx = bankx::parse_options(cfg.section("bankx"));
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "bankx"});
   return out;
 }
 

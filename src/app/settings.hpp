@@ -3,6 +3,7 @@
 // unknown section remains.
 #pragma once
 
+#include <bankx/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
@@ -26,6 +27,7 @@ struct settings {
 #ifdef PARLEY_WITH_POSTGRES
   store::postgres::options store_postgres;
 #endif
+  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

@@ -14,9 +14,9 @@ for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
 [ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
 
 url() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$dir/ready.json"; }
-curl -fsS --max-time 5 "$(url health)" | grep -q '"status":"ok"'
-curl -fsS --max-time 5 "$(url ready)" | grep -q '"status":"ready"'
-curl -fsS --max-time 5 "$(url metrics)" | grep -q '^# TYPE parley_http_requests_total counter'
+curl -fsS --max-time 5 -o "$dir/body" "$(url health)" && grep -q '"status":"ok"' "$dir/body"
+curl -fsS --max-time 5 -o "$dir/body" "$(url ready)" && grep -q '"status":"ready"' "$dir/body"
+curl -fsS --max-time 5 -o "$dir/body" "$(url metrics)" && grep -q '^# TYPE parley_http_requests_total counter' "$dir/body"
 [ "$(stat -c %a "$dir/data")" = 700 ] || { echo "data dir mode $(stat -c %a "$dir/data")"; exit 1; }
 
 kill -TERM "$pid"

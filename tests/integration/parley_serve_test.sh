@@ -25,7 +25,7 @@ pid=$!
 for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
 [ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
 health=$(sed -n 's/.*"health":"\([^"]*\)".*/\1/p' "$dir/ready.json")
-curl -fsS --max-time 5 "$health" | grep -q '"status":"ok"'
+curl -fsS --max-time 5 -o "$dir/body" "$health" && grep -q '"status":"ok"' "$dir/body"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -51,5 +51,5 @@ printf '[[net.listeners]]\nname = "chanel"\nport = 0\n' >"$dir/unknown.toml"
 rc=0
 "$bin" check-config "$dir/unknown.toml" >"$dir/unknown.log" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || { echo "unknown service exit $rc"; exit 1; }
-grep -q 'net.listeners\[0\].name: unknown service "chanel" (known: ops)' "$dir/unknown.log"
+grep -q 'net.listeners\[0\].name: unknown service "chanel" (known: ops, ' "$dir/unknown.log"
 echo "parley serve: ok"

@@ -26,7 +26,7 @@ function read_ready(file) {
   }
 }
 
-/** Resolves to { skip: reason } or { site, bot, channel, ready, stop() }. */
+/** Resolves to { skip: reason } or { site, bot, channel, ready, data_dir, stop() }. */
 export async function start_demo() {
   const bin = process.env.PARLEY_BIN;
   if (!bin) return { skip: 'PARLEY_BIN is not set (the end-to-end tests need the parley binary)' };
@@ -80,5 +80,5 @@ export async function start_demo() {
     return { skip: 'parley demo does not serve the BankX site yet (its ready file has no `site` URL)' };
   }
   const base = site.endsWith('/') ? site : `${site}/`;
-  return { site: base, bot: ready.bot ?? null, channel: ready.channel ?? null, ready, stop };
+  return { site: base, bot: ready.bot ?? null, channel: ready.channel ?? null, ready, data_dir: join(dir, 'data'), stop };
 }
