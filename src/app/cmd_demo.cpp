@@ -92,13 +92,13 @@ command add_demo(CLI::App& app) {
     if (!prepare_data_dir(dir)) return 1;
     // The embedded store (SQLite and a root key in the data directory, created on first start) is
     // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
-    const auto store_settings = demo_settings(dir);
+    auto store_settings = demo_settings(dir);
     if (!store_settings) return 1;
     auto store = open_store(*store_settings, /*migrate=*/true);
     if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
-    plan.config = *store_settings;
+    plan.config = std::move(*store_settings);
     plan.store = std::move(store);
     if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
