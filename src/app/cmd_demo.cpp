@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
+#include "store_wiring.hpp"
 
 #include <parley/core/base64.hpp>
 #include <parley/core/random.hpp>
@@ -89,8 +90,16 @@ command add_demo(CLI::App& app) {
   return [data_dir, ready_file, port_base] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
+    // The embedded store (SQLite and a root key in the data directory, created on first start) is
+    // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
+    auto store_settings = demo_settings(dir);
+    if (!store_settings) return 1;
+    auto store = open_store(*store_settings, /*migrate=*/true);
+    if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.config = std::move(*store_settings);
+    plan.store = std::move(store);
     if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
     for (const auto& svc : services()) {

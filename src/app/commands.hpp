@@ -16,5 +16,7 @@ command add_serve(CLI::App& app);
 command add_demo(CLI::App& app);
 /// The `keys` group (cmd_keys.cpp): `keys init`; other key subcommands are added there.
 command add_keys(CLI::App& app);
+/// The `store` group (cmd_store.cpp): migrate, erase-conversation, erase-user, purge.
+command add_store(CLI::App& app);
 
 }  // namespace parley::app

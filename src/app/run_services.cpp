@@ -57,7 +57,7 @@ int run_services(run_plan plan) {
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   net::server srv(io, plan.net.server, metrics);
-  service_context ctx{srv, metrics, plan.data_dir, plan.config};
+  service_context ctx{srv, metrics, plan.data_dir, plan.config, plan.store.get()};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {

@@ -9,6 +9,11 @@
 #include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
+#include <parley/store/options.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+#ifdef PARLEY_WITH_POSTGRES
+#include <parley/store/postgres/postgres_backend.hpp>
+#endif
 
 namespace parley::app {
 
@@ -17,6 +22,11 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  store::options store;
+  store::sqlite::options store_sqlite;
+#ifdef PARLEY_WITH_POSTGRES
+  store::postgres::options store_postgres;
+#endif
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
