@@ -18,8 +18,9 @@ namespace {
 
 struct setup {
   explicit setup(std::size_t cache_entries) {
+    static int instances = 0;  // each setup has its own key file (its own wrapping key)
     dir = std::filesystem::temp_directory_path() / ("parley-bench-tokens-" + std::to_string(::getpid()) + "-" +
-                                                    std::to_string(cache_entries));
+                                                    std::to_string(cache_entries) + "-" + std::to_string(++instances));
     parley::jose::key_store_options ko;
     ko.file = dir / "keys.json";
     keys = std::move(*parley::jose::signing_key_store::open(ko, channel::token_service::key_purposes(), wrapper,
