@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
+#include "store_wiring.hpp"
 
 #include <parley/core/base64.hpp>
 #include <parley/core/random.hpp>
@@ -93,8 +94,16 @@ command add_demo(CLI::App& app) {
   return [data_dir, ready_file, port_base, bot_endpoint] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
+    // The embedded store (SQLite and a root key in the data directory, created on first start) is
+    // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
+    auto store_settings = demo_settings(dir);
+    if (!store_settings) return 1;
+    auto store = open_store(*store_settings, /*migrate=*/true);
+    if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.config = std::move(*store_settings);
+    plan.store = std::move(store);
     if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
     // The channel's bot: the demo's bot web service (its own issue) unless another is named.
@@ -104,15 +113,10 @@ command add_demo(CLI::App& app) {
     }
     auto demo = make_demo_channel(dir, std::move(endpoint));
     if (!demo) return 1;
-    demo->plan.store = open_conversation_store(dir);
-    if (demo->plan.store) {
-      plan.channel = std::move(demo->plan);
-      plan.demo_bot = std::move(demo->bot);
-    } else {
-      std::fprintf(stderr, "parley demo: running without the channel (no conversation store)\n");
-    }
+    demo->plan.store = plan.store;  // the channel keeps its conversations in the demo's encrypted store
+    plan.channel = std::move(demo->plan);
+    plan.demo_bot = std::move(demo->bot);
     for (const auto& svc : services()) {
-      if (svc.name == "channel" && !plan.channel) continue;
       net::listener_options l;
       l.name = std::string(svc.name);
       l.address = "127.0.0.1";

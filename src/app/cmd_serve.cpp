@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "settings.hpp"
+#include "store_wiring.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -45,8 +46,13 @@ command add_serve(CLI::App& app) {
       if (!conf.crypto.root_key_file.empty() && std::filesystem::path(conf.crypto.root_key_file).is_relative()) {
         c.crypto.root_key_file = (cfg->base_dir() / conf.crypto.root_key_file).string();
       }
-      c.store = open_conversation_store(cfg->base_dir());
-      if (!c.store) return 1;
+      // The channel's conversations live in the encrypted store of [store] (relative paths from
+      // the configuration file's directory, like the keys).
+      auto store_settings = load_settings(*config_file);
+      if (!store_settings) return 2;
+      plan.store = open_store(*store_settings, /*migrate=*/true);
+      if (!plan.store) return 1;
+      c.store = plan.store;
       plan.channel = std::move(c);
     }
     if (!ready_file->empty()) plan.ready_file = *ready_file;

@@ -15,6 +15,24 @@ core::log_options read_log(core::config_section s) {
   return o;
 }
 
+// [store] and its backend tables [store.sqlite] / [store.postgres].
+void read_store(core::config_section s, settings& out) {
+  out.store_sqlite = store::sqlite::parse_options(s.section("sqlite"));
+#ifdef PARLEY_WITH_POSTGRES
+  out.store_postgres = store::postgres::parse_options(s.section("postgres"));
+#else
+  (void)s.section("postgres");
+#endif
+  out.store = store::parse_options(s);
+  if (out.store.backend == store::backend_kind::postgres) {
+#ifdef PARLEY_WITH_POSTGRES
+    if (out.store_postgres.dsn.empty()) s.error("postgres", "backend = \"postgres\" needs [store.postgres] dsn");
+#else
+    s.error("backend", "this build has no PostgreSQL backend (PARLEY_WITH_POSTGRES=OFF)");
+#endif
+  }
+}
+
 // Listener names select services (services.hpp): a typo must fail check-config, not start nothing.
 void check_services(core::config& cfg, const net::options& o) {
   std::string known;
@@ -41,8 +59,9 @@ settings read_settings(core::config& cfg) {
   if (channel_listener && out.channel.bots.empty()) {
     cfg.section("channel").error("bots", "a channel listener needs at least one [[channel.bots]] entry");
   }
+  read_store(cfg.section("store"), out);
   out.bankx = bankx::parse_options(cfg.section("bankx"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "bankx"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "store", "bankx"});
   return out;
 }
 

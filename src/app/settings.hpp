@@ -10,6 +10,11 @@
 #include <parley/net/options.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
+#include <parley/store/options.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+#ifdef PARLEY_WITH_POSTGRES
+#include <parley/store/postgres/postgres_backend.hpp>
+#endif
 
 namespace parley::app {
 
@@ -19,6 +24,11 @@ struct settings {
   crypto::options crypto;
   jose::options jose;
   channel::options channel;  ///< [channel] and its [[channel.bots]]
+  store::options store;
+  store::sqlite::options store_sqlite;
+#ifdef PARLEY_WITH_POSTGRES
+  store::postgres::options store_postgres;
+#endif
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
 };
 
