@@ -49,7 +49,6 @@ struct demo_channel {
 [[nodiscard]] std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_dir,
                                                             std::string bot_endpoint);
 
-
 /// Everything the channel uses, alive for the whole run (declare it before the server).
 class channel_runtime {
  public:

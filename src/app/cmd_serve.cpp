@@ -34,24 +34,13 @@ command add_serve(CLI::App& app) {
     plan.config = std::move(s);
     // The channel and the bot share one encrypted store, opened once (relative paths are taken
     // from the configuration file's directory; `parley store migrate` prepares a new database).
+    // The channel and the bot share one encrypted store: [store], relative paths from the
+    // configuration file's directory (like the keys), opened once.
     auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
       if (plan.store) return plan.store;
-      auto resolved = plan.config.store_sqlite;
-      const auto base = cfg->base_dir();
-      for (auto* p : {&resolved.path, &resolved.keys_path}) {
-        if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (base / *p).string();
-      }
-      settings with_paths;
-      with_paths.store = plan.config.store;
-      with_paths.store_sqlite = resolved;
-#ifdef PARLEY_WITH_POSTGRES
-      with_paths.store_postgres = plan.config.store_postgres;
-#endif
-      with_paths.crypto = plan.config.crypto;
-      for (auto* p : {&with_paths.crypto.root_key_file, &with_paths.crypto.erasure_secrets_file}) {
-        if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (base / *p).string();
-      }
-      plan.store = open_store(with_paths, /*migrate=*/false);
+      auto store_settings = load_settings(*config_file);
+      if (!store_settings) return nullptr;
+      plan.store = open_store(*store_settings, /*migrate=*/true);
       return plan.store;
     };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400

@@ -27,12 +27,12 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
   store::options store;
   store::sqlite::options store_sqlite;
 #ifdef PARLEY_WITH_POSTGRES
   store::postgres::options store_postgres;
 #endif
-  channel::options channel;  ///< [channel] and its [[channel.bots]]
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits
