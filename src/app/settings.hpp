@@ -15,6 +15,11 @@
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 #include <parley/login/options.hpp>
+#include <parley/store/options.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+#ifdef PARLEY_WITH_POSTGRES
+#include <parley/store/postgres/postgres_backend.hpp>
+#endif
 
 namespace parley::app {
 
@@ -25,6 +30,11 @@ struct settings {
   jose::options jose;
   channel::options channel;  ///< [channel] and its [[channel.bots]]
   login::options login;  ///< the end user's login to each tenant's bank (src/login)
+  store::options store;
+  store::sqlite::options store_sqlite;
+#ifdef PARLEY_WITH_POSTGRES
+  store::postgres::options store_postgres;
+#endif
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits

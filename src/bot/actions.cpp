@@ -8,6 +8,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <deque>
+#include <mutex>
+
 namespace parley::bot {
 namespace {
 
@@ -62,31 +65,58 @@ awaitable<action_result> end_conversation(const state_ptr& s, const reply_target
   co_return outcome(a, action_status::ok);
 }
 
-// What the login executor says while a login runs (customer id, method, code prompt), sent as a
-// proactive message in the background. Added with the login component (issue 8).
-awaitable<void> send_login_prompt(state_ptr s, reply_target to, login_prompt p) {
-  assistant::reply r;
-  r.text = std::move(p.text);
-  r.expects_secret = p.expects_secret;
-  r.hint = assistant::input_hint::expecting_input;
-  for (auto& title : p.choices) {
-    assistant::suggested_action b;
-    b.kind = assistant::button_kind::im_back;
-    b.value = boost::json::value(std::string_view(title));
-    b.title = std::move(title);
-    r.suggested_actions.push_back(std::move(b));
+// The login executor's prompts, sent in order as proactive messages (say() may be called from any
+// thread; one sender at a time drains the queue).
+struct prompt_sender : std::enable_shared_from_this<prompt_sender> {
+  prompt_sender(state_ptr st, reply_target t) : s(std::move(st)), to(std::move(t)) {}
+  state_ptr s;
+  reply_target to;
+  std::mutex m;
+  std::deque<boost::json::object> queue;
+  bool busy = false;
+
+  void say(login_prompt p) {
+    assistant::reply r;
+    r.text = std::move(p.text);
+    r.expects_secret = p.expects_secret;
+    for (auto& c : p.choices) r.suggested_actions.push_back({assistant::button_kind::im_back, c, boost::json::value(c)});
+    if (!r.suggested_actions.empty() || r.expects_secret) r.hint = assistant::input_hint::expecting_input;
+    {
+      std::lock_guard lock(m);
+      queue.push_back(reply_activity(r, to.conversation.user_id, to.locale));
+      if (busy) return;
+      busy = true;
+    }
+    asio::co_spawn(s->deps.io, drain(shared_from_this()), core::log_exceptions{s->log, "login prompt"});
   }
-  auto activity = reply_activity(r, to.conversation.user_id, to.locale);
-  (void)co_await s->connector->send(to.service_url, to.conversation.conversation_id, no_reply_to, std::move(activity));
-}
+
+  static awaitable<void> drain(std::shared_ptr<prompt_sender> self) {
+    for (;;) {
+      boost::json::object next;
+      {
+        std::lock_guard lock(self->m);
+        if (self->queue.empty()) {
+          self->busy = false;
+          co_return;
+        }
+        next = std::move(self->queue.front());
+        self->queue.pop_front();
+      }
+      (void)co_await self->s->connector->send(self->to.service_url, self->to.conversation.conversation_id, no_reply_to,
+                                              std::move(next));
+    }
+  }
+};
 
 awaitable<action_result> start_login(const state_ptr& s, const reply_target& to, const assistant::action& a) {
   try {
     login_request request{to.conversation, a.id, a.arguments, {}};
-    request.say = [s, to](login_prompt p) {
-      asio::co_spawn(s->deps.io, send_login_prompt(s, to, std::move(p)), core::log_exceptions{s->log, "login prompt"});
-    };
-    auto r = co_await s->deps.login.start_login(std::move(request));
+    auto sender = std::make_shared<prompt_sender>(s, to);
+    request.say = [sender](login_prompt p) { sender->say(std::move(p)); };
+    // The call and the co_await are two statements: GCC 12 mishandles the lifetime of a by-value
+    // class argument of a coroutine call inside a co_await expression (PR 99576).
+    auto pending = s->deps.login.start_login(std::move(request));
+    auto r = co_await std::move(pending);
     r.action_id = a.id;
     co_return r;
   } catch (const std::exception&) {
@@ -97,17 +127,7 @@ awaitable<action_result> start_login(const state_ptr& s, const reply_target& to,
   }
 }
 
-// The operation named "logout" is the end user's logout: the login component revokes the token at
-// the bank and wipes its copy (added with the login component, issue 8).
-awaitable<action_result> logout(const state_ptr& s, const reply_target& to, const assistant::action& a) {
-  const conversation_ref c = to.conversation;
-  auto r = co_await s->deps.user_tokens.logout(c);
-  if (r) co_return outcome(a, action_status::ok);
-  co_return outcome(a, action_status::failed, r.error() == errc::not_logged_in ? "not_logged_in" : "logout_failed");
-}
-
 awaitable<action_result> perform(const state_ptr& s, const reply_target& to, const assistant::action& a) {
-  if (a.kind == assistant::action_kind::call_api && a.operation == "logout") co_return co_await logout(s, to, a);
   switch (a.kind) {
     case assistant::action_kind::handoff: co_return co_await handoff(s, to, a);
     case assistant::action_kind::call_api: co_return co_await s->api.call(a, to.conversation);

@@ -9,6 +9,8 @@
 #include <parley/crypto/primitives.hpp>
 
 #include <boost/json/object.hpp>
+
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 namespace parley::bot {
@@ -122,6 +124,13 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
   for (const auto& o : opts_.operations) {
     if (o.name == a.operation) op = &o;
   }
+  if (op == nullptr && a.operation == "logout") {
+    // Logging out is the login component's: it revokes the token at the bank and wipes it.
+    auto pending = tokens_.logout(c);  // two statements: see actions.cpp (GCC 12, PR 99576)
+    auto out = co_await std::move(pending);
+    if (out) co_return outcome(a, action_status::ok, {});
+    co_return outcome(a, action_status::failed, out.error() == errc::not_logged_in ? "not_logged_in" : "login_unavailable");
+  }
   if (op == nullptr) {
     log->warn("call_api: no operation {} in the client API table (conversation {})", a.operation, c.conversation_id);
     co_return outcome(a, action_status::failed, "unknown_operation");
@@ -154,25 +163,23 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
     req.body = json::serialize(body);
   }
   if (op->idempotency_key) req.headers.set("Idempotency-Key", idempotency_key(c, a.id));
-  result<net::client_response> r = make_error_code(errc::login_unavailable);
+  result<net::client_response> r = make_error_code(errc::api_unreachable);
   if (op->requires_login) {
-    // The login component opens the token just in time into the request and sends it
-    // `sensitive`, so no copy outlives the call (issue 8). A token source without that (tests)
-    // falls back to token(), sent `sensitive` as well.
-    r = co_await tokens_.send_with_token(c, req);
+    // The login component opens the user's token into the request itself (send_with_token); a
+    // token source without that call hands the token out (token()) for this one request.
+    net::client_request fallback = req;
+    auto sending = tokens_.send_with_token(c, std::move(req));  // two statements: GCC 12, PR 99576
+    r = co_await std::move(sending);
     if (!r && r.error() == errc::login_unavailable) {
-      auto token = co_await tokens_.token(c);
-      if (!token) {
-        log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
-        co_return outcome(a, action_status::failed, "not_logged_in");
+      auto asking = tokens_.token(c);
+      auto token = co_await std::move(asking);
+      if (!token) r = make_error_code(errc::not_logged_in);
+      if (token) {
+        fallback.headers.set("Authorization", "Bearer " + std::string(token->reveal()));
+        r = co_await http_.send(std::move(fallback));
       }
-      req.sensitive = true;
-      std::string bearer;
-      bearer.reserve(7 + token->size());
-      bearer.append("Bearer ").append(token->reveal());
-      req.headers.set("Authorization", std::move(bearer));
-      r = co_await http_.send(std::move(req));
-    } else if (!r && r.error() == errc::not_logged_in) {
+    }
+    if (!r && (r.error() == errc::not_logged_in || r.error() == errc::login_unavailable)) {
       log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
       co_return outcome(a, action_status::failed, "not_logged_in");
     }

@@ -66,16 +66,20 @@ awaitable<response> messages(const state_ptr& s, const request& req) {
   if (auto ok = co_await s->auth->authenticate(std::move(authorization), *a); !ok) {
     co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
   }
-  const auto ref = s->ref(a->conversation_id, a->from.id);
-  // A login in progress may be waiting for this message (its customer id, method or one-time
-  // code): the login executor takes it before the assistant (added with issue 8).
-  if (a->type == "message" && !a->text.empty()) {
-    const conversation_ref who = ref;
-    std::string text = a->text;
-    if (co_await s->deps.login.consume(who, std::move(text))) co_return net::empty_response(200);
+  // An anonymous bot has no token binding serviceUrl: it replies only to its own channel, so that a
+  // forged activity cannot point its replies (and their contents) anywhere else.
+  if (s->auth->anonymous() && !a->service_url.starts_with(s->opts.channel_url + "/")) {
+    co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
   }
+  const auto ref = s->ref(a->conversation_id, a->from.id);
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
   if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
+  if (in->kind == assistant::activity_kind::message && !in->text.empty()) {
+    // A running login may be waiting for this message (customer id, method, one-time code).
+    std::string text = in->text;
+    auto consuming = s->deps.login.consume(ref, std::move(text));  // two statements: GCC 12, PR 99576
+    if (co_await std::move(consuming)) co_return net::empty_response(200);
+  }
   s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id);
   auto outcome = co_await within_budget(s, std::move(*a), std::move(*in));
   if (!outcome) {

@@ -100,6 +100,10 @@ TEST(messages, anonymous_mode_accepts_without_a_token_and_sends_none) {
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent[0].authorization, "");
   EXPECT_EQ(h.token_fetches().load(), 0);
+  // Without a token, replies go only to the configured channel.
+  auto elsewhere = harness::activity("message", "hi");
+  elsewhere["serviceUrl"] = "https://evil.example/";
+  EXPECT_EQ(h.deliver(elsewhere, std::string{}).status, 401);
 }
 
 TEST(messages, malformed_activities_are_400) {
@@ -264,6 +268,40 @@ TEST(actions, login_then_balance_through_the_seams) {
   h.wait_idle();
   EXPECT_TRUE(any_contains(h.texts(), "2431.67 EUR"));
   EXPECT_TRUE(any_contains(h.texts(), "12500.00 EUR"));
+  // The login executor's prompt went out as a proactive message with its buttons.
+  bool prompted = false;
+  for (const auto& p : h.posted_activities()) {
+    if (p.activity.contains("text") && p.activity.at("text") == "Which login method?") {
+      prompted = p.activity.at("suggestedActions").at("actions").as_array().size() == 2 &&
+                 p.url == service_url + "v3/conversations/conv-1/activities";
+    }
+  }
+  EXPECT_TRUE(prompted);
+}
+
+TEST(actions, a_message_the_login_takes_never_reaches_the_assistant) {
+  harness h({.real_login = true});
+  ASSERT_EQ(h.deliver(harness::activity("message", "4711-code")).status, 200);
+  EXPECT_TRUE(h.posted_activities().empty());
+  auto state = h.run(h.store().get_bot_state("bankx", "conv-1"));
+  EXPECT_TRUE(!state || !*state) << "no turn ran";
+}
+
+TEST(actions, logout_goes_through_the_login_seam) {
+  harness h({.real_login = true});
+  h.login().log_in("conv-1", "t");
+  client_api api({}, h.http(), h.login());
+  assistant::action a;
+  a.id = "a1";
+  a.kind = assistant::action_kind::call_api;
+  a.operation = "logout";
+  const conversation_ref ref{"bankx", "bankx-assistant", "conv-1", "dl_user1"};
+  auto first = h.run(api.call(a, ref));
+  EXPECT_EQ(first.status, assistant::action_status::ok);
+  EXPECT_FALSE(h.login().logged_in(ref));
+  auto second = h.run(api.call(a, ref));
+  EXPECT_EQ(second.status, assistant::action_status::failed);
+  EXPECT_EQ(second.reason, "not_logged_in");
 }
 
 TEST(actions, handoff_queues_the_conversation_and_says_so_honestly) {

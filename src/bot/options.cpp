@@ -150,7 +150,6 @@ options parse_options(core::config_section s) {
   o.connector_scope = s.string("connector_scope");
   o.max_activity_bytes = static_cast<std::size_t>(s.integer("max_activity_bytes", 256 * 1024, 1024, 4 << 20));
   o.turn_budget = s.duration("turn_budget", o.turn_budget);
-  o.action_timeout = s.duration("action_timeout", o.action_timeout);
   o.max_etag_retries = static_cast<int>(s.integer("max_etag_retries", 8, 1, 100));
   o.typing_before_actions = s.boolean("typing_before_actions", true);
   o.api = parse_api_options(s.section("api"));

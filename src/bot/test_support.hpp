@@ -100,6 +100,7 @@ class test_login final : public login_executor, public user_token_source {
     tokens_[conversation_id] = std::move(token);
   }
   asio::awaitable<assistant::action_result> start_login(login_request r) override {
+    if (r.say) r.say(login_prompt{"Which login method?", false, {"Push", "SMS"}});
     assistant::action_result out;
     out.action_id = r.action_id;
     out.status = assistant::action_status::ok;
@@ -119,6 +120,12 @@ class test_login final : public login_executor, public user_token_source {
     }
     if (t.empty()) co_return make_error_code(errc::not_logged_in);
     co_return core::secret_string(std::move(t));
+  }
+  asio::awaitable<bool> consume(conversation_ref, std::string text) override { co_return text == "4711-code"; }
+  asio::awaitable<result<void>> logout(conversation_ref c) override {
+    std::lock_guard lock(m_);
+    if (tokens_.erase(c.conversation_id) == 0) co_return make_error_code(errc::not_logged_in);
+    co_return result<void>{};
   }
   void forget(const conversation_ref& c) override {
     std::lock_guard lock(m_);

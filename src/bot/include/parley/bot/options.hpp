@@ -116,7 +116,6 @@ struct options {
   // ---- turns and actions ----
   std::size_t max_activity_bytes = 256 * 1024;   ///< inbound activity body
   std::chrono::milliseconds turn_budget = 12s;   ///< the inbound POST answers within this (channel: 15 s)
-  std::chrono::milliseconds action_timeout = 30s;  ///< handoff and call_api (a login has its own)
   int max_etag_retries = 8;                      ///< whole-turn retries on a concurrent state change
   bool typing_before_actions = true;             ///< send `typing` before a slow action
 
