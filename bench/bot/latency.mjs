@@ -27,7 +27,7 @@ async function token() {
 // The per-address limit (burst 10, 0.5/s) would refuse a sequential flood from one address, so
 // handshakes are timed in bursts that fit, with pauses that refill the bucket.
 const handshakes = [];
-for (let i = 0; i < Math.min(n, 40); i++) {
+for (let i = 0; i < Math.min(n, 24); i++) {
   if (i > 0 && i % 8 === 0) await new Promise((r) => setTimeout(r, 17_000));
   const t0 = performance.now();
   await token();

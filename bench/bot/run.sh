@@ -3,7 +3,7 @@
 # against it; writes bench/results/bot.md. The machine is shared: figures are indicative.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${PARLEY_BIN:-$here/../../build/release/src/app/parley}
+bin=${PARLEY_BIN:-$here/../../build/release/src/app/parley}  # PARLEY_BIN=build/ci/... for a ci build
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
