@@ -1,8 +1,10 @@
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "settings.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -30,6 +32,33 @@ command add_serve(CLI::App& app) {
     plan.net = std::move(s.net);
     plan.config = std::move(s);
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
+    if (const auto& conf = plan.config; !conf.channel.bots.empty()) {
+      channel_plan c;
+      c.channel = conf.channel;
+      c.crypto = conf.crypto;
+      // Relative paths are taken from the configuration file's directory.
+      const std::filesystem::path key_file(conf.jose.key_file);
+      c.keys.file = key_file.is_absolute() ? key_file : cfg->base_dir() / key_file;
+      c.keys.overlap = conf.jose.key_overlap;
+      c.keys.activation_delay = conf.jose.key_activation_delay;
+      c.keys.rsa_bits = conf.jose.rsa_bits;
+      if (!conf.crypto.root_key_file.empty() && std::filesystem::path(conf.crypto.root_key_file).is_relative()) {
+        c.crypto.root_key_file = (cfg->base_dir() / conf.crypto.root_key_file).string();
+      }
+      c.store = open_conversation_store(cfg->base_dir());
+      if (!c.store) return 1;
+      plan.channel = std::move(c);
+    }
+    if (plan.config.bot) {
+      bot_plan b;
+      b.bot = std::move(*plan.config.bot);
+      plan.config.bot.reset();
+      b.assistant = plan.config.assistant;
+      if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
+      b.store = plan.channel ? plan.channel->store : open_conversation_store(cfg->base_dir());
+      if (!b.store) return 1;
+      plan.bot = std::move(b);
+    }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
     return run_services(std::move(plan));
   };

@@ -4,9 +4,14 @@
 #pragma once
 
 #include <bankx/options.hpp>
+#include <parley/assistant/options.hpp>
+#include <parley/bot/options.hpp>
+#include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
+
+#include <optional>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 
@@ -17,7 +22,10 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
+  std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
+  assistant::options assistant;     ///< [assistant]: the runtime's limits
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
