@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   }
   net::client_options client_opts;
   client_opts.max_idle_per_host = 256;  // channel ↔ bot deliveries and replies under load
-  auto http = net::pooled_http_client::create(io, client_opts);
+  auto http = net::pooled_http_client::create(io, std::move(client_opts));
   if (!http) return 1;
   parley::store::testing::memory_store store;
   parley::channel::in_process_bus bus;
@@ -92,8 +92,10 @@ int main(int argc, char** argv) {
   bl.name = "bot";
   bl.address = "127.0.0.1";
   bl.port = 0;
-  net::listener_options cl = bl;
+  net::listener_options cl;  // (not copyable: it may hold a TLS key)
   cl.name = "channel";
+  cl.address = "127.0.0.1";
+  cl.port = 0;
 
   parley::bot::options o;
   o.id = "echo";

@@ -32,8 +32,11 @@ kill "$lg" 2>/dev/null || true
 {
   echo "# perf: parley_chat_server, $users users in a closed loop over the stream, ${secs} s"
   echo "## by shared object"
-  perf report -i "$raw/perf.data" --stdio --no-children --sort dso 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+  # (awk, not head: head closing the pipe early fails the script under pipefail)
+  perf report -i "$raw/perf.data" --stdio --no-children --sort dso 2>/dev/null |
+    awk '!/^#/ && NF { sub(/[ -]+$/, ""); if (++n <= 15) print }'
   echo "## top symbols"
-  perf report -i "$raw/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
+  perf report -i "$raw/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null |
+    awk '!/^#/ && NF { sub(/[ -]+$/, ""); if (++n <= 60) print }' 
 } >"$raw/profile.txt"
 cat "$raw/profile.txt"
