@@ -48,13 +48,6 @@ std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_
   return d;
 }
 
-std::shared_ptr<store::conversation_store> open_conversation_store(const std::filesystem::path& data_dir) {
-  (void)data_dir;
-  std::fprintf(stderr, "parley: this build has no conversation store yet (the encrypted store has not landed on main); "
-                       "the channel cannot start\n");
-  return nullptr;
-}
-
 channel_runtime::~channel_runtime() = default;
 
 std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context& io, channel_plan plan,

@@ -49,11 +49,6 @@ struct demo_channel {
 [[nodiscard]] std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_dir,
                                                             std::string bot_endpoint);
 
-/// The conversation store the services share, for a run whose data lives in `data_dir`. The
-/// encrypted SQLite/PostgreSQL store is wired here (one line) when it lands on main; until then
-/// this prints why the services cannot start and returns nullptr.
-[[nodiscard]] std::shared_ptr<store::conversation_store> open_conversation_store(const std::filesystem::path& data_dir);
-
 /// Everything the channel uses, alive for the whole run (declare it before the server).
 class channel_runtime {
  public:

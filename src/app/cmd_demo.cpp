@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
+#include "store_wiring.hpp"
 
 #include <parley/core/base64.hpp>
 #include <parley/core/random.hpp>
@@ -158,8 +159,16 @@ command add_demo(CLI::App& app) {
       }
       lifetime = std::chrono::duration_cast<std::chrono::seconds>(*d);
     }
+    // The embedded store (SQLite and a root key in the data directory, created on first start) is
+    // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
+    auto store_settings = demo_settings(dir);
+    if (!store_settings) return 1;
+    auto store = open_store(*store_settings, /*migrate=*/true);
+    if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.config = std::move(*store_settings);
+    plan.store = std::move(store);
     if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
     plan.data_dir = dir;
     // Each service's port: base + offset, or free ports picked now (--port-base 0).
@@ -190,7 +199,7 @@ command add_demo(CLI::App& app) {
       demo->plan.channel.bots.front().token_lifetime = *lifetime;
       demo->plan.channel.allow_short_token_lifetime = true;
     }
-    demo->plan.store = open_conversation_store(dir);
+    demo->plan.store = plan.store;  // the embedded encrypted store, shared by the channel and the bot
     if (demo->plan.store) {
       if (bot_endpoint->empty()) {
         plan.bot = demo_bot_plan(demo->bot, bot_base, port_of("bank"));

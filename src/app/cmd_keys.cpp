@@ -1,6 +1,7 @@
 // `parley keys ...`: the key-management command group. Each subcommand registers itself on the
 // group in add_keys() and returns what to run; jose adds `keys rotate` and `keys list` here.
 #include "cmd_keys_signing.hpp"
+#include "cmd_keys_store.hpp"
 #include "commands.hpp"
 #include "root_key_wrapper.hpp"
 
@@ -47,6 +48,8 @@ command add_keys(CLI::App& app) {
     commands->emplace(keys->get_subcommands({}).back(), std::move(cmd));
   };
   add(add_keys_init);
+  add(add_keys_rotate_root);
+  add(add_keys_rotate_tenant);
 
   // `keys rotate` opens the signing-key file with the root key; `keys list` needs no key.
   auto root_file = std::make_shared<std::string>("parley-root.key");

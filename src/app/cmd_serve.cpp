@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "settings.hpp"
+#include "store_wiring.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -31,6 +32,17 @@ command add_serve(CLI::App& app) {
     run_plan plan;
     plan.net = std::move(s.net);
     plan.config = std::move(s);
+    // The channel and the bot share one encrypted store, opened once (relative paths are taken
+    // from the configuration file's directory; `parley store migrate` prepares a new database).
+    // The channel and the bot share one encrypted store: [store], relative paths from the
+    // configuration file's directory (like the keys), opened once.
+    auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
+      if (plan.store) return plan.store;
+      auto store_settings = load_settings(*config_file);
+      if (!store_settings) return nullptr;
+      plan.store = open_store(*store_settings, /*migrate=*/true);
+      return plan.store;
+    };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
     if (const auto& conf = plan.config; !conf.channel.bots.empty()) {
       channel_plan c;
@@ -45,7 +57,7 @@ command add_serve(CLI::App& app) {
       if (!conf.crypto.root_key_file.empty() && std::filesystem::path(conf.crypto.root_key_file).is_relative()) {
         c.crypto.root_key_file = (cfg->base_dir() / conf.crypto.root_key_file).string();
       }
-      c.store = open_conversation_store(cfg->base_dir());
+      c.store = shared_store();
       if (!c.store) return 1;
       plan.channel = std::move(c);
     }
@@ -55,7 +67,7 @@ command add_serve(CLI::App& app) {
       plan.config.bot.reset();
       b.assistant = plan.config.assistant;
       if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
-      b.store = plan.channel ? plan.channel->store : open_conversation_store(cfg->base_dir());
+      b.store = shared_store();
       if (!b.store) return 1;
       plan.bot = std::move(b);
     }

@@ -18,5 +18,7 @@ command add_demo(CLI::App& app);
 command add_channel(CLI::App& app);
 /// The `keys` group (cmd_keys.cpp): `keys init`; other key subcommands are added there.
 command add_keys(CLI::App& app);
+/// The `store` group (cmd_store.cpp): migrate, erase-conversation, erase-user, purge.
+command add_store(CLI::App& app);
 
 }  // namespace parley::app

@@ -2,6 +2,10 @@
 
 #include <parley/crypto/hardening.hpp>
 
+#ifdef PARLEY_BENCH_NO_ENCRYPTION
+#error "the parley binary is never built without encryption (PARLEY_BENCH_NO_ENCRYPTION is for bench/store only)"
+#endif
+
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -20,6 +24,7 @@ int main(int argc, char** argv) {
   add(parley::app::add_demo);
   add(parley::app::add_keys);
   add(parley::app::add_channel);
+  add(parley::app::add_store);
 
   try {
     app.parse(argc, argv);

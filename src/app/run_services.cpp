@@ -97,8 +97,14 @@ int run_services(run_plan plan) {
     if (!bot) return 1;
   }
   net::server srv(io, plan.net.server, metrics);
-  service_context ctx{srv, metrics, plan.data_dir, plan.config, channel ? &channel->service() : nullptr,
-                      plan.demo_bot ? &*plan.demo_bot : nullptr, bot.get()};
+  service_context ctx{srv,
+                      metrics,
+                      plan.data_dir,
+                      plan.config,
+                      plan.store.get(),
+                      channel ? &channel->service() : nullptr,
+                      plan.demo_bot ? &*plan.demo_bot : nullptr,
+                      bot.get()};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {

@@ -8,8 +8,10 @@
 #include "settings.hpp"
 
 #include <parley/net/options.hpp>
+#include <parley/store/conversation_store.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 namespace parley::app {
@@ -17,6 +19,7 @@ namespace parley::app {
 struct run_plan {
   net::options net;                                ///< listeners must be set
   settings config;                                 ///< every component's options (its `net` is unused)
+  std::shared_ptr<store::conversation_store> store;  ///< the opened store, or null (no channel or bot configured)
   std::filesystem::path data_dir;                  ///< for the services (may be empty)
   std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
   const char* banner = "parley";                   ///< prefix of the start-up lines

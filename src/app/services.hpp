@@ -10,6 +10,7 @@
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/net/server.hpp>
+#include <parley/store/conversation_store.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -28,6 +29,7 @@ struct service_context {
   net::metrics_registry& metrics;
   std::filesystem::path data_dir;  ///< demo: the data directory; serve: empty for now
   const settings& config;          ///< every component's options (demo: the embedded defaults)
+  store::conversation_store* store;  ///< the encrypted store, or null when none is configured
   channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
   bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured

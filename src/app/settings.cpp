@@ -15,6 +15,24 @@ core::log_options read_log(core::config_section s) {
   return o;
 }
 
+// [store] and its backend tables [store.sqlite] / [store.postgres].
+void read_store(core::config_section s, settings& out) {
+  out.store_sqlite = store::sqlite::parse_options(s.section("sqlite"));
+#ifdef PARLEY_WITH_POSTGRES
+  out.store_postgres = store::postgres::parse_options(s.section("postgres"));
+#else
+  (void)s.section("postgres");
+#endif
+  out.store = store::parse_options(s);
+  if (out.store.backend == store::backend_kind::postgres) {
+#ifdef PARLEY_WITH_POSTGRES
+    if (out.store_postgres.dsn.empty()) s.error("postgres", "backend = \"postgres\" needs [store.postgres] dsn");
+#else
+    s.error("backend", "this build has no PostgreSQL backend (PARLEY_WITH_POSTGRES=OFF)");
+#endif
+  }
+}
+
 // Listener names select services (services.hpp): a typo must fail check-config, not start nothing.
 void check_services(core::config& cfg, const net::options& o) {
   std::string known;
@@ -35,6 +53,7 @@ settings read_settings(core::config& cfg) {
   check_services(cfg, out.net);
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
+  read_store(cfg.section("store"), out);
   out.channel = channel::parse_options(cfg.section("channel"));
   const bool channel_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
                                             [](const net::listener_options& l) { return l.name == "channel"; });
@@ -46,7 +65,7 @@ settings read_settings(core::config& cfg) {
                                         [](const net::listener_options& l) { return l.name == "bot"; });
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
   out.assistant = assistant::parse_options(cfg.section("assistant"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "channel", "bankx", "bot", "assistant"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "bankx", "bot", "assistant"});
   return out;
 }
 

@@ -14,6 +14,11 @@
 #include <optional>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
+#include <parley/store/options.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+#ifdef PARLEY_WITH_POSTGRES
+#include <parley/store/postgres/postgres_backend.hpp>
+#endif
 
 namespace parley::app {
 
@@ -23,6 +28,11 @@ struct settings {
   crypto::options crypto;
   jose::options jose;
   channel::options channel;  ///< [channel] and its [[channel.bots]]
+  store::options store;
+  store::sqlite::options store_sqlite;
+#ifdef PARLEY_WITH_POSTGRES
+  store::postgres::options store_postgres;
+#endif
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits

@@ -56,7 +56,10 @@ const boost::system::error_category& channel_category() noexcept {
 
 net::response error_response(errc e, std::string_view message) {
   const auto m = map(e);
-  return net::error_response(m.status, m.code, message.empty() ? m.message : message);
+  auto r = net::error_response(m.status, m.code, message.empty() ? m.message : message);
+  // RFC 9110 §10.2.3. (directlinejs reads it as milliseconds; bots' HTTP pipelines as seconds.)
+  if (e == errc::rate_limited) r.headers.set("Retry-After", "1");
+  return r;
 }
 
 net::response error_response(const error_code& ec, std::string_view message) {

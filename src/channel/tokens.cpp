@@ -19,7 +19,9 @@ constexpr std::string_view dl_typ = "dl+jwt";
 constexpr std::string_view stream_typ = "dl-stream+jwt";
 constexpr std::string_view to_bot_typ = "JWT";
 constexpr std::string_view access_typ = "at+jwt";
-constexpr seconds dl_skew{30};
+// The channel checks its own Direct Line tokens: the skew only covers clock differences between
+// the channel's nodes (NTP keeps them well within it), so an expired token is refused promptly.
+constexpr seconds dl_skew{5};
 constexpr seconds access_skew{60};
 // A to-bot token is replaced this long before it expires (botbuilder allows 5 min of skew, and a
 // slow delivery must not arrive with an expired token).

@@ -19,6 +19,7 @@ class category final : public boost::system::error_category {
       case errc::unavailable: return "store unavailable";
       case errc::wrong_root_key: return "wrong root key";
       case errc::limit_exceeded: return "key use limit reached";
+      case errc::invalid_argument: return "invalid argument";
     }
     return "unknown store error";
   }

@@ -165,6 +165,26 @@ TEST(ChannelConnector, UpdateDeleteMembersAndAttachments) {
   EXPECT_EQ(file.body, "hello");
   EXPECT_EQ(h.get("/v3/attachments/" + att_id + "/views/original", h.bot_token("app-other")).status, 404);
 
+  auto member = h.get("/v3/conversations/" + conv_id(conv) + "/members/bankx-assistant", token);
+  EXPECT_EQ(member.status, 200);
+  EXPECT_EQ(member.json().at("id"), "bankx-assistant");
+  EXPECT_EQ(h.get("/v3/conversations/" + conv_id(conv) + "/members/nobody", token).status, 404);
+
+  // A transcript, appended in order, each with the bot as sender.
+  const auto before = client_view(h, conv).size();
+  auto history = h.post("/v3/conversations/" + conv_id(conv) + "/activities/history", token,
+                        json::object{{"activities", json::array{json::object{{"type", "message"}, {"text", "h1"}},
+                                                                json::object{{"type", "message"}, {"text", "h2"}}}}});
+  ASSERT_EQ(history.status, 200) << history.body;
+  view = client_view(h, conv);
+  ASSERT_EQ(view.size(), before + 2);
+  EXPECT_EQ(view[before].at("text"), "h1");
+  EXPECT_EQ(view[before + 1].at("text"), "h2");
+  EXPECT_EQ(view[before + 1].at("id"), history.json().at("id"));
+  EXPECT_EQ(view[before + 1].at("from").at("id"), "bankx-assistant");
+  EXPECT_EQ(h.post("/v3/conversations/" + conv_id(conv) + "/activities/history", token, json::object{{"x", 1}}).status, 400);
+
+  EXPECT_EQ(h.get("/v3/conversations", token).code(), "NotSupported");
   auto proactive = h.post("/v3/conversations", token, json::object{{"bot", {{"id", "x"}}}});
   EXPECT_EQ(proactive.status, 403);
   EXPECT_EQ(proactive.code(), "NotSupported");

@@ -484,6 +484,7 @@ TEST(ChannelDirectLine, PollingIsSlowedDownNotRefused) {
   auto post = h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("x"));
   EXPECT_EQ(post.status, 429);  // a send may fail visibly (Web Chat offers a retry)
   EXPECT_EQ(post.code(), "TooManyRequests");
+  EXPECT_EQ(std::string(post.headers.get("retry-after").value_or("")), "1");
 }
 
 TEST(ChannelDirectLine, NoTokenOrSecretInTheLogs) {

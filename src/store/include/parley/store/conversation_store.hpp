@@ -42,6 +42,7 @@ enum class errc {
   unavailable,         ///< backend down (disk full, connection lost); retry later
   wrong_root_key,      ///< the root key does not match the one the database was created with
   limit_exceeded,      ///< a key reached its use limit and must be rotated
+  invalid_argument,    ///< an id, type or key that is empty, too long or not printable ASCII
 };
 const boost::system::error_category& store_category() noexcept;
 inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), store_category()}; }

@@ -1,0 +1,34 @@
+// The options every store command shares: which store to open, from a configuration file or
+// from the embedded demo's data directory.
+#pragma once
+
+#include "store_wiring.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace parley::app {
+
+struct store_target {
+  std::string config;    ///< TOML configuration ([crypto], [store])
+  std::string data_dir;  ///< or: the demo's data directory
+};
+
+inline void add_store_target(CLI::App* sub, store_target& t) {
+  auto* c = sub->add_option("--config", t.config, "TOML configuration file ([crypto], [store])");
+  auto* d = sub->add_option("--data-dir", t.data_dir, "The embedded demo's data directory, instead of --config");
+  c->excludes(d);
+}
+
+inline std::optional<settings> target_settings(const store_target& t) {
+  if (!t.config.empty()) return load_settings(t.config);
+  if (!t.data_dir.empty()) return demo_settings(t.data_dir);
+  std::fprintf(stderr, "parley: give --config FILE or --data-dir DIR\n");
+  return std::nullopt;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,248 @@
+// The storage backend seam of the encrypted store: a small interface that moves opaque rows.
+// encrypted_store (encrypted_store.hpp) does all encryption, key management, validation and
+// sequencing; a backend (store/sqlite, store/postgres) only stores and finds rows. Every secret-
+// bearing column a backend sees is already a sealed record (crypto/aead.hpp) or a keyed hash.
+//
+// Two kinds of tables: *key tables* (key_meta, tenant_keys, data_keys, tenant_secrets) and *data
+// tables* (data_meta, tenants, conversations, activities, idempotency, bot_state, attachments).
+// SQLite keeps them in two files so that a copy of the data file can be read with the current
+// key file (erased conversations excepted); PostgreSQL keeps them in one database. A session's
+// commit() makes the key tables durable no later than the data tables: a crash between the two
+// leaves at most an orphaned data key or rows whose key is gone (reported as errc::erased).
+//
+// Errors: every function returns store::errc::unavailable when the database cannot be reached or
+// written (disk full, connection lost, busy past the timeout), errc::already_exists on a unique
+// key violation, and never throws. Messages and logs never contain row contents.
+//
+// Thread-safety: a backend may be used from any thread; a session from one thread at a time.
+#pragma once
+
+#include <parley/core/error.hpp>
+#include <parley/store/conversation_store.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace parley::store {
+
+using bytes = std::vector<std::uint8_t>;
+/// Nanoseconds since the Unix epoch (the stored form of every time point).
+using nanos = std::int64_t;
+
+enum class meta_scope { keys, data };
+enum class key_lock { none, shared, exclusive };
+
+/// An error as result<bool>, which an error_code does not convert to implicitly (a bool can be
+/// constructed from an error_code).
+[[nodiscard]] inline result<bool> bool_error(error_code e) {
+  return result<bool>(boost::system::in_place_error, e);
+}
+
+struct tenant_key_row {
+  std::string tenant_id;
+  std::uint32_t version = 0;
+  std::uint32_t parent_version = 0;  ///< root key version that wrapped it
+  bytes sealed;
+  std::uint64_t uses = 0;  ///< data keys wrapped so far (GCM bound)
+};
+
+struct data_key_row {
+  std::string tenant_id;
+  std::string key_id;
+  std::uint32_t version = 0;
+  std::uint32_t parent_version = 0;  ///< tenant key version that wrapped it
+  bytes sealed;
+};
+
+struct conversation_row {
+  std::int64_t pk = 0;  ///< backend-assigned surrogate key, never reused
+  std::string tenant_id;
+  std::string id;
+  std::string bot_id;
+  std::string user_ref;  ///< keyed hash of the user id (erase_user looks it up)
+  bytes user_sealed;     ///< the user id, sealed under the data key
+  std::string key_id;    ///< the conversation's data key (unique per incarnation)
+  std::uint32_t key_version = 0;
+  nanos created = 0;
+  nanos last_activity = 0;
+  conversation_state state = conversation_state::with_bot;
+  std::uint64_t last_seq = 0;
+  std::uint64_t key_uses = 0;  ///< records sealed under the data key so far
+};
+
+struct activity_row {
+  std::int64_t conv_pk = 0;
+  std::uint64_t seq = 0;
+  std::string activity_id;
+  nanos timestamp = 0;
+  std::string type;
+  std::string sender_role;
+  bytes body;  ///< sealed
+};
+
+struct idempotency_row {
+  std::int64_t conv_pk = 0;
+  std::string ref;  ///< keyed hash of the caller's idempotency key
+  std::uint64_t seq = 0;
+  std::string activity_id;
+};
+
+/// What one append batch changes in a conversation row.
+struct conversation_advance {
+  std::int64_t pk = 0;
+  std::uint64_t last_seq = 0;
+  nanos last_activity = 0;
+  std::uint64_t key_uses = 0;  ///< new absolute value
+};
+
+struct bot_state_row {
+  std::string etag;
+  bytes data;  ///< sealed
+};
+
+struct attachment_row {
+  std::int64_t conv_pk = 0;
+  std::string id;
+  std::string content_type;
+  std::uint64_t size = 0;
+  bytes name;     ///< sealed
+  bytes content;  ///< sealed
+  nanos created = 0;
+};
+
+struct conversation_query {
+  std::string tenant_id;
+  std::optional<conversation_state> state;
+  std::optional<nanos> active_since;
+  /// Keyset cursor: rows strictly after (last_activity desc, id asc) = this.
+  std::optional<std::pair<nanos, std::string>> after;
+  std::size_t limit = 50;
+};
+
+/// How far a commit got. What a failed COMMIT did is not always knowable (a lost connection, a
+/// failed fsync): `unknown` then, and callers must neither assume it happened nor undo it.
+enum class commit_outcome {
+  none,       ///< nothing committed (rolled back)
+  unknown,    ///< the commit failed midway; it may or may not have happened
+  keys_only,  ///< the key tables committed, the data tables may not have (SQLite's two files)
+  all,        ///< everything committed
+};
+
+/// One connection (SQLite: one per file) and at most one transaction. Obtained from a backend.
+class session {
+ public:
+  virtual ~session() = default;
+
+  /// Starts a write transaction (SQLite: BEGIN IMMEDIATE on both files; PostgreSQL: BEGIN,
+  /// reconnecting first if the connection was lost). Sessions used without begin() run each
+  /// statement on its own (reads).
+  virtual result<void> begin() = 0;
+  /// Commits keys first, then data, and says how far it got (errors are logged, without data).
+  virtual commit_outcome commit() = 0;
+  virtual void rollback() noexcept = 0;
+  /// Savepoints inside a transaction, so one failed operation of a batch does not undo the others.
+  virtual result<void> savepoint() = 0;
+  virtual result<void> release_savepoint() = 0;
+  virtual void rollback_to_savepoint() noexcept = 0;
+
+  // --- meta (key_meta / data_meta) ---
+  virtual result<std::optional<bytes>> get_meta(meta_scope scope, std::string_view name) = 0;
+  virtual result<void> put_meta(meta_scope scope, std::string_view name, std::span<const std::uint8_t> value) = 0;
+
+  // --- key tables ---
+  /// The newest tenant key. With a lock (PostgreSQL; SQLite's single writer needs none) the
+  /// tenant's row is locked first, until commit: `shared` by writers that wrap a data key under
+  /// the current version, `exclusive` by a rotation, so that no data key can be wrapped under a
+  /// version that a concurrent rotation is retiring. The key row is read after the lock is held.
+  virtual result<std::optional<tenant_key_row>> current_tenant_key(std::string_view tenant_id, key_lock lock) = 0;
+  virtual result<std::vector<tenant_key_row>> all_tenant_keys() = 0;
+  virtual result<void> insert_tenant_key(const tenant_key_row& row) = 0;
+  /// Replaces sealed/parent_version of (tenant, version) (root rotation).
+  virtual result<void> update_tenant_key(const tenant_key_row& row) = 0;
+  virtual result<void> add_tenant_key_uses(std::string_view tenant_id, std::uint32_t version, std::uint64_t n) = 0;
+  virtual result<void> delete_tenant_key(std::string_view tenant_id, std::uint32_t version) = 0;
+
+  virtual result<std::optional<data_key_row>> get_data_key(std::string_view tenant_id, std::string_view key_id,
+                                                           std::uint32_t version) = 0;
+  virtual result<std::vector<data_key_row>> tenant_data_keys(std::string_view tenant_id) = 0;
+  /// errc::already_exists if (tenant, key id, version) exists.
+  virtual result<void> insert_data_key(const data_key_row& row) = 0;
+  /// Replaces sealed/parent_version of each (tenant, key id, version) (tenant rotation).
+  virtual result<void> update_data_keys(std::span<const data_key_row> rows) = 0;
+  virtual result<void> delete_data_keys(std::string_view tenant_id, std::span<const std::string> key_ids) = 0;
+
+  virtual result<std::optional<bytes>> get_tenant_secret(std::string_view tenant_id) = 0;
+  virtual result<void> put_tenant_secret(std::string_view tenant_id, std::span<const std::uint8_t> sealed) = 0;
+
+  // --- tenants and conversations ---
+  virtual result<bool> tenant_exists(std::string_view tenant_id) = 0;
+  /// errc::already_exists if present.
+  virtual result<void> insert_tenant(std::string_view tenant_id, nanos created) = 0;
+  virtual result<std::vector<std::string>> list_tenants() = 0;
+
+  virtual result<std::optional<conversation_row>> get_conversation(std::string_view tenant_id,
+                                                                   std::string_view id) = 0;
+  /// Inserts and sets row.pk. errc::already_exists if (tenant, id) exists.
+  virtual result<void> insert_conversation(conversation_row& row) = 0;
+  virtual result<std::vector<conversation_row>> list_conversations(const conversation_query& q) = 0;
+  /// False if no such conversation.
+  virtual result<bool> set_state(std::string_view tenant_id, std::string_view id, conversation_state state) = 0;
+  virtual result<std::vector<conversation_row>> conversations_of_user(std::string_view tenant_id,
+                                                                      std::string_view user_ref) = 0;
+  virtual result<std::vector<conversation_row>> conversations_idle_since(std::string_view tenant_id,
+                                                                         nanos cutoff) = 0;
+  /// Deletes conversations and everything they own (activities, idempotency, state, files).
+  virtual result<void> delete_conversations(std::span<const std::int64_t> pks) = 0;
+
+  // --- appends, in bulk (one group commit) ---
+  /// Locks and returns the conversation rows (PostgreSQL: FOR UPDATE in pk order, so that
+  /// concurrent processes serialise per conversation and never deadlock); same order as `keys`.
+  virtual result<std::vector<std::optional<conversation_row>>> lock_conversations(
+      std::span<const std::pair<std::string, std::string>> keys) = 0;
+  /// Same order as `keys` (conv_pk, ref).
+  virtual result<std::vector<std::optional<idempotency_row>>> find_idempotency(
+      std::span<const std::pair<std::int64_t, std::string>> keys) = 0;
+  virtual result<void> insert_activities(std::span<const activity_row> rows) = 0;
+  virtual result<void> insert_idempotency(std::span<const idempotency_row> rows) = 0;
+  virtual result<void> advance_conversations(std::span<const conversation_advance> rows) = 0;
+  virtual result<void> set_key_uses(std::int64_t conv_pk, std::uint64_t key_uses) = 0;
+
+  // --- activities, bot state, attachments ---
+  /// seq > after, ascending, at most `limit` rows.
+  virtual result<std::vector<activity_row>> read_activities(std::int64_t conv_pk, std::uint64_t after,
+                                                            std::size_t limit) = 0;
+  /// The row with the highest seq carrying this activity id.
+  virtual result<std::optional<activity_row>> find_activity(std::int64_t conv_pk, std::string_view activity_id) = 0;
+  virtual result<std::optional<bot_state_row>> get_bot_state(std::int64_t conv_pk) = 0;
+  virtual result<void> put_bot_state(std::int64_t conv_pk, const bot_state_row& row) = 0;
+  virtual result<void> insert_attachment(const attachment_row& row) = 0;
+  virtual result<std::optional<attachment_row>> get_attachment(std::int64_t conv_pk, std::string_view id) = 0;
+};
+
+/// A database holding Parley's store schema.
+class backend {
+ public:
+  virtual ~backend() = default;
+  /// Short name for logs ("sqlite", "postgres").
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+  /// Schema version of the database as it is (0: empty) and the newest this build knows.
+  virtual result<int> schema_version() = 0;
+  [[nodiscard]] virtual int latest_schema_version() const noexcept = 0;
+  /// Applies pending migrations, each in its own transaction. errc::unavailable; a database
+  /// newer than this build is refused with errc::invalid_argument.
+  virtual result<int> migrate() = 0;
+  /// A session for reads (from a pool; returned to it when destroyed).
+  virtual result<std::unique_ptr<session>> read_session() = 0;
+  /// A session for one writer thread; kept by that thread for its lifetime.
+  virtual result<std::unique_ptr<session>> write_session() = 0;
+  /// How many writer threads may write at once: 1 for SQLite (one writer), more for PostgreSQL.
+  [[nodiscard]] virtual unsigned max_writers() const noexcept = 0;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,121 @@
+// The implementation of conversation_store: encryption and key management over a backend.
+//
+// Every record a person wrote or that identifies them is sealed with AES-256-GCM under its
+// conversation's data key (crypto/key_hierarchy.hpp: root key -> tenant key -> data key), with
+// associated data that binds it to tenant, conversation, record kind, sequence number or record
+// id, key version and its clear columns (docs/adr/0006-encrypted-store.md). A record that fails to
+// open is reported as errc::corrupt (activities: that record only, flagged) and logged with ids.
+// User ids are stored sealed plus a keyed hash (HMAC-SHA256 under a per-tenant secret) that
+// erase_user() looks up; idempotency keys are stored as keyed hashes only.
+//
+// Writes go through writer threads that group concurrent operations into one transaction (group
+// commit); sequence numbers are assigned inside it, so they stay gap-free and ordered per
+// conversation even across processes (PostgreSQL). Reads and decryption run on the store's own
+// thread pool. Every coroutine resumes on the caller's executor.
+//
+// Erasure (erase_conversation, erase_user, purge) deletes the data keys and rows, then rotates the
+// tenant key and destroys the old version's erasure secret, so the erased conversations cannot be
+// read even from an older copy of the database (docs/adr/0003-key-wrapping.md).
+//
+// Ownership: the store owns its backend, root key and erasure secrets; the clock, random source
+// and logger passed in must outlive it. Destroying the store fails queued operations with
+// errc::unavailable and joins its threads; no call may be in flight from the destroying thread.
+//
+// Thread-safety: every member function may be called concurrently from any thread.
+#pragma once
+
+#include <parley/core/clock.hpp>
+#include <parley/core/random.hpp>
+#include <parley/crypto/root_key.hpp>
+#include <parley/store/backend.hpp>
+#include <parley/store/conversation_store.hpp>
+#include <parley/store/options.hpp>
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace parley::store {
+
+/// Operations for operators (`parley keys ...`, `parley store ...`), not for feature components.
+class store_admin {
+ public:
+  virtual ~store_admin() = default;
+  /// Re-wraps every tenant key under `next` (another version of the root key) and records its
+  /// check value; from then on the store needs `next`. errc::invalid_argument (same version).
+  virtual boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) = 0;
+  /// Makes the next version of the tenant's key, re-wraps the tenant's data keys under it and
+  /// destroys the old version's erasure secret. Returns the new version. errc::not_found.
+  virtual boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) = 0;
+  /// Tenants known to the store.
+  virtual boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() = 0;
+};
+
+/// What the store uses from its surroundings; each must outlive the store.
+struct store_dependencies {
+  const core::clock* clock = nullptr;     ///< null: the system clock
+  core::random_source* random = nullptr;  ///< null: the OS CSPRNG (ids, etags, keys)
+  std::shared_ptr<spdlog::logger> log;    ///< null: core::logger("store")
+};
+
+class encrypted_store final : public conversation_store, public store_admin {
+ public:
+  using dependencies = store_dependencies;
+
+  /// Opens the store: checks the root key against the stored key check value (a wrong key fails
+  /// with errc::wrong_root_key before anything is written), then applies pending migrations if
+  /// options.migrate_on_open (else an outdated schema is errc::invalid_argument), loads the
+  /// erasure secrets from `erasure_secrets_file` (created on first use; a missing file while
+  /// tenants exist is crypto::errc::io_error), and finishes any interrupted erasure. On a fresh
+  /// database it records the root key's check value. errc::unavailable if the backend fails.
+  [[nodiscard]] static result<std::unique_ptr<encrypted_store>> open(std::unique_ptr<backend> db,
+                                                                     crypto::root_key root,
+                                                                     std::filesystem::path erasure_secrets_file,
+                                                                     const options& opts, dependencies deps = {});
+
+  ~encrypted_store() override;
+  encrypted_store(const encrypted_store&) = delete;
+  encrypted_store& operator=(const encrypted_store&) = delete;
+
+  // conversation_store
+  boost::asio::awaitable<result<void>> ensure_tenant(std::string tenant_id) override;
+  boost::asio::awaitable<result<conversation>> create_conversation(std::string tenant_id, std::string id,
+                                                                   std::string bot_id, std::string user_id) override;
+  boost::asio::awaitable<result<conversation>> get_conversation(std::string tenant_id, std::string id) override;
+  boost::asio::awaitable<result<conversation_page>> list_conversations(std::string tenant_id,
+                                                                       conversation_filter filter) override;
+  boost::asio::awaitable<result<void>> set_conversation_state(std::string tenant_id, std::string id,
+                                                              conversation_state state) override;
+  boost::asio::awaitable<result<append_result>> append_activity(std::string tenant_id, std::string conversation_id,
+                                                                new_activity activity) override;
+  boost::asio::awaitable<result<activity_page>> read_activities(std::string tenant_id, std::string conversation_id,
+                                                                std::uint64_t after, std::size_t limit) override;
+  boost::asio::awaitable<result<activity_record>> get_activity(std::string tenant_id, std::string conversation_id,
+                                                               std::string activity_id) override;
+  boost::asio::awaitable<result<std::optional<bot_state>>> get_bot_state(std::string tenant_id,
+                                                                         std::string conversation_id) override;
+  boost::asio::awaitable<result<std::string>> put_bot_state(std::string tenant_id, std::string conversation_id,
+                                                            std::string data,
+                                                            std::optional<std::string> expected_etag) override;
+  boost::asio::awaitable<result<std::string>> put_attachment(std::string tenant_id, std::string conversation_id,
+                                                             attachment file) override;
+  boost::asio::awaitable<result<attachment>> get_attachment(std::string tenant_id, std::string conversation_id,
+                                                            std::string attachment_id) override;
+  boost::asio::awaitable<result<void>> erase_conversation(std::string tenant_id, std::string conversation_id) override;
+  boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
+  boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
+
+  // store_admin
+  boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
+  boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
+  boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
+
+  struct impl;
+
+ private:
+  explicit encrypted_store(std::unique_ptr<impl> impl);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace parley::store

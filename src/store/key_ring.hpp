@@ -1,0 +1,129 @@
+// Private: the store's side of the key hierarchy. Holds the root key and the erasure secrets,
+// opens tenant and data keys from the rows a session returns (and caches them in protected
+// memory), creates them, computes the keyed hashes that stand in for user ids and idempotency
+// keys, and prepares tenant-key and root-key rotations inside a write transaction.
+//
+// Erasure secrets file discipline (several processes may share it, PostgreSQL deployments): every
+// change takes an exclusive flock on "<file>.lock", reloads the file, changes it and saves it
+// (atomic replace). A version is never reused: a new tenant key takes the first version without
+// a secret, so a concurrent process's uncommitted secret is never overwritten.
+//
+// Thread-safety: all member functions may be called concurrently.
+#pragma once
+
+#include <parley/core/random.hpp>
+#include <parley/crypto/erasure_secrets.hpp>
+#include <parley/crypto/key_hierarchy.hpp>
+#include <parley/crypto/root_key.hpp>
+#include <parley/store/backend.hpp>
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+namespace parley::store::detail {
+
+/// A tenant-key rotation written inside a transaction; finished after commit or rollback.
+struct tenant_rotation {
+  std::string tenant_id;
+  std::uint32_t old_version = 0;
+  std::uint32_t new_version = 0;
+  std::shared_ptr<crypto::tenant_key> next;
+};
+
+/// A root-key rotation written inside a transaction.
+struct root_rotation {
+  std::shared_ptr<crypto::root_key> next;
+};
+
+class key_ring {
+ public:
+  key_ring(crypto::root_key root, std::filesystem::path secrets_file, std::size_t cache_size,
+           core::random_source& rng, std::shared_ptr<spdlog::logger> log);
+
+  [[nodiscard]] std::uint32_t root_version() const;
+  /// Compares the root key with the stored check value and version (errc::wrong_root_key).
+  [[nodiscard]] result<void> verify_root(std::uint32_t stored_version, std::span<const std::uint8_t> stored_check) const;
+  /// Records the root key's version and check value in the session (fresh database).
+  [[nodiscard]] result<void> record_root(session& s) const;
+
+  /// Loads the erasure secrets file; a missing file is an empty set unless `must_exist`.
+  [[nodiscard]] result<void> load_secrets(bool must_exist);
+  /// Destroys the secrets of tenant-key versions older than each tenant's current one (finishes
+  /// an erasure interrupted after its commit). Returns how many were destroyed.
+  [[nodiscard]] result<std::size_t> destroy_superseded_secrets(std::span<const tenant_key_row> current);
+  /// Opens a tenant key row (start-up check). Errors as tenant_key().
+  [[nodiscard]] result<void> check_tenant_key(const tenant_key_row& row);
+
+  /// The tenant's current key. With `for_write` the row is read (and locked) even when cached,
+  /// so that a rotation by another process is noticed before a new data key is wrapped.
+  /// errc::not_found (no key), errc::erased (its erasure secret is gone), errc::wrong_root_key
+  /// (wrapped under another root version), errc::corrupt (does not authenticate).
+  [[nodiscard]] result<std::shared_ptr<crypto::tenant_key>> tenant_key(session& s, std::string_view tenant_id,
+                                                                       bool for_write);
+  /// Creates the tenant's first key and its pseudonymisation secret (rows in the session).
+  [[nodiscard]] result<void> create_tenant(session& s, std::string_view tenant_id);
+
+  struct new_key {
+    std::string key_id;
+    std::shared_ptr<crypto::aead_key> key;
+  };
+  /// Creates, stores and caches a data key with a fresh random id under the tenant's key.
+  [[nodiscard]] result<new_key> create_data_key(session& s, std::string_view tenant_id);
+  /// A data key by id and version. errc::erased (row gone or tenant key destroyed), errc::corrupt.
+  [[nodiscard]] result<std::shared_ptr<crypto::aead_key>> data_key(session& s, std::string_view tenant_id,
+                                                                   std::string_view key_id, std::uint32_t version,
+                                                                   std::uint64_t uses_so_far);
+  void forget_data_keys(std::string_view tenant_id, std::span<const std::string> key_ids);
+
+  /// Keyed hashes (HMAC-SHA256 under the tenant's pseudonymisation secret), base64url.
+  [[nodiscard]] result<std::string> user_ref(session& s, std::string_view tenant_id, std::string_view user_id);
+  [[nodiscard]] result<std::string> idempotency_ref(session& s, std::string_view tenant_id,
+                                                    std::string_view conversation_id, std::string_view key);
+
+  /// Inside a transaction: the next tenant-key version, the tenant's data keys re-wrapped under it,
+  /// the old version's row deleted. The new erasure secret is saved before this returns.
+  [[nodiscard]] result<tenant_rotation> prepare_tenant_rotation(session& s, std::string_view tenant_id);
+  /// After commit: destroys the old version's erasure secret and caches the new key.
+  void tenant_rotation_committed(const tenant_rotation& r);
+  /// After rollback: destroys the new version's erasure secret.
+  void tenant_rotation_failed(const tenant_rotation& r);
+
+  /// Inside a transaction: every tenant key re-wrapped under `next`, its check value recorded.
+  [[nodiscard]] result<root_rotation> prepare_root_rotation(session& s, crypto::root_key next);
+  void root_rotation_committed(const root_rotation& r);
+
+ private:
+  template <class Fn>
+  result<void> change_secrets(Fn&& fn);
+  result<void> reload_secrets_locked();
+  result<std::shared_ptr<crypto::tenant_key>> open_tenant(const tenant_key_row& row);
+  result<std::shared_ptr<crypto::secure_buffer>> pseudonym_secret(session& s, std::string_view tenant_id);
+  void cache_data_key(const std::string& cache_key, std::shared_ptr<crypto::aead_key> key);
+
+  // Root key and erasure secrets: shared for use, exclusive for change.
+  mutable std::shared_mutex keys_mutex_;
+  std::shared_ptr<crypto::root_key> root_;
+  crypto::erasure_secrets secrets_;
+  std::filesystem::path secrets_file_;
+  core::random_source& rng_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  // Caches of unwrapped keys (protected memory). Data keys: LRU by "tenant \0 key id \0 version".
+  std::mutex cache_mutex_;
+  std::map<std::string, std::shared_ptr<crypto::tenant_key>, std::less<>> tenants_;
+  std::map<std::string, std::shared_ptr<crypto::secure_buffer>, std::less<>> pseudonyms_;
+  std::size_t cache_size_;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<crypto::aead_key>, std::list<std::string>::iterator>>
+      data_keys_;
+};
+
+}  // namespace parley::store::detail

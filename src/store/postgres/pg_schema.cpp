@@ -1,0 +1,78 @@
+#include "pg_schema.hpp"
+
+namespace parley::store::postgres::detail {
+namespace {
+
+// Runs with search_path = parley_store. Times are nanoseconds since the Unix epoch; sealed
+// columns (BYTEA) are crypto records; user_ref and idempotency.ref are keyed hashes.
+constexpr migration steps[] = {
+    {1, R"sql(
+CREATE TABLE key_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE tenant_keys (
+  tenant_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  parent_version BIGINT NOT NULL,
+  sealed BYTEA NOT NULL,
+  uses BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, version));
+CREATE TABLE data_keys (
+  tenant_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  parent_version BIGINT NOT NULL,
+  sealed BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, key_id, version));
+CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BYTEA NOT NULL);
+CREATE TABLE data_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, created BIGINT NOT NULL);
+CREATE TABLE conversations (
+  pk BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  bot_id TEXT NOT NULL,
+  user_ref TEXT NOT NULL,
+  user_sealed BYTEA NOT NULL,
+  key_id TEXT NOT NULL,
+  key_version BIGINT NOT NULL,
+  created BIGINT NOT NULL,
+  last_activity BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  key_uses BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (tenant_id, id));
+CREATE INDEX conversations_by_activity ON conversations (tenant_id, last_activity DESC, id);
+CREATE INDEX conversations_by_user ON conversations (tenant_id, user_ref);
+CREATE TABLE activities (
+  conv_pk BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  activity_id TEXT NOT NULL,
+  ts BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  sender_role TEXT NOT NULL,
+  body BYTEA NOT NULL,
+  PRIMARY KEY (conv_pk, seq));
+CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
+CREATE TABLE idempotency (
+  conv_pk BIGINT NOT NULL,
+  ref TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  activity_id TEXT NOT NULL,
+  PRIMARY KEY (conv_pk, ref));
+CREATE TABLE bot_state (conv_pk BIGINT PRIMARY KEY, etag TEXT NOT NULL, data BYTEA NOT NULL);
+CREATE TABLE attachments (
+  conv_pk BIGINT NOT NULL,
+  id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  name BYTEA NOT NULL,
+  content BYTEA NOT NULL,
+  created BIGINT NOT NULL,
+  PRIMARY KEY (conv_pk, id));
+)sql"},
+};
+
+}  // namespace
+
+std::span<const migration> migrations() noexcept { return steps; }
+
+}  // namespace parley::store::postgres::detail

@@ -1,0 +1,84 @@
+#include "sqlite_schema.hpp"
+
+namespace parley::store::sqlite::detail {
+namespace {
+
+// Times are nanoseconds since the Unix epoch. Sealed columns (BLOB) are crypto records; user_ref
+// and idempotency.ref are keyed hashes; nothing else a person wrote is stored.
+constexpr migration data_v[] = {
+    {1, R"sql(
+CREATE TABLE data_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE conversations (
+  pk INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  bot_id TEXT NOT NULL,
+  user_ref TEXT NOT NULL,
+  user_sealed BLOB NOT NULL,
+  key_id TEXT NOT NULL,
+  key_version INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  last_activity INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  key_uses INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (tenant_id, id));
+CREATE INDEX conversations_by_activity ON conversations (tenant_id, last_activity DESC, id);
+CREATE INDEX conversations_by_user ON conversations (tenant_id, user_ref);
+CREATE TABLE activities (
+  conv_pk INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  activity_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  sender_role TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (conv_pk, seq)) WITHOUT ROWID;
+CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
+CREATE TABLE idempotency (
+  conv_pk INTEGER NOT NULL,
+  ref TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  activity_id TEXT NOT NULL,
+  PRIMARY KEY (conv_pk, ref)) WITHOUT ROWID;
+CREATE TABLE bot_state (conv_pk INTEGER PRIMARY KEY, etag TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE attachments (
+  conv_pk INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  name BLOB NOT NULL,
+  content BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (conv_pk, id));
+)sql"},
+};
+
+constexpr migration key_v[] = {
+    {1, R"sql(
+CREATE TABLE key_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE tenant_keys (
+  tenant_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  parent_version INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, version)) WITHOUT ROWID;
+CREATE TABLE data_keys (
+  tenant_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  parent_version INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, key_id, version)) WITHOUT ROWID;
+CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const migration> data_migrations() noexcept { return data_v; }
+std::span<const migration> key_migrations() noexcept { return key_v; }
+
+}  // namespace parley::store::sqlite::detail

@@ -1,0 +1,211 @@
+// encrypted_store: appends and the group-commit body of a writer batch.
+//
+// Consecutive appends of a batch run together: their conversations are locked in one statement,
+// their idempotency keys looked up in one, sequence numbers assigned in memory in queue order,
+// bodies sealed with the sequence number in the associated data, and rows written in bulk. A
+// failure of one append (unknown conversation, too large...) consumes no sequence number; a
+// database failure undoes the whole run (savepoint), so no gap can appear.
+#include "store_impl.hpp"
+
+#include <parley/crypto/error.hpp>
+
+#include <map>
+
+namespace parley::store {
+
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr std::size_t max_activity_id = 256;
+constexpr std::size_t max_type = 64;
+constexpr std::size_t max_idempotency_key = 256;
+
+// Per conversation, while a run of appends is assigned.
+struct conversation_cursor {
+  std::optional<conversation_row> row;
+  std::shared_ptr<crypto::aead_key> key;
+  error_code key_error;
+  bool key_loaded = false;
+  std::uint64_t seq = 0;
+  nanos last_activity = 0;
+  bool touched = false;
+};
+
+}  // namespace
+
+awaitable<result<append_result>> encrypted_store::append_activity(std::string tenant_id, std::string conversation_id,
+                                                                  new_activity activity) {
+  error_code invalid;
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) {
+    invalid = errc::not_found;
+  } else if (activity.body.size() > impl_->opts.max_activity_bytes) {
+    invalid = errc::too_large;
+  } else if (!detail::valid_token(activity.activity_id, max_activity_id) ||
+             !detail::valid_token(activity.type, max_type) || !detail::valid_token(activity.sender_role, max_type) ||
+             (activity.idempotency_key &&
+              (activity.idempotency_key->empty() || activity.idempotency_key->size() > max_idempotency_key))) {
+    invalid = errc::invalid_argument;
+  }
+  return detail::async_result_of<append_result>(
+      [this, invalid, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
+       activity = std::move(activity)](detail::completion_ptr<append_result> done) mutable {
+        if (invalid) {
+          done->complete(invalid);
+          return;
+        }
+        impl_->writer->submit(std::make_unique<detail::append_op>(std::move(tenant_id), std::move(conversation_id),
+                                                                  std::move(activity), std::move(done)));
+      });
+}
+
+void encrypted_store::impl::process_batch(session& s, std::span<const std::unique_ptr<detail::write_op>> ops) {
+  std::size_t i = 0;
+  while (i < ops.size()) {
+    if (ops[i]->as_append() != nullptr) {
+      std::vector<detail::append_op*> run;
+      for (; i < ops.size() && ops[i]->as_append() != nullptr; ++i) run.push_back(ops[i]->as_append());
+      if (!s.savepoint()) continue;  // outcomes stay "unavailable"
+      if (auto r = run_appends(s, run); !r) {
+        s.rollback_to_savepoint();  // nothing of the run remains, so no sequence number is lost
+      } else if (!s.release_savepoint()) {
+        s.rollback_to_savepoint();
+        for (auto* op : run) op->fail(errc::unavailable);
+      }
+      continue;
+    }
+    auto& op = ops[i++];
+    if (!s.savepoint()) continue;
+    op->run(s);
+    if (op->failed()) {
+      s.rollback_to_savepoint();
+    } else if (!s.release_savepoint()) {
+      s.rollback_to_savepoint();
+      op->fail(errc::unavailable);
+    }
+  }
+}
+
+result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::append_op* const> ops) {
+  auto fail_all = [&](error_code e) -> result<void> {
+    for (auto* op : ops) op->outcome = e;
+    return e;
+  };
+
+  // 1. Lock every conversation of the run once, in one statement.
+  std::map<std::pair<std::string, std::string>, conversation_cursor> convs;
+  std::vector<std::pair<std::string, std::string>> conv_keys;
+  for (auto* op : ops) {
+    auto [it, fresh] = convs.try_emplace({op->tenant_id, op->conversation_id});
+    if (fresh) conv_keys.push_back(it->first);
+  }
+  auto locked = s.lock_conversations(conv_keys);
+  if (!locked) return fail_all(locked.error());
+  for (std::size_t k = 0; k < conv_keys.size(); ++k) {
+    auto& c = convs[conv_keys[k]];
+    c.row = std::move((*locked)[k]);
+    if (c.row) {
+      c.seq = c.row->last_seq;
+      c.last_activity = c.row->last_activity;
+    }
+  }
+
+  // 2. Idempotency keys: keyed hashes, looked up in one statement.
+  std::vector<std::optional<std::string>> refs(ops.size());
+  std::vector<error_code> errors(ops.size());
+  std::vector<std::pair<std::int64_t, std::string>> lookups;
+  std::vector<std::size_t> lookup_op;
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    auto* op = ops[k];
+    const auto& c = convs[{op->tenant_id, op->conversation_id}];
+    if (!c.row) {
+      errors[k] = errc::not_found;
+      continue;
+    }
+    if (!op->activity.idempotency_key) continue;
+    auto ref = keys.idempotency_ref(s, op->tenant_id, op->conversation_id, *op->activity.idempotency_key);
+    if (!ref) {
+      errors[k] = ref.error();
+      continue;
+    }
+    refs[k] = *ref;
+    lookups.emplace_back(c.row->pk, *ref);
+    lookup_op.push_back(k);
+  }
+  std::vector<std::optional<idempotency_row>> seen(ops.size());
+  if (!lookups.empty()) {
+    auto found = s.find_idempotency(lookups);
+    if (!found) return fail_all(found.error());
+    for (std::size_t k = 0; k < lookup_op.size(); ++k) seen[lookup_op[k]] = std::move((*found)[k]);
+  }
+
+  // 3. Assign, seal, collect, in queue order.
+  std::vector<activity_row> rows;
+  std::vector<idempotency_row> idem_rows;
+  std::map<std::pair<std::int64_t, std::string>, append_result> in_batch;
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    auto* op = ops[k];
+    if (errors[k]) {
+      op->outcome = errors[k];
+      continue;
+    }
+    auto& c = convs[{op->tenant_id, op->conversation_id}];
+    if (seen[k]) {
+      op->outcome = append_result{seen[k]->seq, seen[k]->activity_id, true};
+      continue;
+    }
+    if (refs[k]) {
+      if (auto it = in_batch.find({c.row->pk, *refs[k]}); it != in_batch.end()) {
+        op->outcome = it->second;
+        continue;
+      }
+    }
+    if (!c.key_loaded) {
+      c.key_loaded = true;
+      auto key = key_of(s, *c.row);
+      if (key) {
+        c.key = std::move(*key);
+      } else {
+        c.key_error = key.error();
+      }
+    }
+    if (!c.key) {
+      op->outcome = c.key_error;
+      continue;
+    }
+    const auto& a = op->activity;
+    const auto seq = c.seq + 1;
+    const auto ts = detail::to_nanos(a.timestamp);
+    const auto extra = detail::activity_extra(ts, a.type, a.sender_role);
+    const detail::record_place place{detail::record_kind::activity_body, op->tenant_id, op->conversation_id, seq,
+                                     a.activity_id, c.row->key_version, extra};
+    auto sealed = detail::seal_record(*c.key, place, a.body);
+    if (!sealed) {
+      op->outcome = sealed.error() == crypto::errc::key_exhausted ? errc::limit_exceeded : errc::unavailable;
+      continue;
+    }
+    c.seq = seq;
+    c.touched = true;
+    c.last_activity = std::max(c.last_activity, ts);
+    rows.push_back({c.row->pk, seq, a.activity_id, ts, a.type, a.sender_role, std::move(*sealed)});
+    append_result r{seq, a.activity_id, false};
+    if (refs[k]) {
+      idem_rows.push_back({c.row->pk, *refs[k], seq, a.activity_id});
+      in_batch.emplace(std::pair{c.row->pk, *refs[k]}, append_result{seq, a.activity_id, true});
+    }
+    op->outcome = r;
+  }
+
+  // 4. Write in bulk.
+  std::vector<conversation_advance> advances;
+  for (auto& [key, c] : convs) {
+    if (c.touched) advances.push_back({c.row->pk, c.seq, c.last_activity, c.key->seals()});
+  }
+  result<void> w = s.insert_activities(rows);
+  if (w && !idem_rows.empty()) w = s.insert_idempotency(idem_rows);
+  if (w && !advances.empty()) w = s.advance_conversations(advances);
+  if (!w) return fail_all(make_error_code(errc::unavailable));
+  return {};
+}
+
+}  // namespace parley::store

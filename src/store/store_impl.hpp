@@ -1,0 +1,166 @@
+// Private: the state behind encrypted_store and the helpers its operations share. The operations
+// themselves live in store_reads.cpp, store_writes.cpp, store_appends.cpp and store_erase.cpp.
+#pragma once
+
+#include "async_bridge.hpp"
+#include "key_ring.hpp"
+#include "record_format.hpp"
+#include "write_queue.hpp"
+
+#include <parley/store/encrypted_store.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace parley::store {
+
+namespace detail {
+
+/// What became of an operation's changes to the key tables.
+enum class key_fate {
+  committed,  ///< durable: finish what depends on them (destroy a superseded erasure secret)
+  undone,     ///< certainly not durable: undo what was prepared outside the database
+  unknown,    ///< the commit failed midway: leave everything (the next start reconciles)
+};
+
+/// The fate of an operation that returned `ok` in a transaction that ended with `c`.
+[[nodiscard]] inline key_fate fate_of(commit_outcome c, bool ok) noexcept {
+  if (!ok || c == commit_outcome::none) return key_fate::undone;  // its savepoint or the batch rolled back
+  if (c == commit_outcome::unknown) return key_fate::unknown;
+  return key_fate::committed;
+}
+
+/// A write operation with a typed outcome. `body` runs in the batch transaction; `after` (may be
+/// empty) runs once the transaction's fate is known, before the caller is resumed.
+template <class T>
+class basic_op final : public write_op {
+ public:
+  using body_fn = std::function<result<T>(session&)>;
+  using after_fn = std::function<void(key_fate fate, const result<T>& outcome)>;
+
+  basic_op(body_fn body, completion_ptr<T> done, after_fn after = {})
+      : body_(std::move(body)), after_(std::move(after)), done_(std::move(done)) {}
+
+  void run(session& s) override {
+    try {
+      outcome_ = body_(s);
+    } catch (...) {
+      outcome_ = make_error_code(errc::unavailable);
+    }
+  }
+  [[nodiscard]] bool failed() const override { return !outcome_.has_value(); }
+  void fail(error_code e) override { outcome_ = e; }
+  void finish(commit_outcome c) override {
+    if (after_) after_(fate_of(c, outcome_.has_value()), outcome_);
+    if (c != commit_outcome::all && outcome_) outcome_ = make_error_code(errc::unavailable);
+    done_->complete(std::move(outcome_));
+  }
+
+ private:
+  body_fn body_;
+  after_fn after_;
+  completion_ptr<T> done_;
+  result<T> outcome_{make_error_code(errc::unavailable)};
+};
+
+/// One queued append; the writer runs consecutive appends together (store_appends.cpp).
+class append_op final : public write_op {
+ public:
+  append_op(std::string tenant, std::string conversation, new_activity activity, completion_ptr<append_result> done)
+      : tenant_id(std::move(tenant)),
+        conversation_id(std::move(conversation)),
+        activity(std::move(activity)),
+        done_(std::move(done)) {}
+
+  void run(session&) override {}  // never called: appends run in bulk
+  [[nodiscard]] bool failed() const override { return !outcome.has_value(); }
+  void fail(error_code e) override { outcome = e; }
+  void finish(commit_outcome c) override {
+    if (c != commit_outcome::all && outcome) outcome = make_error_code(errc::unavailable);
+    done_->complete(std::move(outcome));
+  }
+  append_op* as_append() noexcept override { return this; }
+
+  std::string tenant_id;
+  std::string conversation_id;
+  new_activity activity;
+  result<append_result> outcome{make_error_code(errc::unavailable)};
+
+ private:
+  completion_ptr<append_result> done_;
+};
+
+}  // namespace detail
+
+struct encrypted_store::impl {
+  impl(std::unique_ptr<backend> backend, crypto::root_key root, std::filesystem::path secrets_file,
+       const options& o, dependencies deps);
+  ~impl();
+
+  options opts;
+  std::unique_ptr<backend> db;
+  const core::clock& clock;
+  core::random_source& rng;
+  std::shared_ptr<spdlog::logger> log;
+  detail::key_ring keys;
+  boost::asio::thread_pool pool;
+  std::unique_ptr<detail::write_queue> writer;
+
+  /// Start-up checks and migrations (encrypted_store::open).
+  result<void> start();
+
+  /// Runs `work(session&)` on the pool with a read session; resumes the caller.
+  template <class T>
+  boost::asio::awaitable<result<T>> read(std::function<result<T>(session&)> work) {
+    auto on_exception = [log = log](std::exception_ptr) -> result<T> {
+      log->error("store: unexpected exception in a read");
+      return make_error_code(errc::unavailable);
+    };
+    return detail::offload<T>(
+        pool,
+        [this, w = std::move(work)]() -> result<T> {
+          auto s = db->read_session();
+          if (!s) return s.error();
+          return w(**s);
+        },
+        on_exception);
+  }
+
+  /// Queues a write operation; resumes the caller when its transaction is done.
+  template <class T>
+  boost::asio::awaitable<result<T>> write(typename detail::basic_op<T>::body_fn body,
+                                          typename detail::basic_op<T>::after_fn after = {}) {
+    return detail::async_result_of<T>(
+        [this, b = std::move(body), a = std::move(after)](detail::completion_ptr<T> done) mutable {
+          writer->submit(std::make_unique<detail::basic_op<T>>(std::move(b), std::move(done), std::move(a)));
+        });
+  }
+
+  /// The group-commit body of a writer batch (store_appends.cpp).
+  void process_batch(session& s, std::span<const std::unique_ptr<detail::write_op>> ops);
+  /// Runs consecutive appends; an error means the database failed and the run must be undone.
+  result<void> run_appends(session& s, std::span<detail::append_op* const> ops);
+
+  // Helpers shared by the operations.
+  struct opened_conversation {
+    conversation_row row;
+    std::shared_ptr<crypto::aead_key> key;
+  };
+  /// The conversation row of (tenant, id) and its data key: errc::not_found, errc::erased, errc::corrupt.
+  result<opened_conversation> open_conversation(session& s, std::string_view tenant_id, std::string_view id);
+  result<std::shared_ptr<crypto::aead_key>> key_of(session& s, const conversation_row& row);
+  /// The contract's view of a row (opens the user id). errc::corrupt.
+  result<conversation> to_conversation(const conversation_row& row, const crypto::aead_key& key) const;
+  activity_record to_record(const conversation_row& conv, const crypto::aead_key& key, const activity_row& row) const;
+  [[nodiscard]] nanos now() const;
+
+  /// Erases the given conversations of one tenant and rotates its key (store_erase.cpp).
+  result<std::size_t> erase_rows(session& s, std::string_view tenant_id, std::vector<conversation_row> rows,
+                                 std::optional<detail::tenant_rotation>& rotation);
+};
+
+}  // namespace parley::store

@@ -1,0 +1,177 @@
+// encrypted_store: the writes other than appends and erasure. Each is one operation queued on the
+// writer (write_queue.hpp), run in its own savepoint of a group-commit transaction.
+#include "store_impl.hpp"
+
+#include <parley/crypto/error.hpp>
+
+namespace parley::store {
+
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr std::size_t max_user_id = 256;
+constexpr std::size_t max_attachment_name = 1024;
+constexpr std::size_t max_content_type = 255;
+
+error_code seal_error(error_code e) {
+  if (e == crypto::errc::key_exhausted) return errc::limit_exceeded;
+  if (e == crypto::errc::too_large) return errc::too_large;
+  return errc::unavailable;
+}
+
+template <class T>
+awaitable<result<T>> fail(error_code e) {
+  co_return e;
+}
+
+}  // namespace
+
+awaitable<result<void>> encrypted_store::ensure_tenant(std::string tenant_id) {
+  if (!detail::valid_id(tenant_id)) return fail<void>(errc::invalid_argument);
+  return impl_->write<void>([this, tenant_id = std::move(tenant_id)](session& s) -> result<void> {
+    auto exists = s.tenant_exists(tenant_id);
+    if (!exists) return exists.error();
+    if (*exists) return {};
+    // The key may exist without the tenant row (SQLite commits the key file first): keep it.
+    auto key = s.current_tenant_key(tenant_id, key_lock::none);
+    if (!key) return key.error();
+    // The tenant row first: in PostgreSQL its unique key makes a concurrent ensure_tenant of
+    // another process wait, then fail here, instead of creating a second key.
+    if (auto r = s.insert_tenant(tenant_id, impl_->now()); !r) {
+      return r.error() == errc::already_exists ? result<void>{} : r;
+    }
+    if (!*key) return impl_->keys.create_tenant(s, tenant_id);
+    return {};
+  });
+}
+
+awaitable<result<conversation>> encrypted_store::create_conversation(std::string tenant_id, std::string id,
+                                                                     std::string bot_id, std::string user_id) {
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(id) || !detail::valid_id(bot_id) || user_id.empty() ||
+      user_id.size() > max_user_id) {
+    return fail<conversation>(errc::invalid_argument);
+  }
+  return impl_->write<conversation>([this, tenant_id = std::move(tenant_id), id = std::move(id),
+                                     bot_id = std::move(bot_id),
+                                     user_id = std::move(user_id)](session& s) -> result<conversation> {
+    auto& keys = impl_->keys;
+    auto tenant = s.tenant_exists(tenant_id);
+    if (!tenant) return tenant.error();
+    if (!*tenant) return errc::not_found;
+    auto existing = s.get_conversation(tenant_id, id);
+    if (!existing) return existing.error();
+    if (*existing) return errc::already_exists;
+
+    auto user_ref = keys.user_ref(s, tenant_id, user_id);
+    if (!user_ref) return user_ref.error();
+    auto key = keys.create_data_key(s, tenant_id);
+    if (!key) return key.error();
+    conversation_row row;
+    row.tenant_id = tenant_id;
+    row.id = id;
+    row.bot_id = bot_id;
+    row.user_ref = std::move(*user_ref);
+    row.key_id = key->key_id;
+    row.key_version = 1;
+    row.created = row.last_activity = impl_->now();
+    const detail::record_place place{detail::record_kind::user_id, tenant_id, id, 0, {}, row.key_version, {}};
+    auto sealed = detail::seal_record(*key->key, place, user_id);
+    if (!sealed) return seal_error(sealed.error());
+    row.user_sealed = std::move(*sealed);
+    row.key_uses = key->key->seals();
+    if (auto r = s.insert_conversation(row); !r) return r.error();
+    return conversation{id,
+                        tenant_id,
+                        bot_id,
+                        user_id,
+                        detail::from_nanos(row.created),
+                        detail::from_nanos(row.last_activity),
+                        row.state,
+                        0};
+  });
+}
+
+awaitable<result<void>> encrypted_store::set_conversation_state(std::string tenant_id, std::string id,
+                                                                conversation_state state) {
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(id)) return fail<void>(errc::not_found);
+  return impl_->write<void>([tenant_id = std::move(tenant_id), id = std::move(id), state](session& s) -> result<void> {
+    auto found = s.set_state(tenant_id, id, state);
+    if (!found) return found.error();
+    if (!*found) return errc::not_found;
+    return {};
+  });
+}
+
+awaitable<result<std::string>> encrypted_store::put_bot_state(std::string tenant_id, std::string conversation_id,
+                                                              std::string data,
+                                                              std::optional<std::string> expected_etag) {
+  if (data.size() > impl_->opts.max_bot_state_bytes) return fail<std::string>(errc::too_large);
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) return fail<std::string>(errc::not_found);
+  return impl_->write<std::string>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
+                                    data = std::move(data),
+                                    expected = std::move(expected_etag)](session& s) -> result<std::string> {
+    // Locking the conversation row serialises writers of this conversation across processes.
+    const std::pair<std::string, std::string> key{tenant_id, conversation_id};
+    auto locked = s.lock_conversations({&key, 1});
+    if (!locked) return locked.error();
+    if (!(*locked)[0]) return errc::not_found;
+    const auto& conv = *(*locked)[0];
+    auto current = s.get_bot_state(conv.pk);
+    if (!current) return current.error();
+    const bool matches = *current ? (expected && *expected == (*current)->etag) : !expected;
+    if (!matches) return errc::etag_mismatch;
+    auto dk = impl_->key_of(s, conv);
+    if (!dk) return dk.error();
+    bot_state_row row;
+    row.etag = core::random_id(impl_->rng, "", 12);
+    const detail::record_place place{detail::record_kind::bot_state, tenant_id, conversation_id, 0, row.etag,
+                                     conv.key_version, {}};
+    auto sealed = detail::seal_record(**dk, place, data);
+    if (!sealed) return seal_error(sealed.error());
+    row.data = std::move(*sealed);
+    if (auto r = s.put_bot_state(conv.pk, row); !r) return r.error();
+    if (auto r = s.set_key_uses(conv.pk, (*dk)->seals()); !r) return r.error();
+    return row.etag;
+  });
+}
+
+awaitable<result<std::string>> encrypted_store::put_attachment(std::string tenant_id, std::string conversation_id,
+                                                               attachment file) {
+  if (file.bytes.size() > impl_->opts.max_attachment_bytes || file.name.size() > max_attachment_name) {
+    return fail<std::string>(errc::too_large);
+  }
+  if (!detail::valid_token(file.content_type, max_content_type)) return fail<std::string>(errc::invalid_argument);
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) return fail<std::string>(errc::not_found);
+  return impl_->write<std::string>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
+                                    file = std::move(file)](session& s) -> result<std::string> {
+    const std::pair<std::string, std::string> key{tenant_id, conversation_id};
+    auto locked = s.lock_conversations({&key, 1});
+    if (!locked) return locked.error();
+    if (!(*locked)[0]) return errc::not_found;
+    const auto& conv = *(*locked)[0];
+    auto dk = impl_->key_of(s, conv);
+    if (!dk) return dk.error();
+    attachment_row row;
+    row.conv_pk = conv.pk;
+    row.id = core::random_id(impl_->rng, "att_", 16);
+    row.content_type = file.content_type;
+    row.size = file.bytes.size();
+    row.created = impl_->now();
+    const detail::record_place name_place{detail::record_kind::attachment_name, tenant_id, conversation_id, 0, row.id,
+                                          conv.key_version, row.content_type};
+    const detail::record_place bytes_place{detail::record_kind::attachment_bytes, tenant_id, conversation_id, 0,
+                                           row.id, conv.key_version, row.content_type};
+    auto name = detail::seal_record(**dk, name_place, file.name);
+    if (!name) return seal_error(name.error());
+    auto content = detail::seal_record(**dk, bytes_place, file.bytes);
+    if (!content) return seal_error(content.error());
+    row.name = std::move(*name);
+    row.content = std::move(*content);
+    if (auto r = s.insert_attachment(row); !r) return r.error();
+    if (auto r = s.set_key_uses(conv.pk, (*dk)->seals()); !r) return r.error();
+    return row.id;
+  });
+}
+
+}  // namespace parley::store
