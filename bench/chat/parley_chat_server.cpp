@@ -2,11 +2,10 @@
 // wires them (the bot holds the channel secret; the channel delivers with signed JWTs and the bot
 // replies through the Connector API with a client-credentials token), running the echo assistant
 // (examples/echo/assistant.toml), on 127.0.0.1 with free ports.
-//
-// Until the encrypted conversation store lands on main, `parley serve` cannot start the channel
-// (src/app's open_conversation_store has no store to open), so this target uses the in-memory
-// store of parley::store_testing and a random in-memory key wrapper for the signing keys. Results
-// from it are labelled so; bench/chat/run.sh switches to `parley serve` when PARLEY_SERVE=1.
+// The store is the real one, as `parley demo` opens it: the encrypted store (AES-256-GCM under a
+// fresh root key) over SQLite files in a temporary directory, removed at exit. The signing keys
+// are wrapped at rest by a random in-memory key (jose_testing's wrapper), which costs nothing per
+// request: the keys are unwrapped once at start.
 //
 // Benchmark settings (not defaults): rate limits off (every simulated user comes from a handful of
 // loopback addresses), max_connections 19 000 (the container's descriptor limit is 20 000).
@@ -26,7 +25,9 @@
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/server.hpp>
-#include <parley/store/testing/memory_store.hpp>
+#include <parley/crypto/root_key.hpp>
+#include <parley/store/encrypted_store.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -80,7 +81,19 @@ int main(int argc, char** argv) {
   client_opts.max_idle_per_host = 256;  // channel ↔ bot deliveries and replies under load
   auto http = net::pooled_http_client::create(io, std::move(client_opts));
   if (!http) return 1;
-  parley::store::testing::memory_store store;
+  auto root = parley::crypto::root_key::generate(1);
+  auto backend = parley::store::sqlite::open(parley::store::sqlite::options{.path = (dir / "parley.db").string()});
+  if (!root || !backend) {
+    std::fprintf(stderr, "cannot create the store in %s\n", dir.c_str());
+    return 1;
+  }
+  auto opened = parley::store::encrypted_store::open(std::move(*backend), std::move(*root), dir / "erasure-secrets",
+                                                     parley::store::options{});
+  if (!opened) {
+    std::fprintf(stderr, "cannot open the store: %s\n", opened.error().message().c_str());
+    return 1;
+  }
+  auto& store = **opened;
   parley::channel::in_process_bus bus;
   parley::bot::unavailable_login no_login;
 
