@@ -7,7 +7,7 @@
 # for the in-memory store, see parley_chat_server.cpp); writes bench/results/chat.md, raw JSON in
 # bench/results/raw/chat/.
 # Environment: RUNS (3), SCENARIOS ("side roundtrip polling handshake idle"), SIDE_USERS (50),
-# SIDE_MESSAGES (20), ROUNDTRIP_USERS ("100 1000 10000"), IDLE_STREAMS ("10000 18000"), SKIP_BUILD=1.
+# SIDE_MESSAGES (20), ROUNDTRIP_USERS ("100 1000 10000"), IDLE_STREAMS ("10000"), SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-3}
@@ -15,7 +15,7 @@ scenarios=${SCENARIOS:-side roundtrip polling handshake idle}
 side_users=${SIDE_USERS:-50}
 side_messages=${SIDE_MESSAGES:-20}
 roundtrip_users=${ROUNDTRIP_USERS:-100 1000 10000}
-idle_streams=${IDLE_STREAMS:-10000 18000}
+idle_streams=${IDLE_STREAMS:-10000}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake --preset release -DPARLEY_BUILD_TESTS=ON >/dev/null
   cmake --build --preset release -j2 --target parley_chat_server parley_loadgen
