@@ -1,3 +1,5 @@
+#include "bot_wiring.hpp"
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
@@ -6,11 +8,17 @@
 #include <parley/core/base64.hpp>
 #include <parley/core/random.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <optional>
+#include <vector>
 #include <fstream>
 #include <iterator>
 
@@ -49,7 +57,7 @@ bool prepare_data_dir(const fs::path& dir) {
 // The Login API client secret that the demo bank (BankX) expects and the bot presents: made once
 // per data directory (0600), so restarts of the demo keep working with the same secret. Tests
 // read it from there; it is never printed.
-bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
+bool demo_bank_secret(const fs::path& dir, bankx::options& bank, std::string& plain) {
   const fs::path sub = dir / "bankx";
   const fs::path file = sub / "client-secret";
   std::error_code ec;
@@ -73,7 +81,64 @@ bool demo_bank_secret(const fs::path& dir, bankx::options& bank) {
     }
   }
   bankx::set_client_secret(bank, secret);
+  plain = std::move(secret);
   return true;
+}
+
+// Free loopback ports for every service (`--port-base 0`): the channel's bot registration and the
+// bot's origin allowlist need the bot's URL before anything listens, so the demo picks the ports
+// first (all sockets bound at once, so they differ) and then listens on them.
+std::optional<std::vector<std::uint16_t>> free_ports(std::size_t n) {
+  std::vector<int> fds;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      if (fd >= 0) ::close(fd);
+      break;
+    }
+    fds.push_back(fd);
+    ports.push_back(ntohs(a.sin_port));
+  }
+  for (const int fd : fds) ::close(fd);
+  if (ports.size() != n) return std::nullopt;
+  return ports;
+}
+
+// The demo's bot web service: the BankX assistant, the secrets the demo generated for the
+// channel (in-process only), the BankX client API, and the site served from its own listener.
+bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origin, std::uint16_t bank_port,
+                       std::string bank_secret) {
+  const fs::path src(PARLEY_SOURCE_DIR);
+  bot_plan p;
+  p.bot.id = creds.bot_id;
+  p.bot.tenant = creds.tenant;
+  p.bot.name = "BankX Assistant";
+  p.bot.assistant = (src / "examples" / "bankx" / "assistant.toml").string();
+  p.bot.channel_secret = std::make_shared<core::secret_string>(std::move(creds.channel_secret));
+  p.bot.app_id = creds.app_id;
+  p.bot.app_password = std::make_shared<core::secret_string>(std::move(creds.app_password));
+  p.bot.origins = {bot_origin};
+  auto api = core::config::load_file(src / "examples" / "bankx" / "client-api.toml", {});
+  p.bot.api = bot::parse_api_options(api->section("api"));
+  p.bot.api.base_url = "http://127.0.0.1:" + std::to_string(bank_port) + "/api/v1";
+  // The end user's login at BankX's Login API, with the client secret the demo generated.
+  login::tenant_options t;
+  t.tenant = creds.tenant;
+  t.base_url = p.bot.api.base_url;
+  t.client_id = "parley";
+  t.client_secret = core::secret_string(std::move(bank_secret));
+  t.methods = {login::method::push, login::method::otp_sms, login::method::otp_email, login::method::ussd,
+               login::method::totp};
+  p.login.tenants.push_back(std::move(t));
+  p.site = demo_site{src / "examples" / "bankx" / "site", src / "web" / "widget" / "dist",
+                     src / "web" / "webchat-compat" / "dist"};
+  return p;
 }
 
 }  // namespace
@@ -83,13 +148,28 @@ command add_demo(CLI::App& app) {
   auto data_dir = std::make_shared<std::string>();
   auto ready_file = std::make_shared<std::string>();
   auto port_base = std::make_shared<int>(8400);
+  auto bot_endpoint = std::make_shared<std::string>();
+  auto token_lifetime = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
-  return [data_dir, ready_file, port_base] {
+  sub->add_option("--bot-endpoint", *bot_endpoint,
+                  "Messaging endpoint of the demo's bot (default: the demo's bot service, port base + 2)");
+  sub->add_option("--token-lifetime", *token_lifetime,
+                  "Lifetime of the widget's conversation tokens, e.g. 60s (default 30m; at least 60s)");
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime] {
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
+    std::optional<std::chrono::seconds> lifetime;
+    if (!token_lifetime->empty()) {
+      const auto d = core::parse_duration(*token_lifetime);
+      if (!d || *d < std::chrono::seconds{60} || *d > std::chrono::hours{24}) {
+        std::fprintf(stderr, "parley demo: --token-lifetime must be a duration from 60s to 24h\n");
+        return 2;
+      }
+      lifetime = std::chrono::duration_cast<std::chrono::seconds>(*d);
+    }
     // The embedded store (SQLite and a root key in the data directory, created on first start) is
     // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
     auto store_settings = demo_settings(dir);
@@ -100,13 +180,56 @@ command add_demo(CLI::App& app) {
     plan.banner = "parley demo";
     plan.config = std::move(*store_settings);
     plan.store = std::move(store);
-    if (!demo_bank_secret(dir, plan.config.bankx)) return 1;
+    std::string bank_secret;
+    if (!demo_bank_secret(dir, plan.config.bankx, bank_secret)) return 1;
     plan.data_dir = dir;
-    for (const auto& svc : services()) {
+    // Each service's port: base + offset, or free ports picked now (--port-base 0).
+    std::vector<std::uint16_t> ports;
+    for (const auto& svc : services()) ports.push_back(static_cast<std::uint16_t>(*port_base + svc.port_offset));
+    if (*port_base == 0) {
+      auto picked = free_ports(services().size());
+      if (!picked) {
+        std::fprintf(stderr, "parley demo: no free loopback ports\n");
+        return 1;
+      }
+      ports = std::move(*picked);
+    }
+    auto port_of = [&](std::string_view name) -> std::uint16_t {
+      for (std::size_t i = 0; i < services().size(); ++i) {
+        if (services()[i].name == name) return ports[i];
+      }
+      return 0;
+    };
+    const std::string bot_base = "http://127.0.0.1:" + std::to_string(port_of("bot"));
+    // The channel's bot: the demo's bot web service unless another is named.
+    std::string endpoint = bot_endpoint->empty() ? bot_base + "/api/messages" : *bot_endpoint;
+    auto demo = make_demo_channel(dir, std::move(endpoint));
+    if (!demo) return 1;
+    // The widget's page is served by the bot: its origin is the one the channel and the bot allow.
+    demo->plan.channel.bots.front().origins = {bot_base};
+    if (lifetime) {
+      demo->plan.channel.bots.front().token_lifetime = *lifetime;
+      demo->plan.channel.allow_short_token_lifetime = true;
+    }
+    demo->plan.store = plan.store;  // the embedded encrypted store, shared by the channel and the bot
+    if (demo->plan.store) {
+      if (bot_endpoint->empty()) {
+        plan.bot = demo_bot_plan(demo->bot, bot_base, port_of("bank"), std::move(bank_secret));
+        plan.bot->store = demo->plan.store;
+      }
+      plan.channel = std::move(demo->plan);
+      plan.demo_bot = std::move(demo->bot);
+    } else {
+      std::fprintf(stderr, "parley demo: running without the channel and the bot (no conversation store)\n");
+    }
+    for (std::size_t i = 0; i < services().size(); ++i) {
+      const auto& svc = services()[i];
+      if (svc.name == "channel" && !plan.channel) continue;
+      if (svc.name == "bot" && !plan.bot) continue;
       net::listener_options l;
       l.name = std::string(svc.name);
       l.address = "127.0.0.1";
-      l.port = static_cast<std::uint16_t>(*port_base == 0 ? 0 : *port_base + svc.port_offset);
+      l.port = ports[i];
       plan.net.listeners.push_back(std::move(l));
     }
     if (!ready_file->empty()) plan.ready_file = *ready_file;

@@ -1,8 +1,11 @@
+#include "channel_wiring.hpp"
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "settings.hpp"
+#include "store_wiring.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -29,7 +32,46 @@ command add_serve(CLI::App& app) {
     run_plan plan;
     plan.net = std::move(s.net);
     plan.config = std::move(s);
+    // The channel and the bot share one encrypted store, opened once (relative paths are taken
+    // from the configuration file's directory; `parley store migrate` prepares a new database).
+    // The channel and the bot share one encrypted store: [store], relative paths from the
+    // configuration file's directory (like the keys), opened once.
+    auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
+      if (plan.store) return plan.store;
+      auto store_settings = load_settings(*config_file);
+      if (!store_settings) return nullptr;
+      plan.store = open_store(*store_settings, /*migrate=*/true);
+      return plan.store;
+    };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
+    if (const auto& conf = plan.config; !conf.channel.bots.empty()) {
+      channel_plan c;
+      c.channel = conf.channel;
+      c.crypto = conf.crypto;
+      // Relative paths are taken from the configuration file's directory.
+      const std::filesystem::path key_file(conf.jose.key_file);
+      c.keys.file = key_file.is_absolute() ? key_file : cfg->base_dir() / key_file;
+      c.keys.overlap = conf.jose.key_overlap;
+      c.keys.activation_delay = conf.jose.key_activation_delay;
+      c.keys.rsa_bits = conf.jose.rsa_bits;
+      if (!conf.crypto.root_key_file.empty() && std::filesystem::path(conf.crypto.root_key_file).is_relative()) {
+        c.crypto.root_key_file = (cfg->base_dir() / conf.crypto.root_key_file).string();
+      }
+      c.store = shared_store();
+      if (!c.store) return 1;
+      plan.channel = std::move(c);
+    }
+    if (plan.config.bot) {
+      bot_plan b;
+      b.bot = std::move(*plan.config.bot);
+      plan.config.bot.reset();
+      b.assistant = plan.config.assistant;
+      b.login = std::move(plan.config.login);
+      if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
+      b.store = shared_store();
+      if (!b.store) return 1;
+      plan.bot = std::move(b);
+    }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
     return run_services(std::move(plan));
   };

@@ -14,6 +14,8 @@ command add_version(CLI::App& app);
 command add_check_config(CLI::App& app);
 command add_serve(CLI::App& app);
 command add_demo(CLI::App& app);
+/// The `channel` group (cmd_channel.cpp): `channel hash-secret`.
+command add_channel(CLI::App& app);
 /// The `keys` group (cmd_keys.cpp): `keys init`; other key subcommands are added there.
 command add_keys(CLI::App& app);
 /// The `store` group (cmd_store.cpp): migrate, erase-conversation, erase-user, purge.

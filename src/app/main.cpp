@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add(parley::app::add_serve);
   add(parley::app::add_demo);
   add(parley::app::add_keys);
+  add(parley::app::add_channel);
   add(parley::app::add_store);
 
   try {

@@ -14,6 +14,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -56,8 +57,54 @@ int run_services(run_plan plan) {
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
   asio::io_context io;
   auto work = asio::make_work_guard(io);
+  // Services before the server: its routes refer to them until it is destroyed.
+  std::unique_ptr<channel_runtime> channel;
+  if (plan.bot) {
+    // The bot's calls (channel, Connector, the client's API) use the [net] client settings, except
+    // the mTLS client identity, which is the channel's to present to bots.
+    const auto& c = plan.net.client;
+    auto& b = plan.bot->client;
+    b.connect_timeout = c.connect_timeout;
+    b.request_timeout = c.request_timeout;
+    b.max_response_bytes = c.max_response_bytes;
+    b.max_header_bytes = c.max_header_bytes;
+    b.max_idle_per_host = c.max_idle_per_host;
+    b.idle_timeout = c.idle_timeout;
+    b.system_cas = c.system_cas;
+    b.ca_file = c.ca_file;
+    b.user_agent = c.user_agent;
+  }
+  const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                         [](const net::listener_options& l) { return l.name == "channel"; });
+  if (wants_channel) {
+    if (!plan.channel) {
+      std::fprintf(stderr, "%s: a \"channel\" listener needs a [channel] section\n", plan.banner);
+      return 1;
+    }
+    plan.channel->client = std::move(plan.net.client);  // the channel is the only outbound caller so far
+    channel = channel_runtime::create(io, std::move(*plan.channel), metrics);
+    if (!channel) return 1;
+  }
+  std::unique_ptr<bot_runtime> bot;
+  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                     [](const net::listener_options& l) { return l.name == "bot"; });
+  if (wants_bot) {
+    if (!plan.bot) {
+      std::fprintf(stderr, "%s: a \"bot\" listener needs a [bot] section\n", plan.banner);
+      return 1;
+    }
+    bot = bot_runtime::create(io, std::move(*plan.bot));
+    if (!bot) return 1;
+  }
   net::server srv(io, plan.net.server, metrics);
-  service_context ctx{srv, metrics, plan.data_dir, plan.config, plan.store.get()};
+  service_context ctx{srv,
+                      metrics,
+                      plan.data_dir,
+                      plan.config,
+                      plan.store.get(),
+                      channel ? &channel->service() : nullptr,
+                      plan.demo_bot ? &*plan.demo_bot : nullptr,
+                      bot.get()};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -74,6 +121,7 @@ int run_services(run_plan plan) {
                    l.address.c_str(), static_cast<unsigned>(l.port), bound.error().message().c_str());
       return 1;
     }
+    if (svc->on_listening && !svc->on_listening(ctx, bound->base_url())) return 1;
     for (const auto& [key, path] : svc->urls) {
       const std::string url = bound->base_url() + std::string(path);
       urls[key] = url;
@@ -94,6 +142,7 @@ int run_services(run_plan plan) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
+          if (bot) bot->service().stop();
           co_await srv.shutdown();
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections

@@ -3,6 +3,8 @@
 // Shared by `parley serve` and `parley demo`.
 #pragma once
 
+#include "bot_wiring.hpp"
+#include "channel_wiring.hpp"
 #include "settings.hpp"
 
 #include <parley/net/options.hpp>
@@ -17,14 +19,17 @@ namespace parley::app {
 struct run_plan {
   net::options net;                                ///< listeners must be set
   settings config;                                 ///< every component's options (its `net` is unused)
-  std::shared_ptr<store::conversation_store> store;  ///< the opened store, or null (serve: none yet)
+  std::shared_ptr<store::conversation_store> store;  ///< the opened store, or null (no channel or bot configured)
   std::filesystem::path data_dir;                  ///< for the services (may be empty)
   std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
   const char* banner = "parley";                   ///< prefix of the start-up lines
+  std::optional<channel_plan> channel;             ///< required when a "channel" listener is configured
+  std::optional<demo_bot_credentials> demo_bot;    ///< demo: what the demo's bot web service gets
+  std::optional<bot_plan> bot;                     ///< required when a "bot" listener is configured
 };
 
-/// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener cannot
-/// start (the message says which and why), 2 for an unknown service name.
+/// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener or a
+/// service cannot start (the message says which and why), 2 for an unknown service name.
 [[nodiscard]] int run_services(run_plan plan);
 
 }  // namespace parley::app

@@ -1,8 +1,11 @@
 #include "services.hpp"
 
+#include "bot_wiring.hpp"
+
 #include <bankx/bank.hpp>
 #include <bankx/routes.hpp>
 #include <parley/core/clock.hpp>
+#include <parley/core/error.hpp>
 #include <parley/core/random.hpp>
 #include <parley/net/health.hpp>
 
@@ -33,12 +36,48 @@ bool add_bank_routes(net::router& r, service_context& ctx) {
   return true;
 }
 
+// The channel (Direct Line 3.0 for clients, Bot Connector for bots); built by run_services.
+bool add_channel_routes(net::router& r, service_context& ctx) {
+  PARLEY_CHECK(ctx.channel != nullptr, "a channel listener without a channel");
+  ctx.channel->add_routes(r);
+  return true;
+}
+
+bool start_channel(service_context& ctx, const std::string& base_url) {
+  if (ctx.channel->start(base_url)) return true;
+  std::fprintf(stderr, "parley: channel: %s is not a usable public URL ([channel] public_url)\n", base_url.c_str());
+  return false;
+}
+
+// The bot web service (handshake, /api/messages) and, in the demo, the BankX site; built by
+// run_services.
+bool add_bot_routes(net::router& r, service_context& ctx) {
+  PARLEY_CHECK(ctx.bot != nullptr, "a bot listener without a bot");
+  return ctx.bot->add_routes(r);
+}
+
+// The bot calls the channel of this process (its public URL) unless [bot] channel_url names one.
+bool start_bot(service_context& ctx, const std::string&) {
+  const std::string channel_url = ctx.channel ? ctx.channel->get_options().public_url : std::string{};
+  if (ctx.bot->service().start(channel_url)) return true;
+  std::fprintf(stderr, "parley: bot: no usable channel URL ([bot] channel_url, or a channel listener)\n");
+  return false;
+}
+
 }  // namespace
 
 const std::vector<service>& services() {
   static const std::vector<service> table = {
       {"ops", 0, add_ops_routes, {{"health", "/healthz"}, {"ready", "/readyz"}, {"metrics", "/metrics"}}},
-      // Later issues: {"channel", 1, ...}, {"bot", 2, ...}, {"desk", 3, ...}.
+      {"channel",
+       1,
+       add_channel_routes,
+       {{"directline", "/v3/directline"},
+        {"channel", "/v3/directline"},
+        {"channel_openid", "/v1/.well-known/openidconfiguration"}},
+       start_channel},
+      {"bot", 2, add_bot_routes, {{"bot", ""}, {"site", "/"}, {"webchat_compat", "/webchat-compat/"}}, start_bot},
+      // Later issues: {"desk", 3, ...}.
       {"bank", 4, add_bank_routes, {{"bankx_api", "/api/v1"}, {"bankx_phone", "/app/"}}},
   };
   return table;

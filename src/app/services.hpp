@@ -6,6 +6,7 @@
 
 #include "settings.hpp"
 
+#include <parley/channel/channel.hpp>
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/net/server.hpp>
@@ -19,6 +20,9 @@
 
 namespace parley::app {
 
+struct demo_bot_credentials;  // channel_wiring.hpp
+class bot_runtime;            // bot_wiring.hpp
+
 /// What a service's routes may use. Lives for the whole run.
 struct service_context {
   net::server& server;
@@ -26,6 +30,9 @@ struct service_context {
   std::filesystem::path data_dir;  ///< demo: the data directory; serve: empty for now
   const settings& config;          ///< every component's options (demo: the embedded defaults)
   store::conversation_store* store;  ///< the encrypted store, or null when none is configured
+  channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
+  const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
+  bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
 };
 
 struct service {
@@ -36,6 +43,9 @@ struct service {
   bool (*add_routes)(net::router&, service_context&);
   /// Entries of the demo's ready file and start-up banner: key → path on this listener.
   std::vector<std::pair<std::string_view, std::string_view>> urls;
+  /// Called once the listener is bound, with its base URL (e.g. the channel learns its public
+  /// URL); false stops the start-up. May be null.
+  bool (*on_listening)(service_context&, const std::string& base_url) = nullptr;
 };
 
 /// Every service, in start order.

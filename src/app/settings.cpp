@@ -2,6 +2,8 @@
 
 #include "services.hpp"
 
+#include <algorithm>
+
 namespace parley::app {
 namespace {
 
@@ -52,8 +54,19 @@ settings read_settings(core::config& cfg) {
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
   read_store(cfg.section("store"), out);
+  out.channel = channel::parse_options(cfg.section("channel"));
+  const bool channel_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
+                                            [](const net::listener_options& l) { return l.name == "channel"; });
+  if (channel_listener && out.channel.bots.empty()) {
+    cfg.section("channel").error("bots", "a channel listener needs at least one [[channel.bots]] entry");
+  }
+  out.login = login::parse_options(cfg.section("login"));
   out.bankx = bankx::parse_options(cfg.section("bankx"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "bankx"});
+  const bool bot_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
+                                        [](const net::listener_options& l) { return l.name == "bot"; });
+  if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
+  out.assistant = assistant::parse_options(cfg.section("assistant"));
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant"});
   return out;
 }
 

@@ -4,11 +4,17 @@
 #pragma once
 
 #include <bankx/options.hpp>
+#include <parley/assistant/options.hpp>
+#include <parley/bot/options.hpp>
+#include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/options.hpp>
+
+#include <optional>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
+#include <parley/login/options.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
 #ifdef PARLEY_WITH_POSTGRES
@@ -22,12 +28,16 @@ struct settings {
   net::options net;
   crypto::options crypto;
   jose::options jose;
+  channel::options channel;  ///< [channel] and its [[channel.bots]]
+  login::options login;  ///< the end user's login to each tenant's bank (src/login)
   store::options store;
   store::sqlite::options store_sqlite;
 #ifdef PARLEY_WITH_POSTGRES
   store::postgres::options store_postgres;
 #endif
   bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
+  std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
+  assistant::options assistant;     ///< [assistant]: the runtime's limits
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

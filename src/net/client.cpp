@@ -24,6 +24,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -100,6 +101,39 @@ http::verb to_verb(method m) {
 }
 
 bool idempotent(method m) { return m != method::post && m != method::patch; }
+
+void cleanse(char* p, std::size_t n) noexcept {
+  if (p != nullptr && n != 0) OPENSSL_cleanse(p, n);
+}
+
+// Wipes the full capacity: a shorter value may have left bytes of a longer one behind.
+void cleanse(std::string& s) noexcept {
+  s.resize(s.capacity());
+  cleanse(s.data(), s.size());
+  s.clear();
+}
+
+// Beast keeps each field's value in the field's own allocation; the views are const only to stop
+// accidental edits, and the storage is ours.
+template <class Fields>
+void cleanse_fields(Fields& fields) noexcept {
+  for (auto& f : fields) {
+    cleanse(const_cast<char*>(f.value().data()), f.value().size());
+  }
+}
+
+// The whole allocation of a flat_buffer, including bytes already consumed by a parser.
+void cleanse_buffer(beast::flat_buffer& buffer) noexcept {
+  buffer.clear();
+  if (buffer.capacity() == 0) return;
+  const auto all = buffer.prepare(buffer.capacity());
+  cleanse(static_cast<char*>(all.data()), all.size());
+}
+
+void cleanse_request(client_request& req) noexcept {
+  for (const auto& [name, value] : req.headers) cleanse(const_cast<char*>(value.data()), value.size());
+  cleanse(req.body);
+}
 
 using plain = beast::tcp_stream;
 using secure = beast::ssl_stream<beast::tcp_stream>;
@@ -262,6 +296,10 @@ struct pooled_http_client::impl {
     msg.prepare_payload();
     beast::get_lowest_layer(stream).expires_at(deadline);
     auto [wec, wn] = co_await http::async_write(stream, msg, core::use_tuple);
+    if (req.sensitive) {
+      cleanse_fields(msg);
+      cleanse(msg.body());
+    }
     if (wec) {
       out.response = make_error_code(classify(wec, false));
       co_return out;
@@ -272,7 +310,9 @@ struct pooled_http_client::impl {
     if (req.method == method::head) parser.skip(true);
     auto [rec, rn] = co_await http::async_read(stream, buffer, parser, core::use_tuple);
     out.got_bytes = parser.got_some();
+    if (req.sensitive) cleanse_buffer(buffer);
     if (rec) {
+      if (req.sensitive) cleanse(parser.get().body());
       out.response = make_error_code(classify(rec, out.got_bytes));
       co_return out;
     }
@@ -287,6 +327,12 @@ struct pooled_http_client::impl {
   }
 
   asio::awaitable<result<client_response>> send(client_request req) {
+    struct wipe_on_exit {
+      client_request& r;
+      ~wipe_on_exit() {
+        if (r.sensitive) cleanse_request(r);
+      }
+    } wipe{req};
     const auto t = parse_url(req.url);
     if (!t) co_return t.error();
     if (req.method == method::other) co_return make_error_code(errc::invalid_url);

@@ -34,6 +34,11 @@ struct client_request {
   std::string body;
   /// Overrides client_options::request_timeout for this call.
   std::optional<std::chrono::milliseconds> timeout;
+  /// The request or its response carries a secret (a bearer token, client credentials, a token in
+  /// the body). The client then wipes (OPENSSL_cleanse) every copy it made once the exchange is
+  /// over: the header values and body of this request, the serialised message, and the read
+  /// buffer of the connection. The returned client_response is the caller's to wipe.
+  bool sensitive = false;
 
   /// A request with a JSON body (Content-Type: application/json).
   [[nodiscard]] static client_request json(net::method m, std::string url, const boost::json::value& body);

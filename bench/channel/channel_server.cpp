@@ -1,0 +1,120 @@
+// Benchmark target: the channel on one I/O thread with the in-memory store, serving the
+// token-authenticated polling GET that directlinejs sends every second. Usage:
+// bench_channel_server CACHE_ENTRIES (0 disables the verification cache). Prints "port N",
+// "token T" and "conversation C" once listening; stops on SIGINT/SIGTERM. The store, the key
+// wrapper and the bot endpoint are test doubles on purpose: only the request path is measured.
+#include <parley/channel/channel.hpp>
+#include <parley/core/async.hpp>
+#include <parley/core/clock.hpp>
+#include <parley/core/random.hpp>
+#include <parley/jose/testing/test_key_wrapper.hpp>
+#include <parley/net/client.hpp>
+#include <parley/net/server.hpp>
+#include <parley/store/testing/memory_store.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace channel = parley::channel;
+namespace net = parley::net;
+using namespace std::chrono_literals;
+
+int main(int argc, char** argv) {
+  const auto cache_entries = static_cast<std::size_t>(argc > 1 ? std::atol(argv[1]) : 100'000);
+  net::metrics_registry metrics;
+  asio::io_context io(1);
+  auto work = asio::make_work_guard(io);
+  const auto dir = std::filesystem::temp_directory_path() / ("parley-bench-channel-" + std::to_string(::getpid()));
+  parley::jose::testing::test_key_wrapper wrapper;
+  parley::jose::key_store_options ko;
+  ko.file = dir / "keys.json";
+  auto keys = parley::jose::signing_key_store::open(ko, channel::token_service::key_purposes(), wrapper,
+                                                    parley::core::system_clock());
+  if (!keys) return 1;
+  auto http = net::pooled_http_client::create(io, {});
+  if (!http) return 1;
+  parley::store::testing::memory_store store;
+  channel::in_process_bus bus;
+  channel::options o;
+  o.verify_cache_entries = cache_entries;
+  o.client_rate = 100'000;
+  o.conversation_rate = 100'000;
+  channel::bot_options b;
+  b.id = "bench-bot";
+  b.tenant = "bench";
+  b.name = "Bench";
+  b.endpoint = "http://127.0.0.1:9/api/messages";  // never called: polling only
+  o.bots = {b};
+  channel::service svc(o, {io, store, **keys, **http, bus, parley::core::system_clock(), parley::core::os_random(), &metrics});
+
+  net::server srv(io, {}, metrics);
+  auto routes = std::make_shared<net::router>();
+  svc.add_routes(*routes);
+  // The same server's bare cost, for comparison: a fixed small JSON answer, no authentication.
+  routes->get("/hello", [](const net::request&) -> asio::awaitable<net::response> {
+    co_return net::json_response(200, std::string(R"({"activities":[],"watermark":"3"})"));
+  });
+  net::listener_options l;
+  l.name = "channel";
+  l.port = 0;
+  const auto bound = srv.listen(l, routes);
+  if (!bound || !svc.start(bound->base_url())) return 1;
+  srv.set_ready(true);
+
+  // One conversation with a few activities, and a token for it.
+  channel::conversation_grant g;
+  g.conversation_id = "benchconversation0001";
+  g.user_id = "dl_benchuser";
+  g.bot_id = b.id;
+  g.tenant_id = b.tenant;
+  // Arguments of co_awaited calls are named locals (GCC 12, PR 99576: see src/channel).
+  auto setup = [&]() -> asio::awaitable<bool> {
+    std::string tenant = g.tenant_id;
+    if (!co_await store.ensure_tenant(std::move(tenant))) co_return false;
+    std::string t2 = g.tenant_id, id = g.conversation_id, bot = g.bot_id, user = g.user_id;
+    if (!co_await store.create_conversation(std::move(t2), std::move(id), std::move(bot), std::move(user))) co_return false;
+    for (int i = 1; i <= 3; ++i) {
+      parley::store::new_activity a;
+      a.activity_id = "a" + std::to_string(i);
+      a.timestamp = std::chrono::system_clock::now();
+      a.type = "message";
+      a.sender_role = "bot";
+      a.body = R"({"type":"message","text":"Hello, how can I help?","from":{"id":"bench-bot","role":"bot"}})";
+      std::string t3 = g.tenant_id, c3 = g.conversation_id;
+      if (!co_await store.append_activity(std::move(t3), std::move(c3), std::move(a))) co_return false;
+    }
+    co_return true;
+  };
+  std::thread runner([&] { io.run(); });
+  const bool ok = asio::co_spawn(io, setup(), asio::use_future).get();
+  auto token = svc.tokens().issue_conversation_token(g, 30min);
+  if (!ok || !token) {
+    std::fprintf(stderr, "set-up failed\n");
+    return 1;
+  }
+  std::printf("port %u\ntoken %s\nconversation %s\n", static_cast<unsigned>(bound->port), token->token.c_str(),
+              g.conversation_id.c_str());
+  std::fflush(stdout);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await srv.shutdown();
+          work.reset();
+          io.stop();
+        },
+        parley::core::log_exceptions{parley::core::logger("bench"), "shutdown"});
+  });
+  runner.join();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,73 @@
+// Builds the channel for `parley serve` and `parley demo` (the composition root's job): the
+// signing keys (wrapped by the root key), the outbound client to the bots, the in-process bus and
+// the conversation store, then channel::service over them. Also the demo's embedded bot entry,
+// whose secrets are generated at each start and never printed.
+#pragma once
+
+#include <parley/channel/activity_bus.hpp>
+#include <parley/channel/channel.hpp>
+#include <parley/core/log.hpp>
+#include <parley/crypto/options.hpp>
+#include <parley/jose/key_store.hpp>
+#include <parley/net/client.hpp>
+#include <parley/net/options.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace parley::app {
+
+/// What the channel needs from the configuration.
+struct channel_plan {
+  channel::options channel;
+  jose::key_store_options keys;  ///< the signing-key file (purposes of token_service::key_purposes())
+  crypto::options crypto;        ///< the root key that wraps the signing keys
+  net::client_options client;    ///< the outbound client that delivers to bots
+  std::shared_ptr<store::conversation_store> store;  ///< opened by the command (shared with other services)
+};
+
+/// The credentials the demo generated for its bot: the bot web service of the demo (another
+/// issue) receives them in-process; they are never printed or written anywhere.
+struct demo_bot_credentials {
+  std::string bot_id;
+  std::string tenant;
+  core::secret_string channel_secret;  ///< for tokens/generate
+  std::string app_id;
+  core::secret_string app_password;    ///< for the client-credentials token endpoint
+};
+
+/// The demo's embedded channel: tenant "bankx", bot "bankx-assistant" at `bot_endpoint`, with a
+/// fresh random channel secret and app password whose scrypt hashes go into the plan.
+struct demo_channel {
+  channel_plan plan;
+  demo_bot_credentials bot;
+};
+[[nodiscard]] std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_dir,
+                                                            std::string bot_endpoint);
+
+/// Everything the channel uses, alive for the whole run (declare it before the server).
+class channel_runtime {
+ public:
+  /// Opens the signing keys, creates the client and the service over plan.store. On failure
+  /// prints one clear line to stderr and returns nullptr.
+  [[nodiscard]] static std::unique_ptr<channel_runtime> create(boost::asio::io_context& io, channel_plan plan,
+                                                               net::metrics_registry& metrics);
+  ~channel_runtime();
+
+  [[nodiscard]] channel::service& service() { return *service_; }
+
+ private:
+  channel_runtime() = default;
+  std::unique_ptr<jose::key_wrapper> wrapper_;
+  std::unique_ptr<jose::signing_key_store> keys_;
+  std::shared_ptr<store::conversation_store> store_;
+  std::unique_ptr<net::pooled_http_client> http_;
+  channel::in_process_bus bus_;
+  std::unique_ptr<channel::service> service_;
+};
+
+}  // namespace parley::app

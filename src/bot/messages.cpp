@@ -1,0 +1,103 @@
+// POST /api/messages: the Bot Connector messaging endpoint (bot-connector.md §1). Authenticate,
+// parse, run the turn, send the replies through the Connector API, then answer — like botbuilder,
+// whose replies all go out before the inbound POST is answered. A turn that outlives the budget
+// keeps running in the background (its replies still arrive) and the POST is answered 200 so that
+// the channel does not report a bot timeout for a slow Connector.
+#include "service_state.hpp"
+
+#include <parley/bot/error.hpp>
+#include <parley/core/async.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace parley::bot {
+namespace {
+
+namespace asio = boost::asio;
+using boost::asio::awaitable;
+using net::request;
+using net::response;
+
+awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in) {
+  reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale};
+  const engine_step step = [&s, &in](const assistant::dialog_state& st) { return s->engine.turn(*s->def, st, in); };
+  auto turn = co_await transact(s, to.conversation, step);
+  if (!turn) {
+    s->log->warn("/api/messages: turn failed for conversation {}: {}", a.conversation_id, turn.error().message());
+    co_return turn.error();
+  }
+  co_return co_await deliver(s, to, a.id, std::move(*turn));
+}
+
+// One message from the turn to the handler waiting for it: "done, ok or not". A channel, so that
+// a turn that finishes first, last or while the wait is being set up is never missed.
+using done_channel = asio::experimental::concurrent_channel<void(boost::system::error_code, bool)>;
+
+// The turn as a coroutine of its own: the budget may end the wait, never the turn.
+awaitable<void> turn_task(state_ptr s, inbound_activity a, assistant::incoming in, std::shared_ptr<done_channel> done) {
+  auto r = co_await run_turn(s, std::move(a), std::move(in));
+  done->try_send(boost::system::error_code{}, r.has_value());
+}
+
+// nullopt when the budget ran out first; otherwise whether the turn succeeded.
+awaitable<std::optional<bool>> within_budget(const state_ptr& s, inbound_activity a, assistant::incoming in) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  auto done = std::make_shared<done_channel>(ex, 1);
+  asio::co_spawn(s->deps.io, turn_task(s, std::move(a), std::move(in), done), core::log_exceptions{s->log, "bot turn"});
+  asio::steady_timer budget(ex, s->opts.turn_budget);
+  auto first = co_await (done->async_receive(core::use_tuple) || budget.async_wait(core::use_tuple));
+  if (first.index() == 1) co_return std::nullopt;
+  const auto [ec, ok] = std::get<0>(first);
+  co_return !ec && ok;
+}
+
+awaitable<response> messages(const state_ptr& s, const request& req) {
+  if (!s->started.load()) co_return net::error_response(net::errc::service_unavailable, "starting; retry shortly");
+  auto a = parse_activity(req.json());
+  if (!a) co_return net::error_response(net::errc::bad_request, "not a valid activity");
+  std::optional<std::string> authorization;
+  if (auto h = req.headers.get("authorization")) authorization = std::string(*h);
+  if (auto ok = co_await s->auth->authenticate(std::move(authorization), *a); !ok) {
+    co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+  }
+  // An anonymous bot has no token binding serviceUrl: it replies only to its own channel, so that a
+  // forged activity cannot point its replies (and their contents) anywhere else.
+  if (s->auth->anonymous() && !a->service_url.starts_with(s->opts.channel_url + "/")) {
+    co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+  }
+  const auto ref = s->ref(a->conversation_id, a->from.id);
+  auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
+  if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
+  if (in->kind == assistant::activity_kind::message && !in->text.empty()) {
+    // A running login may be waiting for this message (customer id, method, one-time code).
+    std::string text = in->text;
+    auto consuming = s->deps.login.consume(ref, std::move(text));  // two statements: GCC 12, PR 99576
+    if (co_await std::move(consuming)) co_return net::empty_response(200);
+  }
+  s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id);
+  auto outcome = co_await within_budget(s, std::move(*a), std::move(*in));
+  if (!outcome) {
+    s->log->warn("/api/messages: turn over its budget; answering now, replies follow");
+    co_return net::empty_response(200);
+  }
+  if (!*outcome) co_return net::error_response(net::errc::internal_error, "the bot could not process the activity");
+  co_return net::empty_response(200);
+}
+
+}  // namespace
+
+void add_message_routes(net::router& r, const state_ptr& s) {
+  net::route_options o;
+  o.max_body_bytes = s->opts.max_activity_bytes;
+  o.json_body = true;
+  o.require_json_body = true;
+  r.post("/api/messages", [s](const request& q) { return messages(s, q); }, o);
+}
+
+}  // namespace parley::bot

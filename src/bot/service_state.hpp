@@ -1,0 +1,84 @@
+// The shared state behind parley::bot::service and the functions of its routes (private).
+#pragma once
+
+#include "activity.hpp"
+#include "channel_auth.hpp"
+#include "connector.hpp"
+#include "http_fetcher.hpp"
+#include "protected_secret.hpp"
+#include "user_assertion.hpp"
+
+#include <parley/assistant/dialog.hpp>
+#include <parley/bot/client_api.hpp>
+#include <parley/bot/service.hpp>
+#include <parley/net/rate_limiter.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace parley::bot {
+
+/// Where replies to a conversation go: captured from an authenticated inbound activity.
+struct reply_target {
+  conversation_ref conversation;
+  std::string service_url;
+  std::string locale;
+};
+
+struct service::state : std::enable_shared_from_this<service::state> {
+  state(options o, std::shared_ptr<const assistant::definition> d, assistant::options ao, dependencies deps);
+
+  options opts;
+  dependencies deps;
+  std::shared_ptr<const assistant::definition> def;
+  assistant::engine engine;
+  std::shared_ptr<spdlog::logger> log;
+  protected_secret channel_secret;
+  net::rate_limiter per_address;
+  net::rate_limiter global;
+  net::rate_limiter refresh_per_address;
+  http_fetcher fetcher;
+  std::unique_ptr<user_assertions> assertions;
+  client_api api;
+  // Set by start():
+  std::unique_ptr<channel_authenticator> auth;
+  std::unique_ptr<connector_client> connector;
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<std::uint64_t> background{0};  // actions in flight (tests wait for 0)
+
+  [[nodiscard]] conversation_ref ref(std::string conversation_id, std::string user_id) const {
+    return {opts.tenant, opts.id, std::move(conversation_id), std::move(user_id)};
+  }
+};
+
+using state_ptr = std::shared_ptr<service::state>;
+
+// handshake.cpp
+void add_handshake_routes(net::router& r, const state_ptr& s);
+
+// turns.cpp
+/// One engine step applied under the etag discipline: load the state, restore, step, store with
+/// the etag; on etag_mismatch the whole step runs again on the fresh state.
+using engine_step = std::function<assistant::turn_result(const assistant::dialog_state&)>;
+[[nodiscard]] boost::asio::awaitable<result<assistant::turn_result>> transact(const state_ptr& s,
+                                                                             const conversation_ref& c,
+                                                                             const engine_step& step);
+/// Sends the replies of a turn (in order) and then starts its action in the background.
+[[nodiscard]] boost::asio::awaitable<result<void>> deliver(const state_ptr& s, const reply_target& to,
+                                                           std::string reply_to_id, assistant::turn_result turn);
+
+// messages.cpp
+void add_message_routes(net::router& r, const state_ptr& s);
+
+// actions.cpp
+/// Performs `a` in the background (co_spawn with log_exceptions) and resumes the dialog with its
+/// outcome as a proactive message.
+void start_action(const state_ptr& s, reply_target to, assistant::action a);
+
+}  // namespace parley::bot

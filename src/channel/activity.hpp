@@ -1,0 +1,69 @@
+// Activities as the channel shapes them: what a client may send and what the channel sets on it
+// (from, recipient, conversation, channelId, serviceUrl; id and timestamp come with the append),
+// what a bot may send, the conversationUpdate of a new conversation, Direct Line activity ids and
+// timestamps. Pure functions over parsed JSON: everything from outside is checked here, at the edge.
+#pragma once
+
+#include <parley/core/error.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::channel {
+
+/// A ChannelAccount: {id, name, role}.
+struct account {
+  std::string id;
+  std::string name;
+  std::string role;  ///< "user" or "bot"
+};
+
+[[nodiscard]] boost::json::object to_json(const account& a);
+
+/// What the channel stamps on an activity of one conversation.
+struct activity_context {
+  std::string conversation_id;
+  account user;        ///< the user bound to the conversation
+  account bot;         ///< the bot's account (id = bot id)
+  std::string service_url;
+};
+
+/// "<conversationId>|<seq padded to 7 digits>", as the real service does; the watermark is seq.
+[[nodiscard]] std::string activity_id(std::string_view conversation_id, std::uint64_t seq);
+/// The seq of an id made by activity_id() for this conversation; nullopt otherwise.
+[[nodiscard]] std::optional<std::uint64_t> activity_seq(std::string_view conversation_id, std::string_view id);
+
+/// ISO 8601 UTC with milliseconds ("2026-01-01T10:00:00.123Z").
+[[nodiscard]] std::string iso_timestamp(std::chrono::system_clock::time_point t);
+
+/// Checks an activity a Direct Line client posted and returns it as the channel forwards it:
+/// `from` forced to the bound user (role "user"; a client's display name is kept), `recipient` the
+/// bot, `conversation`, `channelId:"directline"`, `serviceUrl` set; `id`, `timestamp`, `callerId`
+/// and `deliveryMode` removed; everything else (channelData above all) passed through untouched.
+/// Errors: errc::bad_argument (not an object, no or bad `type`, malformed from/attachments),
+/// errc::forbidden_activity (a type or name only a channel or bot may send, or `from.role` other than
+/// "user").
+[[nodiscard]] result<boost::json::object> normalize_client_activity(const boost::json::value& body,
+                                                                    const activity_context& ctx);
+
+/// Checks an activity a bot posted to the Connector API: `from` forced to the bot's account,
+/// `recipient` the user, `conversation`, `channelId`, `serviceUrl` set, `replyToId` from the path
+/// when given; `id` and `timestamp` removed. errc::bad_argument when it is not an object with a type.
+[[nodiscard]] result<boost::json::object> normalize_bot_activity(const boost::json::value& body,
+                                                                 const activity_context& ctx,
+                                                                 std::optional<std::string_view> reply_to_id);
+
+/// The conversationUpdate sent to the bot when a conversation starts: membersAdded = [bot, user].
+[[nodiscard]] boost::json::object conversation_update(const activity_context& ctx);
+
+/// Kinds of delivery an activity gets.
+[[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate
+[[nodiscard]] bool delivered_by_polling(std::string_view type) noexcept;  ///< also not typing
+
+}  // namespace parley::channel

@@ -1,0 +1,258 @@
+#include "routes.hpp"
+#include "service_state.hpp"
+#include "url_util.hpp"
+
+#include <parley/core/async.hpp>
+#include <parley/core/log.hpp>
+#include <parley/net/error.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::channel {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+net::rate_limit_options rate(double per_second, double burst) {
+  net::rate_limit_options o;
+  o.tokens_per_second = per_second;
+  o.burst = burst;
+  return o;
+}
+
+std::shared_ptr<net::cors_policy> make_cors(const bot_registry& bots, bool credentials) {
+  auto p = std::make_shared<net::cors_policy>();
+  // Preflights carry no credentials, so they are answered for the origins of every bot; each
+  // actual request is then checked against its own bot's origins (state::authenticate_client).
+  p->allow_origin = [&bots](std::string_view origin) { return bots.any_allows(origin); };
+  p->allow_credentials = credentials;
+  p->allow_headers = {"authorization", "content-type", "accept", "x-ms-bot-agent", "x-requested-with"};
+  return p;
+}
+
+bool looks_like_jwt(std::string_view s) { return std::count(s.begin(), s.end(), '.') == 2; }
+
+}  // namespace
+
+std::optional<std::string_view> bearer(const net::request& req) {
+  const auto h = req.headers.get("authorization");
+  if (!h || h->size() < 8) return std::nullopt;
+  if (!net::iequals(h->substr(0, 7), "bearer ")) return std::nullopt;
+  auto v = h->substr(7);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty() || v.size() > 8192 || v.find(' ') != std::string_view::npos) return std::nullopt;
+  return v;
+}
+
+std::optional<std::uint64_t> parse_watermark(std::string_view text) {
+  if (text.empty() || text == "-" || text == "null") return 0;
+  if (text.size() > 19) return std::nullopt;
+  std::uint64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+bool valid_user_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+  });
+}
+
+service::state::state(options o, dependencies d)
+    : opts(std::move(o)),
+      deps(d),
+      bots(opts.bots),
+      conversations(d.store, d.bus, d.clock, d.rng),
+      per_client(rate(opts.client_rate, opts.client_rate * 4), d.clock),
+      per_conversation(rate(opts.conversation_rate, opts.conversation_rate * 4), d.clock),
+      secret_attempts(rate(1, 10), d.clock),
+      log(core::logger("channel")) {
+  for (const auto& b : opts.bots) {
+    for (const auto& h : b.secret_hashes) {
+      if (auto parsed = parse_secret_hash(h)) secret_hashes[b.id].push_back(std::move(*parsed));
+    }
+    if (auto parsed = parse_secret_hash(b.app_password_hash)) password_hashes[b.id].push_back(std::move(*parsed));
+  }
+  for (const auto& b : bots.all()) secret_candidates.push_back({"secret:" + b.id, &secret_hashes[b.id]});
+  cors = make_cors(bots, false);
+  cors_credentials = make_cors(bots, true);
+  deps.bus.set_receiver([this](const activity_event& e) { hub.deliver(e); });
+}
+
+bool service::state::start(std::string_view listener_url) {
+  if (started.load()) return true;
+  if (opts.public_url.empty()) opts.public_url = std::string(listener_url);
+  if (!resolve_urls(opts)) return false;
+  tokens = std::make_unique<token_service>(opts, deps.keys, deps.clock, deps.rng);
+  bot = std::make_unique<bot_client>(opts, deps.http, *tokens);
+  started.store(true);
+  log->info("channel ready at {} (serviceUrl {}, {} bot(s))", opts.public_url, opts.service_url, bots.all().size());
+  if (opts.allow_short_token_lifetime) {
+    log->warn("allow_short_token_lifetime is set: token lifetimes under a minute are for tests only");
+  }
+  return true;
+}
+
+awaitable<result<client_identity>> service::state::authenticate_client(const net::request& req) {
+  if (!started.load()) co_return make_error_code(errc::not_started);
+  const auto credential = bearer(req);
+  if (!credential) co_return make_error_code(errc::missing_credentials);
+  client_identity who;
+  if (looks_like_jwt(*credential)) {
+    auto g = tokens->verify_conversation_token(*credential);
+    if (!g) co_return g.error();
+    who.bot = bots.by_id(g->bot_id);
+    if (!who.bot || who.bot->tenant != g->tenant_id) co_return make_error_code(errc::bad_credentials);
+    who.grant = std::move(*g);
+    who.token = std::string(*credential);
+  } else {
+    const auto& candidates = secret_candidates;
+    if (!secrets.remembered(*credential, candidates)) {
+      // Only attempts that cost a KDF are counted: a bot web service's known secret is free.
+      if (!secret_attempts.take(req.remote_address).allowed) co_return make_error_code(errc::rate_limited);
+    }
+    auto hit = co_await secrets.match(*credential, candidates);
+    if (!hit) co_return hit.error();
+    if (!*hit) co_return make_error_code(errc::bad_credentials);
+    who.with_secret = true;
+    who.bot = &bots.all()[**hit];
+    who.grant.bot_id = who.bot->id;
+    who.grant.tenant_id = who.bot->tenant;
+  }
+  if (const auto origin = req.headers.get("origin"); origin && !origin_allowed(*who.bot, who.grant.trusted_origins, *origin)) {
+    co_return make_error_code(errc::origin_not_allowed);
+  }
+  co_return who;
+}
+
+awaitable<result<store::conversation>> service::state::authorize_conversation(const client_identity& who,
+                                                                             std::string_view id) {
+  if (!who.with_secret && who.grant.conversation_id != id) co_return make_error_code(errc::wrong_conversation);
+  // Arguments of a co_awaited call are named locals, never temporaries: GCC 12 destroys a class
+  // temporary in a co_await's full-expression twice (GCC PR 99576, fixed in 13).
+  const conversation_ref ref{who.bot->tenant, std::string(id)};
+  auto c = co_await conversations.get(ref);
+  if (!c) co_return c.error();
+  if (c->bot_id != who.bot->id) co_return make_error_code(errc::wrong_conversation);
+  co_return std::move(*c);
+}
+
+awaitable<result<std::pair<const bot_options*, store::conversation>>> service::state::authenticate_bot(
+    const net::request& req, std::string_view id) {
+  if (!started.load()) co_return make_error_code(errc::not_started);
+  const auto credential = bearer(req);
+  if (credential) {
+    auto g = tokens->verify_bot_access_token(*credential);
+    if (!g) co_return g.error();
+    const auto* b = bots.by_app_id(g->app_id);
+    if (!b || (g->tenant_id != "botframework.com" && g->tenant_id != b->tenant)) {
+      co_return make_error_code(errc::bad_credentials);
+    }
+    const conversation_ref ref{b->tenant, std::string(id)};
+    auto c = co_await conversations.get(ref);
+    if (!c) co_return c.error();
+    // The token must belong to the bot that owns the conversation: no bot speaks in another's.
+    if (c->bot_id != b->id) co_return make_error_code(errc::wrong_conversation);
+    co_return std::pair{b, std::move(*c)};
+  }
+  if (req.headers.contains("authorization") || !is_loopback_peer(req.remote_address)) {
+    co_return make_error_code(errc::missing_credentials);
+  }
+  for (const auto& b : bots.all()) {
+    if (!b.app_id.empty()) continue;
+    const conversation_ref ref{b.tenant, std::string(id)};
+    auto c = co_await conversations.get(ref);
+    if (c && c->bot_id == b.id) co_return std::pair{&b, std::move(*c)};
+  }
+  co_return make_error_code(errc::missing_credentials);
+}
+
+awaitable<bool> service::state::throttle(net::rate_limiter& limiter, std::string_view key) {
+  const auto d = limiter.take(key);
+  if (d.allowed) co_return true;
+  const auto wait = std::min(d.retry_after, opts.max_throttle_delay);
+  asio::steady_timer t(co_await asio::this_coro::executor, wait);
+  co_await t.async_wait(core::use_tuple);
+  co_return d.retry_after <= opts.max_throttle_delay;
+}
+
+activity_context service::state::context(const bot_options& b, std::string_view conversation_id, std::string user_id,
+                                         std::string user_name) const {
+  return {std::string(conversation_id), {std::move(user_id), std::move(user_name), "user"}, bot_registry::bot_account(b),
+          opts.service_url};
+}
+
+result<std::string> service::state::stream_url(const conversation_grant& g, std::string_view watermark) {
+  auto t = tokens->issue_stream_token(g);
+  if (!t) return t.error();
+  const bool https = opts.public_url.starts_with("https://");
+  const auto rest = std::string_view(opts.public_url).substr(https ? 8 : 7);
+  return std::string(https ? "wss://" : "ws://") + std::string(rest) + "/v3/directline/conversations/" +
+         url_encode(g.conversation_id) + "/stream?watermark=" + url_encode(watermark.empty() ? "-" : watermark) +
+         "&t=" + *t;
+}
+
+namespace {
+// A coroutine function rather than a capturing lambda (GCC 12 destroys a coroutine lambda's
+// captures twice); the state stays alive for as long as the delivery runs.
+awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_options* b, std::string activity) {
+  auto r = co_await s->bot->deliver(*b, std::move(activity));
+  (void)r;  // failures are logged by the bot client; nobody waits for this one
+}
+}  // namespace
+
+void service::state::set_secret_expected(const conversation_ref& ref, bool expected) {
+  auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  std::lock_guard lock(secret_mutex);
+  if (expected) {
+    secret_expected.insert(std::move(key));
+  } else {
+    secret_expected.erase(key);
+  }
+}
+
+bool service::state::take_secret_expected(const conversation_ref& ref) {
+  const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  std::lock_guard lock(secret_mutex);
+  return secret_expected.erase(key) != 0;
+}
+
+void service::state::deliver_in_background(const bot_options& b, std::string activity) {
+  asio::co_spawn(deps.io, deliver_detached(shared_from_this(), &b, std::move(activity)),
+                 core::log_exceptions{log, "channel background delivery"});
+}
+
+service::service(options opts, dependencies deps) : state_(std::make_shared<state>(std::move(opts), deps)) {}
+
+service::~service() { state_->deps.bus.set_receiver({}); }
+
+void service::add_routes(net::router& r) {
+  add_directline_routes(r, state_);
+  add_upload_routes(r, state_);
+  add_stream_route(r, state_);
+  add_connector_routes(r, state_);
+  add_oauth_routes(r, state_);
+}
+
+bool service::start(std::string_view listener_url) { return state_->start(listener_url); }
+
+token_service& service::tokens() {
+  PARLEY_CHECK(state_->started.load(), "channel::service::tokens() before start()");
+  return *state_->tokens;
+}
+const options& service::get_options() const { return state_->opts; }
+std::size_t service::open_streams() const { return state_->hub.size(); }
+
+}  // namespace parley::channel

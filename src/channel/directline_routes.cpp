@@ -1,0 +1,409 @@
+// Direct Line 3.0 REST routes (reference: directline-3.0.md §1-§3, §5 and the checklist §11).
+//
+// Rate limits never answer 429 where directlinejs gives up for good (POST conversations, the
+// polling GET, reconnect): those requests are delayed instead (state::throttle); activity posts
+// and token calls get 429 only when even the longest delay would not bring them under the limit.
+#include "routes.hpp"
+
+#include "url_util.hpp"
+
+#include <parley/core/base64.hpp>
+#include <parley/core/json.hpp>
+#include <parley/core/random.hpp>
+#include <parley/crypto/primitives.hpp>
+#include <parley/guard/credential_guard.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace parley::channel {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using net::request;
+using net::response;
+
+constexpr std::size_t max_token_request_bytes = 16 * 1024;
+constexpr std::size_t max_poll_activities = 100;
+constexpr std::size_t max_poll_bytes = 1024 * 1024;
+constexpr std::size_t max_trusted_origins = 16;
+
+// A member in camelCase or PascalCase (callers of tokens/generate send both).
+const json::value* member(const json::object& o, std::string_view camel) {
+  if (const auto* v = o.if_contains(camel)) return v;
+  std::string pascal(camel);
+  pascal[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(pascal[0])));
+  return o.if_contains(pascal);
+}
+
+struct token_parameters {
+  std::optional<std::string> user_id;
+  std::string user_name;
+  std::vector<std::string> trusted_origins;
+};
+
+result<token_parameters> parse_token_parameters(const json::value& body) {
+  token_parameters p;
+  if (body.is_null()) return p;
+  if (!body.is_object()) return make_error_code(errc::bad_argument);
+  const auto& o = body.get_object();
+  if (const auto* user = member(o, "user"); user && !user->is_null()) {
+    if (!user->is_object()) return make_error_code(errc::bad_argument);
+    if (const auto* id = member(user->get_object(), "id"); id && !id->is_null()) {
+      if (!id->is_string() || !valid_user_id(id->get_string())) return make_error_code(errc::bad_argument);
+      p.user_id = std::string(id->get_string());
+    }
+    if (const auto* name = member(user->get_object(), "name"); name && name->is_string() && name->get_string().size() <= 128) {
+      p.user_name = std::string(name->get_string());
+    }
+  }
+  if (const auto* origins = member(o, "trustedOrigins"); origins && !origins->is_null()) {
+    if (!origins->is_array() || origins->get_array().size() > max_trusted_origins) return make_error_code(errc::bad_argument);
+    for (const auto& v : origins->get_array()) {
+      if (!v.is_string() || !valid_origin(v.get_string())) return make_error_code(errc::bad_argument);
+      p.trusted_origins.emplace_back(v.get_string());
+    }
+  }
+  return p;
+}
+
+response token_answer(int status, const conversation_grant& g, const issued_token& t) {
+  return net::json_response(status, json::object{{"conversationId", g.conversation_id},
+                                                 {"token", t.token},
+                                                 {"expires_in", t.expires_in.count()}});
+}
+
+// POST /tokens/generate (secret): a token for a new conversation, bound to a user.
+awaitable<response> generate(const state_ptr& s, const request& req) {
+  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  if (!who->with_secret) co_return error_response(errc::bad_credentials, "tokens/generate needs the channel secret");
+  auto params = parse_token_parameters(req.json());
+  if (!params) co_return error_response(params.error(), "invalid TokenParameters");
+  conversation_grant g;
+  if (params->user_id) {
+    // Only ids the channel binds carry the dl_ prefix: Web Chat and directlinejs refuse to let a
+    // page choose one, so a dl_ id in a token proves the binding.
+    if (!params->user_id->starts_with("dl_")) co_return error_response(errc::bad_argument, "user.id must start with dl_");
+    g.user_id = *params->user_id;
+  } else {
+    g.user_id = core::random_id(s->deps.rng, "dl_", 16);
+  }
+  g.user_name = params->user_name;
+  g.conversation_id = core::random_id(s->deps.rng, "c", 18);  // the store wants ids to start with a letter or digit
+  g.bot_id = who->bot->id;
+  g.tenant_id = who->bot->tenant;
+  for (auto& o : params->trusted_origins) {
+    // The configured origins win (as on Azure with enhanced authentication): others are dropped.
+    if (std::find(who->bot->origins.begin(), who->bot->origins.end(), o) != who->bot->origins.end()) {
+      g.trusted_origins.push_back(std::move(o));
+    }
+  }
+  auto t = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
+  if (!t) co_return error_response(t.error());
+  s->log->info("tokens/generate: bot {} conversation {}", g.bot_id, g.conversation_id);
+  co_return token_answer(200, g, *t);
+}
+
+// POST /tokens/refresh (token, empty body): a new token for the same conversation and user.
+awaitable<response> refresh(const state_ptr& s, const request& req) {
+  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  if (who->with_secret) co_return error_response(errc::bad_credentials, "tokens/refresh needs a conversation token");
+  auto t = s->tokens->issue_conversation_token(who->grant, who->bot->token_lifetime);
+  if (!t) co_return error_response(t.error());
+  co_return token_answer(200, who->grant, *t);
+}
+
+// POST /conversations: starts (or resumes) the conversation; 201 when created now.
+awaitable<response> start(const state_ptr& s, const request& req) {
+  (void)co_await s->throttle(s->per_client, req.remote_address);  // slowed down, never refused
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  conversation_grant g = who->grant;
+  issued_token t;
+  if (who->with_secret) {
+    // A secret holder is trusted to name the user (it could mint a token for any user anyway).
+    g.conversation_id = core::random_id(s->deps.rng, "c", 18);  // the store wants ids to start with a letter or digit
+    g.user_id = core::random_id(s->deps.rng, "dl_", 16);
+    if (const auto* body = req.json().if_object()) {
+      if (const auto* user = body->if_contains("user"); user && user->is_object()) {
+        const auto* id = user->get_object().if_contains("id");
+        if (id && id->is_string() && valid_user_id(id->get_string())) g.user_id = std::string(id->get_string());
+      }
+    }
+    auto issued = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
+    if (!issued) co_return error_response(issued.error());
+    t = std::move(*issued);
+  } else {
+    // The token's user wins over a `user.id` in the body (directlinejs omits it when the token has one).
+    const auto now = s->deps.clock.now();
+    t.token = who->token;
+    t.expires_in = std::chrono::duration_cast<std::chrono::seconds>(g.expires - now);
+    if (t.expires_in.count() < 0) t.expires_in = std::chrono::seconds(0);
+  }
+  const conversation_ref ref{g.tenant_id, g.conversation_id};
+  auto created = co_await s->conversations.ensure(ref, g.bot_id, g.user_id);
+  if (!created) co_return error_response(created.error());
+  auto url = s->stream_url(g, "-");
+  if (!url) co_return error_response(url.error());
+  if (*created) {
+    s->log->info("conversation {} started (bot {})", g.conversation_id, g.bot_id);
+    auto update = conversation_update(s->context(*who->bot, g.conversation_id, g.user_id, g.user_name));
+    if (const auto* body = req.json().if_object()) {
+      if (const auto* locale = body->if_contains("locale"); locale && locale->is_string() && locale->get_string().size() <= 64) {
+        update["locale"] = locale->get_string();
+      }
+    }
+    // Stored (never shown to clients), then sent to the bot without holding the client's answer:
+    // a slow or failing bot must not fail the start, which directlinejs cannot retry.
+    activity_append a{std::move(update), "channel", std::nullopt, {}, {}};
+    auto appended = co_await s->conversations.append(ref, std::move(a));
+    if (appended && !appended->duplicate) s->deliver_in_background(*who->bot, appended->body);
+  }
+  co_return net::json_response(*created ? 201 : 200, json::object{{"conversationId", g.conversation_id},
+                                                                    {"token", t.token},
+                                                                    {"expires_in", t.expires_in.count()},
+                                                                    {"streamUrl", *url}});
+}
+
+// GET /conversations/{id}?watermark=: a new token and stream URL (reconnect, resume).
+awaitable<response> reconnect(const state_ptr& s, const request& req) {
+  (void)co_await s->throttle(s->per_client, req.remote_address);
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  const auto id = req.param("id");
+  auto conv = co_await s->authorize_conversation(*who, id);
+  if (!conv) co_return error_response(conv.error());
+  const auto watermark = req.query.get("watermark").value_or("");
+  if (!parse_watermark(watermark)) co_return error_response(errc::bad_argument, "invalid watermark");
+  conversation_grant g = who->grant;
+  if (who->with_secret) {
+    g.conversation_id = conv->id;
+    g.user_id = conv->user_id;
+  }
+  auto t = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
+  if (!t) co_return error_response(t.error());
+  auto url = s->stream_url(g, watermark);
+  if (!url) co_return error_response(url.error());
+  co_return net::json_response(200, json::object{{"conversationId", g.conversation_id},
+                                                 {"token", t->token},
+                                                 {"expires_in", t->expires_in.count()},
+                                                 {"streamUrl", *url}});
+}
+
+// GET /conversations/{id}/activities?watermark=: polling; `activities` is always an array.
+awaitable<response> poll(const state_ptr& s, const request& req) {
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  const auto id = req.param("id");
+  (void)co_await s->throttle(s->per_conversation, id);
+  if (!who->with_secret && who->grant.conversation_id != id) co_return error_response(errc::wrong_conversation);
+  const auto after = parse_watermark(req.query.get("watermark").value_or(""));
+  if (!after) co_return error_response(errc::bad_argument, "invalid watermark");
+  if (who->with_secret) {
+    auto conv = co_await s->authorize_conversation(*who, id);
+    if (!conv) co_return error_response(conv.error());
+  }
+  const conversation_ref ref{who->bot->tenant, std::string(id)};
+  auto page = co_await s->conversations.poll(ref, *after, max_poll_activities, max_poll_bytes);
+  if (!page) co_return error_response(page.error());
+  std::vector<std::string_view> bodies(page->bodies.begin(), page->bodies.end());
+  co_return net::json_response(200, activity_set_frame(bodies, page->watermark));
+}
+
+}  // namespace
+
+// Shared with the upload route: stores, echoes and delivers one client activity, then answers
+// {id} once the bot has (or 502/504).
+awaitable<response> post_client_activity(const state_ptr& s, const client_identity& who, const store::conversation& conv,
+                                         json::object activity) {
+  const conversation_ref ref{conv.tenant_id, conv.id};
+  std::optional<std::string> key;
+  if (const auto* cd = activity.if_contains("channelData"); cd && cd->is_object()) {
+    // A retried send (Web Chat's retry keeps its clientActivityID) must not appear twice.
+    if (const auto* cid = cd->get_object().if_contains("clientActivityID");
+        cid && cid->is_string() && !cid->get_string().empty() && cid->get_string().size() <= 128) {
+      key = "c:" + std::string(cid->get_string());
+    }
+  }
+  // The credential guard (SECURITY.md promise 9): what looks like a card number, password or PIN
+  // is masked before the message is stored, streamed or delivered, and the user is told why; the
+  // answer to a prompt that expects a secret is stored masked but delivered to the bot as typed.
+  std::optional<std::string> typed;  // the original text, only for an expected secret
+  std::vector<guard::credential_kind> masked;
+  bool expected_secret = false;
+  if (const auto* text = activity.if_contains("text");
+      text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
+    expected_secret = s->take_secret_expected(ref);
+    auto g = guard::guard_credentials(text->get_string(), expected_secret);
+    if (g.changed()) {
+      if (expected_secret) typed = std::string(text->get_string());
+      json::array kinds;
+      for (auto k : g.found) kinds.emplace_back(guard::to_string(k));
+      activity["text"] = g.masked;
+      auto& cd = activity["channelData"];
+      if (!cd.is_object()) cd = json::object{};
+      cd.get_object()["parley"] = json::object{{"masked", std::move(kinds)}};
+      masked = std::move(g.found);
+    }
+  }
+  activity_append a{std::move(activity), "user", std::move(key), {}, {}};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
+  if (!appended) co_return error_response(appended.error());
+  if (!expected_secret && !masked.empty()) {
+    // Told by the channel itself, so that it holds whatever the bot is doing.
+    json::object notice{{"type", "message"}, {"text", guard::warning_text(masked)}};
+    auto warning = normalize_bot_activity(json::value(std::move(notice)), s->context(*who.bot, conv.id, conv.user_id),
+                                          std::nullopt);
+    if (warning) {
+      activity_append w{std::move(*warning), "channel", {}, {}, {}};
+      (void)co_await s->conversations.append(ref, std::move(w));
+    }
+  }
+  std::string body = appended->body;
+  if (typed) {
+    // The bot asked for this secret: it gets it as typed; the stored and streamed copy is masked.
+    auto parsed = core::parse_json_object(body);
+    if (parsed) {
+      (*parsed)["text"] = *typed;
+      body = json::serialize(*parsed);
+    }
+  }
+  if (appended->duplicate) {
+    // Deliver the stored original again: the bot may never have had it (at-least-once, as Azure).
+    auto again = co_await s->conversations.read(ref, appended->seq - 1, 1);
+    if (!again || again->activities.empty()) co_return error_response(errc::internal);
+    body = std::move(again->activities.front().body);
+  }
+  // No lock is held here: the bot's replies arrive through the Connector API meanwhile.
+  auto delivered = co_await s->bot->deliver(*who.bot, std::move(body));
+  if (!delivered) co_return error_response(delivered.error());
+  co_return net::json_response(200, json::object{{"id", appended->id}});
+}
+
+namespace {
+
+// POST /conversations/{id}/activities.
+awaitable<response> post_activity(const state_ptr& s, const request& req) {
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  const auto id = req.param("id");
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
+  if (req.json().is_null()) co_return error_response(errc::bad_argument, "an activity is required");
+  auto conv = co_await s->authorize_conversation(*who, id);
+  if (!conv) co_return error_response(conv.error());
+  auto activity = normalize_client_activity(req.json(), s->context(*who->bot, conv->id, conv->user_id, who->grant.user_name));
+  if (!activity) co_return error_response(activity.error());
+  co_return co_await post_client_activity(s, *who, *conv, std::move(*activity));
+}
+
+// GET /session/getsessionid (token, withCredentials): a session id bound to this browser.
+awaitable<response> session_id(const state_ptr& s, const request& req) {
+  auto who = co_await s->authenticate_client(req);
+  if (!who) co_return error_response(who.error());
+  const auto origin = req.headers.get("origin");
+  if (!origin) co_return error_response(errc::origin_not_allowed, "getsessionid is for browsers (no Origin)");
+  // The cookie is the verifier, the returned id its SHA-256: a sign-in page can later require the
+  // cookie that hashes to the code_challenge, which only this browser holds (HttpOnly).
+  std::string verifier;
+  if (const auto cookies = req.headers.get("cookie")) {
+    constexpr std::string_view name = "dlsession=";
+    if (const auto pos = cookies->find(name); pos != std::string_view::npos) {
+      auto v = cookies->substr(pos + name.size());
+      v = v.substr(0, v.find(';'));
+      if (v.size() >= 22 && v.size() <= 64) verifier = std::string(v);
+    }
+  }
+  response r;
+  if (verifier.empty()) {
+    verifier = core::random_id(s->deps.rng, "", 32);
+    const bool https = s->opts.public_url.starts_with("https://");
+    r.headers.add("Set-Cookie", "dlsession=" + verifier + "; Path=/v3/directline; HttpOnly; " +
+                                    (https ? "Secure; SameSite=None" : "SameSite=Lax"));
+  }
+  const auto digest = crypto::sha256(verifier);
+  auto answer = net::json_response(200, json::object{{"sessionId", core::base64url_encode(digest)}});
+  for (const auto& [k, v] : r.headers) answer.headers.add(k, v);
+  co_return answer;
+}
+
+// GET /conversations/{id}/attachments/{attachment}: uploaded files, to holders of the
+// conversation's token (or the bot's secret) only, and to the bot that owns the conversation,
+// which gets the same contentUrl in the activity (with its Connector bearer, or from loopback
+// when it is anonymous).
+awaitable<response> attachment(const state_ptr& s, const request& req) {
+  const auto id = req.param("id");
+  store::conversation conv;
+  auto who = co_await s->authenticate_client(req);
+  if (who) {
+    auto c = co_await s->authorize_conversation(*who, id);
+    if (!c) co_return error_response(c.error());
+    conv = std::move(*c);
+  } else {
+    auto bot = co_await s->authenticate_bot(req, id);
+    if (!bot) co_return error_response(who.error());
+    conv = std::move(bot->second);
+  }
+  std::string attachment_id(req.param("attachment"));
+  auto file = co_await s->deps.store.get_attachment(conv.tenant_id, conv.id, std::move(attachment_id));
+  if (!file) co_return error_response(from_store(file.error()));
+  co_return attachment_response(std::move(*file));
+}
+
+}  // namespace
+
+response attachment_response(store::attachment file) {
+  response r;
+  r.status = 200;
+  r.headers.set("Content-Type", file.content_type);
+  // Never rendered as a page of this origin: a sandboxed, script-less document at most.
+  r.headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
+  const bool inline_ok = file.content_type.starts_with("image/");
+  std::string safe_name;
+  for (const char c : file.name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') safe_name.push_back(c);
+  }
+  if (safe_name.empty()) safe_name = "file";
+  r.headers.set("Content-Disposition", std::string(inline_ok ? "inline" : "attachment") + "; filename=\"" + safe_name + "\"");
+  r.headers.set("Cache-Control", "private, no-store");
+  r.body = std::move(file.bytes);
+  return r;
+}
+
+void add_directline_routes(net::router& r, const state_ptr& s) {
+  net::route_options token_opts;
+  token_opts.json_body = true;
+  token_opts.max_body_bytes = max_token_request_bytes;
+  token_opts.cors = s->cors;
+  net::route_options plain_opts;
+  plain_opts.max_body_bytes = 1024;
+  plain_opts.cors = s->cors;
+  net::route_options activity_opts;
+  activity_opts.json_body = true;
+  activity_opts.max_body_bytes = s->opts.max_activity_bytes;
+  activity_opts.max_json_depth = 64;
+  activity_opts.cors = s->cors;
+  net::route_options session_opts = plain_opts;
+  session_opts.cors = s->cors_credentials;
+
+  const std::string base = "/v3/directline";
+  r.post(base + "/tokens/generate", [s](const request& q) { return generate(s, q); }, token_opts);
+  r.post(base + "/tokens/refresh", [s](const request& q) { return refresh(s, q); }, plain_opts);
+  r.post(base + "/conversations", [s](const request& q) { return start(s, q); }, token_opts);
+  r.get(base + "/conversations/{id}", [s](const request& q) { return reconnect(s, q); }, plain_opts);
+  r.get(base + "/conversations/{id}/activities", [s](const request& q) { return poll(s, q); }, plain_opts);
+  r.post(base + "/conversations/{id}/activities", [s](const request& q) { return post_activity(s, q); }, activity_opts);
+  r.get(base + "/conversations/{id}/attachments/{attachment}", [s](const request& q) { return attachment(s, q); },
+        plain_opts);
+  r.get(base + "/session/getsessionid", [s](const request& q) { return session_id(s, q); }, session_opts);
+}
+
+}  // namespace parley::channel

@@ -1,0 +1,76 @@
+// The channel: Parley's self-hosted "Bot Framework Direct Line". One object serves, on the
+// routes it adds to a router:
+//  - Direct Line 3.0 for clients (directlinejs, Web Chat, Parley's widget) under /v3/directline:
+//    tokens/generate, tokens/refresh, conversations, activities, upload, the WebSocket stream,
+//    session/getsessionid and attachment downloads;
+//  - the Bot Connector API for bots under /v3/conversations and /v3/attachments;
+//  - the client-credentials token endpoint bots get their bearer from
+//    (/{tenant}/oauth2/v2.0/token) with the OpenID metadata MSAL reads, and the OpenID metadata
+//    and JWKS bots check the channel's own tokens with (/v1/.well-known/...).
+// An activity a client posts is normalised (from.id forced to the token's user), stored,
+// echoed to the conversation's stream, and delivered to the bot with a signed JWT; the bot's
+// replies come back through the Connector API while the client's POST waits (up to bot_timeout).
+//
+// Ownership: the service owns its state; the dependencies must outlive it, and it must outlive
+// the io_context's last handler (background deliveries hold it). Routes share its state.
+// Thread-safety: add_routes() once at start-up; everything else is safe from any thread.
+#pragma once
+
+#include <parley/channel/activity_bus.hpp>
+#include <parley/channel/options.hpp>
+#include <parley/channel/tokens.hpp>
+#include <parley/core/clock.hpp>
+#include <parley/core/random.hpp>
+#include <parley/jose/key_store.hpp>
+#include <parley/net/client.hpp>
+#include <parley/net/metrics.hpp>
+#include <parley/net/router.hpp>
+#include <parley/store/conversation_store.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+namespace parley::channel {
+
+/// What the channel uses and does not own.
+struct dependencies {
+  boost::asio::io_context& io;                ///< runs background work (conversationUpdate, replays)
+  store::conversation_store& store;           ///< conversations, activities, attachments
+  jose::signing_key_store& keys;              ///< opened with token_service::key_purposes()
+  net::http_client& http;                     ///< channel → bot deliveries
+  activity_bus& bus;                          ///< fan-out (in_process_bus in one process)
+  const core::clock& clock;
+  core::random_source& rng;                   ///< ids, user ids, token ids
+  net::metrics_registry* metrics = nullptr;   ///< optional channel counters
+};
+
+class service {
+ public:
+  /// `opts` come from parse_options() (checked); public_url may be empty (see start()).
+  service(options opts, dependencies deps);
+  ~service();
+  service(const service&) = delete;
+  service& operator=(const service&) = delete;
+
+  /// Adds every route of the channel (see the file comment). Until start(), they answer 503.
+  void add_routes(net::router& r);
+
+  /// Completes the set-up once the channel's listener is bound: `listener_url` (its base URL,
+  /// e.g. "http://127.0.0.1:8401") is the public URL unless options::public_url is set, and the
+  /// other URLs derive from it (resolve_urls()). False when the resulting URL is not usable.
+  [[nodiscard]] bool start(std::string_view listener_url);
+
+  /// The token service (after start()).
+  [[nodiscard]] token_service& tokens();
+  [[nodiscard]] const options& get_options() const;
+  /// Open WebSocket streams in this process.
+  [[nodiscard]] std::size_t open_streams() const;
+
+  struct state;
+
+ private:
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace parley::channel

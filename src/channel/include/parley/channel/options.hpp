@@ -1,0 +1,97 @@
+// Configuration of the channel: section [channel] with its bots in [[channel.bots]].
+//
+//   [channel]
+//   public_url = "https://chat.bank.example"      # base of streamUrl, contentUrls and serviceUrl
+//   bot_timeout = "15s"
+//   [[channel.bots]]
+//   id = "bankx-assistant"
+//   tenant = "bankx"
+//   app_id = "0d3c0b8e-..."                        # empty only for an anonymous bot on loopback
+//   secret_hashes = ["$scrypt$ln=14,r=8,p=1$...$..."]   # one or two: rotation (`parley channel hash-secret`)
+//   app_password_hash = "$scrypt$..."               # the bot's client-credentials password, hashed
+//   endpoint = "https://bot.bank.example/api/messages"
+//   origins = ["https://www.bank.example"]         # widget pages allowed to call Direct Line
+//   token_lifetime = "30m"                          # 1 minute to 24 hours
+//
+// The configuration holds salted hashes, never a secret. Read once by src/app (parse_options);
+// a bad entry is recorded in the config's errors with its key path and the process exits.
+#pragma once
+
+#include <parley/core/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace parley::channel {
+
+using namespace std::chrono_literals;
+
+/// One bot registered with the channel.
+struct bot_options {
+  std::string id;        ///< 1..64 of [A-Za-z0-9._-]; unique; stored with every conversation
+  std::string tenant;    ///< the client (bank) that owns the bot; 1..64 of [A-Za-z0-9._-]
+  std::string name;      ///< display name in `recipient`/`from` (default: id)
+  /// Microsoft-style app id: `aud` of the tokens the channel sends to the bot, `client_id` at the
+  /// token endpoint and `appid`/`azp` of the bot's tokens. Empty: an anonymous bot (no token in
+  /// either direction), allowed only when `endpoint` is on loopback; its Connector calls are then
+  /// accepted only from loopback.
+  std::string app_id;
+  /// Salted hashes of the Direct Line channel secret (one, or two while rotating).
+  std::vector<std::string> secret_hashes;
+  /// Salted hash of the bot's app password (client credentials); required when app_id is set.
+  std::string app_password_hash;
+  /// The bot's messaging endpoint (http:// only on loopback).
+  std::string endpoint;
+  /// Exact origins ("https://www.bank.example") allowed to call Direct Line for this bot from a
+  /// browser; the union over all bots answers CORS preflights.
+  std::vector<std::string> origins;
+  /// Lifetime of a conversation token (directlinejs refreshes every 15 minutes, so anything under
+  /// 20 minutes needs a client that refreshes from expires_in, like Parley's widget).
+  std::chrono::seconds token_lifetime = 30min;  ///< 1 minute to 24 hours (see allow_short_token_lifetime)
+};
+
+struct options {
+  /// Public base URL of the channel as clients and bots reach it, without a trailing slash
+  /// ("https://chat.bank.example" or with a path prefix). Empty: src/app uses the listener's URL.
+  std::string public_url;
+  /// The serviceUrl given to bots (and the `serviceurl` claim): public_url + "/" unless set,
+  /// e.g. an internal address the bots use. Compared byte for byte by botbuilder.
+  std::string service_url;
+  /// `iss` of the tokens the channel signs (Direct Line, to-bot, bot access). Default: public_url.
+  std::string issuer;
+  /// The scope bots request at the token endpoint, minus "/.default" (their
+  /// ToChannelFromBotOAuthScope), and the `aud` of their access tokens. Default: public_url.
+  std::string connector_scope;
+  std::chrono::seconds stream_token_lifetime = 60s;     ///< the `t=` token of a streamUrl (single use)
+  std::chrono::seconds to_bot_token_lifetime = 1h;      ///< tokens on channel → bot calls (cached)
+  std::chrono::seconds bot_access_token_lifetime = 1h;  ///< tokens of the client-credentials endpoint
+  std::chrono::milliseconds bot_timeout = 15s;          ///< wait for the bot before 502/504 to the client
+  std::size_t max_activity_bytes = 256 * 1024;          ///< one activity (JSON), client or bot
+  std::size_t max_upload_bytes = 4 * 1024 * 1024;       ///< one upload request (all files)
+  std::size_t max_upload_files = 10;                    ///< files in one upload
+  /// Content types accepted for uploaded files (exact, lower-case, parameters ignored).
+  std::vector<std::string> upload_types = {"image/png", "image/jpeg", "image/gif", "image/webp",
+                                           "application/pdf", "text/plain"};
+  double client_rate = 20;          ///< requests per second per client address (burst: 4x)
+  double conversation_rate = 10;    ///< requests per second per conversation (burst: 4x)
+  /// Longest a request over the rate is delayed (never answered 429 where directlinejs cannot cope).
+  std::chrono::milliseconds max_throttle_delay = 5s;
+  std::size_t verify_cache_entries = 100'000;  ///< cached successful token verifications
+  std::size_t max_replay_activities = 1000;    ///< per WebSocket connect; the rest after a reconnect
+  /// Tests only: lets a bot's token_lifetime go down to 1 second (instead of 1 minute), so that a
+  /// client's expiry handling is tested without waiting. The channel logs a warning at start.
+  bool allow_short_token_lifetime = false;
+  std::vector<bot_options> bots;
+};
+
+/// Reads [channel] and its [[channel.bots]]; problems (bad URLs, bad hashes, duplicate ids or app
+/// ids, anonymous bots off loopback, out-of-range values) go to the config's errors.
+[[nodiscard]] options parse_options(core::config_section section);
+
+/// Fills the defaults that derive from public_url (service_url, issuer, connector_scope).
+/// Call after public_url is final. Returns false if public_url is not an absolute http(s) URL.
+[[nodiscard]] bool resolve_urls(options& o);
+
+}  // namespace parley::channel

@@ -1,0 +1,33 @@
+// The route groups of the channel, one file each; service::add_routes() calls them in order.
+#pragma once
+
+#include "service_state.hpp"
+
+#include <parley/net/router.hpp>
+
+#include <memory>
+
+namespace parley::channel {
+
+using state_ptr = std::shared_ptr<service::state>;
+
+/// Stores, echoes and delivers one normalised client activity; answers {id} once the bot has
+/// answered, or 502/504 (shared by POST activities and upload).
+[[nodiscard]] boost::asio::awaitable<net::response> post_client_activity(const state_ptr& s, const client_identity& who,
+                                                                       const store::conversation& conv,
+                                                                       boost::json::object activity);
+/// A stored file as a download (sandboxed CSP, attachment disposition unless an image).
+[[nodiscard]] net::response attachment_response(store::attachment file);
+
+/// tokens/generate, tokens/refresh, conversations, activities, getsessionid, attachments.
+void add_directline_routes(net::router& r, const state_ptr& s);
+/// POST /v3/directline/conversations/{id}/upload.
+void add_upload_routes(net::router& r, const state_ptr& s);
+/// GET /v3/directline/conversations/{id}/stream (WebSocket).
+void add_stream_route(net::router& r, const state_ptr& s);
+/// The Bot Connector API under /v3/conversations and /v3/attachments.
+void add_connector_routes(net::router& r, const state_ptr& s);
+/// The client-credentials token endpoint, its OpenID metadata, and the to-bot metadata and JWKS.
+void add_oauth_routes(net::router& r, const state_ptr& s);
+
+}  // namespace parley::channel

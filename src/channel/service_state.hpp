@@ -1,0 +1,109 @@
+// The state every route of the channel shares (private to the component), and the helpers the
+// route files have in common: authentication of clients and bots, throttling, JSON answers.
+#pragma once
+
+#include "bot_client.hpp"
+#include "bots.hpp"
+#include "conversations.hpp"
+#include "http_errors.hpp"
+#include "secret_verifier.hpp"
+#include "stream_hub.hpp"
+
+#include <parley/channel/channel.hpp>
+#include <parley/net/cors.hpp>
+#include <parley/net/rate_limiter.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace parley::channel {
+
+/// Who called a Direct Line route.
+struct client_identity {
+  bool with_secret = false;    ///< true: the bot's channel secret; false: a conversation token
+  const bot_options* bot = nullptr;
+  conversation_grant grant;    ///< token callers: what the token binds (secret callers: bot and tenant only)
+  std::string token;           ///< the presented conversation token (token callers)
+};
+
+struct service::state : std::enable_shared_from_this<service::state> {
+  state(options o, dependencies d);
+  /// See service::start().
+  [[nodiscard]] bool start(std::string_view listener_url);
+
+  options opts;
+  dependencies deps;
+  bot_registry bots;
+  conversation_service conversations;
+  // Made by start(), once the public URL is known (a listener on port 0 learns its port late);
+  // until then every route answers 503.
+  std::unique_ptr<token_service> tokens;
+  std::unique_ptr<bot_client> bot;
+  std::atomic<bool> started{false};
+  secret_verifier secrets;
+  stream_hub hub;
+  net::rate_limiter per_client;        // per remote address, every Direct Line call
+  net::rate_limiter per_conversation;  // per conversation
+  net::rate_limiter secret_attempts;   // per remote address, secrets and passwords not yet remembered
+  std::map<std::string, std::vector<secret_hash>, std::less<>> secret_hashes;    // bot id -> channel secrets
+  std::map<std::string, std::vector<secret_hash>, std::less<>> password_hashes;  // bot id -> app password
+  std::vector<secret_verifier::candidate> secret_candidates;  // every bot's channel secrets, in bot order
+  std::shared_ptr<const net::cors_policy> cors;              // Direct Line routes
+  std::shared_ptr<const net::cors_policy> cors_credentials;  // getsessionid (withCredentials)
+  std::shared_ptr<spdlog::logger> log;
+
+  /// Authenticates `Authorization: Bearer <token or secret>`. Errors: missing_credentials,
+  /// bad_credentials, token_expired, rate_limited, origin_not_allowed (an Origin the bot does not allow).
+  [[nodiscard]] boost::asio::awaitable<result<client_identity>> authenticate_client(const net::request& req);
+
+  /// The caller may act on conversation `id` (token of that conversation, or the secret of its
+  /// bot); returns the conversation. Errors: wrong_conversation, not_found and the store's.
+  [[nodiscard]] boost::asio::awaitable<result<store::conversation>> authorize_conversation(const client_identity& who,
+                                                                                          std::string_view id);
+
+  /// Authenticates a bot on a Connector call for conversation `id` and returns its bot and the
+  /// conversation. A bearer token must name (appid/azp) the bot that owns the conversation; an
+  /// anonymous bot's calls are accepted without one only from loopback.
+  [[nodiscard]] boost::asio::awaitable<result<std::pair<const bot_options*, store::conversation>>> authenticate_bot(
+      const net::request& req, std::string_view id);
+
+  /// Waits out a rate limit instead of refusing (for the calls directlinejs cannot retry):
+  /// false when even the longest delay would not be enough (the caller decides).
+  [[nodiscard]] boost::asio::awaitable<bool> throttle(net::rate_limiter& limiter, std::string_view key);
+
+  [[nodiscard]] activity_context context(const bot_options& bot, std::string_view conversation_id,
+                                         std::string user_id, std::string user_name = {}) const;
+  /// "ws(s)://.../v3/directline/conversations/{id}/stream?watermark=W&t=<stream token>".
+  [[nodiscard]] result<std::string> stream_url(const conversation_grant& g, std::string_view watermark);
+  /// Starts delivering `activity` to the bot in the background (conversationUpdate at start).
+  void deliver_in_background(const bot_options& bot, std::string activity);
+
+  // The credential guard (SECURITY.md promise 9): a bot message flagged
+  // channelData.parley.expectsSecret makes the user's next message an expected secret, stored
+  // masked but delivered to the bot as typed. In memory, like the stream hub (a multi-node channel
+  // keeps a conversation on one node).
+  void set_secret_expected(const conversation_ref& ref, bool expected);
+  /// Whether the user's next message answers a secret prompt; clears the expectation.
+  [[nodiscard]] bool take_secret_expected(const conversation_ref& ref);
+  std::mutex secret_mutex;
+  std::set<std::string, std::less<>> secret_expected;  // stream_hub::key of the conversation
+};
+
+/// The bearer credential of `Authorization: Bearer <x>` (scheme case-insensitive), or nullopt.
+[[nodiscard]] std::optional<std::string_view> bearer(const net::request& req);
+
+/// Parses a Direct Line watermark: empty, "-" and "null" are 0; otherwise a decimal number.
+[[nodiscard]] std::optional<std::uint64_t> parse_watermark(std::string_view text);
+
+/// A user id the channel accepts: 1..128 characters of [A-Za-z0-9._:@-].
+[[nodiscard]] bool valid_user_id(std::string_view id);
+
+}  // namespace parley::channel

@@ -1,0 +1,116 @@
+// GET /v3/directline/conversations/{id}/stream: the Direct Line WebSocket. The upgrade is
+// authorised by the `t=` stream token (about 60 s, usable once); the stream then replays what
+// follows the URL's watermark from the store and goes live. One socket per conversation: a new
+// one closes the older with reason "collision" (directlinejs reconnects after any close, through
+// GET /conversations/{id} and a fresh stream URL, so nothing is lost).
+#include "routes.hpp"
+
+#include <parley/core/async.hpp>
+#include <parley/net/websocket.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+namespace parley::channel {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace std::chrono_literals;
+
+constexpr std::size_t replay_page = 20;
+// Replay pages wait until the socket's queue is under this (the route allows 4 MiB queued).
+constexpr std::size_t replay_queue_mark = 512 * 1024;
+
+awaitable<void> replay(state_ptr s, std::shared_ptr<stream_subscriber> sub, conversation_ref ref, std::uint64_t after,
+                       net::websocket ws) {
+  std::size_t sent = 0;
+  std::uint64_t pos = after;
+  for (;;) {
+    while (ws.is_open() && ws.queued_bytes() > replay_queue_mark) {
+      asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
+      co_await t.async_wait(core::use_tuple);
+    }
+    if (!ws.is_open() || sub->closed()) co_return;
+    auto page = co_await s->conversations.read(ref, pos, replay_page);
+    if (!page) {
+      sub->close(net::close_code::internal_error, "storage unavailable");
+      co_return;
+    }
+    std::vector<sequenced_activity> batch;
+    batch.reserve(page->activities.size());
+    for (auto& a : page->activities) batch.push_back({a.seq, std::move(a.type), a.corrupt ? std::string{} : std::move(a.body)});
+    sub->replay(batch);
+    sent += batch.size();
+    pos = page->last_seq;
+    if (!page->more) break;
+    if (sent >= s->opts.max_replay_activities) {
+      // The client reconnects from the watermark of the last frame and gets the rest then.
+      sub->close(net::close_code::normal, "reconnect to continue");
+      co_return;
+    }
+  }
+  sub->go_live();
+}
+
+net::websocket_upgrade refuse(errc e, std::string_view message = {}) { return net::websocket_upgrade::reject(error_response(e, message)); }
+
+awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request& req) {
+  if (!s->started.load()) co_return refuse(errc::not_started);
+  const auto t = req.query.get("t");
+  if (!t || t->empty()) co_return refuse(errc::missing_credentials, "the stream URL needs its t= token");
+  auto g = s->tokens->redeem_stream_token(*t);
+  if (!g) {
+    co_return refuse(g.error() == errc::token_expired ? errc::token_expired : errc::bad_credentials,
+                     "stream token invalid, expired or already used");
+  }
+  if (g->conversation_id != req.param("id")) co_return refuse(errc::wrong_conversation);
+  const auto* bot = s->bots.by_id(g->bot_id);
+  if (!bot || bot->tenant != g->tenant_id) co_return refuse(errc::bad_credentials);
+  if (const auto origin = req.headers.get("origin"); origin && !origin_allowed(*bot, g->trusted_origins, *origin)) {
+    co_return refuse(errc::origin_not_allowed);
+  }
+  const auto after = parse_watermark(req.query.get("watermark").value_or(""));
+  if (!after) co_return refuse(errc::bad_argument, "invalid watermark");
+  const conversation_ref ref{g->tenant_id, g->conversation_id};
+  auto conv = co_await s->conversations.get(ref);
+  if (!conv) co_return refuse(errc::not_found);
+
+  const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  auto current = std::make_shared<std::shared_ptr<stream_subscriber>>();
+  net::websocket_hooks hooks;
+  hooks.on_open = [s, ref, key, after = *after, current](net::websocket ws) {
+    auto sub = std::make_shared<stream_subscriber>(
+        after, stream_sink{[ws](std::string frame) { return ws.send(std::move(frame)); },
+                           [ws](std::uint16_t code, std::string reason) { ws.close(code, std::move(reason)); }});
+    *current = sub;
+    if (auto older = s->hub.attach(key, sub)) older->close(net::close_code::policy, "collision");
+    asio::co_spawn(s->deps.io, replay(s, sub, ref, after, ws), core::log_exceptions{s->log, "stream replay"});
+  };
+  // Clients send "" every 20 s to keep the socket alive: nothing to do.
+  hooks.on_message = [](net::websocket, std::string) -> awaitable<void> { co_return; };
+  hooks.on_idle = [](net::websocket ws) { ws.send(""); };
+  hooks.on_close = [s, key, current](net::websocket, const net::websocket_close&) {
+    if (*current) {
+      s->hub.detach(key, current->get());
+      (*current)->close(net::close_code::normal, {});
+    }
+  };
+  s->log->debug("stream opened for conversation {}", ref.conversation_id);
+  co_return net::websocket_upgrade::accept(std::move(hooks));
+}
+
+}  // namespace
+
+void add_stream_route(net::router& r, const state_ptr& s) {
+  net::websocket_options ws;
+  ws.max_message_bytes = 4096;                // clients only send "" keep-alives
+  ws.max_queued_bytes = 4 * 1024 * 1024;      // a replay page and a few live frames
+  ws.max_queued_messages = 4096;
+  ws.liveness_timeout = std::chrono::seconds(75);  // directlinejs sends "" every 20 s; browsers answer pings
+  ws.keepalive_interval = std::chrono::seconds(15);
+  r.websocket("/v3/directline/conversations/{id}/stream", [s](const net::request& q) { return upgrade(s, q); }, ws);
+}
+
+}  // namespace parley::channel

@@ -1,0 +1,123 @@
+// A real Bot Framework bot: botbuilder 4.23 CloudAdapter, an echo bot that greets the user on
+// conversationUpdate. Anonymous (no app id: the channel must be on loopback) or authenticated
+// against the channel's own OpenID metadata and token endpoint (bot-connector.md §3.2, §3.3 A:
+// an MSAL ConfidentialClientApplication with knownAuthorities, because MSAL trusts only Microsoft
+// authorities by default and requires https).
+//   node bot.js PORT_FILE                     anonymous
+//   node bot.js PORT_FILE READY_FILE APP_ID   authenticated; the password comes from $BOT_APP_PASSWORD
+// Writes the port it listens on to PORT_FILE. The bot starts before the channel (whose
+// configuration names the bot's endpoint), so it reads the channel's URL from parley's ready file
+// when the first activity arrives.
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const {
+  ActivityHandler,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+} = require('botbuilder');
+const { MsalServiceClientCredentialsFactory } = require('botframework-connector');
+const { ConfidentialClientApplication } = require('@azure/msal-node');
+
+const [portFile, readyFile, appId] = process.argv.slice(2);
+
+function makeAdapter() {
+  let auth;
+  if (appId) {
+  const channelUrl = JSON.parse(fs.readFileSync(readyFile, 'utf8')).directline.replace(/\/v3\/directline$/, '');
+  const url = new URL(channelUrl);
+  const authority = `${channelUrl}/botframework.com`;
+  const config = {
+    MicrosoftAppType: 'MultiTenant',
+    MicrosoftAppId: appId,
+    MicrosoftAppPassword: process.env.BOT_APP_PASSWORD,
+    // All seven parameterised settings, or botbuilder falls back to Azure for the missing ones.
+    ToBotFromChannelTokenIssuer: channelUrl,
+    ToBotFromChannelOpenIdMetadataUrl: `${channelUrl}/v1/.well-known/openidconfiguration`,
+    ToBotFromEmulatorOpenIdMetadataUrl: `${channelUrl}/botframework.com/v2.0/.well-known/openid-configuration`,
+    ToChannelFromBotLoginUrl: authority,
+    ToChannelFromBotOAuthScope: channelUrl,
+    OAuthUrl: channelUrl,
+    CallerId: 'urn:parley:compat',
+  };
+  const cca = new ConfidentialClientApplication({
+    auth: {
+      clientId: appId,
+      clientSecret: process.env.BOT_APP_PASSWORD,
+      authority,
+      knownAuthorities: [url.host],
+    },
+  });
+  auth = new ConfigurationBotFrameworkAuthentication(config, new MsalServiceClientCredentialsFactory(appId, cca));
+  } else {
+    auth = new ConfigurationBotFrameworkAuthentication({});
+  }
+  const a = new CloudAdapter(auth);
+  a.onTurnError = async (context, error) => {
+    console.error('bot: turn error:', error && error.message);
+  };
+  return a;
+}
+let adapter;
+
+class EchoBot extends ActivityHandler {
+  constructor() {
+    super();
+    this.onMembersAdded(async (context, next) => {
+      for (const m of context.activity.membersAdded || []) {
+        if (m.id !== context.activity.recipient.id) await context.sendActivity(`welcome ${m.id}`);
+      }
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await context.sendActivity(`echo: ${context.activity.text}`);
+      await next();
+    });
+  }
+}
+const bot = new EchoBot();
+
+// CloudAdapter.process wants an Express-like request/response: a small shim over Node's http.
+const server = http.createServer((req, res) => {
+  if (req.method !== 'POST' || req.url !== '/api/messages') {
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
+  let data = '';
+  req.setEncoding('utf8');
+  req.on('data', (c) => (data += c));
+  req.on('end', async () => {
+    try {
+      req.body = JSON.parse(data);
+    } catch (e) {
+      req.body = undefined;
+    }
+    const shim = {
+      socket: res.socket,
+      status(code) { res.statusCode = code; return shim; },
+      header(name, value) { res.setHeader(name, value); return shim; },
+      send(body) {
+        if (body !== undefined && typeof body !== 'string') {
+          res.setHeader('Content-Type', 'application/json');
+          body = JSON.stringify(body);
+        }
+        res.write(body === undefined ? '' : body);
+        return shim;
+      },
+      end() { res.end(); return shim; },
+    };
+    try {
+      adapter = adapter || makeAdapter();
+      await adapter.process(req, shim, (context) => bot.run(context));
+    } catch (e) {
+      console.error('bot: process failed:', e && e.message);
+      if (!res.writableEnded) { res.statusCode = 500; res.end(); }
+    }
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  fs.writeFileSync(portFile, String(server.address().port));
+  console.log(`bot: listening on ${server.address().port} (${appId ? 'authenticated' : 'anonymous'})`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
