@@ -182,4 +182,6 @@ bool delivered_to_clients(std::string_view type) noexcept { return type != "conv
 
 bool delivered_by_polling(std::string_view type) noexcept { return delivered_to_clients(type) && type != "typing"; }
 
+std::string new_conversation_id(core::random_source& rng) { return core::random_id(rng, "c", 18); }
+
 }  // namespace parley::channel

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <parley/core/error.hpp>
+#include <parley/core/random.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -65,5 +66,9 @@ struct activity_context {
 /// Kinds of delivery an activity gets.
 [[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate
 [[nodiscard]] bool delivered_by_polling(std::string_view type) noexcept;  ///< also not typing
+
+/// A new conversation id: "c" + 144 random bits in base64url. The letter first matters: the store
+/// accepts ids that start with a letter or digit, and base64url may start with '_' or '-'.
+[[nodiscard]] std::string new_conversation_id(core::random_source& rng);
 
 }  // namespace parley::channel

@@ -4,6 +4,8 @@
 #include <parley/core/json.hpp>
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cctype>
 #include <gtest/gtest.h>
 
 namespace parley::channel {
@@ -119,6 +121,17 @@ TEST(Activity, ConversationUpdateAddsBotAndUser) {
   EXPECT_TRUE(delivered_to_clients("typing"));
   EXPECT_FALSE(delivered_by_polling("typing"));
   EXPECT_TRUE(delivered_by_polling("message"));
+}
+
+// Random bytes whose base64url starts with '_' (0xFF...) once gave ids the store refused (500).
+TEST(ConversationId, StartsWithALetterWhateverTheRandomBytes) {
+  struct all_ones final : core::random_source {
+    void fill(std::span<std::uint8_t> out) override { std::fill(out.begin(), out.end(), std::uint8_t{0xFF}); }
+  } ones;
+  const auto id = new_conversation_id(ones);
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(id.front()))) << id;
+  EXPECT_EQ(id.size(), 1u + 24u);
 }
 
 }  // namespace

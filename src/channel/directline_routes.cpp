@@ -96,7 +96,7 @@ awaitable<response> generate(const state_ptr& s, const request& req) {
     g.user_id = core::random_id(s->deps.rng, "dl_", 16);
   }
   g.user_name = params->user_name;
-  g.conversation_id = core::random_id(s->deps.rng, "c", 18);  // the store wants ids to start with a letter or digit
+  g.conversation_id = new_conversation_id(s->deps.rng);
   g.bot_id = who->bot->id;
   g.tenant_id = who->bot->tenant;
   for (auto& o : params->trusted_origins) {
@@ -131,7 +131,7 @@ awaitable<response> start(const state_ptr& s, const request& req) {
   issued_token t;
   if (who->with_secret) {
     // A secret holder is trusted to name the user (it could mint a token for any user anyway).
-    g.conversation_id = core::random_id(s->deps.rng, "c", 18);  // the store wants ids to start with a letter or digit
+    g.conversation_id = new_conversation_id(s->deps.rng);
     g.user_id = core::random_id(s->deps.rng, "dl_", 16);
     if (const auto* body = req.json().if_object()) {
       if (const auto* user = body->if_contains("user"); user && user->is_object()) {
