@@ -14,7 +14,7 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-50}
 preset=${PRESET:-release}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
   cmake --build --preset "$preset" -j2 --target bench_channel_server bench_channel_tokens
 fi
 bin=build/$preset/bench/channel

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${PRESET:-release}
 min_time=${MIN_TIME:-2}
-cmake --preset "$preset" >/dev/null
+cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
 cmake --build --preset "$preset" --target parley_store_bench -j2 >/dev/null  # a shared machine
 bin=build/$preset/bench/store/parley_store_bench
 tmp=$(mktemp -d)
