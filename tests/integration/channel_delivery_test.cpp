@@ -6,6 +6,8 @@
 #include "channel_fixture.hpp"
 #include "ws_client.hpp"
 
+#include <parley/channel/error.hpp>
+
 namespace parley::channel::test {
 namespace {
 
@@ -75,8 +77,8 @@ class channel_delivery : public ::testing::TestWithParam<bool> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(paths, channel_delivery, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "in_process" : "http"; });
+std::string path_name(const ::testing::TestParamInfo<bool>& p) { return p.param ? "in_process" : "http"; }
+INSTANTIATE_TEST_SUITE_P(paths, channel_delivery, ::testing::Values(false, true), path_name);
 
 TEST_P(channel_delivery, echo_and_reply_with_the_same_ids_shapes_and_order) {
   harness h(with_path());
@@ -199,9 +201,10 @@ TEST_P(channel_delivery, the_credential_guard_masks_for_storage_and_delivers_an_
   ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("482913", "c-3")).status, 200);
   ASSERT_TRUE(h.bot().wait_for(4));
   EXPECT_EQ(h.bot().received()[3].activity.at("text"), "482913");
+  // What the user sent is stored masked (the test bot's own echo of the code is the bot's business).
   for (const auto& a : poll_until(h, id_of(conv), token_of(conv), 7)) {
     const auto* text = a.as_object().if_contains("text");
-    if (text && text->is_string()) {
+    if (a.at("from").at("role") == "user" && text && text->is_string()) {
       EXPECT_EQ(std::string(text->get_string()).find("4111 1111"), std::string::npos);
       EXPECT_EQ(std::string(text->get_string()).find("482913"), std::string::npos);
     }
