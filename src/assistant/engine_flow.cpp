@@ -180,7 +180,45 @@ void session::on_flow_input(std::string_view input, std::optional<std::size_t> c
   prompt(*step, true);
 }
 
+// The requires_login intent whose flow is running, if any.
+std::optional<std::size_t> session::flow_intent() const {
+  const auto flow = st_.flow.empty() ? std::nullopt : m_.flow_index(st_.flow);
+  for (std::size_t i = 0; flow && i < m_.intents.size(); ++i) {
+    if (m_.intents[i].requires_login && m_.intents[i].flow == flow) return i;
+  }
+  return std::nullopt;
+}
+
+// The back end no longer takes the user's token (revoked or expired there): the task cannot go
+// on, and retrying it silently would be wrong (a transfer needs its confirmation again). The
+// button runs the interrupted intent again, which logs in first (or, outside such a flow, an
+// intent that is only a login).
+void session::login_expired() {
+  log_->info("login ended at the back end: conversation={} flow={} step={}", conversation_, st_.flow, st_.step);
+  logged_in_ = false;
+  auto intent = flow_intent();
+  end_flow();
+  if (intent && !m_.intents[*intent].not_logged_in.empty()) {
+    // An intent that makes sense only while logged in (e.g. log out) says what it says then.
+    return say(m_.intents[*intent].not_logged_in, input_hint::accepting_input);
+  }
+  for (std::size_t i = 0; !intent && i < m_.intents.size(); ++i) {
+    const auto& d = m_.intents[i];
+    if (d.requires_login && !d.flow && d.not_logged_in.empty()) intent = i;
+  }
+  std::vector<suggested_action> buttons;
+  if (intent) {
+    buttons.push_back(
+        {button_kind::post_back, m_.login_again_title, boost::json::object{{"intent", m_.intents[*intent].id}}});
+  }
+  say(m_.messages.login_expired, input_hint::accepting_input, false, std::move(buttons));
+}
+
 void session::resume_step(const step_def& step, const action_result& result) {
+  if (step.action == action_kind::call_api && result.status == action_status::failed &&
+      result.reason == not_logged_in_reason) {
+    return login_expired();
+  }
   const say_spec* failure = nullptr;
   switch (result.status) {
     case action_status::ok:

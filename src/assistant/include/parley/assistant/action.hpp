@@ -51,4 +51,10 @@ struct action_result {
   std::string reason;
 };
 
+/// The reason of a failed `call_api` whose operation needs the login when the user's login at the
+/// client's back end is gone (the back end answered 401, or its token expired, after the turn
+/// began): the engine ends the flow and says `messages.login_expired` with a button that runs
+/// the interrupted intent again (after a new login).
+inline constexpr std::string_view not_logged_in_reason = "not_logged_in";
+
 }  // namespace parley::assistant
