@@ -196,5 +196,21 @@ TEST(login_demo_leak, the_token_is_nowhere_in_the_parley_demo_process_its_log_or
   fs::remove_all(dir);
 }
 
+TEST(login_demo_leak, a_bank_url_in_plain_http_off_loopback_is_refused_before_anything_starts) {
+  const auto dir = fs::temp_directory_path() / ("login-demo-url-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const std::string url : {"http://bank.example/api/v1", "http://127.0.0.1.example/api", "ftp://127.0.0.1/x",
+                                "https://bank.example/api/v1/", "https://user@bank.example/api"}) {
+    test::child_process demo({PARLEY_BINARY, "demo", "--data-dir", (dir / "data").string(), "--port-base", "0",
+                              "--bank-url", url},
+                             dir / "out.log", {});
+    EXPECT_EQ(demo.wait(), 2) << url;
+    EXPECT_NE(test::read_whole_file(dir / "out.log").find("--bank-url must be"), std::string::npos) << url;
+  }
+  EXPECT_FALSE(fs::exists(dir / "data")) << "refused before the data directory was made";
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace parley::login
