@@ -231,6 +231,20 @@ TEST(Dialog, ALoginThatEndedAtTheBackEndAsksToLogInAgain) {
   auto o2 = other.resume(failed);
   EXPECT_EQ(texts(o2), "ACTION FAILED");
   EXPECT_TRUE(o2.replies[0].suggested_actions.empty());
+
+  // In the flow of an intent that does not need the login the user may never have logged in: the
+  // step's own failure message, not "your session ended".
+  conversation card(test_def());
+  card.say("I lost my card");
+  card.say("Debit card");
+  card.say("yesterday");
+  auto b1 = card.say("yes");
+  ASSERT_EQ(b1.actions.size(), 1u);
+  action_result no_login;
+  no_login.action_id = b1.actions[0].id;
+  no_login.status = action_status::failed;
+  no_login.reason = std::string(not_logged_in_reason);
+  EXPECT_EQ(texts(card.resume(no_login)), "BLOCK FAILED");
 }
 
 TEST(Dialog, NotLoggedInAnswerInsteadOfALogin) {

@@ -189,35 +189,30 @@ std::optional<std::size_t> session::flow_intent() const {
   return std::nullopt;
 }
 
-// The back end no longer takes the user's token (revoked or expired there): the task cannot go
-// on, and retrying it silently would be wrong (a transfer needs its confirmation again). The
-// button runs the interrupted intent again, which logs in first (or, outside such a flow, an
-// intent that is only a login).
-void session::login_expired() {
+// The back end no longer takes the user's token (revoked or expired there) in the flow of an
+// intent that needed the login, so the user was logged in when it began: the task cannot go on,
+// and retrying it silently would be wrong (a transfer needs its confirmation again). The button
+// runs the intent again, which logs in first.
+void session::login_expired(std::size_t intent) {
   log_->info("login ended at the back end: conversation={} flow={} step={}", conversation_, st_.flow, st_.step);
   logged_in_ = false;
-  auto intent = flow_intent();
   end_flow();
-  if (intent && !m_.intents[*intent].not_logged_in.empty()) {
+  const auto& def = m_.intents[intent];
+  if (!def.not_logged_in.empty()) {
     // An intent that makes sense only while logged in (e.g. log out) says what it says then.
-    return say(m_.intents[*intent].not_logged_in, input_hint::accepting_input);
+    return say(def.not_logged_in, input_hint::accepting_input);
   }
-  for (std::size_t i = 0; !intent && i < m_.intents.size(); ++i) {
-    const auto& d = m_.intents[i];
-    if (d.requires_login && !d.flow && d.not_logged_in.empty()) intent = i;
-  }
-  std::vector<suggested_action> buttons;
-  if (intent) {
-    buttons.push_back(
-        {button_kind::post_back, m_.login_again_title, boost::json::object{{"intent", m_.intents[*intent].id}}});
-  }
+  std::vector<suggested_action> buttons{
+      {button_kind::post_back, m_.login_again_title, boost::json::object{{"intent", def.id}}}};
   say(m_.messages.login_expired, input_hint::accepting_input, false, std::move(buttons));
 }
 
 void session::resume_step(const step_def& step, const action_result& result) {
   if (step.action == action_kind::call_api && result.status == action_status::failed &&
       result.reason == not_logged_in_reason) {
-    return login_expired();
+    // Elsewhere (an intent without requires_login) the user may never have logged in: the step's
+    // own failure message is right there (e.g. "call the card emergency line").
+    if (const auto intent = flow_intent()) return login_expired(*intent);
   }
   const say_spec* failure = nullptr;
   switch (result.status) {
