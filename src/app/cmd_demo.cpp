@@ -110,9 +110,20 @@ std::optional<std::vector<std::uint16_t>> free_ports(std::size_t n) {
   return ports;
 }
 
+// --bank-url: an https URL, or plain http on loopback only (SECURITY.md promise 7), without
+// credentials, query or fragment (paths are appended to it).
+bool usable_bank_url(const std::string& url) {
+  auto loopback = [&](std::string_view host) {
+    return url.rfind(std::string("http://") + std::string(host), 0) == 0 &&
+           (url.size() == 7 + host.size() || url[7 + host.size()] == ':' || url[7 + host.size()] == '/');
+  };
+  const bool scheme = url.rfind("https://", 0) == 0 || loopback("127.0.0.1") || loopback("localhost") || loopback("[::1]");
+  return scheme && url.find_first_of("?#@ ") == std::string::npos && url.back() != '/';
+}
+
 // The demo's bot web service: the BankX assistant, the secrets the demo generated for the
 // channel (in-process only), the BankX client API, and the site served from its own listener.
-bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origin, std::uint16_t bank_port,
+bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origin, const std::string& bank_api,
                        std::string bank_secret) {
   const fs::path src(PARLEY_SOURCE_DIR);
   bot_plan p;
@@ -126,7 +137,7 @@ bot_plan demo_bot_plan(demo_bot_credentials& creds, const std::string& bot_origi
   p.bot.origins = {bot_origin};
   auto api = core::config::load_file(src / "examples" / "bankx" / "client-api.toml", {});
   p.bot.api = bot::parse_api_options(api->section("api"));
-  p.bot.api.base_url = "http://127.0.0.1:" + std::to_string(bank_port) + "/api/v1";
+  p.bot.api.base_url = bank_api;
   // The end user's login at BankX's Login API, with the client secret the demo generated.
   login::tenant_options t;
   t.tenant = creds.tenant;
@@ -150,6 +161,7 @@ command add_demo(CLI::App& app) {
   auto port_base = std::make_shared<int>(8400);
   auto bot_endpoint = std::make_shared<std::string>();
   auto token_lifetime = std::make_shared<std::string>();
+  auto bank_url = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
@@ -158,7 +170,16 @@ command add_demo(CLI::App& app) {
                   "Messaging endpoint of an external bot (default: the demo's own bot service, in-process)");
   sub->add_option("--token-lifetime", *token_lifetime,
                   "Lifetime of the widget's conversation tokens, e.g. 60s (default 30m; at least 60s)");
-  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime] {
+  sub->add_option("--bank-url", *bank_url,
+                  "Base URL of the Login API and accounts API of a bank that runs elsewhere (e.g. "
+                  "http://127.0.0.1:9000/api/v1), instead of starting BankX; it must accept client id \"parley\" "
+                  "with the secret in DATA_DIR/bankx/client-secret");
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url] {
+    if (!bank_url->empty() && !usable_bank_url(*bank_url)) {
+      std::fprintf(stderr, "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "
+                           "slash, query or credentials\n");
+      return 2;
+    }
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
     if (!prepare_data_dir(dir)) return 1;
     std::optional<std::chrono::seconds> lifetime;
@@ -215,7 +236,9 @@ command add_demo(CLI::App& app) {
     demo->plan.store = plan.store;  // the embedded encrypted store, shared by the channel and the bot
     if (demo->plan.store) {
       if (bot_endpoint->empty()) {
-        plan.bot = demo_bot_plan(demo->bot, bot_base, port_of("bank"), std::move(bank_secret));
+        const std::string bank_api =
+            bank_url->empty() ? "http://127.0.0.1:" + std::to_string(port_of("bank")) + "/api/v1" : *bank_url;
+        plan.bot = demo_bot_plan(demo->bot, bot_base, bank_api, std::move(bank_secret));
         plan.bot->store = demo->plan.store;
       }
       plan.channel = std::move(demo->plan);
@@ -227,6 +250,7 @@ command add_demo(CLI::App& app) {
       const auto& svc = services()[i];
       if (svc.name == "channel" && !plan.channel) continue;
       if (svc.name == "bot" && !plan.bot) continue;
+      if (svc.name == "bank" && !bank_url->empty()) continue;  // the bank runs elsewhere
       net::listener_options l;
       l.name = std::string(svc.name);
       l.address = "127.0.0.1";

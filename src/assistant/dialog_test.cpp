@@ -6,6 +6,7 @@
 #include <parley/core/log.hpp>
 #include <parley/core/testing/log_capture.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -186,6 +187,64 @@ TEST(Dialog, LoginFailureIsExplained) {
   conversation ok(test_def());
   auto r = ok.complete(ok.say("statement please"), action_status::ok);
   EXPECT_EQ(texts(r), "STATEMENT SENT");
+}
+
+TEST(Dialog, ALoginThatEndedAtTheBackEndAsksToLogInAgain) {
+  conversation c(test_def());
+  c.logged_in = true;
+  auto r1 = c.say("my balance");
+  ASSERT_EQ(r1.actions.size(), 1u);
+  // The bank answered 401 (the bot wiped the token): the flow ends, the user is told and offered
+  // a button that runs the intent again.
+  action_result gone;
+  gone.action_id = r1.actions[0].id;
+  gone.status = action_status::failed;
+  gone.reason = std::string(not_logged_in_reason);
+  auto r2 = c.resume(gone);
+  EXPECT_EQ(texts(r2), "LOGIN EXPIRED");
+  EXPECT_TRUE(r2.actions.empty());
+  EXPECT_TRUE(r2.state.flow.empty());
+  EXPECT_FALSE(r2.state.pending);
+  ASSERT_EQ(r2.replies.size(), 1u);
+  ASSERT_EQ(r2.replies[0].suggested_actions.size(), 1u);
+  const auto button = r2.replies[0].suggested_actions[0];
+  EXPECT_EQ(button.title, "Log in again");
+  EXPECT_EQ(button.kind, button_kind::post_back);
+  EXPECT_EQ(boost::json::serialize(button.value), R"({"intent":"balance"})");
+
+  // The button logs in first, then runs the intent afresh.
+  c.logged_in = false;
+  auto r3 = c.click(button);
+  EXPECT_EQ(texts(r3), "LOGIN REQUIRED");
+  ASSERT_EQ(r3.actions.size(), 1u);
+  EXPECT_EQ(r3.actions[0].kind, action_kind::start_login);
+  EXPECT_EQ(r3.state.pending->intent, "balance");
+
+  // Any other failure of the call is the step's own failure message, with no login button.
+  conversation other(test_def());
+  other.logged_in = true;
+  auto o1 = other.say("my balance");
+  action_result failed;
+  failed.action_id = o1.actions[0].id;
+  failed.status = action_status::failed;
+  failed.reason = "status_500";
+  auto o2 = other.resume(failed);
+  EXPECT_EQ(texts(o2), "ACTION FAILED");
+  EXPECT_TRUE(o2.replies[0].suggested_actions.empty());
+
+  // In the flow of an intent that does not need the login the user may never have logged in: the
+  // step's own failure message, not "your session ended".
+  conversation card(test_def());
+  card.say("I lost my card");
+  card.say("Debit card");
+  card.say("yesterday");
+  auto b1 = card.say("yes");
+  ASSERT_EQ(b1.actions.size(), 1u);
+  action_result no_login;
+  no_login.action_id = b1.actions[0].id;
+  no_login.status = action_status::failed;
+  no_login.reason = std::string(not_logged_in_reason);
+  EXPECT_EQ(texts(card.resume(no_login)), "BLOCK FAILED");
 }
 
 TEST(Dialog, NotLoggedInAnswerInsteadOfALogin) {

@@ -180,7 +180,40 @@ void session::on_flow_input(std::string_view input, std::optional<std::size_t> c
   prompt(*step, true);
 }
 
+// The requires_login intent whose flow is running, if any.
+std::optional<std::size_t> session::flow_intent() const {
+  const auto flow = st_.flow.empty() ? std::nullopt : m_.flow_index(st_.flow);
+  for (std::size_t i = 0; flow && i < m_.intents.size(); ++i) {
+    if (m_.intents[i].requires_login && m_.intents[i].flow == flow) return i;
+  }
+  return std::nullopt;
+}
+
+// The back end no longer takes the user's token (revoked or expired there) in the flow of an
+// intent that needed the login, so the user was logged in when it began: the task cannot go on,
+// and retrying it silently would be wrong (a transfer needs its confirmation again). The button
+// runs the intent again, which logs in first.
+void session::login_expired(std::size_t intent) {
+  log_->info("login ended at the back end: conversation={} flow={} step={}", conversation_, st_.flow, st_.step);
+  logged_in_ = false;
+  end_flow();
+  const auto& def = m_.intents[intent];
+  if (!def.not_logged_in.empty()) {
+    // An intent that makes sense only while logged in (e.g. log out) says what it says then.
+    return say(def.not_logged_in, input_hint::accepting_input);
+  }
+  std::vector<suggested_action> buttons{
+      {button_kind::post_back, m_.login_again_title, boost::json::object{{"intent", def.id}}}};
+  say(m_.messages.login_expired, input_hint::accepting_input, false, std::move(buttons));
+}
+
 void session::resume_step(const step_def& step, const action_result& result) {
+  if (step.action == action_kind::call_api && result.status == action_status::failed &&
+      result.reason == not_logged_in_reason) {
+    // Elsewhere (an intent without requires_login) the user may never have logged in: the step's
+    // own failure message is right there (e.g. "call the card emergency line").
+    if (const auto intent = flow_intent()) return login_expired(*intent);
+  }
   const say_spec* failure = nullptr;
   switch (result.status) {
     case action_status::ok:

@@ -47,6 +47,8 @@ class session {
   void on_flow_input(std::string_view input, std::optional<std::size_t> chosen);
   void prompt(const step_def& step, bool again);
   void resume_step(const step_def& step, const action_result& result);
+  void login_expired(std::size_t intent);
+  [[nodiscard]] std::optional<std::size_t> flow_intent() const;
   void emit(action a, std::string login_intent);
   [[nodiscard]] const flow_def* active_flow() const;
   [[nodiscard]] const step_def* current_step() const;

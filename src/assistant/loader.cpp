@@ -42,6 +42,7 @@ messages_def default_messages() {
   m.login_failed = fixed("Sorry, the login did not work. Please try again later.");
   m.login_denied = fixed("The login was declined, so I can't do that.");
   m.login_timeout = fixed("The login was not confirmed in time. Please try again.");
+  m.login_expired = fixed("Your session at the bank has ended, so I couldn't finish that. Please log in again.");
   m.action_failed = fixed("Sorry, something went wrong on our side. Please try again later.");
   return m;
 }
@@ -176,6 +177,7 @@ void loader::read_assistant(table_reader& root, model& m) {
   if (auto v = a->integer("version", 1, INT32_MAX)) m.version = *v;
   if (auto t = a->string("yes_title")) m.yes_title = *t;
   if (auto t = a->string("no_title")) m.no_title = *t;
+  if (auto t = a->string("login_again_title")) m.login_again_title = *t;
   auto cancel = a->strings("cancel", false).value_or(default_cancel_phrases);
   for (const auto& phrase : cancel) {
     auto c = intent_matcher::canonical(phrase);
@@ -207,6 +209,7 @@ void loader::read_messages(table_reader& root, model& m) {
       {"login_failed", &messages_def::login_failed},
       {"login_denied", &messages_def::login_denied},
       {"login_timeout", &messages_def::login_timeout},
+      {"login_expired", &messages_def::login_expired},
       {"action_failed", &messages_def::action_failed},
   };
   for (const auto& e : entries) {

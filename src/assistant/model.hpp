@@ -89,7 +89,7 @@ struct intent_def {
 /// The engine's own sentences; every one has an English default.
 struct messages_def {
   say_spec ambiguous, busy, cancelled, invalid, give_up, login_required, login_failed, login_denied, login_timeout,
-      action_failed;
+      login_expired, action_failed;
 };
 
 struct model {
@@ -97,6 +97,7 @@ struct model {
   std::int64_t version = 1;
   std::string yes_title = "Yes";
   std::string no_title = "No";
+  std::string login_again_title = "Log in again";  ///< the button under messages.login_expired
   std::vector<std::string> cancel_phrases;  ///< canonical forms
   intent_matcher matcher{std::vector<intent_examples>{}};
   std::vector<intent_def> intents;

@@ -143,6 +143,7 @@ login_required = "LOGIN REQUIRED"
 login_failed = "LOGIN FAILED"
 login_denied = "LOGIN DENIED"
 login_timeout = "LOGIN TIMEOUT"
+login_expired = "LOGIN EXPIRED"
 action_failed = "ACTION FAILED"
 ambiguous = "WHICH ONE?"
 

@@ -180,8 +180,10 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
       }
     }
     if (!r && (r.error() == errc::not_logged_in || r.error() == errc::login_unavailable)) {
+      // A 401 from the bank (the token is wiped) or a token that expired since the turn began: the
+      // assistant tells the user to log in again (assistant::not_logged_in_reason).
       log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
-      co_return outcome(a, action_status::failed, "not_logged_in");
+      co_return outcome(a, action_status::failed, std::string(assistant::not_logged_in_reason));
     }
   } else {
     r = co_await http_.send(std::move(req));

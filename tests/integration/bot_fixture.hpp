@@ -1,6 +1,7 @@
 // Test harness for the bot web service against the real channel: both on 127.0.0.1 port 0 with
-// the real outbound client, one in-memory store, signing keys in a temp dir and a shared fake
-// clock (so that token expiry is tested without sleeping). The bot runs the BankX assistant.
+// the real outbound client, one store (in memory, or the encrypted SQLite store in the temp dir as
+// `parley demo` runs it), signing keys in a temp dir and a shared fake clock (so that token expiry
+// is tested without sleeping). The bot runs the BankX assistant.
 // With settings::in_process the channel and the bot talk through src/app's in_process_link
 // (endpoint "in-process", docs/adr/0007) instead of /api/messages and the Connector API over HTTP;
 // everything else (handshake, Direct Line, the bot's listener) is the same.
@@ -20,6 +21,9 @@
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/server.hpp>
+#include <parley/crypto/root_key.hpp>
+#include <parley/store/encrypted_store.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
 #include <parley/store/testing/memory_store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -62,6 +66,9 @@ class harness {
     bool bank = false;                           // run the BankX back end and call its accounts API
     std::string api_base_url;  // or: the accounts API of a BankX the test runs itself (login e2e, shared fake clock)
     bool in_process = false;   // channel ↔ bot through app::in_process_link instead of HTTP + JWT
+    /// The encrypted SQLite store in data_dir() (root key, erasure secrets, parley.db and
+    /// parley-keys.db, as `parley demo` lays them out) instead of the in-memory store.
+    bool sqlite_store = false;
   };
 
   harness() : harness(settings{}) {}
@@ -69,6 +76,8 @@ class harness {
     dir_ = std::filesystem::temp_directory_path() /
            ("parley-bot-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    if (st.sqlite_store) open_sqlite_store();
     jose::key_store_options ko;
     ko.file = dir_ / "keys.json";
     keys_ = std::move(*jose::signing_key_store::open(ko, channel::token_service::key_purposes(), wrapper_, clock_));
@@ -110,7 +119,7 @@ class harness {
     auto loaded = assistant::load_definition_file(o.assistant);
     EXPECT_TRUE(loaded.ok());
     auto b = service::create(std::move(o), loaded.def, {},
-                             dependencies{io_, store_, *http_, clock_, core::os_random(),
+                             dependencies{io_, *store_, *http_, clock_, core::os_random(),
                                           st.login ? *st.login : unavailable_,
                                           st.user_tokens ? *st.user_tokens : unavailable_,
                                           st.in_process ? &link_ : nullptr});
@@ -140,7 +149,7 @@ class harness {
     a.token_lifetime = st.token_lifetime;
     co.bots = {a};
     channel_ = std::make_unique<channel::service>(
-        co, channel::dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
+        co, channel::dependencies{io_, *store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
                                   st.in_process ? &link_ : nullptr});
     if (st.in_process) link_.attach(*channel_, *bot_);
     server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
@@ -254,7 +263,9 @@ class harness {
   [[nodiscard]] std::string dl() const { return info_.base_url() + "/v3/directline"; }
   [[nodiscard]] core::testing::fake_clock& clock() { return clock_; }
   [[nodiscard]] bankx::bank& bank() { return *bank_; }
-  [[nodiscard]] store::testing::memory_store& store() { return store_; }
+  [[nodiscard]] store::conversation_store& store() { return *store_; }
+  /// The temp dir: signing keys and, with settings::sqlite_store, the store's files.
+  [[nodiscard]] const std::filesystem::path& data_dir() const { return dir_; }
   [[nodiscard]] asio::io_context& io() { return io_; }
   [[nodiscard]] const app::in_process_link& link() const { return link_; }
   /// Requests the bot's and the channel's listeners served so far, e.g. ("bot", "/api/messages").
@@ -280,6 +291,22 @@ class harness {
   }
 
  private:
+  void open_sqlite_store() {
+    const auto root_file = dir_ / "root.key";
+    EXPECT_TRUE(crypto::root_key::create_file(root_file));
+    auto root = crypto::root_key::load_file(root_file, 1);
+    store::sqlite::options so;
+    so.path = (dir_ / "parley.db").string();
+    so.keys_path = (dir_ / "parley-keys.db").string();
+    auto backend = store::sqlite::open(so);
+    EXPECT_TRUE(root && backend);
+    store::options opts;
+    opts.migrate_on_open = true;
+    auto opened = store::encrypted_store::open(std::move(*backend), std::move(*root), dir_ / "erasure.secrets", opts);
+    EXPECT_TRUE(opened);
+    sqlite_ = std::move(*opened);
+    store_ = sqlite_.get();
+  }
   static int& counter() {
     static int n = 0;
     return n;
@@ -291,7 +318,9 @@ class harness {
   core::testing::fake_clock clock_;
   jose::testing::test_key_wrapper wrapper_;
   std::unique_ptr<jose::signing_key_store> keys_;
-  store::testing::memory_store store_;
+  store::testing::memory_store memory_;
+  std::unique_ptr<store::encrypted_store> sqlite_;
+  store::conversation_store* store_ = &memory_;
   channel::in_process_bus bus_;
   app::in_process_link link_;  // before the services, which hold pointers to it
   std::unique_ptr<net::pooled_http_client> http_;

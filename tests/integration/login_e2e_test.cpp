@@ -1,11 +1,14 @@
 // End to end: the widget's side of Direct Line (the test) → the real channel → the real bot
 // (BankX assistant) → the login component → the real BankX back end, whose phone is driven
 // through its JSON API. One fake clock is shared by BankX and the login flow, so polling and
-// expiry run without sleeping. Checks the token never reaches anything the channel stored or
-// served, the bot state, or a log line (every BankX token starts with "bxa_"/"bxp_", so a scan
-// for the prefixes finds any of them).
+// expiry run without sleeping. The conversation store is the encrypted SQLite store in a temp
+// directory, as `parley demo` runs it. Checks the token never reaches anything the channel stored
+// or served, the bot state, a log line (every BankX token starts with "bxa_"/"bxp_", so a scan
+// for the prefixes finds any of them), or any file of the data directory (the database with its
+// -wal and -shm, keys: every form of every token BankX issued, leak_scan.hpp).
 #include "bankx_client.hpp"
 #include "bot_fixture.hpp"
+#include "leak_scan.hpp"
 
 #include <parley/core/testing/log_capture.hpp>
 #include <parley/login/bot_login.hpp>
@@ -36,6 +39,7 @@ class login_e2e : public ::testing::Test {
     st.login = adapter_.get();
     st.user_tokens = adapter_.get();
     st.api_base_url = api;
+    st.sqlite_store = true;
     h_ = std::make_unique<harness>(st);
   }
   ~login_e2e() override {
@@ -86,6 +90,29 @@ class login_e2e : public ::testing::Test {
     approve_on_phone("anna.schmidt");
     tick(5s);
   }
+  /// The first suggested action of the bot message containing `text` (null if none).
+  json::value suggested_action_under(std::string_view text) {
+    net::header_map h;
+    h.set("Authorization", "Bearer " + conv_.second);
+    auto r = h_->call(net::method::get, h_->dl() + "/conversations/" + conv_.first + "/activities?watermark=", {}, h);
+    const auto page = r.json();
+    const auto* list = page.if_contains("activities");
+    for (const auto& a : list && list->is_array() ? list->get_array() : json::array{}) {
+      const auto& o = a.as_object();
+      if (!o.contains("text") || std::string_view(o.at("text").as_string()).find(text) == std::string_view::npos) continue;
+      const auto* sa = o.if_contains("suggestedActions");
+      if (sa && sa->is_object() && !sa->at("actions").as_array().empty()) return sa->at("actions").at(0);
+    }
+    return nullptr;
+  }
+  /// The scan read the store's files: the database, its write-ahead log and shared memory index.
+  void expect_store_files(const test::scan_result& files) {
+    for (const auto* name : {"parley.db", "parley.db-wal", "parley.db-shm", "parley-keys.db"}) {
+      EXPECT_TRUE(std::filesystem::exists(h_->data_dir() / name)) << name;
+    }
+    EXPECT_GE(files.files, 6u);
+    EXPECT_GT(files.bytes, 10'000u);
+  }
   /// Every place a token could have leaked to, joined.
   std::string everything_stored_or_served() {
     std::string all;
@@ -99,7 +126,8 @@ class login_e2e : public ::testing::Test {
     return all;
   }
 
-  bankx::test::bankx_server bank_;
+  test::recording_random rng_;  // BankX's randomness: the test can form every token it issued
+  bankx::test::bankx_server bank_{{}, rng_};
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{boost::asio::make_work_guard(io_)};
   crypto::secret_sealer sealer_ = *crypto::secret_sealer::create();
@@ -134,12 +162,74 @@ TEST_F(login_e2e, push_login_resumes_the_balance_then_transfer_then_logout_revok
     EXPECT_EQ(line.find("bxa_"), std::string::npos) << line;
     EXPECT_EQ(line.find("bxp_"), std::string::npos) << line;
   }
+  // ... nor in any file of the store's directory, in any form.
+  const auto needles = test::bankx_token_needles(rng_);
+  const auto files = test::scan_files(h_->data_dir(), needles);
+  EXPECT_TRUE(files.found.empty()) << files.found.size() << " hit(s), first: " << files.found.front();
+  expect_store_files(files);
 
   exchange("log out", "You're logged out");
   EXPECT_EQ(bank_.b->access_tokens().size(), 0u) << "revoked at the bank";
+  const auto after = test::scan_files(h_->data_dir(), test::bankx_token_needles(rng_));
+  EXPECT_TRUE(after.found.empty()) << after.found.size() << " hit(s), first: " << after.found.front();
+  std::printf("store files scanned: %zu files, %zu bytes, %zu forms of candidate tokens\n", after.files, after.bytes,
+              needles.size());
+
+  // The scan is not blind: a token-shaped marker written through the same store (a conversation
+  // id is one of the store's clear columns) is found in the files, in every form the scan knows.
+  const std::string marker = core::random_id(core::os_random(), "bxa_", 32);
+  ASSERT_TRUE(h_->run(h_->store().create_conversation("bankx", marker, "bankx-assistant", "dl_marker")));
+  const auto planted = test::scan_files(h_->data_dir(), test::token_forms(marker));
+  EXPECT_FALSE(planted.found.empty()) << "the file scan cannot see what the store writes";
+  EXPECT_NE(std::find_if(planted.found.begin(), planted.found.end(),
+                         [](const std::string& f) { return f.find("plain") == 0 && f.find("parley.db") != std::string::npos; }),
+            planted.found.end())
+      << "the marker is in the database (or its -wal) as written";
   EXPECT_FALSE(adapter_->logged_in(bot::conversation_ref{"bankx", "bankx-assistant", conv_.first, ""}));
   ASSERT_EQ(h_->say(conv_, "what is my balance").status, 200);
   EXPECT_EQ(wait_count("customer ID", 2), 2u) << "a later balance needs a new login";
+}
+
+TEST_F(login_e2e, the_bank_ends_the_session_so_the_user_is_told_and_can_log_in_again) {
+  conv_ = h_->start_conversation();
+  push_login("what is my balance");
+  ASSERT_TRUE(h_->wait_for_text(conv_, "Your balances"));
+  const bot::conversation_ref ref{"bankx", "bankx-assistant", conv_.first, ""};
+  ASSERT_TRUE(adapter_->logged_in(ref));
+
+  // The session ends at the bank before the vault's expiry (logged out elsewhere): the bank's own
+  // /logout revokes the access token, which the test knows from BankX's random draws.
+  std::size_t revoked = 0;
+  for (const auto& t : rng_.tokens("bxa_")) {
+    if (!bank_.b->access_tokens().validate(t)) continue;
+    EXPECT_EQ(bank_.login_api("logout", json::object{{"accessToken", t}}).status, 204);
+    ++revoked;
+  }
+  ASSERT_EQ(revoked, 1u);
+  ASSERT_EQ(bank_.b->access_tokens().size(), 0u);
+  EXPECT_TRUE(adapter_->logged_in(ref)) << "the vault does not know yet";
+
+  // The next call gets 401: the token is wiped and the user told, with the choice to log in.
+  exchange("what is my balance", "Your session at BankX has ended");
+  EXPECT_FALSE(adapter_->logged_in(ref)) << "wiped after the 401";
+  EXPECT_EQ(count("Your balances"), 1u);
+  const auto button = suggested_action_under("Your session at BankX has ended");
+  ASSERT_TRUE(button.is_object()) << "a button under the message";
+  EXPECT_EQ(button.at("type"), "postBack");
+  EXPECT_EQ(button.at("title"), "Log in again");
+
+  // The button (as Web Chat sends a postBack: its value, no text) logs in, then shows the balance.
+  net::header_map auth;
+  auth.set("Authorization", "Bearer " + conv_.second);
+  const auto click = json::serialize(json::object{{"type", "message"}, {"value", button.at("value")}, {"from", {{"id", "x"}}}});
+  ASSERT_EQ(h_->call(net::method::post, h_->dl() + "/conversations/" + conv_.first + "/activities", click, auth).status, 200);
+  EXPECT_EQ(wait_count("customer ID", 2), 2u);
+  exchange("anna.schmidt", "How would you like to confirm");
+  exchange("Approve in the app", "approve");
+  approve_on_phone("anna.schmidt");
+  tick(5s);
+  EXPECT_EQ(wait_count("Your balances", 2), 2u) << "logged in again, the balance resumed";
+  EXPECT_EQ(bank_.b->access_tokens().size(), 1u);
 }
 
 TEST_F(login_e2e, otp_by_sms_wrong_then_right_code) {

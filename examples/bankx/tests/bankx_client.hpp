@@ -58,10 +58,12 @@ struct response {
 
 class bankx_server {
  public:
-  explicit bankx_server(options o = {}) {
+  /// `rng` (default: the OS CSPRNG) must outlive the server; a test that must know the tokens
+  /// BankX issues passes a recording source (tests/integration/leak_scan.hpp).
+  explicit bankx_server(options o = {}, parley::core::random_source& rng = parley::core::os_random()) {
     set_client_secret(o, client_secret);
     o.client_id = std::string(client_id);
-    auto made = bank::create(std::move(o), clock, parley::core::os_random());
+    auto made = bank::create(std::move(o), clock, rng);
     if (!made) ADD_FAILURE() << made.error().message();
     b = std::shared_ptr<bank>(std::move(*made));
     server = std::make_unique<parley::net::test::running_server>(

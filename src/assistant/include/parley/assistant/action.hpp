@@ -51,4 +51,11 @@ struct action_result {
   std::string reason;
 };
 
+/// The reason of a failed `call_api` whose operation needs the login when the user is not logged
+/// in at the client's back end (any more: it answered 401, or its token expired). In the flow of
+/// a `requires_login` intent (so the user was logged in when it began) the engine ends the flow
+/// and says `messages.login_expired` with a button that runs the intent again (after a new
+/// login); elsewhere the step's own failure message.
+inline constexpr std::string_view not_logged_in_reason = "not_logged_in";
+
 }  // namespace parley::assistant
