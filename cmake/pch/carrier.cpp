@@ -1,0 +1,1 @@
+// Carrier translation unit of a precompiled header (cmake/build_speed.cmake).
