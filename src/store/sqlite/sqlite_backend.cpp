@@ -21,6 +21,10 @@ class sqlite_backend final : public store::backend {
  public:
   sqlite_backend(options o, std::shared_ptr<spdlog::logger> log) : o_(std::move(o)), log_(std::move(log)) {
     if (o_.keys_path.empty()) o_.keys_path = keys_path_for(o_.path);
+    if (o_.synchronous == synchronous_mode::normal) {
+      log_->warn("sqlite: synchronous = \"normal\": acknowledged writes survive a crash of the process, "
+                 "not a power loss");
+    }
   }
 
   ~sqlite_backend() override {
@@ -94,6 +98,7 @@ class sqlite_backend final : public store::backend {
     co.read_only = read_only;
     co.busy_timeout = o_.busy_timeout;
     co.wal_autocheckpoint = o_.wal_autocheckpoint;
+    co.synchronous_full = o_.synchronous == synchronous_mode::full;
     auto pair = std::make_unique<connection_pair>();
     auto data = connection::open(o_.path, co, log_);
     if (!data) return data.error();
@@ -166,6 +171,12 @@ options parse_options(core::config_section s) {
   o.keys_path = s.string("keys_path", o.keys_path);
   o.busy_timeout = s.duration("busy_timeout", o.busy_timeout);
   o.readers = static_cast<unsigned>(s.integer("readers", o.readers, 1, 64));
+  const auto sync = s.string("synchronous", "full");
+  if (sync == "normal") {
+    o.synchronous = synchronous_mode::normal;
+  } else if (sync != "full") {
+    s.error("synchronous", "must be \"full\" or \"normal\"");
+  }
   if (o.path.empty()) s.error("path", "must not be empty");
   if (!o.keys_path.empty() && o.keys_path == o.path) s.error("keys_path", "must differ from path");
   s.finish();

@@ -95,9 +95,11 @@ result<std::unique_ptr<connection>> connection::open(const std::string& path, co
       return c->fail(sqlite3_errcode(db), "wal_autocheckpoint");
     }
   }
-  if (auto r = c->exec("PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF"); !r) {
-    return r.error();
-  }
+  // synchronous=NORMAL only when the operator chose it (sqlite::synchronous_mode::normal).
+  const char* pragmas = o.synchronous_full
+                            ? "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF"
+                            : "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
+  if (auto r = c->exec(pragmas); !r) return r.error();
   return c;
 }
 

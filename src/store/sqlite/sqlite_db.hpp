@@ -64,11 +64,12 @@ struct connection_options {
   bool read_only = false;
   std::chrono::milliseconds busy_timeout{5000};
   int wal_autocheckpoint = 1000;  ///< pages; 0 disables (writer only)
+  bool synchronous_full = true;   ///< false: synchronous=NORMAL (no fsync per commit)
 };
 
 class connection {
  public:
-  /// Opens (creating unless read-only) and configures: WAL, synchronous=FULL, busy timeout.
+  /// Opens (creating unless read-only) and configures: WAL, synchronous (FULL unless asked), busy timeout.
   static result<std::unique_ptr<connection>> open(const std::string& path, const connection_options& o,
                                                   std::shared_ptr<spdlog::logger> log);
   ~connection();
