@@ -30,6 +30,13 @@ statement& statement::bind_blob(int index, std::span<const std::uint8_t> blob) {
   return *this;
 }
 
+statement& statement::bind_blob_borrowed(int index, std::span<const std::uint8_t> blob) {
+  static const std::uint8_t empty = 0;
+  const void* p = blob.empty() ? &empty : blob.data();
+  failed_bind_ = failed_bind_ || sqlite3_bind_blob64(stmt_, index, p, blob.size(), SQLITE_STATIC) != SQLITE_OK;
+  return *this;
+}
+
 statement& statement::bind_null(int index) {
   failed_bind_ = failed_bind_ || sqlite3_bind_null(stmt_, index) != SQLITE_OK;
   return *this;

@@ -41,6 +41,9 @@ class statement {
   statement& bind(int index, std::int64_t v);
   statement& bind(int index, std::string_view text);
   statement& bind_blob(int index, std::span<const std::uint8_t> blob);
+  /// Binds without SQLite's copy: `blob` must stay valid until this statement is destroyed
+  /// (bulk inserts of sealed bodies, where the copy was a measurable share of an append).
+  statement& bind_blob_borrowed(int index, std::span<const std::uint8_t> blob);
   statement& bind_null(int index);
 
   /// True for a row, false when done; errors as store errc.

@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 namespace parley::store::sqlite {
 namespace {
 
@@ -55,6 +59,34 @@ TEST(SqliteOptions, TheConnectionUsesTheChosenSynchronousSetting) {
   auto normal = detail::connection::open(env.options().path, co, core::logger("test"));
   ASSERT_TRUE(normal);
   EXPECT_EQ(synchronous_of(**normal), 1);  // NORMAL
+}
+
+TEST(SqliteCheckpoints, TheBackendsThreadCopiesTheWalIntoTheDataFile) {
+  testing::sqlite_env env;
+  env.options().wal_autocheckpoint = 16;  // pages
+  const auto root_file = env.dir() / "root.key";
+  ASSERT_TRUE(crypto::root_key::create_file(root_file));
+  auto b = sqlite::open(env.options());
+  ASSERT_TRUE(b);
+  auto s = encrypted_store::open(std::move(*b), *crypto::root_key::load_file(root_file, 1),
+                                 env.dir() / "erasure.secrets", store::options{});
+  ASSERT_TRUE(s);
+  const auto t = time_point{} + std::chrono::seconds(1'800'000'000);
+  ASSERT_TRUE(run((*s)->ensure_tenant("t1")));
+  ASSERT_TRUE(run((*s)->create_conversation("t1", "c1", "bot", "u1")));
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(run((*s)->append_activity("t1", "c1", {"a" + std::to_string(i), t, "message", "user",
+                                                       std::string(1024, 'x'), std::nullopt})));
+  }
+  // The writer no longer checkpoints; without the backend's thread the rows would stay in the
+  // WAL and the data file would keep its initial few pages. (Polled: it is another thread's work.)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::uintmax_t size = 0;
+  while ((size = std::filesystem::file_size(env.options().path)) < 300 * 1024 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(size, 300u * 1024);
 }
 
 TEST(SqliteMigrations, ActivitiesWrittenUnderVersion1StillReadAfterVersion2) {

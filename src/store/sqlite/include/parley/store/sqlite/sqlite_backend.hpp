@@ -45,7 +45,8 @@ struct options {
   unsigned readers = 4;  ///< read connection pairs kept open
   /// Durability of acknowledged writes; `normal` is an explicit trade-off (docs/adr/0006).
   synchronous_mode synchronous = synchronous_mode::full;
-  /// WAL pages before an automatic checkpoint; 0 disables them (tests that inspect the WAL).
+  /// WAL pages before a checkpoint (run by a thread of the backend, not by the committing
+  /// writer); 0 disables them (tests that inspect the WAL).
   int wal_autocheckpoint = 1000;
 };
 
