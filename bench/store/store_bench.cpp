@@ -1,10 +1,12 @@
-// Encrypted-store throughput: appends (group commit, 1..256 concurrent appenders), reads (whole
+// Encrypted-store throughput: appends (group commit, 1..1024 concurrent appenders), reads (whole
 // conversations, and polls after a watermark) of 1 KiB activities, and bot state get+put, on
 // SQLite and on a real PostgreSQL server, each with encryption on and, in the same run, switched
 // off (this target alone is compiled with PARLEY_BENCH_NO_ENCRYPTION).
 // bench/store/run.sh runs it and writes bench/results/store.md. Figures are reported, not asserted.
 //
-// Arguments: backend (0 SQLite, 1 PostgreSQL), encryption (1 on, 0 off), appenders / readers / workers.
+// Every measurement is one row of the `workloads` table below: N coroutines on two I/O threads
+// (the channel's), each running the workload's worker against a fresh store. Arguments: backend
+// (0 SQLite, 1 PostgreSQL), encryption (1 on, 0 off), N (appenders / readers / workers).
 #include <parley/core/async.hpp>
 #include <parley/core/log.hpp>
 #include <parley/store/bench_encryption_switch.hpp>
@@ -23,6 +25,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -83,8 +86,18 @@ void report_cpu(benchmark::State& state, double cpu_before, long items) {
   if (items > 0) state.counters["cpu_us_per_item"] = 1e6 * cpu / static_cast<double>(items);
 }
 
+// Group commit at work: appends per transaction, largest batch, and where a transaction's time goes.
+void report_batches(benchmark::State& state, const store::writer_stats& before, const store::writer_stats& after) {
+  const auto tx = static_cast<double>(after.transactions - before.transactions);
+  if (tx == 0) return;
+  state.counters["ops_per_commit"] = static_cast<double>(after.operations - before.operations) / tx;
+  state.counters["largest_batch"] = static_cast<double>(after.largest);
+  state.counters["exec_ms_per_commit"] = static_cast<double>(after.busy_ns - before.busy_ns) / tx / 1e6;
+  state.counters["commit_ms_per_commit"] = static_cast<double>(after.commit_ns - before.commit_ns) / tx / 1e6;
+}
+
 // A new, empty store for one benchmark: its own files or database, root key and secrets.
-std::unique_ptr<store::encrypted_store> open_fresh(int backend) {
+std::unique_ptr<store::encrypted_store> open_fresh(int backend, bool sync_normal = false) {
   const auto dir = bench_dir() / ("s" + std::to_string(++fresh));
   fs::create_directories(dir);
   if (!crypto::root_key::create_file(dir / "root.key")) throw std::runtime_error("root key");
@@ -92,6 +105,7 @@ std::unique_ptr<store::encrypted_store> open_fresh(int backend) {
   if (backend == 0) {
     store::sqlite::options o;
     o.path = (dir / "bench.db").string();
+    if (sync_normal) o.synchronous = store::sqlite::synchronous_mode::normal;
     b = store::sqlite::open(o);
   } else {
 #ifdef PARLEY_WITH_POSTGRES
@@ -117,214 +131,157 @@ std::unique_ptr<store::encrypted_store> open_fresh(int backend) {
   return std::move(*s);
 }
 
-// `total` appends from `appenders` coroutines on two threads (the channel's I/O threads).
-void append_burst(store::encrypted_store& s, std::size_t total, int appenders, std::atomic<long>& next_id,
-                  benchmark::State& state) {
-  asio::io_context ctx;
-  std::atomic<long> left{static_cast<long>(total)};
+// What the coroutines of one measurement share.
+struct shared_counters {
+  std::atomic<long> items{0};     // operations completed (the figure's unit)
+  std::atomic<long> left{0};      // appends still to make in this iteration
+  std::atomic<long> next_id{0};   // activity ids
   std::atomic<int> failures{0};
-  for (int a = 0; a < appenders; ++a) {
-    asio::co_spawn(
-        ctx,
-        [&]() -> asio::awaitable<void> {
-          while (left.fetch_sub(1) > 0) {
-            const auto id = next_id.fetch_add(1);
-            store::new_activity act{"a" + std::to_string(id), std::chrono::system_clock::now(), "message", "user",
-                                    body, std::nullopt};
-            auto r = co_await s.append_activity("bankx", "c" + std::to_string(id % conversations),
-                                                std::move(act));
-            if (!r) ++failures;
-          }
-        },
-        core::log_exceptions{core::logger("bench"), "appender"});
+};
+
+using worker_fn = std::function<asio::awaitable<void>(store::encrypted_store&, int worker, shared_counters&)>;
+
+struct workload {
+  const char* name;         // the benchmark's name (bench/store/run.sh groups by it)
+  const char* workers_arg;  // what the third argument counts
+  std::vector<int> workers;
+  worker_fn work;
+  long (*appends_per_iteration)(int workers);  // null: the worker decides how much it does
+  bool prefill;             // 500 activities in each conversation first
+  bool sqlite_only = false;
+  bool sync_normal = false;  // SQLite with synchronous = "normal" (the documented trade-off)
+};
+
+std::string conversation(long n) { return "c" + std::to_string(n % conversations); }
+
+// Appends until the iteration's budget is spent; each waits for its acknowledgement.
+asio::awaitable<void> append_worker(store::encrypted_store& s, int, shared_counters& c) {
+  while (c.left.fetch_sub(1) > 0) {
+    const auto id = c.next_id.fetch_add(1);
+    store::new_activity act{"a" + std::to_string(id), std::chrono::system_clock::now(), "message", "user", body,
+                            std::nullopt};
+    auto r = co_await s.append_activity("bankx", conversation(id), std::move(act));
+    if (!r) ++c.failures;
+    ++c.items;
   }
+}
+
+// Pages through two whole conversations, 100 activities per call (a Direct Line resync).
+asio::awaitable<void> read_worker(store::encrypted_store& s, int worker, shared_counters& c) {
+  for (int k = 0; k < 2; ++k) {
+    const auto conv = conversation(worker * 2 + k);
+    std::uint64_t after = 0;
+    for (;;) {
+      auto page = co_await s.read_activities("bankx", conv, after, 100);
+      if (!page) {
+        ++c.failures;
+        co_return;
+      }
+      c.items += static_cast<long>(page->activities.size());
+      after = page->last_seq;
+      if (!page->more) break;
+    }
+  }
+}
+
+// A Direct Line client polling with its watermark: what came after the activity it saw last,
+// here the newest 5 of a 500-activity conversation (one page, no `more`).
+asio::awaitable<void> poll_worker(store::encrypted_store& s, int worker, shared_counters& c) {
+  for (int k = 0; k < 64; ++k) {
+    auto page = co_await s.read_activities("bankx", conversation(worker * 64 + k), 495, 100);
+    if (!page || page->activities.size() != 5) ++c.failures;
+    ++c.items;
+  }
+}
+
+// Bot state as the assistant uses it: get, then put with the etag it got (1 KiB of state), each
+// worker on its own conversation (so no etag conflicts). Items = get+put pairs.
+asio::awaitable<void> bot_state_worker(store::encrypted_store& s, int worker, shared_counters& c) {
+  const auto conv = conversation(worker);
+  for (int k = 0; k < 16; ++k) {
+    auto got = co_await s.get_bot_state("bankx", conv);
+    if (!got) {
+      ++c.failures;
+      co_return;
+    }
+    std::optional<std::string> etag;
+    if (*got) etag = (*got)->etag;
+    auto put = co_await s.put_bot_state("bankx", conv, body, etag);
+    if (!put) ++c.failures;
+    ++c.items;
+  }
+}
+
+const std::vector<workload>& workloads() {
+  static const std::vector<workload> all = {
+      {"BM_append", "appenders", {1, 32, 256, 1024}, append_worker,
+       [](int n) -> long { return n == 1 ? 256 : static_cast<long>(appends_per_iteration); }, false},
+      {"BM_read", "readers", {4}, read_worker, nullptr, true},
+      {"BM_read_after_watermark", "readers", {4}, poll_worker, nullptr, true},
+      {"BM_bot_state", "workers", {32}, bot_state_worker, nullptr, false},
+      {"BM_append_sync_normal", "appenders", {256, 1024}, append_worker,
+       [](int) -> long { return static_cast<long>(appends_per_iteration); }, false, true, true},
+  };
+  return all;
+}
+
+// `n` coroutines of `work` on two threads, until all are done.
+void run_workers(store::encrypted_store& s, int n, const worker_fn& work, shared_counters& c) {
+  asio::io_context ctx;
+  for (int w = 0; w < n; ++w) asio::co_spawn(ctx, work(s, w, c), core::log_exceptions{core::logger("bench"), "worker"});
   std::thread helper([&] { ctx.run(); });
   ctx.run();
   helper.join();
-  if (failures.load() != 0) state.SkipWithError("appends failed");
 }
 
-void BM_append(benchmark::State& state) {
+void run_workload(benchmark::State& state, const workload& w) {
   const int backend = static_cast<int>(state.range(0));
   store::bench::set_encryption(state.range(1) != 0);
-  const int appenders = static_cast<int>(state.range(2));
-  auto s = open_fresh(backend);
-  std::atomic<long> next_id{0};
+  const int n = static_cast<int>(state.range(2));
+  auto s = open_fresh(backend, w.sync_normal);
+  if (w.prefill) {
+    shared_counters fill;
+    fill.left = 500 * conversations;
+    run_workers(*s, 256, append_worker, fill);
+    if (fill.failures.load() != 0) state.SkipWithError("prefill failed");
+  }
+  shared_counters c;
   const double cpu0 = process_cpu_seconds();
-  for (auto _ : state) append_burst(*s, appenders == 1 ? 256 : appends_per_iteration, appenders, next_id, state);
-  state.SetItemsProcessed(next_id.load());
-  report_cpu(state, cpu0, next_id.load());
-  s.reset();
-  store::bench::set_encryption(true);
-}
-
-void BM_read(benchmark::State& state) {
-  const int backend = static_cast<int>(state.range(0));
-  store::bench::set_encryption(state.range(1) != 0);
-  const int readers = static_cast<int>(state.range(2));
-  auto s = open_fresh(backend);
-  std::atomic<long> next_id{0};
-  append_burst(*s, 500 * conversations, 256, next_id, state);  // 500 activities per conversation
-  std::atomic<long> read{0};
-  const double cpu0 = process_cpu_seconds();
+  const auto w0 = s->write_stats();
   for (auto _ : state) {
-    // Each reader pages through whole conversations, 100 activities per call (a Direct Line resync).
-    asio::io_context ctx;
-    std::atomic<int> failures{0};
-    for (int r = 0; r < readers; ++r) {
-      asio::co_spawn(
-          ctx,
-          [&, r]() -> asio::awaitable<void> {
-            for (int k = 0; k < 2; ++k) {
-              const auto conv = "c" + std::to_string((r * 2 + k) % conversations);
-              std::uint64_t after = 0;
-              for (;;) {
-                auto page = co_await s->read_activities("bankx", conv, after, 100);
-                if (!page) {
-                  ++failures;
-                  break;
-                }
-                read += static_cast<long>(page->activities.size());
-                after = page->last_seq;
-                if (!page->more) break;
-              }
-            }
-          },
-          core::log_exceptions{core::logger("bench"), "reader"});
-    }
-    std::thread helper([&] { ctx.run(); });
-    ctx.run();
-    helper.join();
-    if (failures.load() != 0) state.SkipWithError("reads failed");
+    if (w.appends_per_iteration != nullptr) c.left = w.appends_per_iteration(n);
+    run_workers(*s, n, w.work, c);
+    if (c.failures.load() != 0) state.SkipWithError("operations failed");
   }
-  state.SetItemsProcessed(read.load());
-  report_cpu(state, cpu0, read.load());
+  state.SetItemsProcessed(c.items.load());
+  report_cpu(state, cpu0, c.items.load());
+  report_batches(state, w0, s->write_stats());
   s.reset();
   store::bench::set_encryption(true);
 }
 
-// A Direct Line client polling with its watermark: each call asks for what came after the last
-// activity it saw, here the newest 5 of a 500-activity conversation (one page, no `more`).
-void BM_read_after_watermark(benchmark::State& state) {
-  const int backend = static_cast<int>(state.range(0));
-  store::bench::set_encryption(state.range(1) != 0);
-  const int readers = static_cast<int>(state.range(2));
-  auto s = open_fresh(backend);
-  std::atomic<long> next_id{0};
-  append_burst(*s, 500 * conversations, 256, next_id, state);
-  std::atomic<long> polls{0};
-  const double cpu0 = process_cpu_seconds();
-  for (auto _ : state) {
-    asio::io_context ctx;
-    std::atomic<int> failures{0};
-    for (int r = 0; r < readers; ++r) {
-      asio::co_spawn(
-          ctx,
-          [&, r]() -> asio::awaitable<void> {
-            for (int k = 0; k < 64; ++k) {
-              const auto conv = "c" + std::to_string((r * 64 + k) % conversations);
-              auto page = co_await s->read_activities("bankx", conv, 495, 100);
-              if (!page || page->activities.size() != 5) ++failures;
-              ++polls;
-            }
-          },
-          core::log_exceptions{core::logger("bench"), "poller"});
-    }
-    std::thread helper([&] { ctx.run(); });
-    ctx.run();
-    helper.join();
-    if (failures.load() != 0) state.SkipWithError("polls failed");
-  }
-  state.SetItemsProcessed(polls.load());
-  report_cpu(state, cpu0, polls.load());
-  s.reset();
-  store::bench::set_encryption(true);
-}
-
-// Bot state as the assistant uses it: get, then put with the etag it got (1 KiB of state), from
-// `workers` coroutines each on its own conversation (so no etag conflicts). Items = get+put pairs.
-void BM_bot_state(benchmark::State& state) {
-  const int backend = static_cast<int>(state.range(0));
-  store::bench::set_encryption(state.range(1) != 0);
-  const int workers = static_cast<int>(state.range(2));
-  auto s = open_fresh(backend);
-  std::atomic<long> pairs{0};
-  const double cpu0 = process_cpu_seconds();
-  for (auto _ : state) {
-    asio::io_context ctx;
-    std::atomic<int> failures{0};
-    for (int w = 0; w < workers; ++w) {
-      asio::co_spawn(
-          ctx,
-          [&, w]() -> asio::awaitable<void> {
-            const auto conv = "c" + std::to_string(w % conversations);
-            for (int k = 0; k < 16; ++k) {
-              auto got = co_await s->get_bot_state("bankx", conv);
-              if (!got) {
-                ++failures;
-                co_return;
-              }
-              std::optional<std::string> etag;
-              if (*got) etag = (*got)->etag;
-              auto put = co_await s->put_bot_state("bankx", conv, body, etag);
-              if (!put) ++failures;
-              ++pairs;
-            }
-          },
-          core::log_exceptions{core::logger("bench"), "bot state"});
-    }
-    std::thread helper([&] { ctx.run(); });
-    ctx.run();
-    helper.join();
-    if (failures.load() != 0) state.SkipWithError("bot state failed");
-  }
-  state.SetItemsProcessed(pairs.load());
-  report_cpu(state, cpu0, pairs.load());
-  s.reset();
-  store::bench::set_encryption(true);
-}
-
-void append_args(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"backend", "encrypted", "appenders"});
-  for (int backend : {0, 1}) {
+void register_workloads() {
+  for (const auto& w : workloads()) {
+    auto* b = benchmark::RegisterBenchmark(w.name, [&w](benchmark::State& st) { run_workload(st, w); });
+    b->ArgNames({"backend", "encrypted", w.workers_arg});
+    for (int backend : {0, 1}) {
 #ifndef PARLEY_WITH_POSTGRES
-    if (backend == 1) continue;
+      if (backend == 1) continue;
 #endif
-    for (int appenders : {1, 32, 256, 1024}) {
-      for (int enc : {1, 0}) b->Args({backend, enc, appenders});
+      if (backend == 1 && w.sqlite_only) continue;
+      for (int n : w.workers) {
+        for (int enc : {1, 0}) b->Args({backend, enc, n});
+      }
     }
+    b->UseRealTime()->Unit(benchmark::kMillisecond);
   }
 }
-
-void read_args(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"backend", "encrypted", "readers"});
-  for (int backend : {0, 1}) {
-#ifndef PARLEY_WITH_POSTGRES
-    if (backend == 1) continue;
-#endif
-    for (int enc : {1, 0}) b->Args({backend, enc, 4});
-  }
-}
-
-void state_args(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"backend", "encrypted", "workers"});
-  for (int backend : {0, 1}) {
-#ifndef PARLEY_WITH_POSTGRES
-    if (backend == 1) continue;
-#endif
-    for (int enc : {1, 0}) b->Args({backend, enc, 32});
-  }
-}
-
-BENCHMARK(BM_append)->Apply(append_args)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_read)->Apply(read_args)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_read_after_watermark)->Apply(read_args)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK(BM_bot_state)->Apply(state_args)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 
 int main(int argc, char** argv) {
   core::logger("store")->set_level(spdlog::level::warn);
+  register_workloads();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

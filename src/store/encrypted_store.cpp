@@ -26,6 +26,7 @@ encrypted_store::impl::impl(std::unique_ptr<backend> backend, crypto::root_key r
       rng(deps.random ? *deps.random : core::os_random()),
       log(deps.log ? deps.log : core::logger("store")),
       keys(std::move(root), std::move(secrets_file), o.key_cache_size, rng, log),
+      states(o.bot_state_cache_size, o.bot_state_cache_bytes),
       pool(o.threads == 0 ? 1 : o.threads) {}
 
 encrypted_store::impl::~impl() {
@@ -163,6 +164,8 @@ result<std::unique_ptr<encrypted_store>> encrypted_store::open(std::unique_ptr<b
   return std::unique_ptr<encrypted_store>(new encrypted_store(std::move(i)));
 }
 
+writer_stats encrypted_store::write_stats() const { return impl_->writer->counters(); }
+
 encrypted_store::encrypted_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 encrypted_store::~encrypted_store() = default;
 
@@ -198,6 +201,24 @@ result<conversation> encrypted_store::impl::to_conversation(const conversation_r
                       detail::from_nanos(row.last_activity),
                       row.state,
                       row.last_seq};
+}
+
+std::optional<bot_state> encrypted_store::impl::cached_bot_state(std::string_view tenant_id,
+                                                                std::string_view conversation_id) {
+  auto hit = states.get(tenant_id, conversation_id);
+  if (!hit) return std::nullopt;
+  // Only a key already in memory: a key that was evicted, or forgotten by an erasure, sends the
+  // read to the database, which knows whether the conversation still exists.
+  auto key = keys.cached_data_key(tenant_id, hit->key_id, hit->key_version);
+  if (!key) return std::nullopt;
+  const detail::record_place place{detail::record_kind::bot_state, tenant_id, conversation_id, 0, hit->etag,
+                                   hit->key_version, {}};
+  auto data = detail::open_record(*key, place, hit->sealed);
+  if (!data) {
+    states.forget(tenant_id, conversation_id);
+    return std::nullopt;
+  }
+  return bot_state{std::move(*data), std::move(hit->etag)};
 }
 
 activity_record encrypted_store::impl::to_record(const conversation_row& conv, const crypto::aead_key& key,

@@ -327,6 +327,16 @@ result<std::shared_ptr<crypto::aead_key>> key_ring::data_key(session& s, std::st
   return shared;
 }
 
+std::shared_ptr<crypto::aead_key> key_ring::cached_data_key(std::string_view tenant_id, std::string_view key_id,
+                                                           std::uint32_t version) {
+  const auto ck = data_cache_key(tenant_id, key_id, version);
+  std::lock_guard lock(cache_mutex_);
+  auto it = data_keys_.find(ck);
+  if (it == data_keys_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.second);
+  return it->second.first;
+}
+
 void key_ring::forget_data_keys(std::string_view tenant_id, std::span<const std::string> key_ids) {
   std::lock_guard lock(cache_mutex_);
   for (const auto& id : key_ids) {

@@ -81,6 +81,9 @@ class key_ring {
   [[nodiscard]] result<std::shared_ptr<crypto::aead_key>> data_key(session& s, std::string_view tenant_id,
                                                                    std::string_view key_id, std::uint32_t version,
                                                                    std::uint64_t uses_so_far);
+  /// A data key if it is in the cache (no database access); null otherwise.
+  [[nodiscard]] std::shared_ptr<crypto::aead_key> cached_data_key(std::string_view tenant_id, std::string_view key_id,
+                                                                  std::uint32_t version);
   void forget_data_keys(std::string_view tenant_id, std::span<const std::string> key_ids);
 
   /// Keyed hashes (HMAC-SHA256 under the tenant's pseudonymisation secret), base64url.

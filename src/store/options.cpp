@@ -29,6 +29,10 @@ options parse_options(core::config_section s) {
       s.integer("max_bot_state_bytes", static_cast<std::int64_t>(o.max_bot_state_bytes), 1024, 16 << 20));
   o.key_cache_size =
       static_cast<std::size_t>(s.integer("key_cache_size", static_cast<std::int64_t>(o.key_cache_size), 16, 1 << 20));
+  o.bot_state_cache_size = static_cast<std::size_t>(
+      s.integer("bot_state_cache_size", static_cast<std::int64_t>(o.bot_state_cache_size), 0, 1 << 20));
+  o.bot_state_cache_bytes = static_cast<std::size_t>(
+      s.integer("bot_state_cache_bytes", static_cast<std::int64_t>(o.bot_state_cache_bytes), 1 << 16, 1LL << 32));
   o.migrate_on_open = s.boolean("migrate_on_open", o.migrate_on_open);
   o.default_retention = s.duration("default_retention", o.default_retention);
   if (o.default_retention.count() < 0) s.error("default_retention", "must not be negative");

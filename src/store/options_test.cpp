@@ -28,6 +28,7 @@ TEST(StoreOptions, DefaultsAreTheEmbeddedSetup) {
   EXPECT_EQ(p.opts.backend, backend_kind::sqlite);
   EXPECT_EQ(p.opts.max_batch, 512u);
   EXPECT_TRUE(p.opts.migrate_on_open);
+  EXPECT_EQ(p.opts.bot_state_cache_size, 4096u);
   EXPECT_EQ(p.opts.retention_for("anyone"), 0ms);
 }
 
@@ -41,6 +42,8 @@ max_activity_bytes = 65536
 max_attachment_bytes = 1048576
 max_bot_state_bytes = 4096
 key_cache_size = 100
+bot_state_cache_size = 0
+bot_state_cache_bytes = 1048576
 migrate_on_open = false
 default_retention = "30d"
 [[store.retention]]
@@ -60,6 +63,8 @@ dsn = "ignored here"
   EXPECT_EQ(p.opts.max_attachment_bytes, 1048576u);
   EXPECT_EQ(p.opts.max_bot_state_bytes, 4096u);
   EXPECT_EQ(p.opts.key_cache_size, 100u);
+  EXPECT_EQ(p.opts.bot_state_cache_size, 0u);
+  EXPECT_EQ(p.opts.bot_state_cache_bytes, 1048576u);
   EXPECT_FALSE(p.opts.migrate_on_open);
   EXPECT_EQ(p.opts.retention_for("bankx"), std::chrono::hours(24 * 90));
   EXPECT_EQ(p.opts.retention_for("forever"), 0ms);
@@ -67,7 +72,7 @@ dsn = "ignored here"
 }
 
 TEST(StoreOptions, MistakesAreReported) {
-  for (const char* bad : {"[store]\nbackend = \"mysql\"", "[store]\nmax_batch = 0", "[store]\nunknown = 1",
+  for (const char* bad : {"[store]\nbackend = \"mysql\"", "[store]\nmax_batch = 0", "[store]\nbot_state_cache_size = -1", "[store]\nunknown = 1",
                           "[store]\n[[store.retention]]\nkeep = \"1d\"",
                           "[store]\n[[store.retention]]\ntenant = \"x\"",
                           "[store]\n[[store.retention]]\ntenant = \"x\"\nkeep = \"1d\"\n"

@@ -93,16 +93,19 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
   };
 
   // 1. Lock every conversation of the run once, in one statement.
-  std::map<std::pair<std::string, std::string>, conversation_cursor> convs;
+  // Each op's conversation is looked up once here; the steps below use `cursor_of`.
+  std::map<std::pair<std::string_view, std::string_view>, conversation_cursor> convs;
   std::vector<std::pair<std::string, std::string>> conv_keys;
-  for (auto* op : ops) {
-    auto [it, fresh] = convs.try_emplace({op->tenant_id, op->conversation_id});
-    if (fresh) conv_keys.push_back(it->first);
+  std::vector<conversation_cursor*> cursor_of(ops.size());
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    auto [it, fresh] = convs.try_emplace({ops[k]->tenant_id, ops[k]->conversation_id});
+    if (fresh) conv_keys.emplace_back(it->first.first, it->first.second);
+    cursor_of[k] = &it->second;
   }
   auto locked = s.lock_conversations(conv_keys);
   if (!locked) return fail_all(locked.error());
   for (std::size_t k = 0; k < conv_keys.size(); ++k) {
-    auto& c = convs[conv_keys[k]];
+    auto& c = convs.find({conv_keys[k].first, conv_keys[k].second})->second;
     c.row = std::move((*locked)[k]);
     if (c.row) {
       c.seq = c.row->last_seq;
@@ -117,7 +120,7 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
   std::vector<std::size_t> lookup_op;
   for (std::size_t k = 0; k < ops.size(); ++k) {
     auto* op = ops[k];
-    const auto& c = convs[{op->tenant_id, op->conversation_id}];
+    const auto& c = *cursor_of[k];
     if (!c.row) {
       errors[k] = errc::not_found;
       continue;
@@ -141,6 +144,7 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
 
   // 3. Assign, seal, collect, in queue order.
   std::vector<activity_row> rows;
+  rows.reserve(ops.size());
   std::vector<idempotency_row> idem_rows;
   std::map<std::pair<std::int64_t, std::string>, append_result> in_batch;
   for (std::size_t k = 0; k < ops.size(); ++k) {
@@ -149,7 +153,7 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
       op->outcome = errors[k];
       continue;
     }
-    auto& c = convs[{op->tenant_id, op->conversation_id}];
+    auto& c = *cursor_of[k];
     if (seen[k]) {
       op->outcome = append_result{seen[k]->seq, seen[k]->activity_id, true};
       continue;
@@ -173,7 +177,7 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
       op->outcome = c.key_error;
       continue;
     }
-    const auto& a = op->activity;
+    auto& a = op->activity;
     const auto seq = c.seq + 1;
     const auto ts = detail::to_nanos(a.timestamp);
     const auto extra = detail::activity_extra(ts, a.type, a.sender_role);
@@ -187,13 +191,14 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
     c.seq = seq;
     c.touched = true;
     c.last_activity = std::max(c.last_activity, ts);
-    rows.push_back({c.row->pk, seq, a.activity_id, ts, a.type, a.sender_role, std::move(*sealed)});
-    append_result r{seq, a.activity_id, false};
     if (refs[k]) {
       idem_rows.push_back({c.row->pk, *refs[k], seq, a.activity_id});
       in_batch.emplace(std::pair{c.row->pk, *refs[k]}, append_result{seq, a.activity_id, true});
     }
-    op->outcome = r;
+    op->outcome = append_result{seq, a.activity_id, false};
+    // The op's strings are not needed any more: moved into the row rather than copied.
+    rows.push_back({c.row->pk, seq, std::move(a.activity_id), ts, std::move(a.type), std::move(a.sender_role),
+                    std::move(*sealed)});
   }
 
   // 4. Write in bulk.

@@ -19,6 +19,7 @@ namespace {
 struct erase_state {
   std::string tenant_id;
   std::vector<std::string> key_ids;
+  std::vector<std::string> conversation_ids;
   std::optional<detail::tenant_rotation> rotation;
 };
 
@@ -38,6 +39,7 @@ result<std::size_t> encrypted_store::impl::erase_rows(session& s, std::string_vi
   for (const auto& r : rows) {
     key_ids.push_back(r.key_id);
     pks.push_back(r.pk);
+    states.forget(tenant_id, r.id);
   }
   // Keys first: with SQLite's two files, a crash between the commits leaves rows without keys
   // (reported as erased, removed by the next erase), never keys without rows to erase.
@@ -65,7 +67,10 @@ static awaitable<result<T>> run_erasure(encrypted_store::impl& impl, std::string
       [&impl, state, find = std::move(find)](session& s) -> result<T> {
         auto rows = find(s);
         if (!rows) return rows.error();
-        for (const auto& r : *rows) state->key_ids.push_back(r.key_id);
+        for (const auto& r : *rows) {
+          state->key_ids.push_back(r.key_id);
+          state->conversation_ids.push_back(r.id);
+        }
         auto n = impl.erase_rows(s, state->tenant_id, std::move(*rows), state->rotation);
         if (!n) return n.error();
         if constexpr (std::is_void_v<T>) {
@@ -79,6 +84,8 @@ static awaitable<result<T>> run_erasure(encrypted_store::impl& impl, std::string
         if (fate == detail::key_fate::committed) {
           impl.keys.tenant_rotation_committed(*state->rotation);
           impl.keys.forget_data_keys(state->tenant_id, state->key_ids);
+          // Again after the commit: a put that completed meanwhile may have cached its state.
+          for (const auto& id : state->conversation_ids) impl.states.forget(state->tenant_id, id);
           impl.log->info("tenant {}: erased {} conversation(s); tenant key now version {}", state->tenant_id,
                          state->key_ids.size(), state->rotation->new_version);
         } else if (fate == detail::key_fate::undone) {

@@ -5,12 +5,14 @@
 #include "async_bridge.hpp"
 #include "key_ring.hpp"
 #include "record_format.hpp"
+#include "state_cache.hpp"
 #include "write_queue.hpp"
 
 #include <parley/store/encrypted_store.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -107,6 +109,9 @@ struct encrypted_store::impl {
   core::random_source& rng;
   std::shared_ptr<spdlog::logger> log;
   detail::key_ring keys;
+  detail::state_cache states;
+  /// Stamps bot-state writes in the order their conversation's row lock was taken (state_cache).
+  std::atomic<std::uint64_t> state_stamps{0};
   boost::asio::thread_pool pool;
   std::unique_ptr<detail::write_queue> writer;
 
@@ -157,6 +162,8 @@ struct encrypted_store::impl {
   result<conversation> to_conversation(const conversation_row& row, const crypto::aead_key& key) const;
   activity_record to_record(const conversation_row& conv, const crypto::aead_key& key, const activity_row& row) const;
   [[nodiscard]] nanos now() const;
+  /// The bot state from the cache if its entry and data key are there and it opens.
+  std::optional<bot_state> cached_bot_state(std::string_view tenant_id, std::string_view conversation_id);
 
   /// Erases the given conversations of one tenant and rotates its key (store_erase.cpp).
   result<std::size_t> erase_rows(session& s, std::string_view tenant_id, std::vector<conversation_row> rows,

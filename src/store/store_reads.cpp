@@ -98,8 +98,11 @@ awaitable<result<activity_record>> encrypted_store::get_activity(std::string ten
 awaitable<result<std::optional<bot_state>>> encrypted_store::get_bot_state(std::string tenant_id,
                                                                            std::string conversation_id) {
   using out = std::optional<bot_state>;
-  return impl_->read<out>([this, tenant_id = std::move(tenant_id),
-                           conversation_id = std::move(conversation_id)](session& s) -> result<out> {
+  // A turn reads the state it wrote last time: served from memory, no trip to the pool.
+  if (auto hit = impl_->cached_bot_state(tenant_id, conversation_id)) co_return out{std::move(*hit)};
+  // A named function, not a temporary in the co_await expression (GCC 12, PR 99576).
+  std::function<result<out>(session&)> work = [this, tenant_id = std::move(tenant_id),
+                                               conversation_id = std::move(conversation_id)](session& s) -> result<out> {
     auto c = impl_->open_conversation(s, tenant_id, conversation_id);
     if (!c) return c.error();
     auto row = s.get_bot_state(c->row.pk);
@@ -112,8 +115,11 @@ awaitable<result<std::optional<bot_state>>> encrypted_store::get_bot_state(std::
       impl_->log->warn("tenant {} conversation {}: bot state does not open", tenant_id, conversation_id);
       return errc::corrupt;
     }
+    impl_->states.fill(tenant_id, conversation_id,
+                       {(*row)->etag, std::move((*row)->data), c->row.key_id, c->row.key_version, 0});
     return out{bot_state{std::move(*data), (*row)->etag}};
-  });
+  };
+  co_return co_await impl_->read<out>(std::move(work));
 }
 
 awaitable<result<attachment>> encrypted_store::get_attachment(std::string tenant_id, std::string conversation_id,

@@ -106,16 +106,18 @@ awaitable<result<void>> encrypted_store::set_conversation_state(std::string tena
 awaitable<result<std::string>> encrypted_store::put_bot_state(std::string tenant_id, std::string conversation_id,
                                                               std::string data,
                                                               std::optional<std::string> expected_etag) {
-  if (data.size() > impl_->opts.max_bot_state_bytes) return fail<std::string>(errc::too_large);
-  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) return fail<std::string>(errc::not_found);
-  return impl_->write<std::string>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
-                                    data = std::move(data),
-                                    expected = std::move(expected_etag)](session& s) -> result<std::string> {
-    // Locking the conversation row serialises writers of this conversation across processes.
+  if (data.size() > impl_->opts.max_bot_state_bytes) co_return errc::too_large;
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) co_return errc::not_found;
+  detail::basic_op<detail::cached_state>::body_fn body =
+      [this, tenant_id, conversation_id, data = std::move(data),
+       expected = std::move(expected_etag)](session& s) -> result<detail::cached_state> {
+    // Locking the conversation row serialises writers of this conversation across processes;
+    // the etag is always compared with the database's, never with the cache's.
     const std::pair<std::string, std::string> key{tenant_id, conversation_id};
     auto locked = s.lock_conversations({&key, 1});
     if (!locked) return locked.error();
     if (!(*locked)[0]) return errc::not_found;
+    const auto stamp = ++impl_->state_stamps;
     const auto& conv = *(*locked)[0];
     auto current = s.get_bot_state(conv.pk);
     if (!current) return current.error();
@@ -132,8 +134,18 @@ awaitable<result<std::string>> encrypted_store::put_bot_state(std::string tenant
     row.data = std::move(*sealed);
     if (auto r = s.put_bot_state(conv.pk, row); !r) return r.error();
     if (auto r = s.set_key_uses(conv.pk, (*dk)->seals()); !r) return r.error();
-    return row.etag;
-  });
+    return detail::cached_state{std::move(row.etag), std::move(row.data), conv.key_id, conv.key_version, stamp};
+  };
+  auto written = co_await impl_->write<detail::cached_state>(std::move(body));
+  if (!written) {
+    // A mismatch means the cached entry (if any) is stale; after another failure the database
+    // may or may not hold the new state. Either way the next get reads the database.
+    impl_->states.forget(tenant_id, conversation_id);
+    co_return written.error();
+  }
+  std::string etag = written->etag;
+  impl_->states.put(tenant_id, conversation_id, std::move(*written));
+  co_return etag;
 }
 
 awaitable<result<std::string>> encrypted_store::put_attachment(std::string tenant_id, std::string conversation_id,

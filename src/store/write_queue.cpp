@@ -1,5 +1,6 @@
 #include "write_queue.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -67,13 +68,18 @@ void write_queue::writer_loop(unsigned index) {
     auto batch = take();
     if (batch.empty()) return;
     auto outcome = commit_outcome::none;
+    const auto started = clock::now();
+    auto committing = started;
+    bool began = false;
     try {
       if (!s) {
         auto opened = db_.write_session();
         if (opened) s = std::move(*opened);
       }
       if (s && s->begin()) {
+        began = true;
         process_(*s, batch);
+        committing = clock::now();
         outcome = s->commit();
       }
     } catch (const std::exception& e) {
@@ -85,8 +91,25 @@ void write_queue::writer_loop(unsigned index) {
       log_->warn("store writer {}: batch of {} not committed ({})", index, batch.size(),
                  outcome == commit_outcome::none ? "rolled back" : "commit failed");
     }
+    if (began) count(batch.size(), started, committing);
     for (auto& op : batch) op->finish(outcome);
   }
+}
+
+void write_queue::count(std::size_t ops, clock::time_point started, clock::time_point committing) {
+  const auto now = clock::now();
+  auto ns = [](clock::duration d) { return static_cast<std::uint64_t>(std::chrono::nanoseconds(d).count()); };
+  std::lock_guard lock(mutex_);
+  ++counters_.transactions;
+  counters_.operations += ops;
+  counters_.largest = std::max<std::uint64_t>(counters_.largest, ops);
+  counters_.busy_ns += ns(committing - started);
+  counters_.commit_ns += ns(now - committing);
+}
+
+write_counters write_queue::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
 }
 
 }  // namespace parley::store::detail

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <parley/store/backend.hpp>
+#include <parley/store/writer_stats.hpp>
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -40,6 +43,8 @@ class write_op {
   virtual append_op* as_append() noexcept { return nullptr; }
 };
 
+using write_counters = writer_stats;
+
 class write_queue {
  public:
   using process_fn = std::function<void(session&, std::span<const std::unique_ptr<write_op>>)>;
@@ -54,17 +59,22 @@ class write_queue {
   void submit(std::unique_ptr<write_op> op);
   /// Lets the writers finish their current batch, fails what is still queued, joins them.
   void stop();
+  /// A snapshot of the counters.
+  [[nodiscard]] write_counters counters() const;
 
  private:
+  using clock = std::chrono::steady_clock;
   void writer_loop(unsigned index);
+  void count(std::size_t ops, clock::time_point started, clock::time_point committing);
   std::vector<std::unique_ptr<write_op>> take();
 
   backend& db_;
   std::size_t max_batch_;
   process_fn process_;
   std::shared_ptr<spdlog::logger> log_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
+  write_counters counters_;
   std::deque<std::unique_ptr<write_op>> queue_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -7,8 +7,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace parley::store::sqlite {
@@ -17,15 +19,78 @@ namespace {
 using detail::connection;
 using detail::connection_pair;
 
+// Checkpoints the data file's WAL on a thread of its own. SQLite's automatic checkpoint runs in
+// the committing connection, so one group commit in a few also copied the WAL into the data file
+// and fsynced it while every appender waited; here the writer's commit only signals when the WAL
+// has grown past the threshold. PASSIVE: never blocks the writer or readers; what it cannot copy
+// yet (a reader still needs it) is copied next time.
+class checkpointer {
+ public:
+  checkpointer(std::unique_ptr<connection> c, int threshold_pages)
+      : conn_(std::move(c)), threshold_(threshold_pages), thread_([this] { loop(); }) {}
+  ~checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  checkpointer(const checkpointer&) = delete;
+  checkpointer& operator=(const checkpointer&) = delete;
+
+  /// Makes `writer` signal this checkpointer after its commits (replaces its automatic checkpoint).
+  void watch(connection& writer) { sqlite3_wal_hook(writer.handle(), &checkpointer::on_commit, this); }
+
+ private:
+  static int on_commit(void* self, sqlite3*, const char*, int wal_pages) {
+    auto* c = static_cast<checkpointer*>(self);
+    if (wal_pages >= c->threshold_) {
+      {
+        std::lock_guard lock(c->mutex_);
+        c->pending_ = true;
+      }
+      c->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return pending_ || stopping_; });
+      if (stopping_) return;
+      pending_ = false;
+      lock.unlock();
+      const int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) (void)conn_->fail(rc, "wal_checkpoint(PASSIVE)");
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<connection> conn_;
+  int threshold_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool pending_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
 class sqlite_backend final : public store::backend {
  public:
   sqlite_backend(options o, std::shared_ptr<spdlog::logger> log) : o_(std::move(o)), log_(std::move(log)) {
     if (o_.keys_path.empty()) o_.keys_path = keys_path_for(o_.path);
+    if (o_.synchronous == synchronous_mode::normal) {
+      log_->warn("sqlite: synchronous = \"normal\": acknowledged writes survive a crash of the process, "
+                 "not a power loss");
+    }
   }
 
   ~sqlite_backend() override {
     // Read-only connections cannot checkpoint: close them first, then let a writable connection
     // be the last to close, so that the WAL is folded into the files and removed.
+    checkpointer_.reset();
     idle_.clear();
     if (auto pair = open_pair(false)) {
       (void)(*pair)->data->exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -42,6 +107,14 @@ class sqlite_backend final : public store::backend {
   result<void> create_files() {
     auto pair = open_pair(false);
     if (!pair) return pair.error();
+    if (o_.wal_autocheckpoint > 0) {
+      detail::connection_options co;
+      co.busy_timeout = o_.busy_timeout;
+      co.synchronous_full = o_.synchronous == synchronous_mode::full;
+      auto c = connection::open(o_.path, co, log_);
+      if (!c) return c.error();
+      checkpointer_ = std::make_unique<checkpointer>(std::move(*c), o_.wal_autocheckpoint);
+    }
     return {};
   }
 
@@ -84,6 +157,7 @@ class sqlite_backend final : public store::backend {
   result<std::unique_ptr<store::session>> write_session() override {
     auto pair = open_pair(false);
     if (!pair) return pair.error();
+    if (checkpointer_) checkpointer_->watch(*(*pair)->data);
     return std::unique_ptr<store::session>(
         std::make_unique<detail::sqlite_session>(std::move(*pair), nullptr, log_));
   }
@@ -94,6 +168,7 @@ class sqlite_backend final : public store::backend {
     co.read_only = read_only;
     co.busy_timeout = o_.busy_timeout;
     co.wal_autocheckpoint = o_.wal_autocheckpoint;
+    co.synchronous_full = o_.synchronous == synchronous_mode::full;
     auto pair = std::make_unique<connection_pair>();
     auto data = connection::open(o_.path, co, log_);
     if (!data) return data.error();
@@ -148,6 +223,7 @@ class sqlite_backend final : public store::backend {
   std::shared_ptr<spdlog::logger> log_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection_pair>> idle_;
+  std::unique_ptr<checkpointer> checkpointer_;  // null when automatic checkpoints are off
 };
 
 }  // namespace
@@ -166,6 +242,12 @@ options parse_options(core::config_section s) {
   o.keys_path = s.string("keys_path", o.keys_path);
   o.busy_timeout = s.duration("busy_timeout", o.busy_timeout);
   o.readers = static_cast<unsigned>(s.integer("readers", o.readers, 1, 64));
+  const auto sync = s.string("synchronous", "full");
+  if (sync == "normal") {
+    o.synchronous = synchronous_mode::normal;
+  } else if (sync != "full") {
+    s.error("synchronous", "must be \"full\" or \"normal\"");
+  }
   if (o.path.empty()) s.error("path", "must not be empty");
   if (!o.keys_path.empty() && o.keys_path == o.path) s.error("keys_path", "must differ from path");
   s.finish();

@@ -30,6 +30,13 @@ statement& statement::bind_blob(int index, std::span<const std::uint8_t> blob) {
   return *this;
 }
 
+statement& statement::bind_blob_borrowed(int index, std::span<const std::uint8_t> blob) {
+  static const std::uint8_t empty = 0;
+  const void* p = blob.empty() ? &empty : blob.data();
+  failed_bind_ = failed_bind_ || sqlite3_bind_blob64(stmt_, index, p, blob.size(), SQLITE_STATIC) != SQLITE_OK;
+  return *this;
+}
+
 statement& statement::bind_null(int index) {
   failed_bind_ = failed_bind_ || sqlite3_bind_null(stmt_, index) != SQLITE_OK;
   return *this;
@@ -95,9 +102,11 @@ result<std::unique_ptr<connection>> connection::open(const std::string& path, co
       return c->fail(sqlite3_errcode(db), "wal_autocheckpoint");
     }
   }
-  if (auto r = c->exec("PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF"); !r) {
-    return r.error();
-  }
+  // synchronous=NORMAL only when the operator chose it (sqlite::synchronous_mode::normal).
+  const char* pragmas = o.synchronous_full
+                            ? "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF"
+                            : "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
+  if (auto r = c->exec(pragmas); !r) return r.error();
   return c;
 }
 

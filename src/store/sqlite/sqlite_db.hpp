@@ -41,6 +41,9 @@ class statement {
   statement& bind(int index, std::int64_t v);
   statement& bind(int index, std::string_view text);
   statement& bind_blob(int index, std::span<const std::uint8_t> blob);
+  /// Binds without SQLite's copy: `blob` must stay valid until this statement is destroyed
+  /// (bulk inserts of sealed bodies, where the copy was a measurable share of an append).
+  statement& bind_blob_borrowed(int index, std::span<const std::uint8_t> blob);
   statement& bind_null(int index);
 
   /// True for a row, false when done; errors as store errc.
@@ -64,11 +67,12 @@ struct connection_options {
   bool read_only = false;
   std::chrono::milliseconds busy_timeout{5000};
   int wal_autocheckpoint = 1000;  ///< pages; 0 disables (writer only)
+  bool synchronous_full = true;   ///< false: synchronous=NORMAL (no fsync per commit)
 };
 
 class connection {
  public:
-  /// Opens (creating unless read-only) and configures: WAL, synchronous=FULL, busy timeout.
+  /// Opens (creating unless read-only) and configures: WAL, synchronous (FULL unless asked), busy timeout.
   static result<std::unique_ptr<connection>> open(const std::string& path, const connection_options& o,
                                                   std::shared_ptr<spdlog::logger> log);
   ~connection();

@@ -454,7 +454,7 @@ result<void> sqlite_session::insert_activities(std::span<const activity_row> row
           .bind(4, r.timestamp)
           .bind(5, r.type)
           .bind(6, r.sender_role)
-          .bind_blob(7, r.body);
+          .bind_blob_borrowed(7, r.body);  // `rows` outlives the statement
     }
     if (auto w = run(std::move(st)); !w) return w;
   }

@@ -195,6 +195,66 @@ TEST_P(store_suite, BotStateUsesEtags) {
   EXPECT_EQ(run(store_->get_bot_state("bankx", "nope")).error(), errc::not_found);
 }
 
+TEST_P(store_suite, BotStateIsServedFromTheCacheAfterAWrite) {
+  make_conversation("bankx", "c1");
+  auto e1 = run(store_->put_bot_state("bankx", "c1", R"({"step":1})", std::nullopt));
+  ASSERT_TRUE(e1);
+  // Changed behind the store's back: the cached (sealed) state is what this store reads...
+  env_->exec("UPDATE bot_state SET etag = 'changed'");
+  auto cached = run(store_->get_bot_state("bankx", "c1"));
+  ASSERT_TRUE(cached && *cached);
+  EXPECT_EQ((*cached)->etag, *e1);
+  EXPECT_EQ((*cached)->data, R"({"step":1})");
+  // ...while a store without the cache reads the database (where the record no longer opens).
+  store::options no_cache;
+  no_cache.bot_state_cache_size = 0;
+  open_store(no_cache);
+  EXPECT_EQ(run(store_->get_bot_state("bankx", "c1")).error(), errc::corrupt);
+}
+
+TEST_P(store_suite, AStaleCachedBotStateIsCaughtByTheEtagCheckNeverOverwritten) {
+  make_conversation("bankx", "c1");
+  auto e1 = run(store_->put_bot_state("bankx", "c1", R"({"by":"first"})", std::nullopt));
+  ASSERT_TRUE(e1);
+  // Another process (a second store on the same database) moves the state on.
+  auto other = try_open(root());
+  ASSERT_TRUE(other) << other.error().message();
+  auto e2 = run((*other)->put_bot_state("bankx", "c1", R"({"by":"other"})", *e1));
+  ASSERT_TRUE(e2);
+  // This store's cache still holds the first state; writing on top of it is refused...
+  auto stale = run(store_->get_bot_state("bankx", "c1"));
+  ASSERT_TRUE(stale && *stale);
+  EXPECT_EQ((*stale)->etag, *e1);
+  EXPECT_EQ(run(store_->put_bot_state("bankx", "c1", R"({"by":"stale"})", (*stale)->etag)).error(),
+            errc::etag_mismatch);
+  // ...and the refusal sends the next read to the database, so a retry builds on the other's state.
+  auto fresh = run(store_->get_bot_state("bankx", "c1"));
+  ASSERT_TRUE(fresh && *fresh);
+  EXPECT_EQ((*fresh)->etag, *e2);
+  EXPECT_EQ((*fresh)->data, R"({"by":"other"})");
+  auto e3 = run(store_->put_bot_state("bankx", "c1", R"({"by":"retry"})", (*fresh)->etag));
+  ASSERT_TRUE(e3);
+  other->reset();
+  open_store();
+  auto final_state = run(store_->get_bot_state("bankx", "c1"));
+  ASSERT_TRUE(final_state && *final_state);
+  EXPECT_EQ((*final_state)->etag, *e3);
+  EXPECT_EQ((*final_state)->data, R"({"by":"retry"})");
+}
+
+TEST_P(store_suite, AnErasedConversationsCachedBotStateIsGone) {
+  make_conversation("bankx", "c1");
+  ASSERT_TRUE(run(store_->put_bot_state("bankx", "c1", R"({"secret":1})", std::nullopt)));
+  ASSERT_TRUE(run(store_->get_bot_state("bankx", "c1")));
+  ASSERT_TRUE(run(store_->erase_conversation("bankx", "c1")));
+  EXPECT_EQ(run(store_->get_bot_state("bankx", "c1")).error(), errc::not_found);
+  // A new conversation under the same id starts without state.
+  make_conversation("bankx", "c1");
+  auto st = run(store_->get_bot_state("bankx", "c1"));
+  ASSERT_TRUE(st);
+  EXPECT_FALSE(*st);
+}
+
 TEST_P(store_suite, IdempotencyKeysReturnTheFirstResult) {
   make_conversation("bankx", "c1");
   new_activity a{"a1", at(1), "message", "user", "{}", "client-1"};
@@ -352,6 +412,19 @@ TEST_P(store_suite, ConcurrentAppendsStayGapFreeAndOrdered) {
   }
 }
 
+TEST_P(store_suite, WriterStatsCountTransactionsAndOperations) {
+  make_conversation("bankx", "c1");
+  const auto before = store_->write_stats();
+  append("bankx", "c1", "a1", "one");
+  append("bankx", "c1", "a2", "two");
+  ASSERT_TRUE(run(store_->put_bot_state("bankx", "c1", "{}", std::nullopt)));
+  const auto after = store_->write_stats();
+  EXPECT_EQ(after.transactions - before.transactions, 3u);  // one at a time: nothing to group
+  EXPECT_EQ(after.operations - before.operations, 3u);
+  EXPECT_GE(after.largest, 1u);
+  EXPECT_GT(after.commit_ns, before.commit_ns);
+}
+
 TEST_P(store_suite, MixedConcurrentWritesShareTransactionsWithoutInterference) {
   ASSERT_TRUE(run(store_->ensure_tenant("bankx")));
   asio::io_context ctx;
@@ -481,6 +554,7 @@ TEST_P(store_suite, SwappedStateFilesAndUserIdsAreCorrupt) {
 
   const auto state2 = env_->select_blobs("SELECT data FROM bot_state WHERE conv_pk = " + pk_of("bankx", "c2"));
   env_->update_blob("UPDATE bot_state SET data = $1 WHERE conv_pk = " + pk_of("bankx", "c1"), state2.at(0));
+  open_store();  // what is at rest, not this store's cache of what it wrote
   EXPECT_EQ(run(store_->get_bot_state("bankx", "c1")).error(), errc::corrupt);
   EXPECT_EQ((*run(store_->get_bot_state("bankx", "c2")))->data, "state two");
 

@@ -153,6 +153,8 @@ class conversation_store {
 
   /// Bot state with optimistic concurrency: put succeeds only if `expected_etag` matches the
   /// current etag (std::nullopt: only if there is no state yet); otherwise errc::etag_mismatch.
+  /// get may be answered from the implementation's cache, so it can return a state that another
+  /// process has replaced since; put always compares with the stored etag, which catches that.
   virtual boost::asio::awaitable<result<std::optional<bot_state>>> get_bot_state(std::string tenant_id,
                                                                                  std::string conversation_id) = 0;
   virtual boost::asio::awaitable<result<std::string>> put_bot_state(std::string tenant_id,

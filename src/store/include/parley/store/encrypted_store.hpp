@@ -30,6 +30,7 @@
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
 #include <parley/store/options.hpp>
+#include <parley/store/writer_stats.hpp>
 
 #include <spdlog/logger.h>
 
@@ -110,6 +111,9 @@ class encrypted_store final : public conversation_store, public store_admin {
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
   boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
   boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
+
+  /// A snapshot of the writers' counters.
+  [[nodiscard]] writer_stats write_stats() const;
 
   struct impl;
 

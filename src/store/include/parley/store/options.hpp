@@ -9,6 +9,8 @@
 //   max_attachment_bytes = 8388608 # one uploaded file
 //   max_bot_state_bytes = 1048576  # one conversation's bot state
 //   key_cache_size = 4096          # unwrapped data keys kept in memory
+//   bot_state_cache_size = 4096    # conversations whose (sealed) bot state is cached; 0: none
+//   bot_state_cache_bytes = 16777216 # bound on the cached states' bytes
 //   migrate_on_open = true         # apply pending schema migrations at start-up
 //   default_retention = "0"        # purge conversations idle longer than this; 0 keeps them
 //   [[store.retention]]            # per-tenant retention, overrides default_retention
@@ -37,6 +39,10 @@ struct options {
   std::size_t max_attachment_bytes = 8 * 1024 * 1024;
   std::size_t max_bot_state_bytes = 1024 * 1024;
   std::size_t key_cache_size = 4096;  ///< data keys kept unwrapped (protected memory); LRU
+  /// Bot states kept (sealed) in memory so that get_bot_state needs no database read; puts
+  /// still check the etag in the database. 0 disables. LRU, also bounded by bytes below.
+  std::size_t bot_state_cache_size = 4096;
+  std::size_t bot_state_cache_bytes = 16 * 1024 * 1024;
   bool migrate_on_open = true;        ///< false: refuse to start on an outdated schema
   /// Conversations idle longer than this are purged by `parley store purge`; zero keeps them.
   std::chrono::milliseconds default_retention{0};

@@ -14,6 +14,9 @@
 //   keys_path = ""                # the key file; empty: "<path without .db>-keys.db" beside it
 //   busy_timeout = "5s"           # how long a statement waits for a lock before errc::unavailable
 //   readers = 4                   # pooled read connections
+//   synchronous = "full"          # "full" (default): an acknowledged write survives power loss;
+//                                 # "normal": survives a crash of the process only (no fsync
+//                                 # per commit; the WAL is synced at checkpoints). ADR 0006.
 //
 // Thread-safety: open() and the returned backend may be used from any thread.
 #pragma once
@@ -29,12 +32,21 @@
 
 namespace parley::store::sqlite {
 
+/// How durable an acknowledged write is (SQLite's `synchronous` in WAL mode).
+enum class synchronous_mode {
+  full,    ///< the WAL is fsynced at every commit: survives power loss and kill -9 (default)
+  normal,  ///< no fsync at commit: survives kill -9, may lose the last commits on power loss
+};
+
 struct options {
   std::string path = "parley.db";  ///< data file (created if missing)
   std::string keys_path;           ///< key file; empty: derived from path (keys_path_for)
   std::chrono::milliseconds busy_timeout{5000};
   unsigned readers = 4;  ///< read connection pairs kept open
-  /// WAL pages before an automatic checkpoint; 0 disables them (tests that inspect the WAL).
+  /// Durability of acknowledged writes; `normal` is an explicit trade-off (docs/adr/0006).
+  synchronous_mode synchronous = synchronous_mode::full;
+  /// WAL pages before a checkpoint (run by a thread of the backend, not by the committing
+  /// writer); 0 disables them (tests that inspect the WAL).
   int wal_autocheckpoint = 1000;
 };
 
