@@ -2,9 +2,18 @@
 #include "url_util.hpp"
 
 #include <parley/bot/error.hpp>
+#include <parley/core/async.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 
 namespace parley::bot {
 namespace {
+
+// The channel's key set is refreshed in the background for the service's lifetime (the frame
+// holds the state, so the cache outlives the loop), so that a key the channel rotated in is
+// known before the first token signed with it arrives.
+boost::asio::awaitable<void> refresh_channel_keys(state_ptr s) { co_await s->auth->keys()->run(); }
 
 net::rate_limit_options limit(double rate, double burst) {
   net::rate_limit_options o;
@@ -66,6 +75,11 @@ bool service::start(std::string_view channel_url) {
   a.metadata_url = s.opts.openid_metadata_url;
   a.clock_skew = s.opts.clock_skew;
   s.auth = std::make_unique<channel_authenticator>(a, s.fetcher, s.deps.clock);
+  if (s.auth->keys() != nullptr) {
+    // On a strand: stop() and wake() reach the loop's timer through its executor.
+    boost::asio::co_spawn(boost::asio::make_strand(s.deps.io), refresh_channel_keys(state_),
+                          core::log_exceptions{s.log, "channel key refresh"});
+  }
   connector_settings c;
   c.app_id = s.opts.app_id;
   c.app_password = protected_secret::take(s.opts.app_password);
@@ -80,7 +94,10 @@ bool service::start(std::string_view channel_url) {
   return true;
 }
 
-void service::stop() { state_->stopped = true; }
+void service::stop() {
+  state_->stopped = true;
+  if (state_->started && state_->auth->keys() != nullptr) state_->auth->keys()->stop();
+}
 
 const options& service::get_options() const { return state_->opts; }
 

@@ -63,11 +63,13 @@ class service {
 
   /// Completes the set-up once the channel's URL is known: `channel_url` replaces an empty
   /// options::channel_url (the demo binds the channel's listener first) and the derived URLs are
-  /// filled in. False if the resulting URL is not usable.
+  /// filled in. With an app id, starts the background refresh of the channel's keys (OpenID
+  /// metadata → JWKS, every 24 h; a failed fetch is retried after 30 s) on `dependencies::io`.
+  /// False if the resulting URL is not usable.
   [[nodiscard]] bool start(std::string_view channel_url = {});
 
-  /// Stops accepting new background work; actions in flight finish or are abandoned with the
-  /// io_context.
+  /// Stops accepting new background work and ends the key refresh; actions in flight finish or
+  /// are abandoned with the io_context.
   void stop();
 
   [[nodiscard]] const options& get_options() const;
