@@ -76,8 +76,8 @@ ${2:-}
 TOML
 }
 
-"$bin" keys init --config "$dir/parley.toml" >/dev/null 2>&1 || "$bin" keys init --root-key-file "$dir/root.key" >/dev/null
 write_config "$dir/parley.toml"
+"$bin" keys init --config "$dir/parley.toml" >/dev/null 2>&1 || fail "keys init --config"
 "$bin" check-config "$dir/parley.toml" >"$dir/check.log" 2>&1 || { cat "$dir/check.log"; fail "check-config"; }
 "$bin" serve --config "$dir/parley.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
 pid=$!
@@ -132,6 +132,11 @@ pid=
 for s in "$secret" "$password" "$token" "$text"; do
   if grep -qF -- "$s" "$dir/out.log"; then fail "a secret, token or message text is in the log"; fi
 done
+
+# The channel's signing keys, wrapped by the root key that the same file's [crypto] names (from
+# another working directory: nothing is looked up beside it).
+(cd / && "$bin" keys rotate --config "$dir/parley.toml") >"$dir/rotate.out" 2>&1 || { cat "$dir/rotate.out" >&2; fail "keys rotate --config"; }
+(cd / && "$bin" keys list --config "$dir/parley.toml") >"$dir/list.out" 2>&1 || fail "keys list --config"
 
 # A bad [bot] section stops check-config and serve with exit 2 and the key at fault.
 expect_refused() {  # expect_refused NAME PATTERN EXTRA_LINES [CHANNEL SECRET FILE]
