@@ -1,5 +1,5 @@
-// The channel's key set is refreshed in the background for the bot's lifetime: a key the channel
-// rotated in is known before the first token signed with it arrives. Time is the harness's fake
+// The channel's key set, and each assertion site's, are refreshed in the background for the bot's
+// lifetime: a key rotated in is known before the first token signed with it arrives. Time is the harness's fake
 // clock; the loop is woken after the clock moves instead of waiting for its real timer.
 #include "service_test_access.hpp"
 #include "test_support.hpp"
@@ -92,6 +92,44 @@ TEST(channel_keys, an_anonymous_bot_fetches_no_keys) {
   harness h({.anonymous = true});
   EXPECT_EQ(h.deliver(harness::activity("message", "hello"), std::string{}).status, 200);
   EXPECT_TRUE(h.http().to(metadata_url).empty());
+}
+
+TEST(site_keys, an_assertion_sites_jwks_is_fetched_in_the_background_and_retried_after_30_seconds) {
+  const std::string site_jwks = "https://www.bankx.example/.well-known/jwks.json";
+  harness h({.tweak = [&](options& o) {
+    assertion_site s;
+    s.id = "bankx-web";
+    s.issuer = "https://www.bankx.example";
+    s.audience = "bankx-assistant";
+    s.jwks_url = site_jwks;
+    s.algorithms = {"ES256"};
+    o.assertion_sites = {s};
+    o.user_id_key = std::make_shared<core::secret_string>(std::string(32, 'k'));
+  }});
+  auto caches = service_test_access::get(h.bot())->assertions->remote_caches();
+  ASSERT_EQ(caches.size(), 1U);
+  auto& cache = *caches[0];
+  // Fetched at start, before any assertion (the site does not answer yet).
+  ASSERT_TRUE(eventually([&] { return cache.stats().failures == 1; }));
+  EXPECT_EQ(h.http().to(site_jwks).size(), 1U);
+  const auto key = *jose::signing_key::generate(jose::algorithm::es256);
+  h.http().on(site_jwks, [&key](const net::client_request&) {
+    const jose::jwk k{key.public_part(), key.kid(), {}, std::nullopt};
+    return net::client_response{200, {}, jose::to_json(*jose::jwks::make({k}))};
+  });
+  h.clock().advance(site_keys_retry);
+  cache.wake();
+  ASSERT_TRUE(eventually([&] { return cache.snapshot() != nullptr; }));
+  // An assertion signed with it is accepted without a fetch of its own.
+  jose::claims c;
+  c.set("iss", "https://www.bankx.example");
+  c.set("aud", "bankx-assistant");
+  c.set("sub", "customer-4711");
+  c.set_time("iat", h.clock().now());
+  c.set_time("exp", h.clock().now() + 2min);
+  auto r = h.call("/api/token", json::object{{"userAssertion", *jose::sign(c, key, "JWT")}}, {{"Origin", origin}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(h.http().to(site_jwks).size(), 2U);
 }
 
 }  // namespace

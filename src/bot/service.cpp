@@ -10,10 +10,18 @@
 namespace parley::bot {
 namespace {
 
-// The channel's key set is refreshed in the background for the service's lifetime (the frame
-// holds the state, so the cache outlives the loop), so that a key the channel rotated in is
-// known before the first token signed with it arrives.
-boost::asio::awaitable<void> refresh_channel_keys(state_ptr s) { co_await s->auth->keys()->run(); }
+// The channel's and the assertion sites' key sets are refreshed in the background for the
+// service's lifetime (the frame holds the state, which owns the cache, so the cache outlives the
+// loop), so that a key rotated in is known before the first token signed with it arrives.
+boost::asio::awaitable<void> refresh_keys(state_ptr /*keeps the cache alive*/, jose::remote_jwks_cache* keys) {
+  co_await keys->run();
+}
+
+std::vector<jose::remote_jwks_cache*> key_caches(const service::state& s) {
+  std::vector<jose::remote_jwks_cache*> out = s.assertions->remote_caches();
+  if (s.auth && s.auth->keys() != nullptr) out.push_back(s.auth->keys());
+  return out;
+}
 
 net::rate_limit_options limit(double rate, double burst) {
   net::rate_limit_options o;
@@ -75,10 +83,10 @@ bool service::start(std::string_view channel_url) {
   a.metadata_url = s.opts.openid_metadata_url;
   a.clock_skew = s.opts.clock_skew;
   s.auth = std::make_unique<channel_authenticator>(a, s.fetcher, s.deps.clock);
-  if (s.auth->keys() != nullptr) {
+  for (auto* keys : key_caches(s)) {
     // On a strand: stop() and wake() reach the loop's timer through its executor.
-    boost::asio::co_spawn(boost::asio::make_strand(s.deps.io), refresh_channel_keys(state_),
-                          core::log_exceptions{s.log, "channel key refresh"});
+    boost::asio::co_spawn(boost::asio::make_strand(s.deps.io), refresh_keys(state_, keys),
+                          core::log_exceptions{s.log, "key refresh"});
   }
   connector_settings c;
   c.app_id = s.opts.app_id;
@@ -96,7 +104,8 @@ bool service::start(std::string_view channel_url) {
 
 void service::stop() {
   state_->stopped = true;
-  if (state_->started && state_->auth->keys() != nullptr) state_->auth->keys()->stop();
+  if (!state_->started) return;
+  for (auto* keys : key_caches(*state_)) keys->stop();
 }
 
 const options& service::get_options() const { return state_->opts; }
