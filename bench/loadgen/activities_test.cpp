@@ -31,8 +31,8 @@ TEST(activities, an_activity_set_gives_the_others_messages_and_the_watermark) {
 TEST(activities, anything_but_an_activity_set_is_refused_and_changes_nothing) {
   std::vector<bot_message> inbox;
   std::string watermark = "1";
-  for (const char* bad : {"", "[]", "{}", R"({"activities":{}})", R"({"watermark":"9"})", "{\"activities\":[",
-                          "\"text\""}) {
+  for (const char* bad :
+       {"", "[]", "{}", R"({"activities":{}})", R"({"watermark":"9"})", "{\"activities\":[", "\"text\""}) {
     EXPECT_FALSE(take_activity_set(bad, "u", t0, inbox, watermark)) << bad;
   }
   EXPECT_TRUE(inbox.empty());

@@ -6,13 +6,20 @@
 
 namespace loadgen {
 
-const char* to_string(target_kind t) noexcept { return t == target_kind::peer ? "peer" : "parley"; }
-const char* to_string(transport t) noexcept { return t == transport::polling ? "polling" : "stream"; }
+const char* to_string(target_kind t) noexcept {
+  return t == target_kind::peer ? "peer" : "parley";
+}
+const char* to_string(transport t) noexcept {
+  return t == transport::polling ? "polling" : "stream";
+}
 const char* to_string(scenario_kind s) noexcept {
   switch (s) {
-    case scenario_kind::idle: return "idle";
-    case scenario_kind::handshake: return "handshake";
-    case scenario_kind::chat: break;
+    case scenario_kind::idle:
+      return "idle";
+    case scenario_kind::handshake:
+      return "handshake";
+    case scenario_kind::chat:
+      break;
   }
   return "chat";
 }
@@ -45,11 +52,13 @@ command_line parse_command_line(int argc, const char* const* argv) {
   app.add_option("--target", target, "parley | peer (offline-directline: no tokens, polling only)")
       ->check(CLI::IsMember({"parley", "peer"}));
   app.add_option("--mode", mode, "stream (WebSocket) | polling")->check(CLI::IsMember({"stream", "polling"}));
-  app.add_option("--scenario", scenario, "chat | idle | handshake")->check(CLI::IsMember({"chat", "idle", "handshake"}));
+  app.add_option("--scenario", scenario, "chat | idle | handshake")
+      ->check(CLI::IsMember({"chat", "idle", "handshake"}));
   app.add_option("--token-url", cfg.token_url, "Parley: the bot's POST /api/token URL");
   app.add_option("--directline", cfg.directline, "Direct Line base URL (http://127.0.0.1:P/v3/directline)")->required();
   app.add_option("--origin", cfg.origin, "Origin header of /api/token and the stream");
-  app.add_option("--users", cfg.users, "concurrent conversations (handshake: concurrent callers)")->check(CLI::PositiveNumber);
+  app.add_option("--users", cfg.users, "concurrent conversations (handshake: concurrent callers)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--messages", cfg.messages, "messages per user (chat)")->check(CLI::NonNegativeNumber);
   app.add_option("--think-ms", think_ms, "mean think time before each message (0: closed loop)")
       ->check(CLI::NonNegativeNumber);

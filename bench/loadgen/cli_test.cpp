@@ -24,10 +24,13 @@ TEST(cli, defaults_and_every_option) {
   EXPECT_EQ(d.cfg->mode, transport::stream);
   EXPECT_EQ(d.cfg->users, 100);
   EXPECT_EQ(d.cfg->think, 1000ms);
-  auto c = parse({"--directline", dl, "--target", "peer", "--mode", "polling", "--users", "7", "--messages", "3",
-                  "--think-ms", "0", "--poll-ms", "250", "--ramp-ms", "10", "--keepalive-ms", "5000", "--timeout-ms",
-                  "900", "--hold-s", "4", "--duration-s", "6", "--threads", "2", "--http-connections", "9", "--source",
-                  "127.0.0.2", "--source", "127.0.0.3", "--server-pid", "12", "--json", "out.json", "--label", "x"});
+  auto c = parse({"--directline", dl,          "--target",           "peer", "--mode",         "polling",
+                  "--users",      "7",         "--messages",         "3",    "--think-ms",     "0",
+                  "--poll-ms",    "250",       "--ramp-ms",          "10",   "--keepalive-ms", "5000",
+                  "--timeout-ms", "900",       "--hold-s",           "4",    "--duration-s",   "6",
+                  "--threads",    "2",         "--http-connections", "9",    "--source",       "127.0.0.2",
+                  "--source",     "127.0.0.3", "--server-pid",       "12",   "--json",         "out.json",
+                  "--label",      "x"});
   ASSERT_TRUE(c.cfg) << c.message;
   const auto& s = *c.cfg;
   EXPECT_EQ(s.target, target_kind::peer);

@@ -9,7 +9,9 @@ namespace {
 
 namespace json = boost::json;
 
-double per_second(double n, double window_s) { return window_s > 0 ? n / window_s : 0.0; }
+double per_second(double n, double window_s) {
+  return window_s > 0 ? n / window_s : 0.0;
+}
 
 json::object server_figures(const settings& cfg, const run_figures& f, std::uint64_t round_trips) {
   const double cpu_window = f.server_end.cpu_seconds - f.server_go.cpu_seconds;
@@ -31,7 +33,7 @@ json::object server_figures(const settings& cfg, const run_figures& f, std::uint
 }  // namespace
 
 json::object summarize(const settings& cfg, const run_figures& f, recorder& rec) {
-  json::object out{{"label", cfg.label},         {"target", to_string(cfg.target)},
+  json::object out{{"label", cfg.label},          {"target", to_string(cfg.target)},
                    {"mode", to_string(cfg.mode)}, {"scenario", to_string(cfg.scenario)},
                    {"users", cfg.users},          {"threads", cfg.threads}};
   const auto round_trips = static_cast<std::uint64_t>(rec.count(step::reply));

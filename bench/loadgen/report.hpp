@@ -13,15 +13,15 @@ namespace loadgen {
 
 /// What main() measured around the run.
 struct run_figures {
-  double window_s = 0;          ///< the measured window: chat messaging, idle hold, handshake duration
-  double connect_s = 0;         ///< chat, idle: start until every user settled
-  int connected = 0;            ///< chat, idle: users whose connect phase succeeded
+  double window_s = 0;           ///< the measured window: chat messaging, idle hold, handshake duration
+  double connect_s = 0;          ///< chat, idle: start until every user settled
+  int connected = 0;             ///< chat, idle: users whose connect phase succeeded
   std::uint64_t handshakes = 0;  ///< handshake: completed in the window
   bool timed_out = false;
-  process_sample server_begin;  ///< the servers before anything
-  process_sample server_go;     ///< ... at the start of the window
-  process_sample server_open;   ///< idle: once every stream is open
-  process_sample server_end;    ///< ... at its end
+  process_sample server_begin;   ///< the servers before anything
+  process_sample server_go;      ///< ... at the start of the window
+  process_sample server_open;    ///< idle: once every stream is open
+  process_sample server_end;     ///< ... at its end
   double self_cpu_window_s = 0;  ///< the load generator's CPU time in the window
   double self_cpu_total_s = 0;
   long self_peak_kib = 0;

@@ -28,7 +28,8 @@ TEST(schedule, connects_are_spread_evenly_over_the_ramp) {
   EXPECT_EQ(ramp_delay(2000ms, 99, 100), 1980ms);
   EXPECT_EQ(ramp_delay(2000ms, 0, 1), clock::duration::zero());
   // No overflow with many users over a long ramp.
-  EXPECT_EQ(ramp_delay(std::chrono::milliseconds(3'600'000), 99'999, 100'000), std::chrono::microseconds(3'599'964'000));
+  EXPECT_EQ(ramp_delay(std::chrono::milliseconds(3'600'000), 99'999, 100'000),
+            std::chrono::microseconds(3'599'964'000));
 }
 
 TEST(schedule, think_times_have_the_mean_asked_for) {

@@ -8,7 +8,8 @@ namespace parley::app {
 
 void add_root_key_options(CLI::App* sub, root_key_args& a, bool older_spelling, const std::string& config_help) {
   auto* c = sub->add_option("--config", a.config, config_help);
-  auto* d = sub->add_option("--data-dir", a.data_dir, "The embedded demo's data directory (its root.key), instead of --config");
+  auto* d = sub->add_option("--data-dir", a.data_dir,
+                            "The embedded demo's data directory (its root.key), instead of --config");
   c->excludes(d);
   if (!older_spelling) return;
   auto* f = sub->add_option("--root-key-file", a.file, "The root key file itself (older spelling; wins over [crypto])");

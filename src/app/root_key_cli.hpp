@@ -18,9 +18,9 @@
 namespace parley::app {
 
 struct root_key_args {
-  std::string config;    ///< --config
-  std::string data_dir;  ///< --data-dir
-  std::string file;      ///< --root-key-file (older spelling)
+  std::string config;         ///< --config
+  std::string data_dir;       ///< --data-dir
+  std::string file;           ///< --root-key-file (older spelling)
   std::uint32_t version = 0;  ///< --root-key-version; 0: from --config, else 1
 };
 
@@ -36,6 +36,7 @@ void add_root_key_options(CLI::App* sub, root_key_args& a, bool older_spelling, 
 /// The root key the arguments name, as [crypto] options (only the root key fields are set);
 /// `fallback_file` when none names one. Reads only [crypto] of --config; its problems go to
 /// stderr and give nullopt.
-[[nodiscard]] std::optional<crypto::options> root_key_location(const root_key_args& a, const std::string& fallback_file);
+[[nodiscard]] std::optional<crypto::options> root_key_location(const root_key_args& a,
+                                                               const std::string& fallback_file);
 
 }  // namespace parley::app
