@@ -1,7 +1,10 @@
 // Benchmark target: Parley's channel and bot web service in one process, wired as `parley demo`
-// wires them (the bot holds the channel secret; the channel delivers with signed JWTs and the bot
-// replies through the Connector API with a client-credentials token), running the echo assistant
-// (examples/echo/assistant.toml), on 127.0.0.1 with free ports.
+// wires them (the bot holds the channel secret; the channel hands each activity to the bot
+// in-process and the bot's replies come back the same way, through src/app's in_process_link,
+// docs/adr/0007), running the echo assistant (examples/echo/assistant.toml), on 127.0.0.1 with
+// free ports. With the mode "http" the channel delivers over loopback HTTP with signed JWTs and
+// the bot replies through the Connector API with a client-credentials token instead (the protocol
+// path, as for an external bot).
 // The store is the real one, as `parley demo` opens it: the encrypted store (AES-256-GCM under a
 // fresh root key) over SQLite files in a temporary directory, removed at exit. The signing keys
 // are wrapped at rest by a random in-memory key (jose_testing's wrapper), which costs nothing per
@@ -9,8 +12,10 @@
 //
 // Benchmark settings (not defaults): rate limits off (every simulated user comes from a handful of
 // loopback addresses), max_connections 19 000 (the container's descriptor limit is 20 000).
-// Usage: parley_chat_server ASSISTANT_TOML [io_threads]. Prints "bot URL" and "channel URL" once
-// listening; stops on SIGINT/SIGTERM.
+// Usage: parley_chat_server ASSISTANT_TOML [io_threads] [inproc|http]. Prints "bot URL" and
+// "channel URL" once listening; stops on SIGINT/SIGTERM.
+#include "in_process_link.hpp"
+
 #include <parley/assistant/definition.hpp>
 #include <parley/bot/login.hpp>
 #include <parley/bot/service.hpp>
@@ -40,6 +45,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 namespace asio = boost::asio;
 namespace net = parley::net;
@@ -52,6 +58,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const unsigned io_threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 1;
+  const bool in_process = argc <= 3 || std::string_view(argv[3]) != "http";
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);
   lim.rlim_cur = lim.rlim_max;
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
   auto& store = **opened;
   parley::channel::in_process_bus bus;
   parley::bot::unavailable_login no_login;
+  parley::app::in_process_link link;  // outlives both services
 
   net::server_options so;
   so.max_connections = 19'000;
@@ -131,7 +139,8 @@ int main(int argc, char** argv) {
   }
   auto bot = parley::bot::service::create(std::move(o), loaded.def, {},
                                           parley::bot::dependencies{io, store, **http, core::system_clock(), rng,
-                                                                    no_login, no_login});
+                                                                    no_login, no_login,
+                                                                    in_process ? &link : nullptr});
   if (!bot) return 1;
   auto bot_routes = std::make_shared<net::router>();
   (*bot)->add_routes(*bot_routes);
@@ -148,11 +157,13 @@ int main(int argc, char** argv) {
   b.app_id = "app-echo";
   b.secret_hashes = {*parley::channel::hash_secret(secret, rng)};
   b.app_password_hash = *parley::channel::hash_secret(password, rng);
-  b.endpoint = bot_info->base_url() + "/api/messages";
+  b.endpoint = in_process ? std::string(parley::channel::in_process_endpoint) : bot_info->base_url() + "/api/messages";
   b.origins = {origin};
   co.bots = {b};
   parley::channel::service channel(co, parley::channel::dependencies{io, store, **keys, **http, bus,
-                                                                     core::system_clock(), rng, &metrics});
+                                                                     core::system_clock(), rng, &metrics,
+                                                                     in_process ? &link : nullptr});
+  if (in_process) link.attach(channel, **bot);
   auto routes = std::make_shared<net::router>();
   channel.add_routes(*routes);
   auto info = channel_server.listen(cl, routes);
@@ -163,7 +174,8 @@ int main(int argc, char** argv) {
   }
   channel_server.set_ready(true);
   bot_server.set_ready(true);
-  std::printf("bot %s\nchannel %s\n", bot_info->base_url().c_str(), info->base_url().c_str());
+  std::printf("delivery %s\nbot %s\nchannel %s\n", in_process ? "in-process" : "http", bot_info->base_url().c_str(),
+              info->base_url().c_str());
   std::fflush(stdout);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -181,6 +193,7 @@ int main(int argc, char** argv) {
   });
   core::thread_group threads(io, io_threads, "chat-bench");
   threads.join();
+  link.detach();
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -3,7 +3,8 @@
 # closed-loop stream load (parley_loadgen on CPU 1) and samples it with `perf record` (cpu-clock,
 # flat: the release build has no frame pointers). Writes the top symbols and the split by shared
 # object to bench/results/raw/chat/profile.txt. Needs the targets run.sh builds (SKIP_BUILD as there).
-# Environment: USERS (50), SECONDS_PROFILED (15).
+# Environment: USERS (50), SECONDS_PROFILED (15), DELIVERY (inproc; http: the protocol path between
+# the channel and the bot, ADR 0007), IO_THREADS (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 users=${USERS:-50}
@@ -15,7 +16,8 @@ fi
 raw=bench/results/raw/chat
 mkdir -p "$raw"
 log="$raw/profile-server.log"
-taskset -c 0 build/release/bench/chat/parley_chat_server examples/echo/assistant.toml 1 >"$log" 2>&1 &
+taskset -c 0 build/release/bench/chat/parley_chat_server examples/echo/assistant.toml "${IO_THREADS:-1}" "${DELIVERY:-inproc}" \
+  >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do grep -q '^channel ' "$log" && break; sleep 0.05; done
@@ -30,7 +32,7 @@ sleep 3
 perf record -e cpu-clock -F 999 -p "$server" -o "$raw/perf.data" -- sleep "$secs" 2>/dev/null
 kill "$lg" 2>/dev/null || true
 {
-  echo "# perf: parley_chat_server, $users users in a closed loop over the stream, ${secs} s"
+  echo "# perf: parley_chat_server (${DELIVERY:-inproc}), $users users in a closed loop over the stream, ${secs} s"
   echo "## by shared object"
   # (awk, not head: head closing the pipe early fails the script under pipefail)
   perf report -i "$raw/perf.data" --stdio --no-children --sort dso 2>/dev/null |

@@ -7,7 +7,9 @@
 # for the in-memory store, see parley_chat_server.cpp); writes bench/results/chat.md, raw JSON in
 # bench/results/raw/chat/.
 # Environment: RUNS (3), SCENARIOS ("side roundtrip polling handshake idle"), SIDE_USERS (50),
-# SIDE_MESSAGES (20), ROUNDTRIP_USERS ("100 1000 10000"), IDLE_STREAMS ("10000"), SKIP_BUILD=1.
+# SIDE_MESSAGES (20), ROUNDTRIP_USERS ("100 1000 10000"), IDLE_STREAMS ("10000"), IO_THREADS (1),
+# SKIP_BUILD=1. Parley's channel reaches its bot in-process (ADR 0007); the side-by-side scenario
+# also runs the protocol path (loopback HTTP + JWTs, as for an external bot) as "parley-http-polling".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-3}
@@ -16,6 +18,7 @@ side_users=${SIDE_USERS:-50}
 side_messages=${SIDE_MESSAGES:-20}
 roundtrip_users=${ROUNDTRIP_USERS:-100 1000 10000}
 idle_streams=${IDLE_STREAMS:-10000}
+io_threads=${IO_THREADS:-1}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake --preset release -DPARLEY_BUILD_TESTS=ON >/dev/null
   cmake --build --preset release -j2 --target parley_chat_server parley_loadgen
@@ -38,9 +41,10 @@ wait_for() {  # wait_for FILE PATTERN
   return 1
 }
 
-start_parley() {  # sets parley_pid, token_url, directline
+start_parley() {  # start_parley [inproc|http]: sets parley_pid, token_url, directline
   local log="$raw/parley.log"
-  taskset -c 0 build/release/bench/chat/parley_chat_server examples/echo/assistant.toml 1 >"$log" 2>&1 &
+  taskset -c 0 build/release/bench/chat/parley_chat_server examples/echo/assistant.toml "$io_threads" "${1:-inproc}" \
+    >"$log" 2>&1 &
   parley_pid=$!
   pids+=("$parley_pid")
   wait_for "$log" '^channel '
@@ -86,6 +90,10 @@ for scenario in $scenarios; do
       lg "side-parley-polling-$run" --target parley --mode polling --token-url "$token_url" --directline "$directline" \
         --users "$side_users" --messages "$side_messages" --think-ms 0 --ramp-ms 500 --server-pid "$parley_pid"
       lg "side-parley-stream-$run" --target parley --mode stream --token-url "$token_url" --directline "$directline" \
+        --users "$side_users" --messages "$side_messages" --think-ms 0 --ramp-ms 500 --server-pid "$parley_pid"
+      stop_parley
+      start_parley http
+      lg "side-parley-http-polling-$run" --target parley --mode polling --token-url "$token_url" --directline "$directline" \
         --users "$side_users" --messages "$side_messages" --think-ms 0 --ramp-ms 500 --server-pid "$parley_pid"
       stop_parley
       start_peer

@@ -78,7 +78,7 @@ bot_runtime::~bot_runtime() {
   if (flow_) flow_->shutdown();  // wipes every bank token
 }
 
-std::unique_ptr<bot_runtime> bot_runtime::create(boost::asio::io_context& io, bot_plan plan) {
+std::unique_ptr<bot_runtime> bot_runtime::create(boost::asio::io_context& io, bot_plan plan, bot::channel_link* channel) {
   std::unique_ptr<bot_runtime> rt(new bot_runtime());
   if (!plan.store) {
     std::fprintf(stderr, "parley: bot: no conversation store\n");
@@ -123,7 +123,7 @@ std::unique_ptr<bot_runtime> bot_runtime::create(boost::asio::io_context& io, bo
     login = rt->bot_login_.get();
     tokens = rt->bot_login_.get();
   }
-  bot::dependencies deps{io, *rt->store_, *rt->http_, core::system_clock(), core::os_random(), *login, *tokens};
+  bot::dependencies deps{io, *rt->store_, *rt->http_, core::system_clock(), core::os_random(), *login, *tokens, channel};
   auto svc = bot::service::create(std::move(plan.bot), loaded.def, plan.assistant, deps);
   if (!svc) {
     std::fprintf(stderr, "parley: bot: %s (an assertion site's jwk)\n", svc.error().message().c_str());

@@ -50,7 +50,9 @@ class bot_runtime {
  public:
   /// Loads the definition and builds the service; on failure prints clear lines to stderr and
   /// returns nullptr.
-  [[nodiscard]] static std::unique_ptr<bot_runtime> create(boost::asio::io_context& io, bot_plan plan);
+  /// `channel` (may be null): the channel of this process, when it delivers to this bot in-process.
+  [[nodiscard]] static std::unique_ptr<bot_runtime> create(boost::asio::io_context& io, bot_plan plan,
+                                                           bot::channel_link* channel = nullptr);
   ~bot_runtime();
 
   [[nodiscard]] bot::service& service() { return *service_; }

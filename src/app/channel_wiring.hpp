@@ -54,8 +54,10 @@ class channel_runtime {
  public:
   /// Opens the signing keys, creates the client and the service over plan.store. On failure
   /// prints one clear line to stderr and returns nullptr.
+  /// `in_process` (may be null) receives the activities of bots whose endpoint is "in-process".
   [[nodiscard]] static std::unique_ptr<channel_runtime> create(boost::asio::io_context& io, channel_plan plan,
-                                                               net::metrics_registry& metrics);
+                                                               net::metrics_registry& metrics,
+                                                               channel::in_process_bot* in_process = nullptr);
   ~channel_runtime();
 
   [[nodiscard]] channel::service& service() { return *service_; }

@@ -155,7 +155,7 @@ command add_demo(CLI::App& app) {
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
   sub->add_option("--bot-endpoint", *bot_endpoint,
-                  "Messaging endpoint of the demo's bot (default: the demo's bot service, port base + 2)");
+                  "Messaging endpoint of an external bot (default: the demo's own bot service, in-process)");
   sub->add_option("--token-lifetime", *token_lifetime,
                   "Lifetime of the widget's conversation tokens, e.g. 60s (default 30m; at least 60s)");
   return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime] {
@@ -201,8 +201,9 @@ command add_demo(CLI::App& app) {
       return 0;
     };
     const std::string bot_base = "http://127.0.0.1:" + std::to_string(port_of("bot"));
-    // The channel's bot: the demo's bot web service unless another is named.
-    std::string endpoint = bot_endpoint->empty() ? bot_base + "/api/messages" : *bot_endpoint;
+    // The channel's bot: the demo's bot web service of this process, reached in-process (no HTTP,
+    // no JWT on that hop: docs/adr/0007), unless another is named.
+    std::string endpoint = bot_endpoint->empty() ? std::string(channel::in_process_endpoint) : *bot_endpoint;
     auto demo = make_demo_channel(dir, std::move(endpoint));
     if (!demo) return 1;
     // The widget's page is served by the bot: its origin is the one the channel and the bot allow.

@@ -1,5 +1,6 @@
 #include "run_services.hpp"
 
+#include "in_process_link.hpp"
 #include "services.hpp"
 
 #include <parley/core/async.hpp>
@@ -47,6 +48,22 @@ bool write_ready_file(const std::filesystem::path& file, const boost::json::obje
   return !ec;
 }
 
+// Every bot the channel delivers to in-process must be the [bot] of this process (same id and
+// tenant): a start-up error otherwise, not a 502 on the first message.
+bool check_in_process_bots(const channel_plan& c, const bot::options* bot, const char* banner) {
+  for (const auto& b : c.channel.bots) {
+    if (b.endpoint != channel::in_process_endpoint) continue;
+    if (bot == nullptr || bot->id != b.id || bot->tenant != b.tenant) {
+      std::fprintf(stderr,
+                   "%s: [[channel.bots]] %s has endpoint \"in-process\" but this process runs no [bot] with id %s "
+                   "and tenant %s (and a \"bot\" listener)\n",
+                   banner, b.id.c_str(), b.id.c_str(), b.tenant.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_services(run_plan plan) {
@@ -57,6 +74,8 @@ int run_services(run_plan plan) {
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
   asio::io_context io;
   auto work = asio::make_work_guard(io);
+  // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
+  in_process_link link;
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
@@ -74,6 +93,8 @@ int run_services(run_plan plan) {
     b.ca_file = c.ca_file;
     b.user_agent = c.user_agent;
   }
+  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                     [](const net::listener_options& l) { return l.name == "bot"; });
   const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
                                          [](const net::listener_options& l) { return l.name == "channel"; });
   if (wants_channel) {
@@ -81,20 +102,22 @@ int run_services(run_plan plan) {
       std::fprintf(stderr, "%s: a \"channel\" listener needs a [channel] section\n", plan.banner);
       return 1;
     }
+    if (!check_in_process_bots(*plan.channel, wants_bot && plan.bot ? &plan.bot->bot : nullptr, plan.banner)) return 1;
     plan.channel->client = std::move(plan.net.client);  // the channel is the only outbound caller so far
-    channel = channel_runtime::create(io, std::move(*plan.channel), metrics);
+    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, &link);
     if (!channel) return 1;
   }
   std::unique_ptr<bot_runtime> bot;
-  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                     [](const net::listener_options& l) { return l.name == "bot"; });
   if (wants_bot) {
     if (!plan.bot) {
       std::fprintf(stderr, "%s: a \"bot\" listener needs a [bot] section\n", plan.banner);
       return 1;
     }
-    bot = bot_runtime::create(io, std::move(*plan.bot));
+    // The bot replies in-process when this process's channel delivers to it in-process.
+    const bool linked = channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
+    bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
+    if (linked) link.attach(channel->service(), bot->service());
   }
   net::server srv(io, plan.net.server, metrics);
   service_context ctx{srv,
@@ -153,6 +176,7 @@ int run_services(run_plan plan) {
   const unsigned threads = plan.net.threads != 0 ? plan.net.threads : std::max(1U, std::thread::hardware_concurrency());
   core::thread_group group(io, threads, "io");
   group.join();
+  link.detach();
   if (plan.ready_file) {
     std::error_code ignored;
     std::filesystem::remove(*plan.ready_file, ignored);

@@ -9,6 +9,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace parley::bot {
 
@@ -111,6 +112,7 @@ asio::awaitable<result<std::string>> connector_client::fetch_token() {
 asio::awaitable<result<void>> connector_client::send(std::string service_url, std::string conversation_id,
                                                      std::string reply_to_id, boost::json::object activity) {
   auto log = core::logger("bot");
+  if (s_.link != nullptr) co_return co_await send_in_process(std::move(conversation_id), std::move(reply_to_id), activity);
   std::string url = service_url;
   if (url.empty() || url.back() != '/') url.push_back('/');
   url += "v3/conversations/" + encode_segment(conversation_id) + "/activities";
@@ -135,6 +137,20 @@ asio::awaitable<result<void>> connector_client::send(std::string service_url, st
     co_return make_error_code(errc::channel_error);
   }
   co_return make_error_code(errc::channel_error);
+}
+
+asio::awaitable<result<void>> connector_client::send_in_process(std::string conversation_id, std::string reply_to_id,
+                                                                const boost::json::object& activity) {
+  // The same bytes the HTTP path would POST: the channel parses them under the route's limits.
+  std::string body = boost::json::serialize(activity);
+  std::string bot_id = s_.bot_id;
+  std::string conversation = conversation_id;
+  const auto refused = co_await s_.link->send(std::move(bot_id), std::move(conversation), std::move(reply_to_id),
+                                              std::move(body));
+  if (!refused) co_return result<void>{};
+  core::logger("bot")->warn("connector: conversation {} refused the activity (in-process): {}", conversation_id,
+                            refused.message());
+  co_return make_error_code(errc::channel_error);  // as a non-2xx answer over HTTP
 }
 
 }  // namespace parley::bot

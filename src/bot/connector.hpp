@@ -3,12 +3,14 @@
 // channel's client-credentials endpoint (bot-connector.md §2, §3). The token is cached until
 // `refresh_early` before its expiry; one fetch at a time (concurrent callers wait for it); a 401
 // from the Connector drops it and the call is retried once with a fresh one. Anonymous bots (no
-// app id) send no Authorization header, as botbuilder does.
+// app id) send no Authorization header, as botbuilder does. With a channel_link (a channel of the
+// same process, ADR 0007) every send goes through it instead: no HTTP, no token.
 // Thread-safety: every member function may be called from any thread.
 #pragma once
 
 #include "protected_secret.hpp"
 
+#include <parley/bot/channel_link.hpp>
 #include <parley/core/clock.hpp>
 #include <parley/core/error.hpp>
 #include <parley/net/client.hpp>
@@ -32,6 +34,8 @@ struct connector_settings {
   std::string scope;             ///< ToChannelFromBotOAuthScope (+ "/.default" is appended)
   std::chrono::seconds refresh_early{300};
   std::chrono::milliseconds timeout{10000};
+  std::string bot_id;            ///< who sends, for the in-process link
+  channel_link* link = nullptr;  ///< a channel of this process; null: HTTP
 };
 
 class connector_client {
@@ -59,6 +63,8 @@ class connector_client {
  private:
   boost::asio::awaitable<result<std::string>> fetch_token();
   boost::asio::awaitable<void> wait_for_fetch();
+  boost::asio::awaitable<result<void>> send_in_process(std::string conversation_id, std::string reply_to_id,
+                                                       const boost::json::object& activity);
 
   connector_settings s_;
   net::http_client& http_;

@@ -7,6 +7,7 @@
 
 #include <parley/bot/error.hpp>
 #include <parley/core/async.hpp>
+#include <parley/core/json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -22,6 +23,9 @@ namespace asio = boost::asio;
 using boost::asio::awaitable;
 using net::request;
 using net::response;
+
+// Nesting allowed in an inbound activity (the route's and the in-process path's).
+constexpr std::size_t message_json_depth = 32;
 
 awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in) {
   reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale};
@@ -57,19 +61,22 @@ awaitable<std::optional<bool>> within_budget(const state_ptr& s, inbound_activit
   co_return !ec && ok;
 }
 
-awaitable<response> messages(const state_ptr& s, const request& req) {
+// One activity from the channel, authenticated (HTTP: the channel's JWT) or trusted (in-process:
+// the channel of this process, whose replies go back through the link, never to serviceUrl).
+awaitable<response> handle_activity(const state_ptr& s, const boost::json::value& body,
+                                    std::optional<std::string> authorization, bool in_process) {
   if (!s->started.load()) co_return net::error_response(net::errc::service_unavailable, "starting; retry shortly");
-  auto a = parse_activity(req.json());
+  auto a = parse_activity(body);
   if (!a) co_return net::error_response(net::errc::bad_request, "not a valid activity");
-  std::optional<std::string> authorization;
-  if (auto h = req.headers.get("authorization")) authorization = std::string(*h);
-  if (auto ok = co_await s->auth->authenticate(std::move(authorization), *a); !ok) {
-    co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
-  }
-  // An anonymous bot has no token binding serviceUrl: it replies only to its own channel, so that a
-  // forged activity cannot point its replies (and their contents) anywhere else.
-  if (s->auth->anonymous() && !a->service_url.starts_with(s->opts.channel_url + "/")) {
-    co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+  if (!in_process) {
+    if (auto ok = co_await s->auth->authenticate(std::move(authorization), *a); !ok) {
+      co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+    }
+    // An anonymous bot has no token binding serviceUrl: it replies only to its own channel, so
+    // that a forged activity cannot point its replies (and their contents) anywhere else.
+    if (s->auth->anonymous() && !a->service_url.starts_with(s->opts.channel_url + "/")) {
+      co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+    }
   }
   const auto ref = s->ref(a->conversation_id, a->from.id);
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
@@ -90,13 +97,31 @@ awaitable<response> messages(const state_ptr& s, const request& req) {
   co_return net::empty_response(200);
 }
 
+awaitable<response> messages(const state_ptr& s, const request& req) {
+  std::optional<std::string> authorization;
+  if (auto h = req.headers.get("authorization")) authorization = std::string(*h);
+  co_return co_await handle_activity(s, req.json(), std::move(authorization), false);
+}
+
 }  // namespace
+
+awaitable<int> service::receive_in_process(std::string activity_json) {
+  const auto s = state_;
+  // The limits of the /api/messages route: body size, then strict JSON at the route's depth.
+  if (activity_json.size() > s->opts.max_activity_bytes) co_return 413;
+  auto body = core::parse_json(activity_json, {activity_json.size() + 1, message_json_depth});
+  if (!body) co_return 400;
+  std::optional<std::string> no_authorization;  // a named argument: GCC 12, PR 99576
+  auto r = co_await handle_activity(s, *body, std::move(no_authorization), true);
+  co_return r.status;
+}
 
 void add_message_routes(net::router& r, const state_ptr& s) {
   net::route_options o;
   o.max_body_bytes = s->opts.max_activity_bytes;
   o.json_body = true;
   o.require_json_body = true;
+  o.max_json_depth = message_json_depth;
   r.post("/api/messages", [s](const request& q) { return messages(s, q); }, o);
 }
 

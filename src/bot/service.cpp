@@ -95,10 +95,13 @@ bool service::start(std::string_view channel_url) {
   c.scope = s.opts.connector_scope;
   c.refresh_early = s.opts.token_refresh_early;
   c.timeout = s.opts.channel_timeout;
+  c.bot_id = s.opts.id;
+  c.link = s.deps.channel;
   s.connector = std::make_unique<connector_client>(std::move(c), s.deps.http, s.deps.clock);
   s.started = true;
-  s.log->info("bot {} of tenant {} started (channel {}, {})", s.opts.id, s.opts.tenant, s.opts.channel_url,
-              s.opts.app_id.empty() ? "anonymous" : "app id set");
+  s.log->info("bot {} of tenant {} started (channel {}, {}{})", s.opts.id, s.opts.tenant, s.opts.channel_url,
+              s.opts.app_id.empty() ? "anonymous" : "app id set",
+              s.deps.channel != nullptr ? ", activities in-process" : "");
   return true;
 }
 

@@ -137,6 +137,34 @@ class test_login final : public login_executor, public user_token_source {
   std::map<std::string, std::string> tokens_;
 };
 
+/// A channel of the same process (ADR 0007) that records what the bot sends through the link.
+class recording_link final : public channel_link {
+ public:
+  struct sent {
+    std::string bot_id;
+    std::string conversation_id;
+    std::string reply_to_id;
+    std::string json;
+  };
+  std::atomic<bool> refuse{false};
+  asio::awaitable<boost::system::error_code> send(std::string bot_id, std::string conversation_id,
+                                                  std::string reply_to_id, std::string activity_json) override {
+    {
+      std::lock_guard lock(m_);
+      sent_.push_back({std::move(bot_id), std::move(conversation_id), std::move(reply_to_id), std::move(activity_json)});
+    }
+    co_return refuse ? make_error_code(errc::channel_error) : boost::system::error_code{};
+  }
+  [[nodiscard]] std::vector<sent> all() const {
+    std::lock_guard lock(m_);
+    return sent_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::vector<sent> sent_;
+};
+
 /// What the fake channel was sent through the Connector API.
 struct posted {
   std::string url;
@@ -149,6 +177,7 @@ class harness {
   struct settings {
     bool anonymous = false;
     bool real_login = false;  // test_login instead of unavailable_login
+    bool in_process = false;  // replies through link() (a channel of the same process) instead of HTTP
     std::function<void(options&)> tweak;
   };
 
@@ -179,7 +208,8 @@ class harness {
     EXPECT_TRUE(loaded.ok());
     login_executor& login = st.real_login ? static_cast<login_executor&>(login_) : unavailable_;
     user_token_source& tokens = st.real_login ? static_cast<user_token_source&>(login_) : unavailable_;
-    auto svc = service::create(std::move(o), loaded.def, {}, dependencies{io_, store_, http_, clock_, core::os_random(), login, tokens});
+    auto svc = service::create(std::move(o), loaded.def, {}, dependencies{io_, store_, http_, clock_, core::os_random(), login, tokens,
+                                                                                st.in_process ? &link_ : nullptr});
     EXPECT_TRUE(svc);
     svc_ = std::move(*svc);
     svc_->add_routes(router_);
@@ -355,6 +385,7 @@ class harness {
   store::testing::memory_store& store() { return store_; }
   service& bot() { return *svc_; }
   test_login& login() { return login_; }
+  recording_link& link() { return link_; }
   asio::io_context& io() { return io_; }
   const jose::signing_key& other_key() const { return other_key_; }
   std::atomic<int>& token_fetches() { return token_fetches_; }
@@ -375,6 +406,7 @@ class harness {
   routing_http_client http_;
   unavailable_login unavailable_;
   test_login login_;
+  recording_link link_;
   jose::signing_key channel_key_ = *jose::signing_key::generate(jose::algorithm::es256);
   jose::signing_key other_key_ = channel_key_;
   std::unique_ptr<service> svc_;

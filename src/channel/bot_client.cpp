@@ -4,17 +4,77 @@
 #include <parley/core/log.hpp>
 #include <parley/net/error.hpp>
 
+#include <parley/core/async.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
 #include <chrono>
+#include <memory>
 
 namespace parley::channel {
 
+namespace asio = boost::asio;
 using boost::asio::awaitable;
 
-bot_client::bot_client(const options& opts, net::http_client& http, token_service& tokens)
-    : opts_(opts), http_(http), tokens_(tokens) {}
+namespace {
+
+// The bot's status, from the delivery to the caller waiting for it. A channel, so that an answer
+// that comes first, last or while the wait is being set up is never missed.
+using status_channel = asio::experimental::concurrent_channel<void(boost::system::error_code, int)>;
+
+// The in-process delivery as a coroutine of its own: the timeout ends the channel's wait, never
+// the bot's turn (as over HTTP, where the bot keeps working after the channel hung up).
+awaitable<void> in_process_task(in_process_bot* bot, std::string bot_id, std::string activity,
+                                std::shared_ptr<status_channel> done) {
+  const int status = co_await bot->deliver(std::move(bot_id), std::move(activity));
+  done->try_send(boost::system::error_code{}, status);
+}
+
+}  // namespace
+
+bot_client::bot_client(const options& opts, net::http_client& http, token_service& tokens, in_process_bot* in_process)
+    : opts_(opts), http_(http), tokens_(tokens), in_process_(in_process) {}
+
+awaitable<result<void>> bot_client::deliver_in_process(const bot_options& bot, std::string activity_json) {
+  static const auto log = core::logger("channel");
+  if (in_process_ == nullptr) {
+    log->warn("bot {}: endpoint is in-process but no bot web service runs in this process", bot.id);
+    co_return make_error_code(errc::bot_unreachable);
+  }
+  using namespace asio::experimental::awaitable_operators;
+  const auto size = activity_json.size();
+  const auto start = std::chrono::steady_clock::now();
+  auto ex = co_await asio::this_coro::executor;
+  auto done = std::make_shared<status_channel>(ex, 1);
+  asio::co_spawn(ex, in_process_task(in_process_, bot.id, std::move(activity_json), done),
+                 core::log_exceptions{log, "in-process bot delivery"});
+  asio::steady_timer timeout(ex, opts_.bot_timeout);
+  auto first = co_await (done->async_receive(core::use_tuple) || timeout.async_wait(core::use_tuple));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (first.index() == 1) {
+    log->warn("bot {}: in-process delivery of {} bytes timed out after {} ms", bot.id, size, ms);
+    co_return make_error_code(errc::bot_timeout);
+  }
+  const auto [ec, status] = std::get<0>(first);
+  if (ec) {
+    log->warn("bot {}: in-process delivery of {} bytes failed after {} ms: {}", bot.id, size, ms, ec.message());
+    co_return make_error_code(errc::bot_unreachable);
+  }
+  if (status < 200 || status > 299) {
+    log->warn("bot {}: answered {} after {} ms (in-process)", bot.id, status, ms);
+    co_return make_error_code(errc::bot_rejected);
+  }
+  log->debug("bot {}: delivered {} bytes in-process, {} in {} ms", bot.id, size, status, ms);
+  co_return result<void>{};
+}
 
 awaitable<result<void>> bot_client::deliver(const bot_options& bot, std::string activity_json) {
   static const auto log = core::logger("channel");
+  if (bot.endpoint == in_process_endpoint) co_return co_await deliver_in_process(bot, std::move(activity_json));
   net::client_request req;
   req.method = net::method::post;
   req.url = bot.endpoint;

@@ -3,6 +3,7 @@
 #include "url_util.hpp"
 
 #include <parley/core/async.hpp>
+#include <parley/core/json.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/error.hpp>
 
@@ -96,7 +97,7 @@ bool service::state::start(std::string_view listener_url) {
   if (opts.public_url.empty()) opts.public_url = std::string(listener_url);
   if (!resolve_urls(opts)) return false;
   tokens = std::make_unique<token_service>(opts, deps.keys, deps.clock, deps.rng);
-  bot = std::make_unique<bot_client>(opts, deps.http, *tokens);
+  bot = std::make_unique<bot_client>(opts, deps.http, *tokens, deps.in_process);
   started.store(true);
   log->info("channel ready at {} (serviceUrl {}, {} bot(s))", opts.public_url, opts.service_url, bots.all().size());
   if (opts.allow_short_token_lifetime) {
@@ -247,6 +248,28 @@ void service::add_routes(net::router& r) {
 }
 
 bool service::start(std::string_view listener_url) { return state_->start(listener_url); }
+
+awaitable<result<std::string>> service::receive_from_bot(std::string bot_id, std::string conversation_id,
+                                                         std::string reply_to_id, std::string activity_json) {
+  const auto s = state_;
+  if (!s->started.load()) co_return make_error_code(errc::not_started);
+  // Only a bot registered as in-process may use this door: an HTTP bot authenticates on the route.
+  const auto* b = s->bots.by_id(bot_id);
+  if (b == nullptr || b->endpoint != in_process_endpoint) co_return make_error_code(errc::bad_credentials);
+  // The limits of the Connector route: body size, then strict JSON with the same depth.
+  if (activity_json.size() > s->opts.max_activity_bytes) co_return make_error_code(errc::too_large);
+  auto body = core::parse_json(activity_json, {activity_json.size() + 1, connector_json_depth});
+  if (!body) co_return make_error_code(errc::bad_syntax);
+  if (body->is_null()) co_return make_error_code(errc::bad_argument);
+  const conversation_ref ref{b->tenant, std::move(conversation_id)};
+  auto conv = co_await s->conversations.get(ref);
+  if (!conv) co_return conv.error();
+  if (conv->bot_id != b->id) co_return make_error_code(errc::wrong_conversation);
+  std::optional<std::string_view> reply_to;
+  if (!reply_to_id.empty()) reply_to = reply_to_id;
+  std::optional<std::string> no_key;  // no retries in-process; a named argument: GCC 12, PR 99576
+  co_return co_await post_bot_activity(s, *b, *conv, *body, reply_to, std::move(no_key));
+}
 
 token_service& service::tokens() {
   PARLEY_CHECK(state_->started.load(), "channel::service::tokens() before start()");

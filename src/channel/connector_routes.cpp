@@ -46,16 +46,10 @@ awaitable<response> send_activity(const state_ptr& s, const request& req, bool r
   if (req.json().is_null()) co_return error_response(errc::bad_argument, "an activity is required");
   std::optional<std::string_view> reply_to;
   if (reply) reply_to = req.param("activityId");
-  auto activity = normalize_bot_activity(req.json(), s->context(*bot, conv.id, conv.user_id), reply_to);
-  if (!activity) co_return error_response(activity.error());
-  const conversation_ref ref{conv.tenant_id, conv.id};
-  const bool is_message = activity->contains("type") && activity->at("type") == "message";
-  const bool expects_secret = is_message && prompts_for_secret(*activity);
-  activity_append a{std::move(*activity), "bot", idempotency_key(req), {}, {}};
-  auto appended = co_await s->conversations.append(ref, std::move(a));
-  if (!appended) co_return error_response(appended.error());
-  if (is_message) s->set_secret_expected(ref, expects_secret);
-  co_return resource(appended->id);
+  auto key = idempotency_key(req);
+  auto id = co_await post_bot_activity(s, *bot, conv, req.json(), reply_to, std::move(key));
+  if (!id) co_return error_response(id.error());
+  co_return resource(*id);
 }
 
 // POST /v3/conversations/{id}/activities/history: a transcript, appended in order.
@@ -199,11 +193,27 @@ awaitable<response> not_offered(const request&) {
 
 }  // namespace
 
+awaitable<result<std::string>> post_bot_activity(const state_ptr& s, const bot_options& bot,
+                                                 const store::conversation& conv, const json::value& body,
+                                                 std::optional<std::string_view> reply_to,
+                                                 std::optional<std::string> idempotency) {
+  auto activity = normalize_bot_activity(body, s->context(bot, conv.id, conv.user_id), reply_to);
+  if (!activity) co_return activity.error();
+  const conversation_ref ref{conv.tenant_id, conv.id};
+  const bool is_message = activity->contains("type") && activity->at("type") == "message";
+  const bool expects_secret = is_message && prompts_for_secret(*activity);
+  activity_append a{std::move(*activity), "bot", std::move(idempotency), {}, {}};
+  auto appended = co_await s->conversations.append(ref, std::move(a));
+  if (!appended) co_return appended.error();
+  if (is_message) s->set_secret_expected(ref, expects_secret);
+  co_return std::move(appended->id);
+}
+
 void add_connector_routes(net::router& r, const state_ptr& s) {
   net::route_options json_opts;
   json_opts.json_body = true;
   json_opts.max_body_bytes = s->opts.max_activity_bytes;
-  json_opts.max_json_depth = 64;
+  json_opts.max_json_depth = connector_json_depth;
   net::route_options history_opts = json_opts;
   history_opts.max_body_bytes = 4 * 1024 * 1024;
   net::route_options attachment_opts = json_opts;

@@ -64,8 +64,10 @@ bot_options read_bot(core::config_section s, seconds min_lifetime) {
     s.error("app_password_hash", "not a hash made by `parley channel hash-secret`");
   }
   const auto endpoint = parse_base_url(b.endpoint);
-  if (!endpoint) {
-    s.error("endpoint", "required: the bot's absolute http(s) messaging URL");
+  if (b.endpoint == in_process_endpoint) {
+    // A bot web service of this process (docs/adr/0007): no URL; src/app checks that it exists.
+  } else if (!endpoint) {
+    s.error("endpoint", "required: the bot's absolute http(s) messaging URL, or \"in-process\"");
   } else if (!endpoint->https && !endpoint->loopback) {
     s.error("endpoint", "plain http:// is only allowed for a bot on loopback");
   } else if (b.app_id.empty() && !endpoint->loopback) {

@@ -11,11 +11,20 @@ namespace parley::channel {
 
 using state_ptr = std::shared_ptr<service::state>;
 
+/// Nesting allowed in an activity a bot sends (Connector route and in-process path alike).
+inline constexpr std::size_t connector_json_depth = 64;
+
 /// Stores, echoes and delivers one normalised client activity; answers {id} once the bot has
 /// answered, or 502/504 (shared by POST activities and upload).
 [[nodiscard]] boost::asio::awaitable<net::response> post_client_activity(const state_ptr& s, const client_identity& who,
                                                                        const store::conversation& conv,
                                                                        boost::json::object activity);
+/// Normalises (from = the bot), stores and streams one activity of an authenticated bot in its
+/// conversation `conv`; returns the activity's id. Shared by the Connector route and the
+/// in-process path (service::receive_from_bot). Errors: normalisation's and the store's.
+[[nodiscard]] boost::asio::awaitable<result<std::string>> post_bot_activity(
+    const state_ptr& s, const bot_options& bot, const store::conversation& conv, const boost::json::value& body,
+    std::optional<std::string_view> reply_to, std::optional<std::string> idempotency);
 /// A stored file as a download (sandboxed CSP, attachment disposition unless an image).
 [[nodiscard]] net::response attachment_response(store::attachment file);
 

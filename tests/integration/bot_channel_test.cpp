@@ -1,6 +1,8 @@
-// The bot web service against the real channel over HTTP: the widget's handshake, the Direct Line
-// conversation, the channel's signed deliveries to /api/messages, the bot's Connector replies, and
-// the handshake's security promises.
+// The bot web service against the real channel: the widget's handshake, the Direct Line
+// conversation, the channel's deliveries and the bot's replies, and the handshake's security
+// promises. Every test runs over both delivery paths (docs/adr/0007-in-process-delivery.md): HTTP
+// (signed JWTs to /api/messages, Connector replies with a bearer) and in-process (src/app's
+// in_process_link), and expects the same behaviour.
 #include "bot_fixture.hpp"
 
 #include <parley/bot/error.hpp>
@@ -17,8 +19,22 @@ bool any_contains(const std::vector<std::string>& v, std::string_view needle) {
   return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.find(needle) != std::string::npos; });
 }
 
-TEST(bot_channel, welcome_then_an_faq_answer_through_the_real_channel) {
-  harness h;
+// GetParam(): true for the in-process path.
+class bot_channel : public ::testing::TestWithParam<bool> {
+ protected:
+  static harness::settings path(harness::settings st = {}) {
+    st.in_process = GetParam();
+    return st;
+  }
+};
+class bot_security : public bot_channel {};
+
+std::string path_name(const ::testing::TestParamInfo<bool>& info) { return info.param ? "in_process" : "http"; }
+INSTANTIATE_TEST_SUITE_P(paths, bot_channel, ::testing::Values(false, true), path_name);
+INSTANTIATE_TEST_SUITE_P(paths, bot_security, ::testing::Values(false, true), path_name);
+
+TEST_P(bot_channel, welcome_then_an_faq_answer_through_the_real_channel) {
+  harness h(path());
   const auto conv = h.start_conversation();
   // The channel sends conversationUpdate (user and bot added) when the conversation starts.
   EXPECT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
@@ -29,8 +45,35 @@ TEST(bot_channel, welcome_then_an_faq_answer_through_the_real_channel) {
   EXPECT_TRUE(any_contains(h.bot_texts(conv), "Monday"));
 }
 
-TEST(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff) {
-  harness h;
+// The proof of the path: in-process, no HTTP request carries an activity between the channel
+// and the bot in either direction, and the bot never fetches a Connector token.
+TEST_P(bot_channel, activities_take_the_configured_path) {
+  harness h(path());
+  const auto conv = h.start_conversation();
+  ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
+  ASSERT_EQ(h.say(conv, "what are your opening hours?").status, 200);
+  EXPECT_TRUE(any_contains(h.bot_texts(conv), "Monday"));
+  const auto to_bot = h.requests_served("bot", "/api/messages");
+  const auto replies = h.requests_served("channel", "/v3/conversations/{id}/activities/{activityId}") +
+                       h.requests_served("channel", "/v3/conversations/{id}/activities");
+  const auto bearer = h.requests_served("channel", "/{tenant}/oauth2/v2.0/token");
+  if (GetParam()) {
+    EXPECT_EQ(to_bot, 0u);
+    EXPECT_EQ(replies, 0u);
+    EXPECT_EQ(bearer, 0u);
+    EXPECT_EQ(h.link().delivered(), 2u);  // conversationUpdate, the question
+    EXPECT_GE(h.link().sent(), 2u);       // the welcome, the answer
+  } else {
+    EXPECT_EQ(to_bot, 2u);
+    EXPECT_GE(replies, 2u);
+    EXPECT_EQ(bearer, 1u);
+    EXPECT_EQ(h.link().delivered(), 0u);
+    EXPECT_EQ(h.link().sent(), 0u);
+  }
+}
+
+TEST_P(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff) {
+  harness h(path());
   const auto conv = h.start_conversation();
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
   for (const auto* nonsense : {"zzqx blorp", "flimflam quux", "wibble wobble frotz"}) {
@@ -46,8 +89,8 @@ TEST(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff) {
   EXPECT_EQ(c->state, store::conversation_state::waiting_for_consultant);
 }
 
-TEST(bot_channel, lost_card_without_a_login_fails_honestly) {
-  harness h;
+TEST_P(bot_channel, lost_card_without_a_login_fails_honestly) {
+  harness h(path());
   const auto conv = h.start_conversation();
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
   for (const auto* text : {"I lost my card", "debit", "today", "yes"}) EXPECT_EQ(h.say(conv, text).status, 200) << text;
@@ -71,10 +114,10 @@ class bank_token_source final : public user_token_source {
   std::function<bankx::bank&()> bank_;
 };
 
-TEST(bot_channel, lost_card_blocks_the_card_at_the_real_bankx_back_end) {
+TEST_P(bot_channel, lost_card_blocks_the_card_at_the_real_bankx_back_end) {
   harness* self = nullptr;
   bank_token_source tokens([&self]() -> bankx::bank& { return self->bank(); });
-  harness h({.user_tokens = &tokens, .bank = true});
+  harness h(path({.user_tokens = &tokens, .bank = true}));
   self = &h;
   const auto conv = h.start_conversation();
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
@@ -94,8 +137,8 @@ TEST(bot_channel, lost_card_blocks_the_card_at_the_real_bankx_back_end) {
 
 // ---- handshake security ----
 
-TEST(bot_security, origin_not_allowed_is_403_and_preflights_only_for_allowed_origins) {
-  harness h;
+TEST_P(bot_security, origin_not_allowed_is_403_and_preflights_only_for_allowed_origins) {
+  harness h(path());
   EXPECT_EQ(h.get_token("https://evil.example").status, 403);
   EXPECT_EQ(h.get_token("").status, 403);
   net::header_map pre;
@@ -111,8 +154,8 @@ TEST(bot_security, origin_not_allowed_is_403_and_preflights_only_for_allowed_ori
   EXPECT_FALSE(refused.headers.get("Access-Control-Allow-Origin"));
 }
 
-TEST(bot_security, a_flood_gets_429_with_retry_after) {
-  harness h;
+TEST_P(bot_security, a_flood_gets_429_with_retry_after) {
+  harness h(path());
   int ok = 0;
   http_result last;
   for (int i = 0; i < 40; ++i) {
@@ -126,8 +169,8 @@ TEST(bot_security, a_flood_gets_429_with_retry_after) {
   EXPECT_GE(std::stoi(std::string(*last.headers.get("Retry-After"))), 1);
 }
 
-TEST(bot_security, a_token_for_conversation_a_cannot_read_or_post_to_b) {
-  harness h;
+TEST_P(bot_security, a_token_for_conversation_a_cannot_read_or_post_to_b) {
+  harness h(path());
   const auto a = h.start_conversation();
   const auto b = h.start_conversation();
   net::header_map with_a;
@@ -139,8 +182,8 @@ TEST(bot_security, a_token_for_conversation_a_cannot_read_or_post_to_b) {
   EXPECT_TRUE(post.status == 403 || post.status == 404) << post.status;
 }
 
-TEST(bot_security, refresh_works_while_valid_and_an_expired_token_cannot_be_refreshed) {
-  harness h({.token_lifetime = 2min});
+TEST_P(bot_security, refresh_works_while_valid_and_an_expired_token_cannot_be_refreshed) {
+  harness h(path({.token_lifetime = 2min}));
   auto t = h.get_token();
   ASSERT_EQ(t.status, 200);
   const std::string token(t.json().at("token").as_string());
@@ -156,8 +199,8 @@ TEST(bot_security, refresh_works_while_valid_and_an_expired_token_cannot_be_refr
   EXPECT_EQ(expired.json().at("error").at("code"), "TokenExpired");
 }
 
-TEST(bot_security, forged_or_resigned_channel_tokens_are_refused_by_api_messages) {
-  harness h;
+TEST_P(bot_security, forged_or_resigned_channel_tokens_are_refused_by_api_messages) {
+  harness h(path());
   const auto conv = h.start_conversation();
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
   auto key = *jose::signing_key::generate(jose::algorithm::rs256);
@@ -202,10 +245,10 @@ TEST(bot_security, forged_or_resigned_channel_tokens_are_refused_by_api_messages
   EXPECT_FALSE(any_contains(h.bot_texts(conv), "dl_attacker"));
 }
 
-TEST(bot_security, the_secret_never_appears_in_a_response_or_a_log_line) {
+TEST_P(bot_security, the_secret_never_appears_in_a_response_or_a_log_line) {
   core::testing::log_capture logs;
   {
-    harness h;
+    harness h(path());
     const auto conv = h.start_conversation();
     ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
     h.say(conv, "what are your opening hours");

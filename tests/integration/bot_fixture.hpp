@@ -1,7 +1,12 @@
 // Test harness for the bot web service against the real channel: both on 127.0.0.1 port 0 with
 // the real outbound client, one in-memory store, signing keys in a temp dir and a shared fake
 // clock (so that token expiry is tested without sleeping). The bot runs the BankX assistant.
+// With settings::in_process the channel and the bot talk through src/app's in_process_link
+// (endpoint "in-process", docs/adr/0007) instead of /api/messages and the Connector API over HTTP;
+// everything else (handshake, Direct Line, the bot's listener) is the same.
 #pragma once
+
+#include "in_process_link.hpp"
 
 #include <bankx/bank.hpp>
 #include <bankx/routes.hpp>
@@ -56,6 +61,7 @@ class harness {
     user_token_source* user_tokens = nullptr;
     bool bank = false;                           // run the BankX back end and call its accounts API
     std::string api_base_url;  // or: the accounts API of a BankX the test runs itself (login e2e, shared fake clock)
+    bool in_process = false;   // channel ↔ bot through app::in_process_link instead of HTTP + JWT
   };
 
   harness() : harness(settings{}) {}
@@ -106,7 +112,8 @@ class harness {
     auto b = service::create(std::move(o), loaded.def, {},
                              dependencies{io_, store_, *http_, clock_, core::os_random(),
                                           st.login ? *st.login : unavailable_,
-                                          st.user_tokens ? *st.user_tokens : unavailable_});
+                                          st.user_tokens ? *st.user_tokens : unavailable_,
+                                          st.in_process ? &link_ : nullptr});
     EXPECT_TRUE(b);
     bot_ = std::move(*b);
     bot_server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
@@ -128,12 +135,14 @@ class harness {
     a.app_id = "app-bankx";
     a.secret_hashes = {*channel::hash_secret(secret, core::os_random())};
     a.app_password_hash = *channel::hash_secret(password, core::os_random());
-    a.endpoint = bot_info_.base_url() + "/api/messages";
+    a.endpoint = st.in_process ? std::string(channel::in_process_endpoint) : bot_info_.base_url() + "/api/messages";
     a.origins = {origin};
     a.token_lifetime = st.token_lifetime;
     co.bots = {a};
     channel_ = std::make_unique<channel::service>(
-        co, channel::dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random()});
+        co, channel::dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
+                                  st.in_process ? &link_ : nullptr});
+    if (st.in_process) link_.attach(*channel_, *bot_);
     server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
     auto routes = std::make_shared<net::router>();
     channel_->add_routes(*routes);
@@ -157,6 +166,7 @@ class harness {
     work_.reset();
     io_.stop();
     threads_->join();
+    link_.detach();
     std::filesystem::remove_all(dir_);
   }
 
@@ -246,6 +256,20 @@ class harness {
   [[nodiscard]] bankx::bank& bank() { return *bank_; }
   [[nodiscard]] store::testing::memory_store& store() { return store_; }
   [[nodiscard]] asio::io_context& io() { return io_; }
+  [[nodiscard]] const app::in_process_link& link() const { return link_; }
+  /// Requests the bot's and the channel's listeners served so far, e.g. ("bot", "/api/messages").
+  [[nodiscard]] std::uint64_t requests_served(std::string_view listener, std::string_view route) const {
+    // parley_http_requests_total{listener="..",route="..",method="..",code=".."} N
+    const std::string text = metrics_.render();
+    const std::string key = "parley_http_requests_total{listener=\"" + std::string(listener) + "\",route=\"" +
+                            std::string(route) + "\",";
+    std::uint64_t n = 0;
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+      const auto space = text.find("} ", at);
+      if (space != std::string::npos) n += std::stoull(text.substr(space + 2, text.find('\n', space) - space - 2));
+    }
+    return n;
+  }
   [[nodiscard]] std::vector<std::string> everything_received() const {
     std::lock_guard lock(m_);
     return bodies_;
@@ -269,6 +293,7 @@ class harness {
   std::unique_ptr<jose::signing_key_store> keys_;
   store::testing::memory_store store_;
   channel::in_process_bus bus_;
+  app::in_process_link link_;  // before the services, which hold pointers to it
   std::unique_ptr<net::pooled_http_client> http_;
   unavailable_login unavailable_;
   std::unique_ptr<service> bot_;

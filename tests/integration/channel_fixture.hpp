@@ -98,18 +98,28 @@ class test_bot {
     return false;
   }
 
+  /// Replies go to `channel` directly (service::receive_from_bot, ADR 0007) instead of over HTTP.
+  void reply_in_process(service* channel) { in_process_ = channel; }
+
   asio::awaitable<net::response> handle(const net::request& req) {
     auto activity = req.json().is_object() ? req.json().get_object() : json::object{};
+    std::string authorization(req.headers.get("authorization").value_or(""));
+    const int status = co_await on_activity(std::move(activity), std::move(authorization));
+    co_return status == 200 ? net::empty_response(200) : net::text_response(status, "bot failure");
+  }
+
+  /// The bot's behaviour for one activity, whichever way it came; returns its status.
+  asio::awaitable<int> on_activity(json::object activity, std::string authorization) {
     {
       std::lock_guard lock(mutex_);
-      received_.push_back({std::string(req.headers.get("authorization").value_or("")), activity});
+      received_.push_back({std::move(authorization), activity});
     }
     const auto m = mode_.load();
-    if (m == mode::fail) co_return net::text_response(500, "bot failure");
+    if (m == mode::fail) co_return 500;
     if (m == mode::hang) {
       asio::steady_timer t(co_await asio::this_coro::executor, 30s);
       co_await t.async_wait(core::use_tuple);
-      co_return net::empty_response(200);
+      co_return 200;
     }
     if (m == mode::late) {
       asio::steady_timer t(co_await asio::this_coro::executor, 1500ms);
@@ -120,7 +130,7 @@ class test_bot {
       std::string text = "echo: " + std::string(activity.contains("text") ? activity.at("text").as_string() : "");
       co_await reply(activity, std::move(text));
     }
-    co_return net::empty_response(200);
+    co_return 200;
   }
 
   /// What botbuilder does: POST {serviceUrl}v3/conversations/{conv}/activities/{replyToId}.
@@ -128,15 +138,31 @@ class test_bot {
     const std::string service_url(to.at("serviceUrl").as_string());
     const std::string conv(to.at("conversation").at("id").as_string());
     const std::string id(to.at("id").as_string());
+    if (auto* channel = in_process_.load(); channel != nullptr) {
+      std::string bot_id = "bankx-assistant";
+      std::string conversation = conv;
+      std::string reply_to = id;
+      std::string body = json::serialize(reply_activity(id, text));
+      auto r = co_await channel->receive_from_bot(std::move(bot_id), std::move(conversation), std::move(reply_to),
+                                                      std::move(body));
+      co_return r ? 200 : 400;
+    }
     auto req = net::client_request::json(net::method::post,
                                          service_url + "v3/conversations/" + conv + "/activities/" + escape(id),
-                                         json::object{{"type", "message"}, {"text", text}, {"replyToId", id}});
+                                         reply_activity(id, text));
     {
       std::lock_guard lock(mutex_);
       if (!token_.empty()) req.headers.set("Authorization", "Bearer " + token_);
     }
     auto r = co_await http_.send(std::move(req));
     co_return r ? r->status : 0;
+  }
+
+  // "echo: ask for a code" prompts for a secret (the credential guard's expectsSecret flag).
+  static json::object reply_activity(std::string_view reply_to, std::string_view text) {
+    json::object a{{"type", "message"}, {"text", text}, {"replyToId", reply_to}};
+    if (text == "echo: ask for a code") a["channelData"] = {{"parley", {{"expectsSecret", true}}}};
+    return a;
   }
 
   static std::string escape(std::string_view id) {
@@ -155,9 +181,29 @@ class test_bot {
   asio::io_context& io_;
   net::http_client& http_;
   std::atomic<mode> mode_{mode::echo};
+  std::atomic<service*> in_process_{nullptr};
   mutable std::mutex mutex_;
   std::string token_;
   std::vector<inbound> received_;
+};
+
+/// The test bot as the channel's in-process bot (endpoint "in-process"): what src/app's
+/// in_process_link does for the real bot web service.
+class in_process_test_bot final : public in_process_bot {
+ public:
+  explicit in_process_test_bot(test_bot& bot) : bot_(bot) {}
+  asio::awaitable<int> deliver(std::string bot_id, std::string activity_json) override {
+    if (bot_id != "bankx-assistant") co_return 404;
+    auto o = core::parse_json_object(activity_json, {.max_bytes = 1 << 20, .max_depth = 64});
+    if (!o) co_return 400;
+    ++delivered_;
+    co_return co_await bot_.on_activity(std::move(*o), std::string{});
+  }
+  [[nodiscard]] int delivered() const { return delivered_.load(); }
+
+ private:
+  test_bot& bot_;
+  std::atomic<int> delivered_{0};
 };
 
 /// A TCP server that answers every connection with bytes that are not HTTP, then closes.
@@ -203,6 +249,7 @@ struct harness_settings {
   double conversation_rate = 100'000;
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t max_upload_bytes = 256 * 1024;
+  bool in_process = false;      // bot A in-process (endpoint "in-process"): no HTTP, no tokens
 };
 
 /// The channel and its bot, both on 127.0.0.1 port 0.
@@ -248,8 +295,10 @@ class harness {
     a.secret_hashes = {hash_of(secret_a)};
     if (!st.anonymous_bot) a.app_password_hash = hash_of(password_a);
     a.endpoint = st.bot_endpoint.empty() ? bot_info_.base_url() + "/api/messages" : st.bot_endpoint;
+    if (st.in_process) a.endpoint = std::string(in_process_endpoint);
     a.origins = {"https://www.bankx.example"};
     bot_options b = a;
+    b.endpoint = bot_info_.base_url() + "/api/messages";
     b.id = "other-bot";
     b.tenant = "otherbank";
     b.app_id = "app-other";
@@ -258,7 +307,10 @@ class harness {
     b.origins = {"https://www.other.example"};
     o.bots = {a, b};
 
-    svc_ = std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random()});
+    in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
+    svc_ = std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
+                                                     st.in_process ? in_process_bot_.get() : nullptr});
+    if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;
     server_ = std::make_unique<net::server>(io_, so, metrics_);
@@ -343,6 +395,19 @@ class harness {
   [[nodiscard]] std::uint16_t port() const { return info_.port; }
   [[nodiscard]] std::string base_url() const { return info_.base_url(); }
   [[nodiscard]] test_bot& bot() { return *bot_; }
+  [[nodiscard]] const in_process_test_bot& in_process() const { return *in_process_bot_; }
+  /// Requests a listener ("channel" or "bot") served on `route` so far (from the server's metrics).
+  [[nodiscard]] std::uint64_t requests_served(std::string_view listener, std::string_view route) const {
+    const std::string text = metrics_.render();
+    const std::string key = "parley_http_requests_total{listener=\"" + std::string(listener) + "\",route=\"" +
+                            std::string(route) + "\",";
+    std::uint64_t n = 0;
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+      const auto space = text.find("} ", at);
+      if (space != std::string::npos) n += std::stoull(text.substr(space + 2, text.find('\n', space) - space - 2));
+    }
+    return n;
+  }
   [[nodiscard]] core::testing::fake_clock& clock() { return clock_; }
   [[nodiscard]] service& channel() { return *svc_; }
   [[nodiscard]] store::testing::memory_store& store() { return store_; }
@@ -364,6 +429,7 @@ class harness {
   in_process_bus bus_;
   std::unique_ptr<net::pooled_http_client> http_;
   std::unique_ptr<test_bot> bot_;
+  std::unique_ptr<in_process_test_bot> in_process_bot_;
   std::unique_ptr<net::server> bot_server_;
   net::listener_info bot_info_;
   std::unique_ptr<service> svc_;

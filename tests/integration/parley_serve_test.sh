@@ -52,4 +52,32 @@ rc=0
 "$bin" check-config "$dir/unknown.toml" >"$dir/unknown.log" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || { echo "unknown service exit $rc"; exit 1; }
 grep -q 'net.listeners\[0\].name: unknown service "chanel" (known: ops, ' "$dir/unknown.log"
+# A channel bot with endpoint = "in-process" needs the [bot] of this process (ADR 0007): a clear
+# start-up error, not a 502 on the first message.
+"$bin" keys init --root-key-file "$dir/root.key" >/dev/null
+hash=$(printf '%s\n' "an-in-process-channel-secret-0123456789" | "$bin" channel hash-secret)
+cat >"$dir/inproc.toml" <<TOML
+[[net.listeners]]
+name = "channel"
+address = "127.0.0.1"
+port = 0
+[crypto]
+root_key_file = "root.key"
+erasure_secrets_file = "erasure.secrets"
+[store.sqlite]
+path = "parley.db"
+[jose]
+key_file = "signing-keys.json"
+[[channel.bots]]
+id = "local-bot"
+tenant = "t1"
+secret_hashes = ["$hash"]
+endpoint = "in-process"
+TOML
+"$bin" check-config "$dir/inproc.toml" >/dev/null
+rc=0
+"$bin" serve --config "$dir/inproc.toml" >"$dir/inproc.log" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || { echo "in-process without a bot: exit $rc"; cat "$dir/inproc.log"; exit 1; }
+grep -q 'local-bot has endpoint "in-process" but this process runs no \[bot\] with id local-bot' "$dir/inproc.log" ||
+  { cat "$dir/inproc.log"; exit 1; }
 echo "parley serve: ok"

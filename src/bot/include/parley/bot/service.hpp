@@ -10,6 +10,8 @@
 //    store (whole turn retried on etag_mismatch), the replies sent through the Connector API before
 //    the POST is answered, and the action (handoff, call_api, start_login, end_conversation)
 //    performed in the background; its outcome is resumed as a proactive message.
+// A channel of the same process may instead call receive_in_process() and take the replies
+// through dependencies::channel (docs/adr/0007-in-process-delivery.md).
 // The channel secret and the app password are moved into protected memory at construction and
 // never appear in a response, a log line or an error.
 //
@@ -20,6 +22,7 @@
 
 #include <parley/assistant/definition.hpp>
 #include <parley/assistant/options.hpp>
+#include <parley/bot/channel_link.hpp>
 #include <parley/bot/login.hpp>
 #include <parley/bot/options.hpp>
 #include <parley/core/clock.hpp>
@@ -44,6 +47,9 @@ struct dependencies {
   core::random_source& rng;          ///< user ids
   login_executor& login;             ///< start_login (issue 8); unavailable_login until then
   user_token_source& user_tokens;    ///< the end user's bank token for requires_login operations
+  /// The channel of this process (docs/adr/0007): when set, every activity the bot sends goes
+  /// through it instead of the Connector API over HTTP (no access token is fetched). Null: HTTP.
+  channel_link* channel = nullptr;
 };
 
 class service {
@@ -72,6 +78,14 @@ class service {
   /// Stops accepting new background work and ends the key refresh; actions in flight finish or
   /// are abandoned with the io_context.
   void stop();
+
+  /// The in-process twin of POST /api/messages, for a channel of the same process: the same
+  /// strict parsing and limits (max_activity_bytes), the same turn, replies (through
+  /// dependencies::channel) and background action, but no JWT check (same trust domain, ADR 0007).
+  /// `activity_json` is the body the channel would POST. Returns the status the route would
+  /// answer: 200 (done, or still running past turn_budget), 400 (not a valid activity), 413 (too
+  /// large), 500 (the turn failed), 503 (not started). Never throws.
+  [[nodiscard]] boost::asio::awaitable<int> receive_in_process(std::string activity_json);
 
   [[nodiscard]] const options& get_options() const;
   /// Actions running in the background now (tests wait for 0; shutdown may report it).

@@ -10,6 +10,8 @@
 // An activity a client posts is normalised (from.id forced to the token's user), stored,
 // echoed to the conversation's stream, and delivered to the bot with a signed JWT; the bot's
 // replies come back through the Connector API while the client's POST waits (up to bot_timeout).
+// A bot of the same process (endpoint "in-process") gets the same activity through
+// dependencies::in_process and answers through receive_from_bot(): no HTTP, no tokens.
 //
 // Ownership: the service owns its state; the dependencies must outlive it, and it must outlive
 // the io_context's last handler (background deliveries hold it). Routes share its state.
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <parley/channel/activity_bus.hpp>
+#include <parley/channel/in_process_bot.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/channel/tokens.hpp>
 #include <parley/core/clock.hpp>
@@ -43,6 +46,9 @@ struct dependencies {
   const core::clock& clock;
   core::random_source& rng;                   ///< ids, user ids, token ids
   net::metrics_registry* metrics = nullptr;   ///< optional channel counters
+  /// The bot web service of this process, for bots whose endpoint is in_process_endpoint; null
+  /// when there is none (such bots then fail with 502 BotError).
+  in_process_bot* in_process = nullptr;
 };
 
 class service {
@@ -60,6 +66,19 @@ class service {
   /// e.g. "http://127.0.0.1:8401") is the public URL unless options::public_url is set, and the
   /// other URLs derive from it (resolve_urls()). False when the resulting URL is not usable.
   [[nodiscard]] bool start(std::string_view listener_url);
+
+  /// A bot of this process (endpoint in_process_endpoint) sends an activity to its conversation
+  /// `conversation_id`: what POST /v3/conversations/{id}/activities[/{reply_to_id}] does for a bot
+  /// authenticated as `bot_id`, minus HTTP and the bearer token (the caller is the composition
+  /// root's link to that bot, in the same trust domain). The same limits (max_activity_bytes,
+  /// strict JSON), normalisation (`from` = the bot), store append, streaming and credential-guard
+  /// flag apply. Returns the new activity's id. Errors: not_started, bad_credentials (no such bot
+  /// or not an in-process one), wrong_conversation (another bot's), not_found, too_large,
+  /// bad_syntax, bad_argument, and the store's.
+  [[nodiscard]] boost::asio::awaitable<result<std::string>> receive_from_bot(std::string bot_id,
+                                                                             std::string conversation_id,
+                                                                             std::string reply_to_id,
+                                                                             std::string activity_json);
 
   /// The token service (after start()).
   [[nodiscard]] token_service& tokens();

@@ -9,7 +9,7 @@
 //   app_id = "0d3c0b8e-..."                        # empty only for an anonymous bot on loopback
 //   secret_hashes = ["$scrypt$ln=14,r=8,p=1$...$..."]   # one or two: rotation (`parley channel hash-secret`)
 //   app_password_hash = "$scrypt$..."               # the bot's client-credentials password, hashed
-//   endpoint = "https://bot.bank.example/api/messages"
+//   endpoint = "https://bot.bank.example/api/messages"   # or "in-process": the [bot] of this process
 //   origins = ["https://www.bank.example"]         # widget pages allowed to call Direct Line
 //   token_lifetime = "30m"                          # 1 minute to 24 hours
 //
@@ -22,11 +22,15 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::channel {
 
 using namespace std::chrono_literals;
+
+/// bot_options::endpoint of a bot hosted in the channel's own process.
+inline constexpr std::string_view in_process_endpoint = "in-process";
 
 /// One bot registered with the channel.
 struct bot_options {
@@ -42,7 +46,10 @@ struct bot_options {
   std::vector<std::string> secret_hashes;
   /// Salted hash of the bot's app password (client credentials); required when app_id is set.
   std::string app_password_hash;
-  /// The bot's messaging endpoint (http:// only on loopback).
+  /// The bot's messaging endpoint (http:// only on loopback), or in_process_endpoint for the bot
+  /// web service of this process (docs/adr/0007-in-process-delivery.md): activities then go to
+  /// dependencies::in_process and its replies come back through service::receive_from_bot(),
+  /// without HTTP or tokens on that hop.
   std::string endpoint;
   /// Exact origins ("https://www.bank.example") allowed to call Direct Line for this bot from a
   /// browser; the union over all bots answers CORS preflights.
