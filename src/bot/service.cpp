@@ -17,9 +17,11 @@ boost::asio::awaitable<void> refresh_keys(state_ptr /*keeps the cache alive*/, j
   co_await keys->run();
 }
 
+// A channel of this process delivers in-process, without a JWT (ADR 0007): its keys are then not
+// kept fresh (a delivery over HTTP would still fetch them on its first unknown kid).
 std::vector<jose::remote_jwks_cache*> key_caches(const service::state& s) {
   std::vector<jose::remote_jwks_cache*> out = s.assertions->remote_caches();
-  if (s.auth && s.auth->keys() != nullptr) out.push_back(s.auth->keys());
+  if (s.auth && s.auth->keys() != nullptr && s.deps.channel == nullptr) out.push_back(s.auth->keys());
   return out;
 }
 
