@@ -44,7 +44,8 @@ bool parse_url(const std::string& url, tcp::endpoint& endpoint, std::string& hos
   auto u = boost::urls::parse_uri(url);
   if (!u || !u->has_port()) return false;
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(std::string(u->host()), ec);
+  // host_address(): an IPv6 literal without its brackets (host() keeps them).
+  auto address = asio::ip::make_address(std::string(u->host_address()), ec);
   if (ec) return false;
   endpoint = tcp::endpoint(address, u->port_number());
   host = std::string(u->encoded_host_and_port());

@@ -47,6 +47,16 @@ asio::awaitable<boost::system::error_code> connect_from(tcp::socket& socket, con
 /// loopback; no DNS). Returns false when the URL is not of that form.
 bool parse_url(const std::string& url, tcp::endpoint& endpoint, std::string& host, std::string& target);
 
+/// Where the load goes (from --directline and --token-url).
+struct endpoints {
+  tcp::endpoint channel;        ///< the Direct Line server
+  std::string channel_host;
+  std::string directline_path;  ///< e.g. /v3/directline
+  tcp::endpoint bot;            ///< Parley: the bot's /api/token
+  std::string bot_host;
+  std::string token_path;
+};
+
 struct http_result {
   boost::system::error_code ec;  ///< transport error (connect, write, read, timeout)
   unsigned status = 0;           ///< HTTP status when ec is clear

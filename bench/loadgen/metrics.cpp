@@ -50,15 +50,12 @@ std::uint64_t recorder::errors() const {
   return n;
 }
 
-namespace {
-// Nearest-rank percentile of sorted samples, in milliseconds.
 double percentile_ms(const std::vector<float>& sorted, double p) {
   if (sorted.empty()) return 0;
   auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   rank = std::clamp<std::size_t>(rank, 1, sorted.size());
   return std::round(static_cast<double>(sorted[rank - 1])) / 1000.0;
 }
-}  // namespace
 
 boost::json::object recorder::steps_json() {
   boost::json::object out;

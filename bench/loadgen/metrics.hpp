@@ -21,6 +21,10 @@ inline constexpr std::size_t step_count = static_cast<std::size_t>(step::count_)
 
 using clock = std::chrono::steady_clock;
 
+/// Nearest-rank percentile `p` (0 < p ≤ 100) of samples in microseconds sorted ascending, in
+/// milliseconds rounded to the microsecond; 0 for no samples.
+[[nodiscard]] double percentile_ms(const std::vector<float>& sorted_us, double p);
+
 class recorder {
  public:
   void sample(step s, clock::duration d);

@@ -1,5 +1,7 @@
 #include "user.hpp"
 
+#include "schedule.hpp"
+
 #include <parley/core/async.hpp>
 #include <parley/core/log.hpp>
 
@@ -53,7 +55,7 @@ header_list user::auth_headers() const {
 
 asio::awaitable<void> user::run(std::shared_ptr<user> /*keeps the user alive*/) {
   const auto& cfg = w_.cfg();
-  if (cfg.users > 1) co_await sleep(cfg.ramp * index_ / cfg.users);
+  if (cfg.users > 1) co_await sleep(ramp_delay(cfg.ramp, index_, cfg.users));
   const bool ok = co_await connect();
   if (ok) ++w_.shared().connected;
   ++w_.shared().settled;
@@ -202,51 +204,21 @@ asio::awaitable<void> user::close_stream() {
 }
 
 bool user::take_activity_set(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return false;
-  const auto& o = v.as_object();
-  if (const auto* wm = o.if_contains("watermark")) {
-    if (wm->is_string() && !wm->as_string().empty()) watermark_ = std::string(wm->as_string());
-    if (wm->is_int64()) watermark_ = std::to_string(wm->as_int64());  // the peer's is a number
-  }
-  const auto* acts = o.if_contains("activities");
-  if (!acts || !acts->is_array()) return false;
-  const auto now = clock::now();
-  for (const auto& a : acts->as_array()) {
-    if (!a.is_object()) continue;
-    const auto& act = a.as_object();
-    if (string_at(act, "type") != "message") continue;
-    const auto* from = act.if_contains("from");
-    if (from && from->is_object() && string_at(from->as_object(), "id") == user_id_) continue;  // our echo
-    inbox_.push_back({now, string_at(act, "replyToId"), string_at(act, "text")});
-  }
-  return true;
+  return loadgen::take_activity_set(text, user_id_, clock::now(), inbox_, watermark_);
 }
 
-std::optional<clock::time_point> user::find_reply(const std::string& activity_id, const std::string& text) {
-  for (const auto& m : inbox_) {
-    if (m.reply_to.empty() ? m.text != text : m.reply_to != activity_id) continue;
-    if (m.text != text) w_.rec().error(step::reply, "reply text differs");
-    return m.at;
-  }
-  return std::nullopt;
-}
-
-asio::awaitable<std::optional<clock::time_point>> user::await_on_stream(const std::string& activity_id,
-                                                                        const std::string& text,
-                                                                        clock::time_point deadline) {
+asio::awaitable<std::optional<reply>> user::await_on_stream(const std::string& activity_id, const std::string& text,
+                                                            clock::time_point deadline) {
   for (;;) {
-    if (auto at = find_reply(activity_id, text)) co_return at;
+    if (auto r = find_reply(inbox_, activity_id, text)) co_return r;
     if (stream_closed_ || clock::now() >= deadline) co_return std::nullopt;
     wake_.expires_at(deadline);
     co_await wake_.async_wait(use_tuple);
   }
 }
 
-asio::awaitable<std::optional<clock::time_point>> user::await_by_polling(const std::string& activity_id,
-                                                                         const std::string& text,
-                                                                         clock::time_point deadline) {
+asio::awaitable<std::optional<reply>> user::await_by_polling(const std::string& activity_id, const std::string& text,
+                                                             clock::time_point deadline) {
   const std::string base = w_.ep().directline_path + "/conversations/" + conversation_id_ + "/activities?watermark=";
   for (;;) {
     const auto t0 = clock::now();
@@ -257,7 +229,7 @@ asio::awaitable<std::optional<clock::time_point>> user::await_by_polling(const s
     } else {
       w_.rec().sample(step::poll, clock::now() - t0);
       if (!take_activity_set(r.body)) w_.rec().error(step::poll, "not an ActivitySet");
-      if (auto at = find_reply(activity_id, text)) co_return at;
+      if (auto found = find_reply(inbox_, activity_id, text)) co_return found;
     }
     if (clock::now() + w_.cfg().poll_interval >= deadline) co_return std::nullopt;
     co_await sleep(w_.cfg().poll_interval);
@@ -267,13 +239,7 @@ asio::awaitable<std::optional<clock::time_point>> user::await_by_polling(const s
 asio::awaitable<void> user::chat() {
   const auto& cfg = w_.cfg();
   for (int seq = 0; seq < cfg.messages; ++seq) {
-    if (cfg.think.count() > 0) {
-      // The first message comes at a random point of one think time, so that users do not send
-      // in lockstep; later think times vary by ±50 %.
-      const double lo = seq == 0 ? 0.0 : 0.5, hi = seq == 0 ? 1.0 : 1.5;
-      std::uniform_real_distribution<double> f(lo, hi);
-      co_await sleep(std::chrono::duration_cast<clock::duration>(cfg.think * f(w_.rng())));
-    }
+    if (cfg.think.count() > 0) co_await sleep(think_time(cfg.think, seq, w_.rng()));
     co_await send_one(seq);
     if (stream_closed_ && cfg.mode == transport::stream) break;
   }
@@ -300,17 +266,22 @@ asio::awaitable<void> user::send_one(int seq) {
   w_.rec().sample(step::send, clock::now() - t0);
   const std::string id = string_at(o, "id");
   const auto deadline = t0 + w_.cfg().timeout;
-  std::optional<clock::time_point> at;
+  std::optional<reply> got;
   if (w_.cfg().mode == transport::stream) {
-    at = co_await await_on_stream(id, text, deadline);
+    got = co_await await_on_stream(id, text, deadline);
   } else {
-    at = co_await await_by_polling(id, text, deadline);
+    got = co_await await_by_polling(id, text, deadline);
   }
-  if (!at) {
+  if (!got) {
     w_.rec().error(step::reply, stream_closed_ && w_.cfg().mode == transport::stream ? "stream closed" : "timeout");
     co_return;
   }
-  w_.rec().sample(step::reply, *at - t0);
+  // A wrong answer is a failed round trip, not a fast one.
+  if (!got->text_matches) {
+    w_.rec().error(step::reply, "reply text differs");
+    co_return;
+  }
+  w_.rec().sample(step::reply, got->at - t0);
 }
 
 }  // namespace loadgen

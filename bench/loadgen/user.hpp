@@ -3,6 +3,7 @@
 // Thread-safety: a user lives on its worker's thread; its coroutines hold a shared_ptr to it.
 #pragma once
 
+#include "activities.hpp"
 #include "worker.hpp"
 
 #include <boost/beast/websocket/stream.hpp>
@@ -22,12 +23,6 @@ class user : public std::enable_shared_from_this<user> {
   asio::awaitable<void> run(std::shared_ptr<user> self);
 
  private:
-  struct bot_message {
-    clock::time_point at;
-    std::string reply_to;
-    std::string text;
-  };
-
   asio::awaitable<bool> connect();
   asio::awaitable<bool> handshake();
   asio::awaitable<bool> start();
@@ -36,14 +31,13 @@ class user : public std::enable_shared_from_this<user> {
   asio::awaitable<void> keep_alive(std::shared_ptr<user> self);
   asio::awaitable<void> chat();
   asio::awaitable<void> send_one(int seq);
-  /// Waits for the bot's reply to `activity_id` (the text must be `text`); nullopt on timeout.
-  asio::awaitable<std::optional<clock::time_point>> await_on_stream(const std::string& activity_id,
-                                                                    const std::string& text, clock::time_point deadline);
-  asio::awaitable<std::optional<clock::time_point>> await_by_polling(const std::string& activity_id,
-                                                                     const std::string& text, clock::time_point deadline);
+  /// Waits for the bot's reply to `activity_id` (its text should be `text`); nullopt on timeout.
+  asio::awaitable<std::optional<reply>> await_on_stream(const std::string& activity_id, const std::string& text,
+                                                        clock::time_point deadline);
+  asio::awaitable<std::optional<reply>> await_by_polling(const std::string& activity_id, const std::string& text,
+                                                         clock::time_point deadline);
   /// Takes the activities of an ActivitySet (stream frame or poll answer); false if not one.
   bool take_activity_set(std::string_view json);
-  std::optional<clock::time_point> find_reply(const std::string& activity_id, const std::string& text);
   asio::awaitable<void> close_stream();
   asio::awaitable<void> sleep(clock::duration d);
   header_list auth_headers() const;

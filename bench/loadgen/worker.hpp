@@ -29,15 +29,6 @@ class gate {
   bool open_ = false;
 };
 
-struct endpoints {
-  tcp::endpoint channel;      ///< the Direct Line server
-  std::string channel_host;
-  std::string directline_path;  ///< e.g. /v3/directline
-  tcp::endpoint bot;          ///< Parley: the bot's /api/token
-  std::string bot_host;
-  std::string token_path;
-};
-
 class worker {
  public:
   worker(unsigned index, const settings& cfg, const endpoints& ep, shared_state& shared, source_addresses& sources,

@@ -3,13 +3,17 @@
 #include "cmd_keys_signing.hpp"
 #include "cmd_keys_store.hpp"
 #include "commands.hpp"
+#include "root_key_cli.hpp"
 #include "root_key_wrapper.hpp"
 
 #include <parley/core/base64.hpp>
 #include <parley/crypto/error.hpp>
 #include <parley/crypto/root_key.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <span>
@@ -19,19 +23,39 @@ namespace parley::app {
 namespace {
 
 command add_keys_init(CLI::App& keys) {
-  auto* sub = keys.add_subcommand("init", "Create a new root key file (32 random bytes, mode 0600); never overwrites");
-  auto file = std::make_shared<std::string>("parley-root.key");
-  sub->add_option("--root-key-file", *file, "Where to create the root key")->capture_default_str();
-  return [file] {
-    auto check = crypto::root_key::create_file(*file);
+  auto* sub = keys.add_subcommand(
+      "init", "Create a new root key file (32 random bytes, mode 0600) where --config or --data-dir names it; never overwrites");
+  auto a = std::make_shared<root_key_args>();
+  add_root_key_options(sub, *a, /*older_spelling=*/true,
+                       "TOML configuration file: create the key its [crypto] root_key_file names");
+  return [a] {
+    // Without any option: parley-root.key in the working directory, as before.
+    auto where = root_key_location(*a, "parley-root.key");
+    if (!where) return 2;
+    if (where->root_key_file.empty()) {
+      std::fprintf(stderr, "parley: keys init: %s takes its root key from $%s ([crypto] root_key_env): no file to create\n",
+                   a->config.c_str(), where->root_key_env.c_str());
+      return 2;
+    }
+    const std::string file = where->root_key_file;
+    if (!a->data_dir.empty()) {
+      // The demo's data directory is private to it (as `parley demo` makes it).
+      std::error_code ec;
+      std::filesystem::create_directories(a->data_dir, ec);
+      if (ec || ::chmod(a->data_dir.c_str(), 0700) != 0) {
+        std::fprintf(stderr, "parley: keys init: cannot create the data directory %s\n", a->data_dir.c_str());
+        return 1;
+      }
+    }
+    auto check = crypto::root_key::create_file(file);
     if (!check) {
       const bool exists = check.error() == crypto::errc::already_exists;
-      std::fprintf(stderr, "parley: keys init: %s: %s\n", file->c_str(),
+      std::fprintf(stderr, "parley: keys init: %s: %s\n", file.c_str(),
                    exists ? "already exists; refusing to overwrite a root key" : check.error().message().c_str());
       return 1;
     }
     // The check value identifies the key without revealing it; the store keeps it beside the data.
-    std::printf("created root key %s (mode 0600)\nkey check value: %s\n", file->c_str(),
+    std::printf("created root key %s (mode 0600)\nkey check value: %s\n", file.c_str(),
                 core::hex_encode(std::span<const std::uint8_t>(check->data(), check->size())).c_str());
     return 0;
   };
@@ -52,12 +76,8 @@ command add_keys(CLI::App& app) {
   add(add_keys_rotate_tenant);
 
   // `keys rotate` opens the signing-key file with the root key; `keys list` needs no key.
-  auto root_file = std::make_shared<std::string>("parley-root.key");
-  auto root_version = std::make_shared<std::uint32_t>(1);
-  keys->add_option("--root-key-file", *root_file, "Root key file (for rotate)")->capture_default_str();
-  keys->add_option("--root-key-version", *root_version, "Version of that root key")->capture_default_str();
-  auto signing = add_keys_signing(*keys, [root_file, root_version]() -> result<std::unique_ptr<jose::key_wrapper>> {
-    auto root = crypto::root_key::load_file(*root_file, *root_version);
+  auto signing = add_keys_signing(*keys, [](const crypto::options& where) -> result<std::unique_ptr<jose::key_wrapper>> {
+    auto root = crypto::load_root_key(where, core::process_environment());
     if (!root) return root.error();
     return std::unique_ptr<jose::key_wrapper>(
         std::make_unique<root_key_wrapper>(std::make_shared<const crypto::root_key>(std::move(*root))));

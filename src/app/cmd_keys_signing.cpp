@@ -1,5 +1,6 @@
 #include "cmd_keys_signing.hpp"
 
+#include "root_key_cli.hpp"
 #include "settings.hpp"
 
 #include <parley/core/clock.hpp>
@@ -14,7 +15,7 @@ namespace parley::app {
 namespace {
 
 struct keys_args {
-  std::string config;    // optional TOML file: its [jose] section
+  root_key_args root;    // --config (its [jose] and [crypto]) or --data-dir; --root-key-file
   std::string key_file;  // overrides jose.key_file
   std::string purpose;   // rotate only this purpose
 };
@@ -29,12 +30,17 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
 }
 
 // Reads [jose] from --config (if any) and resolves the key file: --key-file wins; a relative
-// jose.key_file is taken relative to the configuration file's directory.
+// jose.key_file is taken relative to the configuration file's directory; the demo keeps its keys
+// in its data directory (channel_wiring.cpp).
 std::optional<jose::key_store_options> store_options(const keys_args& a) {
   jose::options o;
   std::filesystem::path base = ".";
-  if (!a.config.empty()) {
-    auto cfg = core::config::load_file(a.config, core::process_environment());
+  if (!a.root.data_dir.empty()) {
+    base = a.root.data_dir;
+    o.key_file = "signing-keys.json";
+  }
+  if (!a.root.config.empty()) {
+    auto cfg = core::config::load_file(a.root.config, core::process_environment());
     o = read_settings(*cfg).jose;
     if (!cfg->ok()) {
       for (const auto& e : cfg->errors()) std::fprintf(stderr, "%s\n", e.c_str());
@@ -75,7 +81,11 @@ int run_list(const keys_args& a) {
 int run_rotate(const keys_args& a, const signing_key_wrapper_source& source) {
   auto opts = store_options(a);
   if (!opts) return 2;
-  auto wrapper = source();
+  // Without --config, --data-dir or --root-key-file: parley-root.key in the working directory,
+  // as before.
+  const auto where = root_key_location(a.root, "parley-root.key");
+  if (!where) return 2;
+  auto wrapper = source(*where);
   if (!wrapper) {
     std::fprintf(stderr, "parley: root key: %s\n", wrapper.error().message().c_str());
     return 1;
@@ -110,8 +120,10 @@ int run_rotate(const keys_args& a, const signing_key_wrapper_source& source) {
   return 0;
 }
 
-void add_common(CLI::App* sub, keys_args& a) {
-  sub->add_option("--config", a.config, "TOML configuration file (its [jose] section)");
+void add_common(CLI::App* sub, keys_args& a, bool needs_root_key) {
+  add_root_key_options(sub, a.root, needs_root_key,
+                       needs_root_key ? "TOML configuration file: its [jose] key_file and the root key of its [crypto]"
+                                      : "TOML configuration file: its [jose] key_file");
   sub->add_option("--key-file", a.key_file, "signing key file (default: jose.key_file)");
 }
 
@@ -120,9 +132,12 @@ void add_common(CLI::App* sub, keys_args& a) {
 std::function<std::optional<int>()> add_keys_signing(CLI::App& keys, signing_key_wrapper_source wrapper) {
   auto args = std::make_shared<keys_args>();
   auto* list = keys.add_subcommand("list", "List token-signing keys: kid, purpose, alg, created, state (no key material)");
-  add_common(list, *args);
+  add_common(list, *args, false);
   auto* rotate = keys.add_subcommand("rotate", "Add a new token-signing key; the current one stays published for the overlap");
-  add_common(rotate, *args);
+  add_common(rotate, *args, true);
+  // The older place of the root key options, before the subcommand: `keys --root-key-file F rotate`.
+  keys.add_option("--root-key-file", args->root.file, "Root key file for rotate (older spelling; see rotate --help)");
+  keys.add_option("--root-key-version", args->root.version, "Version of that root key");
   rotate->add_option("--purpose", args->purpose, "rotate only this purpose (default: every purpose in the file)");
   return [args, list, rotate, wrapper = std::move(wrapper)]() -> std::optional<int> {
     if (list->parsed()) return run_list(*args);

@@ -19,8 +19,9 @@ struct store_target {
 };
 
 inline void add_store_target(CLI::App* sub, store_target& t) {
-  auto* c = sub->add_option("--config", t.config, "TOML configuration file ([crypto], [store])");
-  auto* d = sub->add_option("--data-dir", t.data_dir, "The embedded demo's data directory, instead of --config");
+  // The same two ways of naming the root key as every subcommand (root_key_cli.hpp).
+  auto* c = sub->add_option("--config", t.config, "TOML configuration file: the root key of its [crypto], and [store]");
+  auto* d = sub->add_option("--data-dir", t.data_dir, "The embedded demo's data directory (its root.key), instead of --config");
   c->excludes(d);
 }
 

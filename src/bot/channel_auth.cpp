@@ -37,6 +37,10 @@ channel_authenticator::channel_authenticator(const channel_auth_settings& s, jos
   ro.discovery = true;
   // botbuilder reads only jwks_uri from the metadata; the channel may serve it over http on loopback.
   ro.allow_http = s.metadata_url.starts_with("http://");
+  // The channel may come up after the bot: a failed fetch (at start-up, by the background loop)
+  // is retried after 30 s rather than 5 minutes, since until a fetch succeeds every token is
+  // refused (the unknown-kid refetch is held back by its cooldown).
+  ro.retry_after_failure = channel_keys_retry;
   keys_ = std::make_unique<jose::remote_jwks_cache>(ro, fetcher, clock);
   validator_ = std::make_unique<jose::token_validator>(connector_profile(s), clock);
 }

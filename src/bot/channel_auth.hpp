@@ -23,6 +23,9 @@
 
 namespace parley::bot {
 
+/// How soon a failed fetch of the channel's keys is retried by the background refresh.
+inline constexpr std::chrono::seconds channel_keys_retry{30};
+
 struct channel_auth_settings {
   std::string app_id;            ///< empty: anonymous
   std::string issuer;            ///< ToBotFromChannelTokenIssuer
@@ -40,7 +43,7 @@ class channel_authenticator {
   [[nodiscard]] boost::asio::awaitable<result<void>> authenticate(std::optional<std::string> authorization,
                                                                   const inbound_activity& activity) const;
   [[nodiscard]] bool anonymous() const noexcept { return app_id_.empty(); }
-  /// The key cache (tests drive its clock; src/app may run its refresh loop).
+  /// The key cache, null when anonymous. service::start() runs its refresh loop, stop() ends it.
   [[nodiscard]] jose::remote_jwks_cache* keys() noexcept { return keys_.get(); }
 
  private:

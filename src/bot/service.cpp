@@ -2,9 +2,28 @@
 #include "url_util.hpp"
 
 #include <parley/bot/error.hpp>
+#include <parley/core/async.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 
 namespace parley::bot {
 namespace {
+
+// The channel's and the assertion sites' key sets are refreshed in the background for the
+// service's lifetime (the frame holds the state, which owns the cache, so the cache outlives the
+// loop), so that a key rotated in is known before the first token signed with it arrives.
+boost::asio::awaitable<void> refresh_keys(state_ptr /*keeps the cache alive*/, jose::remote_jwks_cache* keys) {
+  co_await keys->run();
+}
+
+// A channel of this process delivers in-process, without a JWT (ADR 0007): its keys are then not
+// kept fresh (a delivery over HTTP would still fetch them on its first unknown kid).
+std::vector<jose::remote_jwks_cache*> key_caches(const service::state& s) {
+  std::vector<jose::remote_jwks_cache*> out = s.assertions->remote_caches();
+  if (s.auth && s.auth->keys() != nullptr && s.deps.channel == nullptr) out.push_back(s.auth->keys());
+  return out;
+}
 
 net::rate_limit_options limit(double rate, double burst) {
   net::rate_limit_options o;
@@ -66,6 +85,11 @@ bool service::start(std::string_view channel_url) {
   a.metadata_url = s.opts.openid_metadata_url;
   a.clock_skew = s.opts.clock_skew;
   s.auth = std::make_unique<channel_authenticator>(a, s.fetcher, s.deps.clock);
+  for (auto* keys : key_caches(s)) {
+    // On a strand: stop() and wake() reach the loop's timer through its executor.
+    boost::asio::co_spawn(boost::asio::make_strand(s.deps.io), refresh_keys(state_, keys),
+                          core::log_exceptions{s.log, "key refresh"});
+  }
   connector_settings c;
   c.app_id = s.opts.app_id;
   c.app_password = protected_secret::take(s.opts.app_password);
@@ -83,7 +107,11 @@ bool service::start(std::string_view channel_url) {
   return true;
 }
 
-void service::stop() { state_->stopped = true; }
+void service::stop() {
+  state_->stopped = true;
+  if (!state_->started) return;
+  for (auto* keys : key_caches(*state_)) keys->stop();
+}
 
 const options& service::get_options() const { return state_->opts; }
 

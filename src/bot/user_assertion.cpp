@@ -74,12 +74,21 @@ result<std::unique_ptr<user_assertions>> user_assertions::create(const std::vect
       jose::remote_jwks_options ro;
       ro.url = s.jwks_url;
       ro.allow_http = s.jwks_url.starts_with("http://");
+      ro.retry_after_failure = site_keys_retry;
       st->remote = std::make_unique<jose::remote_jwks_cache>(ro, fetcher, clock);
     }
     out.push_back(std::move(st));
   }
   if (!out.empty() && key.empty()) return make_error_code(errc::bad_assertion);
   return std::unique_ptr<user_assertions>(new user_assertions(std::move(out), std::move(key)));
+}
+
+std::vector<jose::remote_jwks_cache*> user_assertions::remote_caches() const {
+  std::vector<jose::remote_jwks_cache*> out;
+  for (const auto& s : sites_) {
+    if (s->remote) out.push_back(s->remote.get());
+  }
+  return out;
 }
 
 boost::asio::awaitable<result<std::string>> user_assertions::user_id_for(std::string assertion) const {

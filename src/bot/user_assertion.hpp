@@ -2,7 +2,8 @@
 // a short-lived JWT in POST /api/token {"userAssertion"}; the bot checks it with the site's
 // registered key through a jose profile and derives a stable pseudonymous user id from
 // (site, sub). Private to the bot component.
-// Thread-safety: validate() may be called from any thread; run() the caches' refresh loops once.
+// Thread-safety: user_id_for() may be called from any thread; the service runs the remote caches'
+// refresh loops (remote_caches()) from its start() to its stop().
 #pragma once
 
 #include "user_ids.hpp"
@@ -14,11 +15,16 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace parley::bot {
+
+/// How soon a failed fetch of a site's JWKS is retried by the background refresh (the site may be
+/// unreachable when the bot starts; until a fetch succeeds its assertions are refused).
+inline constexpr std::chrono::seconds site_keys_retry{30};
 
 class user_assertions {
  public:
@@ -34,6 +40,8 @@ class user_assertions {
   /// reason is logged, never returned to the caller).
   [[nodiscard]] boost::asio::awaitable<result<std::string>> user_id_for(std::string assertion) const;
   [[nodiscard]] bool empty() const noexcept { return sites_.empty(); }
+  /// The key caches of the sites registered by jwks_url (owned here), for their refresh loops.
+  [[nodiscard]] std::vector<jose::remote_jwks_cache*> remote_caches() const;
 
   struct site_state;
 

@@ -177,6 +177,7 @@ asio::awaitable<void> remote_jwks_cache::run(std::chrono::milliseconds max_wait)
       if (due > now) wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(due - now));
     }
     if (stopped_.load()) break;
+    if (woken_.exchange(false)) continue;  // woken while not asleep: look again now
     timer->expires_after(std::max(wait, std::chrono::milliseconds{10}));
     co_await timer->async_wait(core::use_tuple);
   }
@@ -186,12 +187,21 @@ asio::awaitable<void> remote_jwks_cache::run(std::chrono::milliseconds max_wait)
 
 void remote_jwks_cache::stop() {
   stopped_.store(true);
+  interrupt_sleep();
+}
+
+void remote_jwks_cache::wake() {
+  woken_.store(true);
+  interrupt_sleep();
+}
+
+void remote_jwks_cache::interrupt_sleep() {
   std::shared_ptr<asio::steady_timer> timer;
   {
     std::lock_guard lock(mutex_);
     timer = timer_;
   }
-  // The timer is only touched on run()'s executor; cancel it there.
+  // The timer is only touched on run()'s executor (a strand); cancel it there.
   if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
 }
 

@@ -276,5 +276,33 @@ TEST_F(RemoteJwks, RunRefreshesInTheBackgroundUntilStopped) {
   t.join();
 }
 
+TEST_F(RemoteJwks, WakeMakesRunLookAtTheClockNow) {
+  // One thread (this one) runs the loop with poll(): nothing waits on real time.
+  fetcher_.serve(url_, set_json({k1_}));
+  remote_jwks_cache cache(opts(), fetcher_, clock_);
+  asio::io_context io;
+  bool done = false;
+  asio::co_spawn(io, cache.run(1h), [&](std::exception_ptr e) {
+    EXPECT_FALSE(e);
+    done = true;
+  });
+  io.poll();  // the first fetch, then asleep for an hour
+  EXPECT_EQ(fetcher_.count(url_), 1u);
+  fetcher_.serve(url_, set_json({k2_}));  // the issuer rotated
+  clock_.advance(24h - 1s);
+  cache.wake();
+  io.poll();
+  EXPECT_EQ(fetcher_.count(url_), 1u);  // awake, but not due yet
+  clock_.advance(1s);
+  cache.wake();
+  io.poll();
+  EXPECT_EQ(fetcher_.count(url_), 2u);
+  EXPECT_NE(cache.snapshot()->find(k2_->kid()), nullptr);
+  EXPECT_FALSE(done);
+  cache.stop();
+  io.poll();
+  EXPECT_TRUE(done);
+}
+
 }  // namespace
 }  // namespace parley::jose

@@ -49,4 +49,12 @@ pid=
 [ "$rc" -eq 0 ] || { echo "exit code $rc"; cat "$dir/out.log"; exit 1; }
 grep -q "shutdown complete" "$dir/out.log"
 [ ! -e "$dir/ready.json" ]  # removed on a clean exit
+
+# The demo's signing keys, named by its data directory like every other subcommand's root key.
+(cd / && "$bin" keys list --data-dir "$dir/data") >"$dir/keys.txt" 2>/dev/null || { echo "keys list --data-dir"; exit 1; }
+kids=$(grep -c '^[A-Za-z0-9_-]\{20,\} ' "$dir/keys.txt" || true)
+[ "$kids" -ge 1 ] || { echo "no signing keys listed"; cat "$dir/keys.txt"; exit 1; }
+(cd / && "$bin" keys rotate --data-dir "$dir/data") >/dev/null 2>"$dir/rotate.err" || { cat "$dir/rotate.err"; echo "keys rotate --data-dir"; exit 1; }
+"$bin" keys list --data-dir "$dir/data" >"$dir/keys2.txt" 2>/dev/null
+[ "$(grep -c '^[A-Za-z0-9_-]\{20,\} ' "$dir/keys2.txt")" -gt "$kids" ] || { echo "rotate added no key"; cat "$dir/keys2.txt"; exit 1; }
 echo "parley demo: ok"

@@ -9,7 +9,6 @@
 // configuration names the bot's endpoint), so it reads the channel's URL from parley's ready file
 // when the first activity arrives.
 'use strict';
-const http = require('http');
 const fs = require('fs');
 const {
   ActivityHandler,
@@ -18,6 +17,7 @@ const {
 } = require('botbuilder');
 const { MsalServiceClientCredentialsFactory } = require('botframework-connector');
 const { ConfidentialClientApplication } = require('@azure/msal-node');
+const { serveBot } = require('../lib/bot_http_server');
 
 const [portFile, readyFile, appId] = process.argv.slice(2);
 
@@ -77,47 +77,5 @@ class EchoBot extends ActivityHandler {
 }
 const bot = new EchoBot();
 
-// CloudAdapter.process wants an Express-like request/response: a small shim over Node's http.
-const server = http.createServer((req, res) => {
-  if (req.method !== 'POST' || req.url !== '/api/messages') {
-    res.statusCode = 404;
-    res.end();
-    return;
-  }
-  let data = '';
-  req.setEncoding('utf8');
-  req.on('data', (c) => (data += c));
-  req.on('end', async () => {
-    try {
-      req.body = JSON.parse(data);
-    } catch (e) {
-      req.body = undefined;
-    }
-    const shim = {
-      socket: res.socket,
-      status(code) { res.statusCode = code; return shim; },
-      header(name, value) { res.setHeader(name, value); return shim; },
-      send(body) {
-        if (body !== undefined && typeof body !== 'string') {
-          res.setHeader('Content-Type', 'application/json');
-          body = JSON.stringify(body);
-        }
-        res.write(body === undefined ? '' : body);
-        return shim;
-      },
-      end() { res.end(); return shim; },
-    };
-    try {
-      adapter = adapter || makeAdapter();
-      await adapter.process(req, shim, (context) => bot.run(context));
-    } catch (e) {
-      console.error('bot: process failed:', e && e.message);
-      if (!res.writableEnded) { res.statusCode = 500; res.end(); }
-    }
-  });
-});
-server.listen(0, '127.0.0.1', () => {
-  fs.writeFileSync(portFile, String(server.address().port));
-  console.log(`bot: listening on ${server.address().port} (${appId ? 'authenticated' : 'anonymous'})`);
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// CloudAdapter.process wants an Express-like request/response: the shared shim over Node's http.
+serveBot({ portFile, adapter: () => (adapter = adapter || makeAdapter()), bot, label: appId ? 'authenticated' : 'anonymous' });

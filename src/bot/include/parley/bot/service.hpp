@@ -69,11 +69,14 @@ class service {
 
   /// Completes the set-up once the channel's URL is known: `channel_url` replaces an empty
   /// options::channel_url (the demo binds the channel's listener first) and the derived URLs are
-  /// filled in. False if the resulting URL is not usable.
+  /// filled in. Starts the background refresh (every 24 h; a failed fetch is retried after 30 s)
+  /// of the channel's keys (with an app id and no in-process channel: OpenID metadata → JWKS) and
+  /// of each assertion site's jwks_url, on `dependencies::io`.
+  /// False if the resulting URL is not usable.
   [[nodiscard]] bool start(std::string_view channel_url = {});
 
-  /// Stops accepting new background work; actions in flight finish or are abandoned with the
-  /// io_context.
+  /// Stops accepting new background work and ends the key refresh; actions in flight finish or
+  /// are abandoned with the io_context.
   void stop();
 
   /// The in-process twin of POST /api/messages, for a channel of the same process: the same

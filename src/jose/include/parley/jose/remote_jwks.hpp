@@ -82,10 +82,15 @@ class remote_jwks_cache {
   [[nodiscard]] boost::asio::awaitable<void> refresh_if_due();
 
   /// Background refresh loop: refresh_if_due(), then sleep until the next refresh is due (at most
-  /// `max_wait`). Returns after stop(). Start it with co_spawn(..., core::log_exceptions{...}).
+  /// `max_wait`). Returns after stop(). Start it with co_spawn(..., core::log_exceptions{...}) on
+  /// a strand (or a one-thread io_context): stop() and wake() reach its timer through its executor.
   [[nodiscard]] boost::asio::awaitable<void> run(std::chrono::milliseconds max_wait = std::chrono::minutes{1});
   /// Makes run() return soon; safe from any thread. Destroy the cache only after run() returned.
   void stop();
+  /// Makes run() look at the clock now instead of at the end of its sleep (after the injected
+  /// clock moved, or on an operator's request); a wake before run() sleeps is not lost. Safe from
+  /// any thread; does nothing without run().
+  void wake();
 
   struct counters {
     std::uint64_t fetches = 0;   ///< fetch attempts (a discovery + JWKS pair counts once)
@@ -100,6 +105,7 @@ class remote_jwks_cache {
   boost::asio::awaitable<result<jwks>> download(std::string_view& why);  // discovery + JWKS, validated
   boost::asio::awaitable<void> wait_for_fetch();      // resumes when the fetch in flight ends
   [[nodiscard]] steady::time_point next_due_locked() const;
+  void interrupt_sleep();  // cancels run()'s timer on its executor
 
   remote_jwks_options opts_;
   jwks_fetcher& fetcher_;
@@ -114,6 +120,7 @@ class remote_jwks_cache {
   std::vector<std::function<void()>> waiters_;
   counters counters_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> woken_{false};
   std::shared_ptr<boost::asio::steady_timer> timer_;  // run()'s timer, for stop()
 };
 
