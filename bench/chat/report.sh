@@ -23,7 +23,7 @@ echo "shared with other engineers: load average $(cut -d' ' -f1-3 /proc/loadavg)
 echo "Servers pinned to CPU 0, \`parley_loadgen\` (one thread) to CPU 1. **Parley** = channel + bot web service + echo"
 echo "assistant in one process, ${IO_THREADS:-1} I/O thread(s) (\`bench/chat/parley_chat_server\`), the bot reached in-process"
 echo "(ADR 0007), on the encrypted SQLite store (every activity sealed with AES-256-GCM and group-committed), as built"
-echo "from branch \`$(git rev-parse --abbrev-ref HEAD)\` ($(git rev-parse --short HEAD))."
+echo "from branch \`$(git rev-parse --abbrev-ref HEAD)\` ($(git rev-parse --short HEAD)), build directory \`${BUILD_DIR:-build/release}\`."
 echo "**Peer** = offline-directline 1.3.1 + a botbuilder 4.23.3 echo bot (two Node.js 20 processes, \`bench/peer\`)."
 echo "Round trip = POST of the user's message until the bot's reply is seen (stream frame, or the poll that returns it)."
 echo

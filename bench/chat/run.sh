@@ -8,7 +8,7 @@
 # bench/results/raw/chat/.
 # Environment: RUNS (3), SCENARIOS ("side roundtrip polling handshake idle"), SIDE_USERS (50),
 # SIDE_MESSAGES (20), ROUNDTRIP_USERS ("100 1000 10000"), IDLE_STREAMS ("10000"), IO_THREADS (1),
-# SKIP_BUILD=1. Parley's channel reaches its bot in-process (ADR 0007); the side-by-side scenario
+# SKIP_BUILD=1, BUILD_DIR (build/release; e.g. build/ci to measure the test build's -O2 binaries). Parley's channel reaches its bot in-process (ADR 0007); the side-by-side scenario
 # also runs the protocol path (loopback HTTP + JWTs, as for an external bot) as "parley-http-polling".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,12 +19,13 @@ side_messages=${SIDE_MESSAGES:-20}
 roundtrip_users=${ROUNDTRIP_USERS:-100 1000 10000}
 idle_streams=${IDLE_STREAMS:-10000}
 io_threads=${IO_THREADS:-1}
+build_dir=${BUILD_DIR:-build/release}
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake --preset release -DPARLEY_BUILD_TESTS=ON >/dev/null
   cmake --build --preset release -j2 --target parley_chat_server parley_loadgen
   scripts/install-npm.sh >/dev/null
 fi
-loadgen=build/release/bench/loadgen/parley_loadgen
+loadgen=$build_dir/bench/loadgen/parley_loadgen
 raw=bench/results/raw/chat
 mkdir -p "$raw"
 rm -f "$raw"/*.json
@@ -43,7 +44,7 @@ wait_for() {  # wait_for FILE PATTERN
 
 start_parley() {  # start_parley [inproc|http]: sets parley_pid, token_url, directline
   local log="$raw/parley.log"
-  taskset -c 0 build/release/bench/chat/parley_chat_server examples/echo/assistant.toml "$io_threads" "${1:-inproc}" \
+  taskset -c 0 "$build_dir"/bench/chat/parley_chat_server examples/echo/assistant.toml "$io_threads" "${1:-inproc}" \
     >"$log" 2>&1 &
   parley_pid=$!
   pids+=("$parley_pid")
