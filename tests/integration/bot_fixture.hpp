@@ -7,6 +7,8 @@
 // everything else (handshake, Direct Line, the bot's listener) is the same.
 #pragma once
 
+#include "requests_served.hpp"
+
 #include "in_process_link.hpp"
 
 #include <bankx/bank.hpp>
@@ -270,16 +272,7 @@ class harness {
   [[nodiscard]] const app::in_process_link& link() const { return link_; }
   /// Requests the bot's and the channel's listeners served so far, e.g. ("bot", "/api/messages").
   [[nodiscard]] std::uint64_t requests_served(std::string_view listener, std::string_view route) const {
-    // parley_http_requests_total{listener="..",route="..",method="..",code=".."} N
-    const std::string text = metrics_.render();
-    const std::string key = "parley_http_requests_total{listener=\"" + std::string(listener) + "\",route=\"" +
-                            std::string(route) + "\",";
-    std::uint64_t n = 0;
-    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-      const auto space = text.find("} ", at);
-      if (space != std::string::npos) n += std::stoull(text.substr(space + 2, text.find('\n', space) - space - 2));
-    }
-    return n;
+    return parley::testing::requests_served(metrics_, listener, route);
   }
   [[nodiscard]] std::vector<std::string> everything_received() const {
     std::lock_guard lock(m_);

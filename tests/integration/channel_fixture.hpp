@@ -4,6 +4,8 @@
 // its answer), answer late, fail, never answer, or answer garbage on a raw socket.
 #pragma once
 
+#include "requests_served.hpp"
+
 #include <parley/channel/channel.hpp>
 #include <parley/channel/secret_hash.hpp>
 #include <parley/core/async.hpp>
@@ -398,15 +400,7 @@ class harness {
   [[nodiscard]] const in_process_test_bot& in_process() const { return *in_process_bot_; }
   /// Requests a listener ("channel" or "bot") served on `route` so far (from the server's metrics).
   [[nodiscard]] std::uint64_t requests_served(std::string_view listener, std::string_view route) const {
-    const std::string text = metrics_.render();
-    const std::string key = "parley_http_requests_total{listener=\"" + std::string(listener) + "\",route=\"" +
-                            std::string(route) + "\",";
-    std::uint64_t n = 0;
-    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-      const auto space = text.find("} ", at);
-      if (space != std::string::npos) n += std::stoull(text.substr(space + 2, text.find('\n', space) - space - 2));
-    }
-    return n;
+    return parley::testing::requests_served(metrics_, listener, route);
   }
   [[nodiscard]] core::testing::fake_clock& clock() { return clock_; }
   [[nodiscard]] service& channel() { return *svc_; }
