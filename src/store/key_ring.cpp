@@ -20,6 +20,8 @@ namespace {
 constexpr std::string_view pseudonym_key_id = "~pseudonym";
 constexpr std::uint32_t pseudonym_key_version = 1;
 constexpr std::size_t pseudonym_secret_size = 32;
+// How often a read that raced a rotation in another store reads the rotated rows again.
+constexpr int max_rotation_retries = 3;
 
 // An exclusive advisory lock on "<secrets file>.lock" for as long as it lives, so that processes
 // sharing the erasure-secrets file change it one at a time.
@@ -202,20 +204,28 @@ result<std::shared_ptr<crypto::tenant_key>> key_ring::tenant_key(session& s, std
     std::lock_guard lock(cache_mutex_);
     if (auto it = tenants_.find(tenant_id); it != tenants_.end()) return it->second;
   }
-  auto row = s.current_tenant_key(tenant_id, for_write ? key_lock::shared : key_lock::none);
-  if (!row) return row.error();
-  if (!*row) return errc::not_found;
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (auto it = tenants_.find(tenant_id); it != tenants_.end() && it->second->version() == (*row)->version) {
-      return it->second;
+  // A rotation in another store may commit between reading the current row and opening it, and
+  // destroy that version's erasure secret: read the current row again (bounded) before failing.
+  std::uint32_t tried_version = 0;
+  for (int attempt = 0;; ++attempt) {
+    auto row = s.current_tenant_key(tenant_id, for_write ? key_lock::shared : key_lock::none);
+    if (!row) return row.error();
+    if (!*row) return errc::not_found;
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (auto it = tenants_.find(tenant_id); it != tenants_.end() && it->second->version() == (*row)->version) {
+        return it->second;
+      }
     }
+    if (attempt > 0 && (*row)->version == tried_version) return errc::erased;  // not a race: it is gone
+    tried_version = (*row)->version;
+    auto key = open_tenant(**row);
+    if (!key && key.error() == errc::erased && attempt < max_rotation_retries) continue;
+    if (!key) return key.error();
+    std::lock_guard lock(cache_mutex_);
+    tenants_[std::string(tenant_id)] = *key;
+    return *key;
   }
-  auto key = open_tenant(**row);
-  if (!key) return key.error();
-  std::lock_guard lock(cache_mutex_);
-  tenants_[std::string(tenant_id)] = *key;
-  return *key;
 }
 
 result<void> key_ring::create_tenant(session& s, std::string_view tenant_id) {
@@ -307,12 +317,19 @@ result<std::shared_ptr<crypto::aead_key>> key_ring::data_key(session& s, std::st
       return it->second.first;
     }
   }
-  auto row = s.get_data_key(tenant_id, key_id, version);
-  if (!row) return row.error();
-  if (!*row) return errc::erased;  // crypto-shredded: the key is gone, its records with it
-  auto tk = tenant_key(s, tenant_id, false);
-  if (tk && (*tk)->version() != (*row)->parent_version) tk = tenant_key(s, tenant_id, true);  // rotated elsewhere
-  if (!tk) return tk.error() == errc::not_found ? error_code(errc::erased) : tk.error();
+  // The data key's row and the tenant key are read by separate statements: a rotation committed
+  // between them re-wraps the row under a newer tenant key. Read the row again (bounded) then.
+  result<std::optional<data_key_row>> row = errc::unavailable;
+  result<std::shared_ptr<crypto::tenant_key>> tk = errc::unavailable;
+  for (int attempt = 0;; ++attempt) {
+    row = s.get_data_key(tenant_id, key_id, version);
+    if (!row) return row.error();
+    if (!*row) return errc::erased;  // crypto-shredded: the key is gone, its records with it
+    tk = tenant_key(s, tenant_id, false);
+    if (tk && (*tk)->version() != (*row)->parent_version) tk = tenant_key(s, tenant_id, true);  // rotated elsewhere
+    if (!tk) return tk.error() == errc::not_found ? error_code(errc::erased) : tk.error();
+    if ((*tk)->version() == (*row)->parent_version || attempt >= max_rotation_retries) break;
+  }
   crypto::aead_options o;
   o.random = &rng_;
   o.seals_so_far = uses_so_far;
