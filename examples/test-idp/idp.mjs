@@ -47,15 +47,17 @@ function equal_secret(a, b) {
 // clients' redirect URIs (Chromium applies form-action to the redirects that follow a submit).
 function page(res, status, title, body, form_targets) {
   const csp = `default-src 'none'; style-src 'self'; form-action 'self' ${form_targets}; frame-ancestors 'none'; base-uri 'none'`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${html_escape(title)}</title><link rel="stylesheet" href="/test-idp.css"></head><body><main>${body}</main></body></html>`;
   res.writeHead(status, {
+    'content-length': Buffer.byteLength(html),
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${html_escape(title)}</title><link rel="stylesheet" href="/test-idp.css"></head><body><main>${body}</main></body></html>`);
+  res.end(html);
 }
 
 function read_form(req) {
@@ -219,7 +221,7 @@ class tenant_idp {
     try {
       const url = new URL(req.url, this.issuer);
       if (req.method === 'GET' && url.pathname === '/test-idp.css') {
-        res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' });
+        res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'content-length': css.length, 'cache-control': 'no-cache' });
         res.end(css);
         return;
       }
