@@ -66,7 +66,13 @@ settings read_settings(core::config& cfg) {
                                         [](const net::listener_options& l) { return l.name == "bot"; });
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
   out.assistant = assistant::parse_options(cfg.section("assistant"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant"});
+  out.desk = desk::parse_options(cfg.section("desk"));
+  const bool desk_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
+                                         [](const net::listener_options& l) { return l.name == "desk"; });
+  if (desk_listener && out.desk.tenants.empty()) {
+    cfg.section("desk").error("tenants", "a desk listener needs at least one [[desk.tenants]] entry");
+  }
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk"});
   return out;
 }
 

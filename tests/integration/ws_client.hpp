@@ -22,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace parley::net::test {
 
@@ -46,6 +48,9 @@ class basic_ws_client {
     work_.reset();
     thread_.join();
   }
+
+  /// Extra fields of the upgrade request (Origin, Cookie...), set before connect().
+  std::vector<std::pair<std::string, std::string>> headers;
 
   /// The handshake's HTTP status (101 when upgraded), or 0 on a network failure.
   int connect(std::uint16_t port, std::string target, std::size_t max_message = 16 * 1024 * 1024) {
@@ -97,6 +102,11 @@ class basic_ws_client {
       if (hec) co_return 0;
     }
     tcp.expires_never();
+    if (!headers.empty()) {
+      ws_->set_option(websocket::stream_base::decorator([h = headers](websocket::request_type& req) {
+        for (const auto& [name, value] : h) req.set(name, value);
+      }));
+    }
     websocket::response_type res;
     co_await ws_->async_handshake(res, "localhost", target, core::use_tuple);  // a refusal shows in res
     co_return static_cast<int>(res.result_int());
