@@ -11,6 +11,8 @@ core::log_options read_log(core::config_section s) {
   core::log_options o;
   o.level = s.string("level", o.level);
   o.file = s.string("file", o.file);
+  o.max_lines_per_second = static_cast<double>(s.integer("max_lines_per_second", 200, 0, 1'000'000));
+  o.burst_lines = static_cast<double>(s.integer("burst_lines", 1000, 1, 10'000'000));
   s.finish();
   return o;
 }
