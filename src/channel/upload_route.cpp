@@ -81,9 +81,10 @@ awaitable<response> upload_files(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto conv = co_await s->authorize_conversation(*who, id);
   if (!conv) co_return error_response(conv.error());
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto u = parse_upload(s->opts, req);
   if (!u) co_return error_response(u.error());
   // `userId` names the sender as the client believes it; the bound user is the sender anyway.
