@@ -259,8 +259,16 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       masked = std::move(g.found);
     }
   }
-  activity_append a{std::move(activity), "user", std::move(key), {}, {}};
+  // Before anything is stored: what the bot would refuse is refused here (413), once.
+  const client_activity_limits limits{s->opts.max_text_bytes, s->opts.max_value_bytes};
+  if (auto over = over_client_limits(activity, limits, typed)) co_return error_response(errc::too_large, *over);
+  activity_append a{std::move(activity), "user", std::move(key), {}, {}, s->opts.max_activity_bytes};
   auto appended = co_await s->conversations.append(ref, std::move(a));
+  if (!appended && appended.error() == errc::too_large) {
+    co_return error_response(errc::too_large, "activity over the limit of " +
+                                                  std::to_string(s->opts.max_activity_bytes) +
+                                                  " bytes as stored (with its id and timestamp)");
+  }
   if (!appended) co_return error_response(appended.error());
   if (!expected_secret && !masked.empty()) {
     // Told by the channel itself, so that it holds whatever the bot is doing.
@@ -394,7 +402,7 @@ void add_directline_routes(net::router& r, const state_ptr& s) {
   net::route_options activity_opts;
   activity_opts.json_body = true;
   activity_opts.max_body_bytes = s->opts.max_activity_bytes;
-  activity_opts.max_json_depth = 64;
+  activity_opts.max_json_depth = s->opts.max_activity_depth;
   activity_opts.cors = s->cors;
   net::route_options session_opts = plain_opts;
   session_opts.cors = s->cors_credentials;

@@ -52,7 +52,7 @@ result<upload> parse_upload(const options& o, const request& req) {
           return make_error_code(errc::unsupported_type);
         }
         if (p.body.size() > o.max_activity_bytes) return make_error_code(errc::too_large);
-        auto parsed = core::parse_json(p.body, {o.max_activity_bytes, 64});
+        auto parsed = core::parse_json(p.body, {o.max_activity_bytes, o.max_activity_depth});
         if (!parsed) return make_error_code(errc::bad_syntax);
         u.activity = std::move(*parsed);
       } else if (p.name == "file") {
