@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   net::listener_options l;
   l.name = "channel";
   l.port = 0;
+  l.max_connections_per_client = 0;  // the load generator connects from one address
   const auto bound = srv.listen(l, routes);
   if (!bound || !svc.start(bound->base_url())) return 1;
   srv.set_ready(true);

@@ -117,6 +117,9 @@ int main(int argc, char** argv) {
   cl.name = "channel";
   cl.address = "127.0.0.1";
   cl.port = 0;
+  // Every simulated user comes from a handful of loopback addresses: no per-client connection cap.
+  bl.max_connections_per_client = 0;
+  cl.max_connections_per_client = 0;
 
   parley::bot::options o;
   o.id = "echo";

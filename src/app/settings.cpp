@@ -11,6 +11,8 @@ core::log_options read_log(core::config_section s) {
   core::log_options o;
   o.level = s.string("level", o.level);
   o.file = s.string("file", o.file);
+  o.max_lines_per_second = static_cast<double>(s.integer("max_lines_per_second", 200, 0, 1'000'000));
+  o.burst_lines = static_cast<double>(s.integer("burst_lines", 1000, 1, 10'000'000));
   s.finish();
   return o;
 }
@@ -44,6 +46,22 @@ void check_services(core::config& cfg, const net::options& o) {
   }
 }
 
+// The channel must never store what the bot of this process would refuse (issue 21, 5): its
+// limits on a client activity are the bot's or stricter.
+void check_activity_limits(core::config& cfg, const channel::options& c, const bot::options& b) {
+  auto section = cfg.section("channel");
+  const auto check = [&](const char* key, std::size_t channel_value, std::size_t bot_value, const char* bot_name) {
+    if (channel_value > bot_value) {
+      section.error(key, "must not exceed what the bot accepts (" + std::string(bot_name) + " = " +
+                             std::to_string(bot_value) + "): the channel would store activities its bot refuses");
+    }
+  };
+  check("max_activity_bytes", c.max_activity_bytes, b.max_activity_bytes, "[bot] max_activity_bytes");
+  check("max_text_bytes", c.max_text_bytes, bot::max_inbound_text_bytes, "the bot's text limit");
+  check("max_value_bytes", c.max_value_bytes, bot::max_inbound_value_bytes, "the bot's value limit");
+  check("max_activity_depth", c.max_activity_depth, bot::max_inbound_depth, "the bot's nesting limit");
+}
+
 }  // namespace
 
 settings read_settings(core::config& cfg) {
@@ -65,6 +83,7 @@ settings read_settings(core::config& cfg) {
   const bool bot_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
                                         [](const net::listener_options& l) { return l.name == "bot"; });
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
+  if (bot_listener && channel_listener) check_activity_limits(cfg, out.channel, *out.bot);
   out.assistant = assistant::parse_options(cfg.section("assistant"));
   out.desk = desk::parse_options(cfg.section("desk"));
   const bool desk_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),

@@ -135,12 +135,15 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
   if (auto r = not_started(*s)) co_return *r;
   const auto origin = req.headers.get("origin");
   if (!origin || !origin_allowed(*s, *origin)) {
-    s->log->info("GetNewToken refused: origin not allowed");
+    // The server's request line (403) says enough; one line per refusal would let a flood write the log.
+    s->log->debug("GetNewToken refused: origin not allowed");
     co_return net::error_response(net::errc::forbidden, "this origin may not start conversations with this bot");
   }
-  if (auto d = s->per_address.take(req.remote_address); !d.allowed) co_return net::too_many_requests(d);
+  // Per client (IPv4 address, IPv6 /64); the 429s are counted and summarised per client by the server.
+  if (auto d = s->per_address.take(req.limit_key()); !d.allowed) co_return net::too_many_requests(d);
   if (auto d = s->global.take("*"); !d.allowed) {
-    s->log->warn("GetNewToken refused: global rate limit reached");
+    if (s->global_limit_warning.due())
+      s->log->warn("GetNewToken: the global rate limit is reached (everyone gets 429)");
     co_return net::too_many_requests(d);
   }
   auto assertion = parse_token_body(req);
@@ -170,7 +173,7 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
 
 awaitable<response> refresh(const state_ptr& s, const request& req) {
   if (auto r = not_started(*s)) co_return *r;
-  if (auto d = s->refresh_per_address.take(req.remote_address); !d.allowed) co_return net::too_many_requests(d);
+  if (auto d = s->refresh_per_address.take(req.limit_key()); !d.allowed) co_return net::too_many_requests(d);
   const auto h = req.headers.get("authorization");
   if (!h || h->size() <= 7 || h->substr(0, 7) != "Bearer " || h->find(' ', 7) != std::string_view::npos) {
     co_return net::error_response(net::errc::unauthorized, "Authorization: Bearer <token> is required");

@@ -25,7 +25,7 @@ using net::request;
 using net::response;
 
 // Nesting allowed in an inbound activity (the route's and the in-process path's).
-constexpr std::size_t message_json_depth = 32;
+constexpr std::size_t message_json_depth = max_inbound_depth;
 
 awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in) {
   reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale};

@@ -11,6 +11,7 @@
 #include <parley/assistant/dialog.hpp>
 #include <parley/bot/client_api.hpp>
 #include <parley/bot/service.hpp>
+#include <parley/core/log.hpp>
 #include <parley/net/rate_limiter.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -41,6 +42,7 @@ struct service::state : std::enable_shared_from_this<service::state> {
   protected_secret channel_secret;
   net::rate_limiter per_address;
   net::rate_limiter global;
+  core::log_throttle global_limit_warning;  // "the global rate limit is reached": once per 10 s
   net::rate_limiter refresh_per_address;
   http_fetcher fetcher;
   std::unique_ptr<user_assertions> assertions;

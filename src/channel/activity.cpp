@@ -2,6 +2,8 @@
 
 #include <parley/channel/error.hpp>
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -150,6 +152,29 @@ result<json::object> normalize_client_activity(const json::value& body, const ac
   // expectReplies would make the bot answer in the HTTP response, which Direct Line clients never see.
   o.erase("deliveryMode");
   return o;
+}
+
+std::optional<std::string> over_client_limits(const json::object& a, const client_activity_limits& l,
+                                              std::optional<std::string_view> typed_text) {
+  // The bot's fixed limits on short members (src/bot/activity.cpp parse_activity).
+  constexpr std::size_t max_short = 64;
+  const auto over = [](std::string_view member, std::size_t limit) {
+    return std::string(member) + " over the limit of " + std::to_string(limit) + " bytes";
+  };
+  if (const auto* text = string_member(a, "text")) {
+    if (text->size() > l.max_text_bytes || (typed_text && typed_text->size() > l.max_text_bytes)) {
+      return over("text", l.max_text_bytes);
+    }
+  }
+  if (const auto* v = a.if_contains("value"); v && !v->is_null()) {
+    // Counted as the bot counts it: the serialised JSON (escapes included).
+    if (json::serialize(*v).size() > l.max_value_bytes) return over("value", l.max_value_bytes);
+  }
+  for (const std::string_view member : {"locale", "localTimestamp"}) {
+    const auto* m = a.if_contains(member);
+    if (m && !m->is_null() && (!m->is_string() || m->get_string().size() > max_short)) return over(member, max_short);
+  }
+  return std::nullopt;
 }
 
 result<json::object> normalize_bot_activity(const json::value& body, const activity_context& ctx,

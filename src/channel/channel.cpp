@@ -122,7 +122,7 @@ awaitable<result<client_identity>> service::state::authenticate_client(const net
     const auto& candidates = secret_candidates;
     if (!secrets.remembered(*credential, candidates)) {
       // Only attempts that cost a KDF are counted: a bot web service's known secret is free.
-      if (!secret_attempts.take(req.remote_address).allowed) co_return make_error_code(errc::rate_limited);
+      if (!secret_attempts.take(req.limit_key()).allowed) co_return make_error_code(errc::rate_limited);
     }
     auto hit = co_await secrets.match(*credential, candidates);
     if (!hit) co_return hit.error();
@@ -181,12 +181,16 @@ awaitable<result<std::pair<const bot_options*, store::conversation>>> service::s
 }
 
 awaitable<bool> service::state::throttle(net::rate_limiter& limiter, std::string_view key) {
-  const auto d = limiter.take(key);
-  if (d.allowed) co_return true;
-  const auto wait = std::min(d.retry_after, opts.max_throttle_delay);
-  asio::steady_timer t(co_await asio::this_coro::executor, wait);
-  co_await t.async_wait(core::use_tuple);
-  co_return d.retry_after <= opts.max_throttle_delay;
+  // Each waiting request holds its place in the bucket's queue (the bucket goes into debt), so
+  // concurrent requests are spaced at the sustained rate; past max_throttle_delay of debt the
+  // budget is spent and the request is refused without waiting.
+  const auto d = limiter.reserve(key, opts.max_throttle_delay);
+  if (!d.allowed) co_return false;
+  if (d.retry_after.count() > 0) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d.retry_after);
+    co_await t.async_wait(core::use_tuple);
+  }
+  co_return true;
 }
 
 activity_context service::state::context(const bot_options& b, std::string_view conversation_id, std::string user_id,

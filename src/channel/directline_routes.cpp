@@ -1,8 +1,11 @@
 // Direct Line 3.0 REST routes (reference: directline-3.0.md §1-§3, §5 and the checklist §11).
 //
-// Rate limits never answer 429 where directlinejs gives up for good (POST conversations, the
-// polling GET, reconnect): those requests are delayed instead (state::throttle); activity posts
-// and token calls get 429 only when even the longest delay would not bring them under the limit.
+// Rate limits delay a request over the rate instead of refusing it (state::throttle: callers wait
+// their turn, spaced at the sustained rate, within max_throttle_delay), because directlinejs gives
+// up for good on some 429s (POST conversations, the polling GET, reconnect); once that delay budget
+// is spent the request is refused with 429 there too (issue 14: an attacker must not park an
+// unbounded number of waiting requests). A conversation's bucket is charged only once the caller
+// is authorised for that conversation, so that nobody can spend another's.
 #include "routes.hpp"
 
 #include "url_util.hpp"
@@ -80,7 +83,7 @@ response token_answer(int status, const conversation_grant& g, const issued_toke
 
 // POST /tokens/generate (secret): a token for a new conversation, bound to a user.
 awaitable<response> generate(const state_ptr& s, const request& req) {
-  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   if (!who->with_secret) co_return error_response(errc::bad_credentials, "tokens/generate needs the channel secret");
@@ -113,7 +116,7 @@ awaitable<response> generate(const state_ptr& s, const request& req) {
 
 // POST /tokens/refresh (token, empty body): a new token for the same conversation and user.
 awaitable<response> refresh(const state_ptr& s, const request& req) {
-  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   if (who->with_secret) co_return error_response(errc::bad_credentials, "tokens/refresh needs a conversation token");
@@ -124,7 +127,7 @@ awaitable<response> refresh(const state_ptr& s, const request& req) {
 
 // POST /conversations: starts (or resumes) the conversation; 201 when created now.
 awaitable<response> start(const state_ptr& s, const request& req) {
-  (void)co_await s->throttle(s->per_client, req.remote_address);  // slowed down, never refused
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   conversation_grant g = who->grant;
@@ -176,7 +179,7 @@ awaitable<response> start(const state_ptr& s, const request& req) {
 
 // GET /conversations/{id}?watermark=: a new token and stream URL (reconnect, resume).
 awaitable<response> reconnect(const state_ptr& s, const request& req) {
-  (void)co_await s->throttle(s->per_client, req.remote_address);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
@@ -204,7 +207,6 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  (void)co_await s->throttle(s->per_conversation, id);
   if (!who->with_secret && who->grant.conversation_id != id) co_return error_response(errc::wrong_conversation);
   const auto after = parse_watermark(req.query.get("watermark").value_or(""));
   if (!after) co_return error_response(errc::bad_argument, "invalid watermark");
@@ -212,6 +214,8 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
     auto conv = co_await s->authorize_conversation(*who, id);
     if (!conv) co_return error_response(conv.error());
   }
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   const conversation_ref ref{who->bot->tenant, std::string(id)};
   auto page = co_await s->conversations.poll(ref, *after, max_poll_activities, max_poll_bytes);
   if (!page) co_return error_response(page.error());
@@ -255,8 +259,16 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       masked = std::move(g.found);
     }
   }
-  activity_append a{std::move(activity), "user", std::move(key), {}, {}};
+  // Before anything is stored: what the bot would refuse is refused here (413), once.
+  const client_activity_limits limits{s->opts.max_text_bytes, s->opts.max_value_bytes};
+  if (auto over = over_client_limits(activity, limits, typed)) co_return error_response(errc::too_large, *over);
+  activity_append a{std::move(activity), "user", std::move(key), {}, {}, s->opts.max_activity_bytes};
   auto appended = co_await s->conversations.append(ref, std::move(a));
+  if (!appended && appended.error() == errc::too_large) {
+    co_return error_response(errc::too_large, "activity over the limit of " +
+                                                  std::to_string(s->opts.max_activity_bytes) +
+                                                  " bytes as stored (with its id and timestamp)");
+  }
   if (!appended) co_return error_response(appended.error());
   if (!expected_secret && !masked.empty()) {
     // Told by the channel itself, so that it holds whatever the bot is doing.
@@ -296,10 +308,11 @@ awaitable<response> post_activity(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   if (req.json().is_null()) co_return error_response(errc::bad_argument, "an activity is required");
   auto conv = co_await s->authorize_conversation(*who, id);
   if (!conv) co_return error_response(conv.error());
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto activity = normalize_client_activity(req.json(), s->context(*who->bot, conv->id, conv->user_id, who->grant.user_name));
   if (!activity) co_return error_response(activity.error());
   co_return co_await post_client_activity(s, *who, *conv, std::move(*activity));
@@ -389,7 +402,7 @@ void add_directline_routes(net::router& r, const state_ptr& s) {
   net::route_options activity_opts;
   activity_opts.json_body = true;
   activity_opts.max_body_bytes = s->opts.max_activity_bytes;
-  activity_opts.max_json_depth = 64;
+  activity_opts.max_json_depth = s->opts.max_activity_depth;
   activity_opts.cors = s->cors;
   net::route_options session_opts = plain_opts;
   session_opts.cors = s->cors_credentials;

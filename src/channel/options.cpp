@@ -102,6 +102,11 @@ options parse_options(core::config_section s) {
     o.bot_timeout = 15s;
   }
   o.max_activity_bytes = static_cast<std::size_t>(s.integer("max_activity_bytes", 256 * 1024, 4096, 1024 * 1024));
+  o.max_text_bytes = static_cast<std::size_t>(s.integer("max_text_bytes", 16 * 1024, 256, 1024 * 1024));
+  o.max_value_bytes = static_cast<std::size_t>(s.integer("max_value_bytes", 16 * 1024, 256, 1024 * 1024));
+  o.max_activity_depth = static_cast<std::size_t>(s.integer("max_activity_depth", 32, 8, 64));
+  if (o.max_text_bytes > o.max_activity_bytes) s.error("max_text_bytes", "must not exceed max_activity_bytes");
+  if (o.max_value_bytes > o.max_activity_bytes) s.error("max_value_bytes", "must not exceed max_activity_bytes");
   o.max_upload_bytes =
       static_cast<std::size_t>(s.integer("max_upload_bytes", 4 * 1024 * 1024, 1024, 64LL * 1024 * 1024));
   o.max_upload_files = static_cast<std::size_t>(s.integer("max_upload_files", 10, 1, 100));

@@ -50,7 +50,7 @@ struct service::state : std::enable_shared_from_this<service::state> {
   std::atomic<bool> started{false};
   secret_verifier secrets;
   stream_hub hub;
-  net::rate_limiter per_client;        // per remote address, every Direct Line call
+  net::rate_limiter per_client;        // per client key (IPv4 address, IPv6 /64), every Direct Line call
   net::rate_limiter per_conversation;  // per conversation
   net::rate_limiter secret_attempts;   // per remote address, secrets and passwords not yet remembered
   std::map<std::string, std::vector<secret_hash>, std::less<>> secret_hashes;    // bot id -> channel secrets
@@ -75,8 +75,9 @@ struct service::state : std::enable_shared_from_this<service::state> {
   [[nodiscard]] boost::asio::awaitable<result<std::pair<const bot_options*, store::conversation>>> authenticate_bot(
       const net::request& req, std::string_view id);
 
-  /// Waits out a rate limit instead of refusing (for the calls directlinejs cannot retry):
-  /// false when even the longest delay would not be enough (the caller decides).
+  /// Waits its turn under a rate limit instead of refusing at once (directlinejs cannot retry some
+  /// calls): false, without waiting, once the key's delay budget (max_throttle_delay of queued
+  /// requests) is spent; the caller then answers 429.
   [[nodiscard]] boost::asio::awaitable<bool> throttle(net::rate_limiter& limiter, std::string_view key);
 
   [[nodiscard]] activity_context context(const bot_options& bot, std::string_view conversation_id,

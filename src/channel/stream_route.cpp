@@ -62,6 +62,7 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   if (!t || t->empty()) co_return refuse(errc::missing_credentials, "the stream URL needs its t= token");
   auto g = s->tokens->redeem_stream_token(*t);
   if (!g) {
+    if (g.error() == errc::rate_limited) co_return refuse(errc::rate_limited, "too many streams for this conversation");
     co_return refuse(g.error() == errc::token_expired ? errc::token_expired : errc::bad_credentials,
                      "stream token invalid, expired or already used");
   }

@@ -1,9 +1,11 @@
+#include "replay_windows.hpp"
 #include "verify_cache.hpp"
 
 #include <parley/channel/error.hpp>
 #include <parley/channel/tokens.hpp>
 #include <parley/jose/error.hpp>
 #include <parley/jose/jwk.hpp>
+#include <parley/core/log.hpp>
 
 #include <map>
 #include <mutex>
@@ -26,7 +28,6 @@ constexpr seconds access_skew{60};
 // A to-bot token is replaced this long before it expires (botbuilder allows 5 min of skew, and a
 // slow delivery must not arrive with an expired token).
 constexpr seconds to_bot_refresh_margin{300};
-constexpr std::size_t max_used_stream_tokens = 200'000;
 
 jose::profile make_profile(std::string name, std::string issuer, std::string audience, std::string_view typ,
                            seconds skew, seconds max_lifetime, std::vector<std::string> required) {
@@ -131,15 +132,6 @@ struct token_service::state {
     c.set_time("exp", now + lifetime);
   }
 
-  // Forgets used stream tokens whose expiry has passed; false when the set is still full.
-  bool make_room(time_point now) {
-    if (used_stream.size() < max_used_stream_tokens) return true;
-    for (auto it = used_stream.begin(); it != used_stream.end();) {
-      it = it->second + dl_skew <= now ? used_stream.erase(it) : std::next(it);
-    }
-    return used_stream.size() < max_used_stream_tokens;
-  }
-
   const options& opts;
   jose::signing_key_store& keys;
   const core::clock& clock;
@@ -153,7 +145,9 @@ struct token_service::state {
   verify_cache<bot_grant> access_cache;
 
   std::mutex used_mutex;
-  std::unordered_map<std::string, time_point> used_stream;  // jti -> expiry
+  replay_windows used_stream{{.window = seconds{10}, .per_window = 100'000, .per_conversation = 20, .skew = dl_skew}};
+  std::chrono::steady_clock::time_point last_full_warning{};
+  std::uint64_t unrecorded_redemptions = 0;
 
   struct cached_token {
     std::string token;
@@ -212,9 +206,22 @@ result<conversation_grant> token_service::redeem_stream_token(std::string_view t
   const auto jti = t->claims().string("jti");
   if (!jti || jti->empty() || jti->size() > 64) return make_error_code(errc::bad_credentials);
   std::lock_guard lock(s_->used_mutex);
-  if (!s_->make_room(s_->clock.now())) return make_error_code(errc::rate_limited);
-  if (!s_->used_stream.emplace(std::string(*jti), g->expires).second) return make_error_code(errc::bad_credentials);
-  return g;
+  switch (s_->used_stream.redeem(*jti, g->conversation_id, g->expires, s_->clock.now())) {
+    case replay_windows::outcome::admitted: return g;
+    case replay_windows::outcome::replayed: return make_error_code(errc::bad_credentials);
+    case replay_windows::outcome::conversation_over_limit: return make_error_code(errc::rate_limited);
+    case replay_windows::outcome::admitted_unrecorded: {
+      // The window is full: admitting unrecorded keeps every other user streaming (ADR 0011).
+      const auto now = std::chrono::steady_clock::now();
+      if (now - s_->last_full_warning >= std::chrono::seconds(10)) {
+        s_->last_full_warning = now;
+        core::logger("channel")->warn("stream tokens: the replay window is full; fresh tokens are admitted unrecorded");
+      }
+      ++s_->unrecorded_redemptions;
+      return g;
+    }
+  }
+  return make_error_code(errc::internal);
 }
 
 result<std::string> token_service::to_bot_token(std::string_view app_id, std::string_view service_url) {

@@ -3,6 +3,7 @@
 // front kept until its write completes). Callbacks instead of a writer coroutine keep an idle
 // session small: no frame is held for a writer that has nothing to write.
 #include "beast_types.hpp"
+#include "close_code_guard.hpp"
 
 #include <parley/core/async.hpp>
 
@@ -342,7 +343,7 @@ class ws_session final : public connection,
   std::shared_ptr<server::state> server_;
   std::shared_ptr<listener_state> listener_;
   connection_slot slot_;
-  websocket::stream<Stream> ws_;
+  websocket::stream<close_code_guard<Stream>> ws_;  // the guard turns close codes >= 5000 into 1002
   asio::steady_timer timer_;  // keep-alive hook, then the close deadline
   const websocket_options options_;
   websocket_hooks hooks_;

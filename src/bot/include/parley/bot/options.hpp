@@ -76,6 +76,13 @@ struct api_options {
   std::vector<api_operation> operations;
 };
 
+/// What an inbound activity may hold besides max_activity_bytes (longer is refused with 400). A
+/// channel must not store what its bot refuses: Parley's channel checks the same limits, or
+/// stricter ones, before storing (src/channel/README.md, "Limits").
+inline constexpr std::size_t max_inbound_text_bytes = 16 * 1024;   ///< `text`, UTF-8 bytes
+inline constexpr std::size_t max_inbound_value_bytes = 16 * 1024;  ///< `value`, serialised
+inline constexpr std::size_t max_inbound_depth = 32;               ///< JSON nesting of the activity
+
 struct options {
   std::string id;      ///< the bot's id at the channel
   std::string tenant;  ///< the tenant (client) that owns it
@@ -114,7 +121,7 @@ struct options {
   std::chrono::seconds token_refresh_early = 300s;  ///< refresh the outbound token this long before expiry
 
   // ---- turns and actions ----
-  std::size_t max_activity_bytes = 256 * 1024;   ///< inbound activity body
+  std::size_t max_activity_bytes = 256 * 1024;   ///< inbound activity body (the channel's must not be larger)
   std::chrono::milliseconds turn_budget = 12s;   ///< the inbound POST answers within this (channel: 15 s)
   int max_etag_retries = 8;                      ///< whole-turn retries on a concurrent state change
   bool typing_before_actions = true;             ///< send `typing` before a slow action

@@ -75,15 +75,26 @@ struct options {
   std::chrono::seconds to_bot_token_lifetime = 1h;      ///< tokens on channel → bot calls (cached)
   std::chrono::seconds bot_access_token_lifetime = 1h;  ///< tokens of the client-credentials endpoint
   std::chrono::milliseconds bot_timeout = 15s;          ///< wait for the bot before 502/504 to the client
-  std::size_t max_activity_bytes = 256 * 1024;          ///< one activity (JSON), client or bot
+  // ---- What an activity may hold (docs: README.md, "Limits") ----
+  // A client's activity is checked against these before it is stored, and refused with 413
+  // naming the limit: the channel never stores what its bot would refuse. They equal the bot
+  // web service's (src/bot/activity.hpp activity_limits, [bot] max_activity_bytes), or are
+  // stricter; a bot elsewhere must accept at least as much.
+  /// One activity as stored and delivered (with the id and timestamp the channel adds), client or
+  /// bot; also the body limit of the routes that take one.
+  std::size_t max_activity_bytes = 256 * 1024;
+  std::size_t max_text_bytes = 16 * 1024;   ///< `text` of a client activity (UTF-8 bytes, as stored and as delivered)
+  std::size_t max_value_bytes = 16 * 1024;  ///< `value` of a client activity, as serialised JSON
+  std::size_t max_activity_depth = 32;      ///< nesting of a client activity's JSON (the activity is level 1)
   std::size_t max_upload_bytes = 4 * 1024 * 1024;       ///< one upload request (all files)
   std::size_t max_upload_files = 10;                    ///< files in one upload
   /// Content types accepted for uploaded files (exact, lower-case, parameters ignored).
   std::vector<std::string> upload_types = {"image/png", "image/jpeg", "image/gif", "image/webp",
                                            "application/pdf", "text/plain"};
-  double client_rate = 20;          ///< requests per second per client address (burst: 4x)
+  double client_rate = 20;          ///< requests per second per client (IPv4 address, IPv6 /64; burst: 4x)
   double conversation_rate = 10;    ///< requests per second per conversation (burst: 4x)
-  /// Longest a request over the rate is delayed (never answered 429 where directlinejs cannot cope).
+  /// Longest a request over the rate waits its turn; once a client's (or conversation's) queued
+  /// requests would wait longer, further ones are refused with 429 (the delay budget is spent).
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t verify_cache_entries = 100'000;  ///< cached successful token verifications
   std::size_t max_replay_activities = 1000;    ///< per WebSocket connect; the rest after a reconnect
