@@ -170,10 +170,19 @@ result<secret_string> read_secret_file(const std::filesystem::path& file) {
 
 void scrub_environment(const std::vector<std::string>& names) {
   for (const auto& name : names) {
-    // Overwritten in place first: the initial environment block stays readable through
-    // /proc/PID/environ even after unsetenv() (which only drops the pointer).
-    if (char* value = ::getenv(name.c_str()); value != nullptr) secure_zero(value, std::strlen(value));
+    // unsetenv() only drops the pointer: the initial environment block stays readable through
+    // /proc/PID/environ. So the whole "NAME=value" is overwritten where it is, after the unset
+    // (which finds the entry by its name).
+    char* value = ::getenv(name.c_str());
     (void)::unsetenv(name.c_str());
+    if (value == nullptr) continue;
+    char* entry = value - name.size() - 1;
+    const bool whole = std::memcmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
+    if (whole) {
+      secure_zero(entry, name.size() + 1 + std::strlen(value));
+    } else {
+      secure_zero(value, std::strlen(value));
+    }
   }
 }
 

@@ -155,9 +155,10 @@ TEST(Config, SecretsFromTheEnvironmentAreRecordedAndScrubbed) {
   scrub_environment(c->secret_env_names());
   EXPECT_EQ(::getenv("PARLEY_TEST_SECRET_A"), nullptr);
   EXPECT_STREQ(::getenv("PARLEY_TEST_KEPT"), "kept");
-  // The bytes were overwritten where they were (a setenv() copy here; the initial environment
-  // block in a real process, which /proc/PID/environ shows).
+  // The bytes were overwritten where they were, name and value (a setenv() copy here; the
+  // initial environment block in a real process, which /proc/PID/environ shows).
   EXPECT_EQ(value[0], '\0');
+  EXPECT_EQ(std::string_view(value - 21, 21), std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 21));
   ::unsetenv("PARLEY_TEST_KEPT");
 }
 
