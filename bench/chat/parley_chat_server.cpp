@@ -163,6 +163,10 @@ int main(int argc, char** argv) {
   b.endpoint = in_process ? std::string(parley::channel::in_process_endpoint) : bot_info->base_url() + "/api/messages";
   b.origins = {origin};
   co.bots = {b};
+  parley::channel::tenant_options tenant;  // the load generator's clients hold bearer tokens
+  tenant.id = "bench";
+  tenant.require_bound_tokens = false;
+  co.tenants = {tenant};
   parley::channel::service channel(co, parley::channel::dependencies{io, store, **keys, **http, bus,
                                                                      core::system_clock(), rng, &metrics,
                                                                      in_process ? &link : nullptr});

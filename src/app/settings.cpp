@@ -62,6 +62,44 @@ void check_activity_limits(core::config& cfg, const channel::options& c, const b
   check("max_activity_depth", c.max_activity_depth, bot::max_inbound_depth, "the bot's nesting limit");
 }
 
+// A problem with the listener `name` for an anonymous party (no app id, no token): trust by
+// position holds only on loopback, and not behind a TLS proxy (behind a proxy on the same host
+// every client is a loopback peer). Empty when there is no such listener or it is fine.
+std::string position_problem(const net::options& o, std::string_view name) {
+  for (const auto& l : o.listeners) {
+    if (l.name != name) continue;
+    if (!net::is_loopback_address(l.address)) return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
+    if (l.behind_tls_proxy) return "the \"" + l.name + "\" listener is behind_tls_proxy";
+  }
+  return {};
+}
+
+// Anonymous bots (issue 14): a [[channel.bots]] entry without app_id (HTTP or in-process) and a
+// [bot] without app_id are allowed only when every listener involved is loopback and not behind
+// a TLS proxy: the channel's (anonymous Connector calls, activities to the bot) and the bot's
+// (its /api/messages takes unauthenticated activities).
+void check_anonymous_bots(core::config& cfg, const settings& out) {
+  for (std::size_t i = 0; i < out.channel.bots.size(); ++i) {
+    const auto& b = out.channel.bots[i];
+    if (!b.app_id.empty()) continue;
+    auto problem = position_problem(out.net, "channel");
+    if (problem.empty() && b.endpoint == channel::in_process_endpoint) problem = position_problem(out.net, "bot");
+    if (!problem.empty()) {
+      cfg.section("channel").error("bots[" + std::to_string(i) + "].app_id",
+                                   "an anonymous bot (no app_id) is trusted by position, but " + problem +
+                                       ": give the bot an app_id and app_password_hash");
+    }
+  }
+  if (out.bot && out.bot->app_id.empty()) {
+    auto problem = position_problem(out.net, "bot");
+    if (problem.empty() && out.bot->channel_url.empty()) problem = position_problem(out.net, "channel");
+    if (!problem.empty()) {
+      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " + problem +
+                                             ": set app_id and app_password");
+    }
+  }
+}
+
 }  // namespace
 
 settings read_settings(core::config& cfg) {
@@ -91,6 +129,7 @@ settings read_settings(core::config& cfg) {
   if (desk_listener && out.desk.tenants.empty()) {
     cfg.section("desk").error("tenants", "a desk listener needs at least one [[desk.tenants]] entry");
   }
+  check_anonymous_bots(cfg, out);
   cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk"});
   return out;
 }

@@ -134,15 +134,14 @@ result<json::object> normalize_client_activity(const json::value& body, const ac
     return make_error_code(errc::forbidden_activity);
   }
   // The client's `from` is only a claim: its role must be "user", its id is replaced by the user
-  // bound to the token (promise 3: no user can speak as another), its display name kept.
+  // bound to the token (promise 3: no user can speak as another), and its display name is dropped
+  // (a page could call itself "BankX Assistant" in a consultant's transcript): the only name is
+  // the one the secret holder bound at tokens/generate.
   account from = ctx.user;
   if (const auto* f = o.if_contains("from")) {
     if (!f->is_object()) return make_error_code(errc::bad_argument);
     if (const auto* role = f->get_object().if_contains("role")) {
       if (!role->is_string() || !iequals(role->get_string(), "user")) return make_error_code(errc::forbidden_activity);
-    }
-    if (const auto* name = string_member(f->get_object(), "name"); name && !name->empty() && name->size() <= max_name_chars) {
-      from.name = std::string(*name);
     }
   }
   from.role = "user";
@@ -197,6 +196,16 @@ json::object conversation_update(const activity_context& ctx) {
   json::object o;
   o["type"] = "conversationUpdate";
   o["membersAdded"] = json::array{to_json(ctx.bot), to_json(ctx.user)};
+  o["from"] = to_json(ctx.user);
+  o["recipient"] = to_json(ctx.bot);
+  stamp(o, ctx);
+  return o;
+}
+
+json::object end_of_conversation(const activity_context& ctx, std::string_view code) {
+  json::object o;
+  o["type"] = "endOfConversation";
+  o["code"] = code;
   o["from"] = to_json(ctx.user);
   o["recipient"] = to_json(ctx.bot);
   stamp(o, ctx);

@@ -77,6 +77,9 @@ struct client_activity_limits {
 
 /// The conversationUpdate sent to the bot when a conversation starts: membersAdded = [bot, user].
 [[nodiscard]] boost::json::object conversation_update(const activity_context& ctx);
+/// The endOfConversation the channel sends the bot when a conversation's last token session is
+/// over (`code`: "sessionExpired" or "sessionRevoked"), from the user to the bot.
+[[nodiscard]] boost::json::object end_of_conversation(const activity_context& ctx, std::string_view code);
 
 /// Kinds of delivery an activity gets.
 [[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate

@@ -114,7 +114,8 @@ void add_upload_routes(net::router& r, const state_ptr& s) {
   net::route_options o;
   o.max_body_bytes = s->opts.max_upload_bytes + s->opts.max_activity_bytes + 64 * 1024;  // files + activity + framing
   o.cors = s->cors;
-  r.post("/v3/directline/conversations/{id}/upload", [s](const request& q) { return upload_files(s, q); }, o);
+  r.post("/v3/directline/conversations/{id}/upload", [s](const request& q) { return with_dpop_nonce(s, upload_files(s, q)); },
+         o);
 }
 
 }  // namespace parley::channel

@@ -109,8 +109,10 @@ class ws_session final : public connection,
   asio::awaitable<bool> handshake() {
     slot_.attach(this->weak_from_this());
     ws_.set_option(websocket::stream_base::timeout{options_.handshake_timeout, options_.liveness_timeout, true});
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
+    ws_.set_option(websocket::stream_base::decorator([protocol = hooks_.subprotocol](websocket::response_type& res) {
+      res.set(http::field::server, "parley");
+      if (!protocol.empty()) res.set(http::field::sec_websocket_protocol, protocol);
+    }));
     ws_.read_message_max(options_.max_message_bytes);
     ws_.auto_fragment(false);
     auto [ec] = co_await ws_.async_accept(*upgrade_request_, core::use_tuple);

@@ -242,7 +242,7 @@ TEST(ChannelDirectLine, RetriedSendWithTheSameClientActivityIdIsStoredOnce) {
   EXPECT_EQ(activities[1].at("text"), "echo: hi");
 }
 
-TEST(ChannelDirectLine, ReconnectGivesNewTokenAndStreamUrlAndAcceptsEmptyWatermark) {
+TEST(ChannelDirectLine, ReconnectGivesAStreamUrlAndAcceptsEmptyWatermark) {
   harness h;
   const auto conv = h.start_conversation();
   auto r = h.get(conv_path(id_of(conv), "?watermark="), token_of(conv));
@@ -250,13 +250,17 @@ TEST(ChannelDirectLine, ReconnectGivesNewTokenAndStreamUrlAndAcceptsEmptyWaterma
   EXPECT_EQ(id_of(r.json()), id_of(conv));
   EXPECT_TRUE(r.json().contains("token"));
   EXPECT_NE(r.json().at("streamUrl"), conv.at("streamUrl"));
-  // A backend holding the secret revives a conversation whose token expired.
-  h.clock().advance(40min);
-  EXPECT_EQ(h.get(conv_path(id_of(conv), "?watermark=3"), token_of(conv)).code(), "TokenExpired");
+  // A backend holding the secret gets a token and stream URL for a conversation whose token it
+  // does not have (a new session of its own).
   auto revived = h.get(conv_path(id_of(conv), "?watermark=3"), secret_a);
   ASSERT_EQ(revived.status, 200);
   EXPECT_EQ(jwt_payload(token_of(revived.json())).at("user"), jwt_payload(token_of(conv)).at("user"));
+  EXPECT_NE(jwt_payload(token_of(revived.json())).at("sid"), jwt_payload(token_of(conv)).at("sid"));
   EXPECT_EQ(h.get(conv_path(id_of(conv), "/activities"), token_of(revived.json())).status, 200);
+  // Once the client's session has expired the conversation is over (the bot heard it):
+  // nothing revives it (channel_sessions_test.cpp).
+  h.clock().advance(40min);
+  EXPECT_EQ(h.get(conv_path(id_of(conv), "?watermark=3"), token_of(conv)).code(), "TokenExpired");
 }
 
 // The path and query of a ws:// URL.

@@ -7,6 +7,7 @@
 //   channel_url = "https://chat.bank.example"       # the channel's base URL (server side calls)
 //   channel_secret = { file = "/etc/parley/bankx/channel-secret" }
 //   origins = ["https://www.bank.example"]          # pages allowed to call POST /api/token
+//   public_url = "https://assistant.bank.example"  # optional: how browsers reach this service
 //   app_id = "0d3c0b8e-..."                          # empty: anonymous (loopback channel only)
 //   app_password = { env = "PARLEY_BOT_APP_PASSWORD" }
 //   [[bot.assertion_sites]]                          # optional signed user assertions
@@ -100,6 +101,9 @@ struct options {
 
   // ---- the handshake ----
   std::vector<std::string> origins;  ///< exact origins allowed to call /api/token (required)
+  /// This service's base URL as browsers reach it (no trailing slash), for the `htu` of the DPoP
+  /// proof the widget sends with GetNewToken; empty: the request's scheme and Host header.
+  std::string public_url;
   double token_rate_per_address = 0.5;  ///< GetNewToken per client address, per second (sustained)
   double token_burst_per_address = 10;  ///< ... and its burst
   double token_rate_global = 50;        ///< GetNewToken for everyone, per second
