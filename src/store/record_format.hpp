@@ -26,6 +26,7 @@ enum class record_kind : std::uint8_t {
   attachment_name = 4,
   attachment_bytes = 5,
   pseudonym_secret = 6,
+  audit_entry = 7,  ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
 };
 
 struct record_place {

@@ -172,6 +172,11 @@ R pg_session::guarded(std::string_view what, F&& f) {
   return failure<R>(errc::unavailable);
 }
 
+result<void> pg_session::run_guarded(std::string_view what,
+                                     const std::function<result<void>(pqxx::nontransaction&)>& f) {
+  return guarded<result<void>>(what, f);
+}
+
 result<void> pg_session::begin() {
   auto r = guarded<result<void>>("BEGIN", [](pqxx::nontransaction& tx) -> result<void> {
     tx.exec0("BEGIN");
