@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace parley::audit {
@@ -115,7 +116,10 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
   std::tm back{};
   gmtime_r(&t, &back);
   if (back.tm_mday != *day || back.tm_mon != *month - 1) return std::nullopt;
-  return (static_cast<std::int64_t>(t) - offset_s) * 1'000'000'000 + frac_ns;
+  // Nanoseconds in 64 bits end in April 2262.
+  const std::int64_t secs = static_cast<std::int64_t>(t) - offset_s;
+  if (secs < 0 || secs >= std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1) return std::nullopt;
+  return secs * 1'000'000'000 + frac_ns;
 }
 
 }  // namespace parley::audit

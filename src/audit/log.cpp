@@ -90,7 +90,7 @@ awaitable<result<std::uint64_t>> log::append(entry e) {
   }
   {
     std::lock_guard lock(mutex_);
-    if (!tenants_.contains(e.tenant_id)) tenants_.insert(e.tenant_id);
+    tenants_.insert(e.tenant_id);
   }
   if (*checkpointed) witness(e.tenant_id, row->seq, row->hash);
   co_return row->seq;

@@ -28,7 +28,8 @@ using chain_hash = std::array<std::uint8_t, 32>;
 [[nodiscard]] std::string format_time(std::int64_t time_ns);
 
 /// Parses RFC 3339 ("2026-12-07T08:59:53Z", fractional seconds, "+01:00" offsets) or a date
-/// ("2026-12-07", midnight UTC) into ns since the epoch; nullopt for anything else.
+/// ("2026-12-07", midnight UTC) into ns since the epoch; nullopt for anything else, and for
+/// times before 1970 or from 2262 on (beyond 64-bit nanoseconds).
 [[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text);
 
 }  // namespace parley::audit
