@@ -195,10 +195,11 @@ command add_demo(CLI::App& app) {
     // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
     auto store_settings = demo_settings(dir);
     if (!store_settings) return 1;
-    auto store = open_store(*store_settings, /*migrate=*/true);
+    std::shared_ptr<store::encrypted_store> store = open_store(*store_settings, /*migrate=*/true);
     if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.audit = make_audit_plan(*store_settings, store);  // the audit log, in the same store
     plan.config = std::move(*store_settings);
     plan.store = std::move(store);
     std::string bank_secret;

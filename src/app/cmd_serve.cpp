@@ -36,11 +36,14 @@ command add_serve(CLI::App& app) {
     // from the configuration file's directory; `parley store migrate` prepares a new database).
     // The channel and the bot share one encrypted store: [store], relative paths from the
     // configuration file's directory (like the keys), opened once.
+    // The audit log lives in the same store (its [audit] checkpoint keys beside the others).
     auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
       if (plan.store) return plan.store;
       auto store_settings = load_settings(*config_file);
       if (!store_settings) return nullptr;
-      plan.store = open_store(*store_settings, /*migrate=*/true);
+      std::shared_ptr<store::encrypted_store> opened = open_store(*store_settings, /*migrate=*/true);
+      if (opened) plan.audit = make_audit_plan(*store_settings, opened);
+      plan.store = std::move(opened);
       return plan.store;
     };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400

@@ -119,6 +119,12 @@ int run_services(run_plan plan) {
     if (!bot) return 1;
     if (linked) link.attach(channel->service(), bot->service());
   }
+  // The audit log before the server: services' routes append to it until the server is gone.
+  std::unique_ptr<audit_runtime> audit;
+  if (plan.audit) {
+    audit = audit_runtime::create(std::move(*plan.audit));
+    if (!audit) return 1;
+  }
   net::server srv(io, plan.net.server, metrics);
   service_context ctx{srv,
                       metrics,
@@ -127,7 +133,8 @@ int run_services(run_plan plan) {
                       plan.store.get(),
                       channel ? &channel->service() : nullptr,
                       plan.demo_bot ? &*plan.demo_bot : nullptr,
-                      bot.get()};
+                      bot.get(),
+                      audit ? &audit->log() : nullptr};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -158,6 +165,8 @@ int run_services(run_plan plan) {
     return 1;
   }
 
+  if (audit) audit->start_timer(io);
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
@@ -167,6 +176,7 @@ int run_services(run_plan plan) {
         [&]() -> asio::awaitable<void> {
           if (bot) bot->service().stop();
           co_await srv.shutdown();
+          if (audit) co_await audit->stop();  // no entry of this process stays uncovered
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections
         },

@@ -3,6 +3,7 @@
 // Shared by `parley serve` and `parley demo`.
 #pragma once
 
+#include "audit_wiring.hpp"
 #include "bot_wiring.hpp"
 #include "channel_wiring.hpp"
 #include "settings.hpp"
@@ -26,6 +27,7 @@ struct run_plan {
   std::optional<channel_plan> channel;             ///< required when a "channel" listener is configured
   std::optional<demo_bot_credentials> demo_bot;    ///< demo: what the demo's bot web service gets
   std::optional<bot_plan> bot;                     ///< required when a "bot" listener is configured
+  std::optional<audit_plan> audit;                 ///< the audit log over the opened store (with `store`)
 };
 
 /// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener or a

@@ -66,7 +66,9 @@ settings read_settings(core::config& cfg) {
                                         [](const net::listener_options& l) { return l.name == "bot"; });
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
   out.assistant = assistant::parse_options(cfg.section("assistant"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant"});
+  out.audit = audit::parse_options(cfg.section("audit"));
+  cfg.check_sections(
+      {"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "audit"});
   return out;
 }
 
