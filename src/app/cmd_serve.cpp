@@ -4,6 +4,7 @@
 #include "settings.hpp"
 #include "store_wiring.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -32,18 +33,17 @@ command add_serve(CLI::App& app) {
     run_plan plan;
     plan.net = std::move(s.net);
     plan.config = std::move(s);
-    // The channel and the bot share one encrypted store, opened once (relative paths are taken
-    // from the configuration file's directory; `parley store migrate` prepares a new database).
-    // The channel and the bot share one encrypted store: [store], relative paths from the
-    // configuration file's directory (like the keys), opened once.
-    // The audit log lives in the same store (its [audit] checkpoint keys beside the others).
+    // The channel, the bot and the desk share one encrypted store: [store], relative paths from the
+    // configuration file's directory (like the keys), opened once; `parley store migrate` prepares
+    // a new database. The audit log lives in the same store ([audit] checkpoint keys beside the others).
     auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
       if (plan.store) return plan.store;
       auto store_settings = load_settings(*config_file);
       if (!store_settings) return nullptr;
       std::shared_ptr<store::encrypted_store> opened = open_store(*store_settings, /*migrate=*/true);
       if (opened) plan.audit = make_audit_plan(*store_settings, opened);
-      plan.store = std::move(opened);
+      plan.store = opened;
+      plan.desk_store = opened;  // the desk's sessions live in the same encrypted store
       return plan.store;
     };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
@@ -75,7 +75,26 @@ command add_serve(CLI::App& app) {
       if (!b.store) return 1;
       plan.bot = std::move(b);
     }
+    const bool desk_listener = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                           [](const net::listener_options& l) { return l.name == "desk"; });
+    if (desk_listener) {
+      desk_plan d;
+      d.desk = std::move(plan.config.desk);
+      if (!d.desk.app_dir.empty() && std::filesystem::path(d.desk.app_dir).is_relative()) {
+        d.desk.app_dir = (cfg->base_dir() / d.desk.app_dir).string();
+      }
+      if (!d.desk.ca_file.empty() && std::filesystem::path(d.desk.ca_file).is_relative()) {
+        d.desk.ca_file = (cfg->base_dir() / d.desk.ca_file).string();
+      }
+      d.store = shared_store();
+      if (!d.store) return 1;
+      d.sessions = plan.desk_store;
+      plan.desk = std::move(d);
+    }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
+    // Every component has its secrets now: the ones from { env = ... } leave the environment
+    // (no child inherits them, /proc/PID/environ no longer shows them).
+    core::scrub_environment(cfg->secret_env_names());
     return run_services(std::move(plan));
   };
 }

@@ -23,6 +23,7 @@ namespace parley::app {
 
 struct demo_bot_credentials;  // channel_wiring.hpp
 class bot_runtime;            // bot_wiring.hpp
+class desk_runtime;           // desk_wiring.hpp
 
 /// What a service's routes may use. Lives for the whole run.
 struct service_context {
@@ -34,6 +35,7 @@ struct service_context {
   channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
   bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
+  desk_runtime* desk = nullptr;  ///< set when a "desk" listener is configured
   /// The audit log (audit::log over the store), set whenever a store is opened; services that
   /// act on people's data append to it and refuse to act when it fails (sink.hpp).
   audit::sink* audit = nullptr;

@@ -90,9 +90,9 @@ class sqlite_database final : public database {
   }
   void downgrade_to_before_audit() override {
     exec(
-        "DROP TABLE audit_entries; DROP TABLE audit_checkpoints; DROP TABLE audit_heads; PRAGMA user_version = 2; "
+        "DROP TABLE audit_entries; DROP TABLE audit_checkpoints; DROP TABLE audit_heads; PRAGMA user_version = 3; "
         "ATTACH DATABASE '" +
-        opts_.keys_path + "' AS k; PRAGMA k.user_version = 2; DETACH DATABASE k;");
+        opts_.keys_path + "' AS k; PRAGMA k.user_version = 3; DETACH DATABASE k;");
   }
   bool contains(std::string_view needle) override {
     for (const auto& base : {opts_.path, opts_.keys_path}) {
@@ -144,7 +144,7 @@ class postgres_database final : public database {
   void downgrade_to_before_audit() override {
     exec(
         "DROP TABLE audit_entries; DROP TABLE audit_checkpoints; DROP TABLE audit_heads; "
-        "DROP FUNCTION audit_append_only(); DELETE FROM schema_version WHERE version = 2;");
+        "DROP FUNCTION audit_append_only(); DELETE FROM schema_version WHERE version = 3;");
   }
 
  private:

@@ -26,7 +26,9 @@ enum class record_kind : std::uint8_t {
   attachment_name = 4,
   attachment_bytes = 5,
   pseudonym_secret = 6,
-  audit_entry = 7,  ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
+  desk_session = 7,   ///< record id: the session's ref; extra: its bound clear columns
+  desk_settings = 8,  ///< record id: empty; extra: the settings' version
+  audit_entry = 9,    ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
 };
 
 struct record_place {

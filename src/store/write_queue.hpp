@@ -44,7 +44,7 @@ class write_op {
   virtual append_op* as_append() noexcept { return nullptr; }
   /// The tenant whose audit-chain head the op locks (audit appends and checkpoints), else empty.
   /// The batch runs those first, in tenant order, so that every writer of every process takes
-  /// head locks in one global order (ADR 0011: no deadlock between them).
+  /// head locks in one global order (ADR 0014: no deadlock between them).
   [[nodiscard]] virtual std::string_view audit_tenant() const noexcept { return {}; }
 };
 

@@ -1,4 +1,4 @@
-// The audit-log members of pg_session (backend.hpp, audit_store.hpp): tables of schema v2.
+// The audit-log members of pg_session (backend.hpp, audit_store.hpp): tables of schema v3.
 // Appends of several processes serialise per tenant on the head row: lock_audit_head creates it
 // if missing (ON CONFLICT DO NOTHING waits for a concurrent creator) and locks it FOR UPDATE
 // until the transaction ends, so seq = head + 1 is never taken twice and the chain never forks.

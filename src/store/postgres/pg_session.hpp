@@ -33,6 +33,7 @@ class pg_session final : public store::session {
   // Every store::session member (backend.hpp), the audit log's in a file of their own.
 #include "../audit_overrides.inc"
 #include "../session_overrides.inc"
+#include "../desk_session_overrides.inc"
 
  private:
   /// guarded() for statements defined in other files (pg_audit.cpp): `f` reports through its

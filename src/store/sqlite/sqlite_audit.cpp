@@ -1,4 +1,4 @@
-// The audit-log members of sqlite_session (backend.hpp, audit_store.hpp): tables of schema v3 in
+// The audit-log members of sqlite_session (backend.hpp, audit_store.hpp): tables of schema v4 in
 // the data file. One writer: the write transaction (BEGIN IMMEDIATE) already serialises appends,
 // so lock_audit_head needs no lock of its own.
 #include "sqlite_session.hpp"

@@ -23,6 +23,7 @@ class sqlite_session final : public store::session {
   // Every store::session member (backend.hpp), the audit log's in a file of their own.
 #include "../audit_overrides.inc"
 #include "../session_overrides.inc"
+#include "../desk_session_overrides.inc"
 
  private:
   connection& data() { return *pair_->data; }
