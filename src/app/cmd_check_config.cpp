@@ -1,5 +1,5 @@
 #include "commands.hpp"
-#include "settings.hpp"
+#include "startup_checks.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -8,17 +8,14 @@
 namespace parley::app {
 
 command add_check_config(CLI::App& app) {
-  auto* sub = app.add_subcommand("check-config", "Validate a configuration file (and PARLEY_* overrides) and exit");
+  auto* sub = app.add_subcommand("check-config",
+                                 "Run every start-up check of `serve` on a configuration file (and PARLEY_* "
+                                 "overrides), short of binding ports, and exit");
   auto file = std::make_shared<std::string>();
   sub->add_option("file", *file, "TOML configuration file")->required();
   return [file] {
-    auto cfg = core::config::load_file(*file, core::process_environment());
-    (void)read_settings(*cfg);
-    if (!cfg->ok()) {
-      for (const auto& e : cfg->errors()) std::fprintf(stderr, "%s\n", e.c_str());
-      std::fprintf(stderr, "parley: %s: %zu problem(s)\n", file->c_str(), cfg->errors().size());
-      return 2;
-    }
+    // Exactly what `parley serve` runs before it binds a port (startup_checks.hpp).
+    if (!load_checked_settings(*file)) return 2;
     std::printf("%s: ok\n", file->c_str());
     return 0;
   };
