@@ -4,6 +4,7 @@
 #include <boost/json/value_stack.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 #include <vector>
 
@@ -98,7 +99,13 @@ struct strict_handler {
     st.push_uint64(u);
     return true;
   }
-  bool on_double(double d, json::string_view, json::error_code&) {
+  bool on_double(double d, json::string_view, json::error_code& ec) {
+    // 1e400 overflows to infinity, which Boost.JSON serialises as "Infinity": not JSON. Whoever
+    // reads what Parley passes on (the bot, a transcript, Web Chat) would fail on it.
+    if (!std::isfinite(d)) {
+      ec = json::error::syntax;
+      return false;
+    }
     st.push_double(d);
     return true;
   }

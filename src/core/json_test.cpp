@@ -43,6 +43,14 @@ TEST(Json, EnforcesLimits) {
   EXPECT_TRUE(parse_json(std::string(20, '[') + std::string(20, ']')));
 }
 
+// Found by the json fuzz target: 1e400 parsed as infinity, which serialises as "Infinity".
+TEST(Json, RefusesNumbersOutOfRange) {
+  EXPECT_EQ(parse_json("1e400").error(), errc::parse_error);
+  EXPECT_EQ(parse_json(R"({"value":-1e400})").error(), errc::parse_error);
+  EXPECT_TRUE(parse_json("1.7e308"));
+  EXPECT_TRUE(parse_json("1e-400"));  // underflows to zero: still a number
+}
+
 TEST(Json, ObjectRequired) { EXPECT_FALSE(parse_json_object("[1]")); }
 
 }  // namespace
