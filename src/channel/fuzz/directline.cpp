@@ -97,6 +97,12 @@ class fixture {
     b.endpoint = std::string(in_process_endpoint);
     b.origins = {"https://www.bankx.example"};
     o.bots = {b};
+    // Bearer tokens (no DPoP proof): what is fuzzed is the bodies behind authentication, not the
+    // proofs (jws covers the JOSE parsing; ChannelDpop.* the binding).
+    tenant_options t;
+    t.id = "bankx";
+    t.require_bound_tokens = false;
+    o.tenants = {t};
     svc_ = std::make_unique<service>(
         o, dependencies{io_, store_, *k.store, http_, bus_, k.clock, core::os_random(), nullptr, &bot_});
     svc_->add_routes(router_);
@@ -167,6 +173,7 @@ class fixture {
 
   const std::string& conversation() const { return conversation_; }
   const std::string& token() const { return token_; }
+  void set_token(std::string t) { token_ = std::move(t); }
   const std::string& bot_token() const { return bot_token_; }
   const std::string& bot_activity() const { return bot_activity_; }
   keys& key_material() { return keys_; }
@@ -215,6 +222,9 @@ PARLEY_FUZZ_TARGET(directline, "Direct Line and Bot Connector bodies through a r
   }
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
+  // An endOfConversation (from either side) ends the fixture's conversation and its tokens for good:
+  // every later input would stop at 403. The activity target fuzzes its normalising.
+  if (in.find("endOfConversation") != std::string_view::npos) return 0;
   const std::string dl = "/v3/directline/conversations/" + f->conversation();
   const std::string bc = "/v3/conversations/" + f->conversation();
   exchange_result r;
@@ -265,7 +275,14 @@ PARLEY_FUZZ_TARGET(directline, "Direct Line and Bot Connector bodies through a r
       r = f->call(method::post, "/bankx/oauth2/v2.0/token", {}, in, "application/x-www-form-urlencoded");
       break;
     default:
+      // Refresh rotates: the next input uses the new token (the old one, presented again after its
+      // replacement, would revoke the session).
       r = f->call(method::post, "/v3/directline/tokens/refresh", f->token(), in);
+      if (r.status == 200) {
+        if (auto b = parley::core::parse_json_object(r.body); b && b->contains("token") && b->at("token").is_string()) {
+          f->set_token(std::string(b->at("token").as_string()));
+        }
+      }
       break;
   }
   // 502/504 are the bot's (never here: it answers 200); 503 is "not started". Anything else in 5xx
