@@ -5,12 +5,15 @@
 // and is run as `parley_fuzz <name> [libFuzzer options] [corpus dirs]` (or with
 // PARLEY_FUZZ_TARGET=<name> in the environment). A harness returns 0, never throws, and calls
 // std::abort() when an invariant of the parser breaks; crashes, sanitizer reports, timeouts and
-// memory blow-ups are libFuzzer's findings.
+// memory blow-ups are libFuzzer's findings. The ci build replays every seed and regression input
+// through the same harnesses (replay.cpp, ctest fuzz_replay), without libFuzzer or clang.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::fuzz {
 
@@ -24,6 +27,14 @@ struct registrar {
 
 /// Aborts (a libFuzzer finding) with a one-line reason on stderr.
 [[noreturn]] void violated(std::string_view invariant);
+
+/// The runners' side (targets.cpp): the target registered under `name` (nullptr if none), every
+/// registered name (sorted), the table on stderr, and the logs set to errors only with a sink that
+/// calls violated() on a "... threw" line.
+entry find_target(std::string_view name);
+std::vector<std::string> target_names();
+void print_targets();
+void quiet_logs();
 
 }  // namespace parley::fuzz
 

@@ -26,12 +26,12 @@ constexpr std::string_view upgrade =
 
 router routes() {
   router r;
-  websocket_options ws;
-  ws.max_message_bytes = 1024;
-  ws.max_queued_messages = 4;
-  ws.max_queued_bytes = 4096;
-  ws.handshake_timeout = 1s;
-  ws.liveness_timeout = 5s;
+  websocket_options limits;
+  limits.max_message_bytes = 1024;
+  limits.max_queued_messages = 4;
+  limits.max_queued_bytes = 4096;
+  limits.handshake_timeout = 1s;
+  limits.liveness_timeout = 5s;
   r.websocket(
       "/ws",
       [](const request&) -> asio::awaitable<websocket_upgrade> {
@@ -49,7 +49,7 @@ router routes() {
         };
         co_return websocket_upgrade::accept(std::move(h));
       },
-      ws);
+      limits);
   return r;
 }
 
