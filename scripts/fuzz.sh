@@ -4,12 +4,14 @@
 # inputs included) plus the inputs earlier runs found (build/<preset>/corpus/<target>). --ci builds
 # the fuzz-ci preset (-O0, no debug info: half the compile time), the others the fuzz preset (-O1 -g).
 #
-#   scripts/fuzz.sh --ci [targets...]        every target for CI_SECONDS (default 8) seconds: the CI stage
+#   scripts/fuzz.sh --ci [targets...]        every target for CI_SECONDS (default 5) seconds: the CI stage
 #   scripts/fuzz.sh --seconds N [targets...] every target for N seconds
 #   scripts/fuzz.sh --long [targets...]      every target until RUNS (default 10000000) executions, at
 #                                            nice 19 in a session of its own (idle CPU only): the long run
 #                                            whose figures docs/security-testing.md reports
 #   scripts/fuzz.sh --list                   the targets
+#   --build-only / --no-build                only build the preset's binary / run without building
+#                                            (scripts/test.sh builds during ctest, runs after it)
 #
 # Prints one line per target (executions, coverage, corpus, time) and writes the same as a Markdown
 # table to build/<preset>/results-<mode>.md. A crash, sanitizer report, timeout or out-of-memory
@@ -27,16 +29,20 @@ targets=(
 )
 
 mode=ci
-seconds=${CI_SECONDS:-8}
+seconds=${CI_SECONDS:-5}
 runs=${RUNS:-10000000}
 selected=()
+build=1
+run=1
 while [ $# -gt 0 ]; do
   case $1 in
     --ci) mode=ci ;;
     --seconds) mode=seconds; seconds=$2; shift ;;
     --long) mode=long ;;
+    --build-only) run=0 ;;
+    --no-build) build=0 ;;
     --list) for t in "${targets[@]}"; do echo "${t%%:*}"; done; exit 0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) selected+=("$1") ;;
   esac
@@ -47,9 +53,12 @@ preset=fuzz
 [ "$mode" = ci ] && preset=fuzz-ci
 out=build/$preset
 SECONDS=0
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" --target parley_fuzz
+if [ $build = 1 ]; then
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --target parley_fuzz
+fi
 build_seconds=$SECONDS
+[ $run = 1 ] || exit 0
 bin=$out/tests/fuzz/parley_fuzz
 mkdir -p "$out/artifacts" "$out/logs"
 results=$out/results-$mode.md
