@@ -259,20 +259,64 @@ awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_op
 }
 }  // namespace
 
-void service::state::set_secret_expected(const conversation_ref& ref, bool expected) {
+namespace {
+// channelData.parley.<flag> of an activity: true, false, or absent (nullopt).
+std::optional<bool> parley_flag(const boost::json::object& activity, std::string_view flag) {
+  const auto* cd = activity.if_contains("channelData");
+  const auto* parley = cd && cd->is_object() ? cd->get_object().if_contains("parley") : nullptr;
+  const auto* value = parley && parley->is_object() ? parley->get_object().if_contains(flag) : nullptr;
+  if (!value || !value->is_bool()) return std::nullopt;
+  return value->get_bool();
+}
+}  // namespace
+
+void service::state::note_bot_activity(const conversation_ref& ref, const boost::json::object& activity) {
+  const bool message = activity.contains("type") && activity.at("type") == "message";
+  const bool expects_secret = message && parley_flag(activity, "expectsSecret").value_or(false);
+  const auto awaits_code = parley_flag(activity, "awaitsCode");
+  const auto now = deps.clock.now();
   auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   std::lock_guard lock(secret_mutex);
-  if (expected) {
-    secret_expected.insert(std::move(key));
-  } else {
-    secret_expected.erase(key);
+  auto it = prompts.find(key);
+  if (message && !expects_secret && !awaits_code.value_or(false)) {
+    // Any other bot message ends what its predecessor asked for.
+    if (it != prompts.end()) prompts.erase(it);
+    return;
+  }
+  if (!expects_secret && !awaits_code) return;  // typing, events...: no change
+  if (it == prompts.end()) {
+    if (prompts.size() >= prompts_sweep_at) {
+      std::erase_if(prompts, [&](const auto& p) { return !p.second.next_is_secret && p.second.code_until <= now; });
+      prompts_sweep_at = std::max<std::size_t>(1024, 2 * prompts.size());
+    }
+    it = prompts.emplace(std::move(key), prompt_state{}).first;
+  }
+  if (message) it->second.next_is_secret = expects_secret;
+  if (awaits_code.value_or(expects_secret)) {
+    it->second.code_until = now + code_wait_limit;
+  } else if (awaits_code && !*awaits_code) {
+    it->second.code_until = {};
   }
 }
 
 bool service::state::take_secret_expected(const conversation_ref& ref) {
   const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   std::lock_guard lock(secret_mutex);
-  return secret_expected.erase(key) != 0;
+  auto it = prompts.find(key);
+  if (it == prompts.end() || !it->second.next_is_secret) return false;
+  it->second.next_is_secret = false;
+  return true;
+}
+
+bool service::state::code_awaited(const conversation_ref& ref) {
+  const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  const auto now = deps.clock.now();
+  std::lock_guard lock(secret_mutex);
+  auto it = prompts.find(key);
+  if (it == prompts.end()) return false;
+  if (it->second.code_until > now) return true;
+  if (!it->second.next_is_secret) prompts.erase(it);
+  return false;
 }
 
 void service::state::deliver_in_background(const bot_options& b, std::string activity) {

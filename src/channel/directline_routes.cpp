@@ -6,8 +6,8 @@
 // is spent the request is refused with 429 there too (issue 14: an attacker must not park an
 // unbounded number of waiting requests). A conversation's bucket is charged only once the caller
 // is authorised for that conversation, so that nobody can spend another's.
+#include "activity_guard.hpp"
 #include "routes.hpp"
-
 #include "url_util.hpp"
 
 #include <parley/core/base64.hpp>
@@ -289,27 +289,19 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       key = "c:" + std::string(cid->get_string());
     }
   }
-  // The credential guard (SECURITY.md promise 9): what looks like a card number, password or PIN
-  // is masked before the message is stored, streamed or delivered, and the user is told why; the
-  // answer to a prompt that expects a secret is stored masked but delivered to the bot as typed.
-  std::optional<std::string> typed;  // the original text, only for an expected secret
-  std::vector<guard::credential_kind> masked;
-  bool expected_secret = false;
-  if (const auto* text = activity.if_contains("text");
-      text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
-    expected_secret = s->take_secret_expected(ref);
-    auto g = guard::guard_credentials(text->get_string(), expected_secret);
-    if (g.changed()) {
-      if (expected_secret) typed = std::string(text->get_string());
-      json::array kinds;
-      for (auto k : g.found) kinds.emplace_back(guard::to_string(k));
-      activity["text"] = g.masked;
-      auto& cd = activity["channelData"];
-      if (!cd.is_object()) cd = json::object{};
-      cd.get_object()["parley"] = json::object{{"masked", std::move(kinds)}};
-      masked = std::move(g.found);
-    }
+  // The credential guard (SECURITY.md promise 9): every string the client controls is guarded before
+  // the activity is stored, streamed or delivered, and the user is told why; the answer to a prompt
+  // that expects a secret (or a bare code while a login waits for one) is stored masked but
+  // delivered to the bot as typed.
+  guard::guard_mode mode;
+  const auto* text = activity.if_contains("text");
+  if (text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
+    mode.expects_secret = s->take_secret_expected(ref);
   }
+  mode.awaits_code = s->code_awaited(ref);
+  auto guarded = guard_client_activity(activity, mode);
+  const std::optional<std::string> typed = std::move(guarded.typed_text);  // only for an expected secret
+  const auto warning_text = guard::warning_text(guarded.found);
   // Before anything is stored: what the bot would refuse is refused here (413), once.
   const client_activity_limits limits{s->opts.max_text_bytes, s->opts.max_value_bytes};
   if (auto over = over_client_limits(activity, limits, typed)) co_return error_response(errc::too_large, *over);
@@ -321,9 +313,9 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
                                                   " bytes as stored (with its id and timestamp)");
   }
   if (!appended) co_return error_response(appended.error());
-  if (!expected_secret && !masked.empty()) {
+  if (!warning_text.empty()) {
     // Told by the channel itself, so that it holds whatever the bot is doing.
-    json::object notice{{"type", "message"}, {"text", guard::warning_text(masked)}};
+    json::object notice{{"type", "message"}, {"text", warning_text}};
     auto warning = normalize_bot_activity(json::value(std::move(notice)), s->context(*who.bot, conv.id, conv.user_id),
                                           std::nullopt);
     if (warning) {

@@ -73,7 +73,7 @@ struct http_result {
 /// A scriptable bot: records what it receives, answers per `mode`.
 class test_bot {
  public:
-  enum class mode { echo, late, fail, hang };
+  enum class mode { echo, late, fail, hang, quiet };  // quiet: 200, no reply
 
   explicit test_bot(asio::io_context& io, net::http_client& http) : io_(io), http_(http) {}
 
@@ -118,6 +118,7 @@ class test_bot {
     }
     const auto m = mode_.load();
     if (m == mode::fail) co_return 500;
+    if (m == mode::quiet) co_return 200;
     if (m == mode::hang) {
       asio::steady_timer t(co_await asio::this_coro::executor, 30s);
       co_await t.async_wait(core::use_tuple);
@@ -160,8 +161,12 @@ class test_bot {
     co_return r ? r->status : 0;
   }
 
-  // "echo: ask for a code" prompts for a secret (the credential guard's expectsSecret flag).
+  // "echo: ask for a code" prompts for a secret (the credential guard's expectsSecret flag);
+  // "echo: await a code" is a typing activity saying a login's code comes (awaitsCode), no message.
   static json::object reply_activity(std::string_view reply_to, std::string_view text) {
+    if (text == "echo: await a code") {
+      return json::object{{"type", "typing"}, {"channelData", {{"parley", {{"awaitsCode", true}}}}}};
+    }
     json::object a{{"type", "message"}, {"text", text}, {"replyToId", reply_to}};
     if (text == "echo: ask for a code") a["channelData"] = {{"parley", {{"expectsSecret", true}}}};
     return a;

@@ -432,7 +432,10 @@ result<std::vector<std::optional<idempotency_row>>> sqlite_session::find_idempot
     std::span<const std::pair<std::int64_t, std::string>> keys) {
   std::vector<std::optional<idempotency_row>> out;
   out.reserve(keys.size());
-  for (const auto& [pk, ref] : keys) {
+  for (const auto& key : keys) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in the lambda below.
+    const std::int64_t pk = key.first;
+    const std::string& ref = key.second;
     auto st = data().prepare(sql_find_idempotency);
     if (st) st->bind(1, pk).bind(2, ref);
     auto row = one<idempotency_row>(std::move(st), [&](const statement& s) {
