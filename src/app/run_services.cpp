@@ -80,19 +80,8 @@ int run_services(run_plan plan) {
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
-    // The bot's calls (channel, Connector, the client's API) use the [net] client settings, except
-    // the mTLS client identity, which is the channel's to present to bots.
-    const auto& c = plan.net.client;
-    auto& b = plan.bot->client;
-    b.connect_timeout = c.connect_timeout;
-    b.request_timeout = c.request_timeout;
-    b.max_response_bytes = c.max_response_bytes;
-    b.max_header_bytes = c.max_header_bytes;
-    b.max_idle_per_host = c.max_idle_per_host;
-    b.idle_timeout = c.idle_timeout;
-    b.system_cas = c.system_cas;
-    b.ca_file = c.ca_file;
-    b.user_agent = c.user_agent;
+    // The bot's calls (channel, Connector, the client's API) use the [net] client settings.
+    plan.bot->client = without_client_identity(plan.net.client);
   }
   // The audit log before the services that append to it (the desk) and before the server.
   std::unique_ptr<audit_runtime> audit;
@@ -100,24 +89,15 @@ int run_services(run_plan plan) {
     audit = audit_runtime::create(std::move(*plan.audit));
     if (!audit) return 1;
   }
-  const bool wants_desk = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                      [](const net::listener_options& l) { return l.name == "desk"; });
+  const bool wants_desk = has_listener(plan.net, "desk");
   std::unique_ptr<desk_runtime> desk;
   if (wants_desk) {
     if (!plan.desk) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs a [desk] section with [[desk.tenants]]\n", plan.banner);
       return 1;
     }
-    // The desk's calls to the IdPs use the [net] client settings, except the mTLS identity.
-    const auto& c = plan.net.client;
-    auto& d = plan.desk->client;
-    d.connect_timeout = c.connect_timeout;
-    d.request_timeout = c.request_timeout;
-    d.max_header_bytes = c.max_header_bytes;
-    d.max_idle_per_host = c.max_idle_per_host;
-    d.idle_timeout = c.idle_timeout;
-    d.system_cas = c.system_cas;
-    d.ca_file = c.ca_file;
+    // The desk's calls to the IdPs use the [net] client settings ([desk] ca_file is added later).
+    plan.desk->client = without_client_identity(plan.net.client);
     if (!audit) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
       return 1;
@@ -125,10 +105,8 @@ int run_services(run_plan plan) {
     desk = desk_runtime::create(io, std::move(*plan.desk), audit->log());
     if (!desk) return 1;
   }
-  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                     [](const net::listener_options& l) { return l.name == "bot"; });
-  const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                         [](const net::listener_options& l) { return l.name == "channel"; });
+  const bool wants_bot = has_listener(plan.net, "bot");
+  const bool wants_channel = has_listener(plan.net, "channel");
   if (wants_channel) {
     if (!plan.channel) {
       std::fprintf(stderr, "%s: a \"channel\" listener needs a [channel] section\n", plan.banner);

@@ -6,6 +6,7 @@
 #include <parley/audit/log.hpp>
 #include <parley/audit/verify.hpp>
 #include <parley/core/random.hpp>
+#include <parley/core/testing/run.hpp>
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/store/encrypted_store.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
@@ -34,13 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 // A database for one test, and raw SQL on it (playing the attacker with database access).
 class database {

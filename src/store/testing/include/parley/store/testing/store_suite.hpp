@@ -7,6 +7,7 @@
 // Thread-safety: test code, one test at a time.
 #pragma once
 
+#include <parley/core/testing/run.hpp>
 #include <parley/crypto/root_key.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/encrypted_store.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -45,14 +45,7 @@ class backend_env {
 
 using env_factory = std::unique_ptr<backend_env> (*)();
 
-/// Runs an awaitable to completion on a private io_context.
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 /// Root key file, erasure secrets and a fresh database per test; opens stores over them.
 class store_suite : public ::testing::TestWithParam<env_factory> {
