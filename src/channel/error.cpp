@@ -8,35 +8,54 @@ namespace parley::channel {
 namespace {
 
 struct mapping {
-  net::errc status;     // the HTTP status comes from net's one mapping
+  net::errc status;       // the HTTP status comes from net's one mapping
   std::string_view code;  // the Direct Line error code
   std::string_view message;
 };
 
 mapping map(errc e) noexcept {
   switch (e) {
-    case errc::bad_argument: return {net::errc::bad_request, "BadArgument", "invalid request"};
-    case errc::bad_syntax: return {net::errc::bad_syntax, "BadSyntax", "malformed request body"};
+    case errc::bad_argument:
+      return {net::errc::bad_request, "BadArgument", "invalid request"};
+    case errc::bad_syntax:
+      return {net::errc::bad_syntax, "BadSyntax", "malformed request body"};
     case errc::forbidden_activity:
       return {net::errc::bad_request, "BadArgument", "clients may not send this kind of activity"};
-    case errc::missing_credentials: return {net::errc::unauthorized, "Unauthorized", "missing or malformed credentials"};
-    case errc::bad_credentials: return {net::errc::forbidden, "Forbidden", "invalid credentials"};
-    case errc::token_expired: return {net::errc::token_expired, "TokenExpired", "token expired"};
+    case errc::missing_credentials:
+      return {net::errc::unauthorized, "Unauthorized", "missing or malformed credentials"};
+    case errc::bad_credentials:
+      return {net::errc::forbidden, "Forbidden", "invalid credentials"};
+    case errc::token_expired:
+      return {net::errc::token_expired, "TokenExpired", "token expired"};
     case errc::wrong_conversation:
       return {net::errc::forbidden, "Forbidden", "the credentials are not valid for this conversation"};
-    case errc::origin_not_allowed: return {net::errc::forbidden, "Forbidden", "origin not allowed"};
-    case errc::not_found: return {net::errc::not_found, "NotFound", "not found"};
-    case errc::too_large: return {net::errc::payload_too_large, "MessageSizeTooBig", "too large"};
-    case errc::unsupported_type: return {net::errc::unsupported_media_type, "UnsupportedMediaType", "unsupported media type"};
-    case errc::rate_limited: return {net::errc::too_many_requests, "TooManyRequests", "too many requests"};
-    case errc::not_offered: return {net::errc::forbidden, "NotSupported", "operation not offered"};
-    case errc::bot_unreachable: return {net::errc::bad_gateway, "BotError", "Failed to send activity: bot unreachable"};
+    case errc::origin_not_allowed:
+      return {net::errc::forbidden, "Forbidden", "origin not allowed"};
+    case errc::not_found:
+      return {net::errc::not_found, "NotFound", "not found"};
+    case errc::too_large:
+      return {net::errc::payload_too_large, "MessageSizeTooBig", "too large"};
+    case errc::unsupported_type:
+      return {net::errc::unsupported_media_type, "UnsupportedMediaType", "unsupported media type"};
+    case errc::rate_limited:
+      return {net::errc::too_many_requests, "TooManyRequests", "too many requests"};
+    case errc::not_offered:
+      return {net::errc::forbidden, "NotSupported", "operation not offered"};
+    case errc::bot_unreachable:
+      return {net::errc::bad_gateway, "BotError", "Failed to send activity: bot unreachable"};
     case errc::bot_rejected:
       return {net::errc::bad_gateway, "BotRejectedActivity", "Failed to send activity: bot returned an error"};
-    case errc::bot_timeout: return {net::errc::gateway_timeout, "BotError", "Failed to send activity: bot timed out"};
-    case errc::store_unavailable: return {net::errc::service_unavailable, "ServiceUnavailable", "storage unavailable"};
-    case errc::not_started: return {net::errc::service_unavailable, "ServiceUnavailable", "starting; retry shortly"};
-    case errc::internal: return {net::errc::internal_error, "ServiceError", "internal error"};
+    case errc::bot_timeout:
+      return {net::errc::gateway_timeout, "BotError", "Failed to send activity: bot timed out"};
+    case errc::store_unavailable:
+      return {net::errc::service_unavailable, "ServiceUnavailable", "storage unavailable"};
+    case errc::not_started:
+      return {net::errc::service_unavailable, "ServiceUnavailable", "starting; retry shortly"};
+    case errc::internal:
+      return {net::errc::internal_error, "ServiceError", "internal error"};
+    case errc::integrity_failure:
+      return {net::errc::internal_error, "IntegrityFailure",
+              "a stored record of this conversation failed its integrity check"};
   }
   return {net::errc::internal_error, "ServiceError", "unknown error"};
 }
