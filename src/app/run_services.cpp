@@ -1,6 +1,7 @@
 #include "run_services.hpp"
 
 #include "in_process_link.hpp"
+#include "integrity_relay.hpp"
 #include "services.hpp"
 
 #include <parley/core/async.hpp>
@@ -72,6 +73,11 @@ int run_services(run_plan plan) {
   auto log = core::logger("app");
 
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
+  // The store's integrity failures counted on /metrics while the services run.
+  struct relay_attachment {
+    explicit relay_attachment(net::metrics_registry& m) { integrity_relay::process().attach(m); }
+    ~relay_attachment() { integrity_relay::process().detach(); }
+  } integrity_metrics(metrics);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
@@ -114,7 +120,8 @@ int run_services(run_plan plan) {
       return 1;
     }
     // The bot replies in-process when this process's channel delivers to it in-process.
-    const bool linked = channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
+    const bool linked =
+        channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
     bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
     if (linked) link.attach(channel->service(), bot->service());
