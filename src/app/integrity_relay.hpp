@@ -1,5 +1,5 @@
 // Where the store's integrity failures go (the composition root's wiring of
-// store_dependencies::on_integrity_failure, docs/adr/0011-integrity-marker.md): each one is
+// store_dependencies::on_integrity_failure, docs/adr/0014-integrity-marker.md): each one is
 // counted in `parley_store_integrity_failures_total{record}` on /metrics, from the moment a
 // service's registry is attached (failures found before, e.g. while the store opened, are added
 // then). The audit log (issue 18) is to get an entry per failure here too: event

@@ -6,7 +6,7 @@
 //
 // A record that fails its integrity check (store: `corrupt`) is never skipped silently: readers
 // get an *integrity marker* in its place, with its Direct Line id and sequence number
-// (integrity_marker(), docs/adr/0011-integrity-marker.md), so the watermark passes it only after
+// (integrity_marker(), docs/adr/0014-integrity-marker.md), so the watermark passes it only after
 // the client was shown that something is missing.
 //
 // Errors: errc::not_found (no such conversation for this tenant), errc::store_unavailable,
@@ -45,6 +45,10 @@ struct activity_append {
   /// For a new version of an existing activity: its Direct Line id and its store activity id.
   std::optional<std::string> version_of_id;
   std::optional<std::string> version_of_store_id;
+  /// 0: no limit. Else the activity as stored and delivered (with the id and timestamp the
+  /// channel adds; the id counted at its longest, 20 digits of sequence) must fit in this many
+  /// bytes, or append() fails with too_large and stores nothing.
+  std::size_t max_bytes = 0;
 };
 
 struct appended_activity {

@@ -64,7 +64,7 @@ awaitable<result<conversation>> encrypted_store::create_conversation(std::string
     if (*existing) return errc::already_exists;
 
     // A new erasure subject for every conversation: its data key and its user pseudonym hang on
-    // the subject's secret, so erasing it makes both meaningless everywhere (docs/adr/0012).
+    // the subject's secret, so erasing it makes both meaningless everywhere (docs/adr/0015).
     auto subject = s.next_subject();
     if (!subject) return subject.error();
     auto secret = keys.subject_secret(tenant_id, *subject);

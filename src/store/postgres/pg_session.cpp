@@ -1,4 +1,5 @@
 #include "pg_rows.hpp"
+#include "pg_guarded.hpp"
 
 #include <algorithm>
 #include <map>

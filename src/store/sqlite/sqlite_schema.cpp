@@ -63,20 +63,52 @@ DROP TABLE activities;
 ALTER TABLE activities_v2 RENAME TO activities;
 CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
 )sql"},
-    // v3 (issue 22): erasure subjects and less metadata in clear (docs/adr/0012, 0013). New
-    // columns beside the old ones; encrypted_store upgrades every row (re-sealing what moves
-    // inside the ciphertext and blanking the old columns) before v4 drops them. The user
-    // pseudonym is per conversation now, found by a scan: its index goes.
+    // v3: the service desk (desk_store.hpp): consultants' sessions (data sealed under a data key
+    // per session), pending sign-ins (hashes only) and each tenant's desk settings (sealed).
     {3, R"sql(
+CREATE TABLE desk_sessions (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  subject_ref TEXT NOT NULL,
+  sid_ref TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_version INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  refresh_due INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, ref)) WITHOUT ROWID;
+CREATE INDEX desk_sessions_by_subject ON desk_sessions (tenant_id, subject_ref);
+CREATE INDEX desk_sessions_by_sid ON desk_sessions (tenant_id, sid_ref);
+CREATE TABLE desk_logins (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  browser_ref TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, ref)) WITHOUT ROWID;
+CREATE TABLE desk_settings (
+  tenant_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  key_version INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  data BLOB NOT NULL) WITHOUT ROWID;
+)sql"},
+    // v4 (issue 22): erasure subjects and less metadata in clear (docs/adr/0015, 0016). New
+    // columns beside the old ones; encrypted_store upgrades every row (re-sealing what moves
+    // inside the ciphertext and blanking the old columns) before v5 drops them. The user
+    // pseudonym is per conversation now, found by a scan: its index goes.
+    {4, R"sql(
 ALTER TABLE conversations ADD COLUMN sealed BLOB;
 ALTER TABLE conversations ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN upgraded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attachments ADD COLUMN meta BLOB;
 DROP INDEX conversations_by_user;
 )sql"},
-    // v4: the columns whose content is now sealed (or blank) go; SQLite rewrites every row, and
+    // v5: the columns whose content is now sealed (or blank) go; SQLite rewrites every row, and
     // secure_delete zeroes what the old rows held.
-    {4, R"sql(
+    {5, R"sql(
 ALTER TABLE activities DROP COLUMN ts;
 ALTER TABLE activities DROP COLUMN type;
 ALTER TABLE activities DROP COLUMN sender_role;
@@ -112,11 +144,12 @@ CREATE TABLE data_keys (
 CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
 )sql"},
     {2, "-- v2 changes only the data file"},
-    // v3: data keys name their erasure subject; the subject counter (key_meta "next_subject").
-    {3, R"sql(
+    {3, "-- v3 changes only the data file"},
+    // v4: data keys name their erasure subject; the subject counter (key_meta "next_subject").
+    {4, R"sql(
 ALTER TABLE data_keys ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
 )sql"},
-    {4, "-- v4 changes only the data file", true},
+    {5, "-- v5 changes only the data file", true},
 };
 
 #undef ACTIVITY_COLUMNS

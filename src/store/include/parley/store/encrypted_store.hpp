@@ -20,7 +20,7 @@
 // erasure-secrets file (saved), then deletes their data keys and rows and records the tenant's
 // erasure count in the database, then reclaims the space (backend::reclaim, in the background).
 // The erased conversations cannot be read even from an older copy of the database, while every
-// other conversation of that copy still can with today's key material (docs/adr/0012). open()
+// other conversation of that copy still can with today's key material (docs/adr/0015). open()
 // finishes erasures that an older or interrupted database has not seen (reconcile_report).
 //
 // Ownership: the store owns its backend, root key and erasure secrets; the clock, random source
@@ -35,6 +35,7 @@
 #include <parley/crypto/root_key.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
+#include <parley/store/desk_store.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/writer_stats.hpp>
 
@@ -103,7 +104,7 @@ struct reconcile_report {
   std::size_t upgraded_conversations = 0;  ///< rows upgraded from the format before erasure subjects
 };
 
-class encrypted_store final : public conversation_store, public store_admin {
+class encrypted_store final : public conversation_store, public desk_store, public store_admin {
  public:
   using dependencies = store_dependencies;
 
@@ -152,6 +153,28 @@ class encrypted_store final : public conversation_store, public store_admin {
   boost::asio::awaitable<result<void>> erase_conversation(std::string tenant_id, std::string conversation_id) override;
   boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
   boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
+
+  // desk_store (store_desk.cpp)
+  boost::asio::awaitable<result<void>> create_desk_session(desk_session s) override;
+  boost::asio::awaitable<result<desk_session>> get_desk_session(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<void>> touch_desk_session(std::string tenant_id, std::string ref,
+                                                          time_point last_seen) override;
+  boost::asio::awaitable<result<bool>> claim_desk_session_refresh(std::string tenant_id, std::string ref,
+                                                                  time_point expected, time_point next) override;
+  boost::asio::awaitable<result<void>> update_desk_session(std::string tenant_id, std::string ref,
+                                                           std::string data) override;
+  boost::asio::awaitable<result<bool>> delete_desk_session(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<std::vector<desk_session_key>>> delete_desk_sessions(std::string tenant_id,
+                                                                                     std::string subject_ref,
+                                                                                     std::string sid_ref) override;
+  boost::asio::awaitable<result<std::vector<desk_session_key>>> purge_desk_sessions(std::string tenant_id,
+                                                                                    time_point now,
+                                                                                    time_point idle_cutoff) override;
+  boost::asio::awaitable<result<void>> put_desk_login(desk_login login) override;
+  boost::asio::awaitable<result<desk_login>> take_desk_login(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<std::optional<desk_settings>>> get_desk_settings(std::string tenant_id) override;
+  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(std::string tenant_id, std::string data,
+                                                                  std::optional<std::uint64_t> expected_version) override;
 
   // store_admin
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
