@@ -227,7 +227,7 @@ asio::awaitable<void> create_worker(store::encrypted_store& s, int worker, share
 }
 
 // `parley store erase-user` for someone with no conversation: the scan alone (every
-// conversation's per-conversation pseudonym tested; docs/adr/0016). Items = conversations tested.
+// conversation's per-conversation pseudonym tested; docs/adr/0019). Items = conversations tested.
 constexpr int scanned_conversations = 10'000;
 void many_conversations(store::encrypted_store& s) {
   for (int k = 0; k < scanned_conversations; ++k) {

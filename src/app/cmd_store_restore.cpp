@@ -2,7 +2,7 @@
 // a copy of the SQLite files, pg_restore/psql for PostgreSQL), opens it with today's root key and
 // erasure-secrets file, which finishes in the restored copy every erasure made since the backup
 // (their conversations cannot be read any more: their rows are removed), and reports per tenant
-// what it did and whether the tenant can be read (docs/adr/0015-scoped-erasure.md,
+// what it did and whether the tenant can be read (docs/adr/0018-scoped-erasure.md,
 // docs/operations.md "Backups and erasure"). Exit status 0 when every tenant reads, 1 otherwise.
 #include "commands.hpp"
 #include "store_cli.hpp"

@@ -21,6 +21,8 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <optional>
 #include <thread>
 
 namespace parley::app {
@@ -100,6 +102,22 @@ int run_services(run_plan plan) {
     b.ca_file = c.ca_file;
     b.user_agent = c.user_agent;
   }
+  // The audit log before the services that append to it (the desk) and before the server.
+  std::unique_ptr<audit_runtime> audit;
+  if (plan.audit) {
+    audit = audit_runtime::create(std::move(*plan.audit));
+    if (!audit) return 1;
+  }
+  // The store's integrity failures become audit entries while the log exists (those found while
+  // the store opened first); detached before the log goes.
+  struct relay_audit {
+    relay_audit(audit::sink& sink, asio::io_context& io) { integrity_relay::process().attach_audit(sink, io); }
+    ~relay_audit() { integrity_relay::process().detach_audit(); }
+    relay_audit(const relay_audit&) = delete;
+    relay_audit& operator=(const relay_audit&) = delete;
+  };
+  std::optional<relay_audit> integrity_audit;
+  if (audit) integrity_audit.emplace(audit->log(), io);
   const bool wants_desk = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
                                       [](const net::listener_options& l) { return l.name == "desk"; });
   std::unique_ptr<desk_runtime> desk;
@@ -118,7 +136,11 @@ int run_services(run_plan plan) {
     d.idle_timeout = c.idle_timeout;
     d.system_cas = c.system_cas;
     d.ca_file = c.ca_file;
-    desk = desk_runtime::create(io, std::move(*plan.desk));
+    if (!audit) {
+      std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
+      return 1;
+    }
+    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log());
     if (!desk) return 1;
   }
   const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
@@ -157,7 +179,8 @@ int run_services(run_plan plan) {
                       channel ? &channel->service() : nullptr,
                       plan.demo_bot ? &*plan.demo_bot : nullptr,
                       bot.get(),
-                      desk.get()};
+                      desk.get(),
+                      audit ? &audit->log() : nullptr};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -193,6 +216,8 @@ int run_services(run_plan plan) {
     return 1;
   }
 
+  if (audit) audit->start_timer(io);
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
@@ -203,6 +228,8 @@ int run_services(run_plan plan) {
           if (bot) bot->service().stop();
           if (desk) desk->service().stop();
           co_await srv.shutdown();
+          if (audit) co_await integrity_relay::process().flush();  // waiting integrity entries
+          if (audit) co_await audit->stop();                       // no entry of this process stays uncovered
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections
         },

@@ -81,6 +81,7 @@ std::optional<settings> load_settings(const std::string& config_file) {
   s.crypto.erasure_secrets_file = resolve(base, s.crypto.erasure_secrets_file);
   s.store_sqlite.path = resolve(base, s.store_sqlite.path);
   s.store_sqlite.keys_path = resolve(base, s.store_sqlite.keys_path);
+  s.audit.key_file = resolve(base, s.audit.key_file);
   return s;
 }
 
@@ -138,6 +139,7 @@ std::optional<settings> demo_settings(const fs::path& data_dir, const fs::path& 
                  s.crypto.erasure_secrets_file.c_str());
     return std::nullopt;
   }
+  s.audit.key_file = (data_dir / "audit-keys.json").string();
   if (!fs::exists(fs::symlink_status(s.crypto.root_key_file))) {
     // First start of the demo: a root key of its own, beside the data (fine for a demo only).
     auto created = crypto::root_key::create_file(s.crypto.root_key_file);

@@ -27,10 +27,11 @@ namespace parley::app {
 /// directory, "<data_dir>-erasure", so that a copy of the data directory does not hold them.
 [[nodiscard]] std::filesystem::path default_erasure_dir(const std::filesystem::path& data_dir);
 
-/// The embedded demo in `data_dir` (created 0700 if missing): SQLite files and the root key
-/// (created with mode 0600 on first start if absent); the erasure secrets in `erasure_dir`
-/// (default: default_erasure_dir(data_dir); created 0700). An erasure-secrets file that an
-/// earlier build kept in the data directory is moved there (once, with a notice).
+/// The embedded demo in `data_dir` (created 0700 if missing): SQLite files, the root key (created
+/// with mode 0600 on first start if absent) and the audit log's checkpoint keys (audit-keys.json);
+/// the erasure secrets in `erasure_dir` (default: default_erasure_dir(data_dir); created 0700).
+/// An erasure-secrets file that an earlier build kept in the data directory is moved there (once,
+/// with a notice).
 [[nodiscard]] std::optional<settings> demo_settings(const std::filesystem::path& data_dir,
                                                     const std::filesystem::path& erasure_dir = {});
 

@@ -6,7 +6,7 @@
 //
 // A record that fails its integrity check (store: `corrupt`) is never skipped silently: readers
 // get an *integrity marker* in its place, with its Direct Line id and sequence number
-// (integrity_marker(), docs/adr/0014-integrity-marker.md), so the watermark passes it only after
+// (integrity_marker(), docs/adr/0017-integrity-marker.md), so the watermark passes it only after
 // the client was shown that something is missing.
 //
 // Errors: errc::not_found (no such conversation for this tenant), errc::store_unavailable,

@@ -1,5 +1,5 @@
 // Private: one tenant's puncturable tree of erasure-subject secrets (erasure_secrets.hpp,
-// docs/adr/0015-scoped-erasure.md).
+// docs/adr/0018-scoped-erasure.md).
 //
 // A GGM tree (Goldreich-Goldwasser-Micali) over the indexes 0 .. 2^48-1: a node's two children are
 // HMAC-SHA256(node, label || 0) and HMAC-SHA256(node, label || 1); the secret of index i is the leaf

@@ -7,7 +7,7 @@
 // record id: activity id, attachment id, the bot state's etag, or empty (conversation record,
 // pseudonym secret); extra: only in the legacy activity kind (its clear columns).
 //
-// Records of the current kinds (docs/adr/0016-metadata-in-clear.md) carry what used to be clear
+// Records of the current kinds (docs/adr/0019-metadata-in-clear.md) carry what used to be clear
 // columns inside the ciphertext (an activity's timestamp, type and sender role; a conversation's
 // user id, bot id and creation time; a file's content type, name and size), and are padded before
 // sealing: plaintext = u32 length | payload | zeros, to Padmé's bucket of the framed size (at most
@@ -37,12 +37,13 @@ enum class record_kind : std::uint8_t {
   // Kinds of the service desk (desk_store.hpp; not padded).
   desk_session = 7,   ///< record id: the session's ref; extra: its bound clear columns
   desk_settings = 8,  ///< record id: empty; extra: the settings' version
+  audit_entry = 9,          ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
   // Current kinds: payloads framed and padded (see the file comment).
-  activity = 9,             ///< timestamp, type, sender role, activity JSON
-  conversation = 10,        ///< user id, bot id, creation time
-  bot_state_padded = 11,    ///< the bot state
-  attachment_meta = 12,     ///< content type, file name, size
-  attachment_content = 13,  ///< the file's bytes
+  activity = 10,            ///< timestamp, type, sender role, activity JSON
+  conversation = 11,        ///< user id, bot id, creation time
+  bot_state_padded = 12,    ///< the bot state
+  attachment_meta = 13,     ///< content type, file name, size
+  attachment_content = 14,  ///< the file's bytes
 };
 
 /// Smallest padded plaintext per kind.

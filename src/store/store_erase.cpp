@@ -5,7 +5,7 @@
 // and records the tenant's erasure count (data_meta "erasure_epoch:<tenant>"). An older copy of the
 // database still holds the erased data keys, but bound to subjects whose secrets nobody can derive
 // any more, while every other conversation of that copy still opens with today's key material
-// (docs/adr/0015-scoped-erasure.md). If the transaction does not commit, the subjects stay erased
+// (docs/adr/0018-scoped-erasure.md). If the transaction does not commit, the subjects stay erased
 // (their rows are unreadable) and the next start removes the rows (reconcile()). After a commit
 // the backend reclaims the space in the background (backend::reclaim: no dead row version, no
 // page image in a write-ahead log keeps the erased rows readable).

@@ -1,6 +1,6 @@
 // encrypted_store: the one-time upgrade of rows written before erasure subjects (schema before
 // the backend's upgrade barrier), run by open() between the migration that adds the new columns
-// and the one that drops the old ones (docs/adr/0015, 0016).
+// and the one that drops the old ones (docs/adr/0018, 0019).
 //
 // Per conversation, in batches (each batch one transaction, so an interrupted upgrade resumes):
 // a new subject; its data key bound to the subject (same key bytes); the user id, bot id and

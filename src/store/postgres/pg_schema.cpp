@@ -101,10 +101,48 @@ CREATE TABLE desk_settings (
   version BIGINT NOT NULL,
   data BYTEA NOT NULL);
 )sql"},
-    // v3 (issue 22): erasure subjects and less metadata in clear (docs/adr/0015, 0016); as
-    // SQLite's v4. New columns beside the old ones; encrypted_store upgrades every row before v4
-    // drops the old ones. The subject counter is a sequence (processes never wait on it).
+    // v3: the audit log (src/audit, docs/audit.md): per-tenant chains of sealed entries, their
+    // signed checkpoints and heads. Entries and checkpoints are append-only here too.
     {3, R"sql(
+CREATE TABLE audit_entries (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  prev_hash BYTEA NOT NULL,
+  hash BYTEA NOT NULL,
+  sealed BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_checkpoints (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_heads (
+  tenant_id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  ts BIGINT NOT NULL,
+  key_uses BIGINT NOT NULL,
+  checkpoint_seq BIGINT NOT NULL,
+  checkpoint_ts BIGINT NOT NULL);
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit log is append-only';
+END $$;
+CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+)sql"},
+    // v4 (issue 22): erasure subjects and less metadata in clear (docs/adr/0018, 0019); as
+    // SQLite's v5. New columns beside the old ones; encrypted_store upgrades every row before v5
+    // drops the old ones. The subject counter is a sequence (processes never wait on it).
+    {4, R"sql(
 ALTER TABLE conversations ADD COLUMN sealed BYTEA, ADD COLUMN subject BIGINT NOT NULL DEFAULT 0,
   ADD COLUMN upgraded BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE attachments ADD COLUMN meta BYTEA;
@@ -112,9 +150,9 @@ ALTER TABLE data_keys ADD COLUMN subject BIGINT NOT NULL DEFAULT 0;
 DROP INDEX conversations_by_user;
 CREATE SEQUENCE subject_index START 1;
 )sql"},
-    // v4: the columns whose content is now sealed (or blank) go. PostgreSQL only marks them
+    // v5: the columns whose content is now sealed (or blank) go. PostgreSQL only marks them
     // dropped; the upgrade blanked them, and its VACUUM removed the row versions that held them.
-    {4, R"sql(
+    {5, R"sql(
 ALTER TABLE activities DROP COLUMN ts, DROP COLUMN type, DROP COLUMN sender_role;
 ALTER TABLE conversations DROP COLUMN bot_id, DROP COLUMN user_sealed, DROP COLUMN created, DROP COLUMN upgraded;
 ALTER TABLE attachments DROP COLUMN content_type, DROP COLUMN size, DROP COLUMN name, DROP COLUMN created;

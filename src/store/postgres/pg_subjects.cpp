@@ -1,7 +1,7 @@
 // The PostgreSQL session's erasure-subject counter (a sequence: several processes take numbers
 // without waiting for each other; gaps are fine) and its part of the one-time upgrade of rows
 // written before erasure subjects (backend.hpp). The legacy statements name columns that schema
-// version 4 drops: they run only before it.
+// version 5 drops: they run only before it.
 #include "pg_rows.hpp"
 
 namespace parley::store::postgres::detail {

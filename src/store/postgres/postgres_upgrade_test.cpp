@@ -126,8 +126,20 @@ TEST(PostgresUpgrade, AStoreOfTheReleaseBeforeSubjectsUpgradesAndLosesNothing) {
   EXPECT_EQ(file->name, "note.txt");
   EXPECT_EQ(run(s.read_activities("insurey", "d1", 0, 10))->activities.at(0).body, "hello from d1");
   EXPECT_EQ(run(s.get_conversation("bankx", "c4")).error(), errc::not_found);
+  // The audit log's tables (schema 3, before this upgrade's 4 and 5) take entries; erasing a
+  // user's conversations leaves them readable (the audit key is bound to no erasure subject).
+  auto chain = [](const audit_link& l) -> result<audit_chained> {
+    return audit_chained{bytes(32, static_cast<std::uint8_t>(l.seq)), std::nullopt};
+  };
+  ASSERT_TRUE(run(s.append_audit("bankx", R"({"event":"before erasure"})", chain)));
   EXPECT_EQ(*run(s.erase_user("bankx", "dl_u1")), 2u);
   ASSERT_TRUE(run(s.reclaim()));
+  ASSERT_TRUE(run(s.append_audit("bankx", R"({"event":"after erasure"})", chain)));
+  auto audit = run(s.read_audit("bankx", 0, 0, 10));
+  ASSERT_TRUE(audit) << audit.error().message();
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ(audit->at(0).plaintext, std::optional<std::string>(R"({"event":"before erasure"})"));
+  EXPECT_EQ(audit->at(1).plaintext, std::optional<std::string>(R"({"event":"after erasure"})"));
   for (const char* old_clear : {"bankx-assistant", "insurey-bot", "text/plain"}) {
     EXPECT_FALSE(env.rows_contain(old_clear)) << old_clear;
   }

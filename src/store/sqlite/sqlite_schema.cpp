@@ -95,20 +95,54 @@ CREATE TABLE desk_settings (
   version INTEGER NOT NULL,
   data BLOB NOT NULL) WITHOUT ROWID;
 )sql"},
-    // v4 (issue 22): erasure subjects and less metadata in clear (docs/adr/0015, 0016). New
-    // columns beside the old ones; encrypted_store upgrades every row (re-sealing what moves
-    // inside the ciphertext and blanking the old columns) before v5 drops them. The user
-    // pseudonym is per conversation now, found by a scan: its index goes.
+    // v4: the audit log (src/audit, docs/audit.md): per-tenant chains of sealed entries, their
+    // signed checkpoints and heads. Entries and checkpoints are append-only here too.
     {4, R"sql(
+CREATE TABLE audit_entries (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_checkpoints (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_heads (
+  tenant_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  ts INTEGER NOT NULL,
+  key_uses INTEGER NOT NULL,
+  checkpoint_seq INTEGER NOT NULL,
+  checkpoint_ts INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
+    // v5 (issue 22): erasure subjects and less metadata in clear (docs/adr/0018, 0019). New
+    // columns beside the old ones; encrypted_store upgrades every row (re-sealing what moves
+    // inside the ciphertext and blanking the old columns) before v6 drops them. The user
+    // pseudonym is per conversation now, found by a scan: its index goes.
+    {5, R"sql(
 ALTER TABLE conversations ADD COLUMN sealed BLOB;
 ALTER TABLE conversations ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN upgraded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attachments ADD COLUMN meta BLOB;
 DROP INDEX conversations_by_user;
 )sql"},
-    // v5: the columns whose content is now sealed (or blank) go; SQLite rewrites every row, and
+    // v6: the columns whose content is now sealed (or blank) go; SQLite rewrites every row, and
     // secure_delete zeroes what the old rows held.
-    {5, R"sql(
+    {6, R"sql(
 ALTER TABLE activities DROP COLUMN ts;
 ALTER TABLE activities DROP COLUMN type;
 ALTER TABLE activities DROP COLUMN sender_role;
@@ -145,11 +179,12 @@ CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) W
 )sql"},
     {2, "-- v2 changes only the data file"},
     {3, "-- v3 changes only the data file"},
-    // v4: data keys name their erasure subject; the subject counter (key_meta "next_subject").
-    {4, R"sql(
+    {4, "-- v4 (the audit log) changes only the data file"},
+    // v5: data keys name their erasure subject; the subject counter (key_meta "next_subject").
+    {5, R"sql(
 ALTER TABLE data_keys ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
 )sql"},
-    {5, "-- v5 changes only the data file", true},
+    {6, "-- v6 changes only the data file", true},
 };
 
 #undef ACTIVITY_COLUMNS

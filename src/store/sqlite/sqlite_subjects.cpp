@@ -1,7 +1,7 @@
 // The SQLite session's erasure-subject counter and its part of the one-time upgrade of rows
 // written before erasure subjects (backend.hpp). The counter lives in the key file (key_meta
 // "next_subject", big-endian u64), changed inside the writer's transaction: one writer, so no gap
-// and no reuse. The legacy statements name columns that schema v4 drops: they run only before it.
+// and no reuse. The legacy statements name columns that schema v6 drops: they run only before it.
 #include "sqlite_rows.hpp"
 #include "sqlite_session.hpp"
 

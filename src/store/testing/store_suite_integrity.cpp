@@ -112,9 +112,9 @@ TEST_P(store_suite, ATamperedWrappedKeyShowsEveryRecordOfItsConversationAsFailin
 }
 
 TEST_P(store_suite, EveryColumnInClearIsOnTheDocumentedList) {
-  // docs/adr/0016-metadata-in-clear.md lists every column of both backends between two markers;
+  // docs/adr/0019-metadata-in-clear.md lists every column of both backends between two markers;
   // a column that appears in the schema without being listed (or the reverse) fails here.
-  std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/docs/adr/0016-metadata-in-clear.md");
+  std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/docs/adr/0019-metadata-in-clear.md");
   ASSERT_TRUE(in) << "the documented list is missing";
   std::set<std::string> documented;  // for this backend
   bool inside = false;

@@ -51,7 +51,7 @@ export interface incoming_activity {
   display_text: string | null;
   /**
    * Set when the channel sent this in place of a stored message that failed its integrity check
-   * (`channelData.parley.integrity`, docs/adr/0014-integrity-marker.md): its sequence number.
+   * (`channelData.parley.integrity`, docs/adr/0017-integrity-marker.md): its sequence number.
    */
   integrity_failed_seq: number | null;
 }

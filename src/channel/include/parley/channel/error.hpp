@@ -32,7 +32,7 @@ enum class errc {
   not_started,          ///< 503 ServiceUnavailable: the channel is still starting
   internal,             ///< 500 ServiceError: a bug or an unexpected failure
   /// 500 IntegrityFailure: a stored record (or its conversation's key) failed its integrity
-  /// check where no marker can stand in for it (docs/adr/0014-integrity-marker.md)
+  /// check where no marker can stand in for it (docs/adr/0017-integrity-marker.md)
   integrity_failure,
   token_revoked,        ///< 403 TokenRevoked: the token's session was revoked, ended or reused after rotation
   dpop_required,        ///< 401 Unauthorized: a bound token without its DPoP proof (or sent as Bearer)

@@ -4,7 +4,7 @@
 // - one random 32-byte secret per tenant-key version: a tenant key is wrapped under a key derived
 //   from the root key AND this secret (key_hierarchy.hpp), so destroying it retires that version,
 //   and every data key it wrapped, even in copies of the database made before;
-// - per tenant, a puncturable tree of *subject* secrets (docs/adr/0015-scoped-erasure.md): every
+// - per tenant, a puncturable tree of *subject* secrets (docs/adr/0018-scoped-erasure.md): every
 //   conversation has a subject index (1 .. max_subject_index) whose secret binds its data key
 //   (key_hierarchy.hpp, create_bound_data_key). Erasing a subject destroys the secrets that can
 //   derive its secret and nothing else: a backup restored with today's file still opens every

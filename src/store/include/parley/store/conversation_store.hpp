@@ -8,13 +8,13 @@
 // types and sizes, bot state, the user and bot ids) with AES-256-GCM under the conversation's data
 // key, padded to size buckets, and binds each ciphertext to its tenant, conversation, record kind
 // and sequence number. Only what queries need is stored in the clear (ids, tenant, the
-// conversation's state and last activity time, sequence numbers; docs/adr/0016).
+// conversation's state and last activity time, sequence numbers; docs/adr/0019).
 //
 // Integrity: a record that fails to authenticate (tampered, moved between rows, truncated, or
 // sealed under a key whose wrapped form was tampered with) is never returned as data. An activity
 // is then returned flagged `corrupt` in its place, with its sequence number, so that the reader
 // can show that something is missing (the channel turns it into an integrity marker,
-// docs/adr/0014-integrity-marker.md); other records fail with errc::corrupt.
+// docs/adr/0017-integrity-marker.md); other records fail with errc::corrupt.
 //
 // Every call names the tenant. A conversation id of another tenant is "not found", never data.
 //

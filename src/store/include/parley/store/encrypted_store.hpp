@@ -16,11 +16,14 @@
 // conversation even across processes (PostgreSQL). Reads and decryption run on the store's own
 // thread pool. Every coroutine resumes on the caller's executor.
 //
+// The audit log's chains (audit_store.hpp) are appended through the same writers, sealed under
+// each tenant's audit key (a data key bound to no erasure subject); erasures never touch them.
+//
 // Erasure (erase_conversation, erase_user, purge) first erases the conversations' subjects in the
 // erasure-secrets file (saved), then deletes their data keys and rows and records the tenant's
 // erasure count in the database, then reclaims the space (backend::reclaim, in the background).
 // The erased conversations cannot be read even from an older copy of the database, while every
-// other conversation of that copy still can with today's key material (docs/adr/0015). open()
+// other conversation of that copy still can with today's key material (docs/adr/0018). open()
 // finishes erasures that an older or interrupted database has not seen (reconcile_report).
 //
 // Ownership: the store owns its backend, root key and erasure secrets; the clock, random source
@@ -33,6 +36,7 @@
 #include <parley/core/clock.hpp>
 #include <parley/core/random.hpp>
 #include <parley/crypto/root_key.hpp>
+#include <parley/store/audit_store.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
 #include <parley/store/desk_store.hpp>
@@ -84,7 +88,7 @@ struct store_dependencies {
   std::shared_ptr<spdlog::logger> log;    ///< null: core::logger("store")
   /// Called once per failing record per process (a reader polling a tampered conversation is
   /// reported once), on the store's reader thread that found it: quick, never blocking, never
-  /// throwing. src/app counts it in a metric and (later) writes an audit entry.
+  /// throwing. src/app counts it in a metric and appends an audit entry.
   std::function<void(const integrity_failure&)> on_integrity_failure;
 };
 
@@ -104,7 +108,7 @@ struct reconcile_report {
   std::size_t upgraded_conversations = 0;  ///< rows upgraded from the format before erasure subjects
 };
 
-class encrypted_store final : public conversation_store, public desk_store, public store_admin {
+class encrypted_store final : public conversation_store, public desk_store, public store_admin, public audit_store {
  public:
   using dependencies = store_dependencies;
 
@@ -181,6 +185,19 @@ class encrypted_store final : public conversation_store, public desk_store, publ
   boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
   boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
   boost::asio::awaitable<result<void>> reclaim() override;
+
+  // audit_store (store_audit.cpp)
+  boost::asio::awaitable<result<audit_row>> append_audit(std::string tenant_id, std::string plaintext,
+                                                         audit_chain_fn chain) override;
+  boost::asio::awaitable<result<std::uint64_t>> checkpoint_audit(std::string tenant_id,
+                                                                 audit_checkpoint_fn sign) override;
+  boost::asio::awaitable<result<std::vector<audit_record>>> read_audit(std::string tenant_id, std::uint64_t after,
+                                                                       nanos since, std::size_t limit) override;
+  boost::asio::awaitable<result<std::vector<audit_checkpoint_row>>> read_audit_checkpoints(std::string tenant_id,
+                                                                                           std::uint64_t after,
+                                                                                           std::size_t limit) override;
+  boost::asio::awaitable<result<audit_state>> audit_status(std::string tenant_id) override;
+  boost::asio::awaitable<result<std::vector<std::string>>> audit_tenants() override;
 
   /// A snapshot of the writers' counters.
   [[nodiscard]] writer_stats write_stats() const;
