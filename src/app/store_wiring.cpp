@@ -103,7 +103,7 @@ bool private_dir(const fs::path& dir) {
 bool move_old_erasure_secrets(const fs::path& data_dir, const fs::path& to) {
   const auto old_file = data_dir / "erasure.secrets";
   std::error_code ec;
-  if (!fs::exists(fs::symlink_status(old_file), ec) || fs::exists(fs::symlink_status(to), ec)) return true;
+  if (!fs::exists(fs::symlink_status(old_file, ec)) || fs::exists(fs::symlink_status(to, ec))) return true;
   fs::rename(old_file, to, ec);
   if (ec) {  // another filesystem: copy, then remove
     fs::copy_file(old_file, to, ec);
