@@ -1,6 +1,7 @@
 #include "run_services.hpp"
 
 #include "in_process_link.hpp"
+#include "integrity_relay.hpp"
 #include "services.hpp"
 
 #include <parley/core/async.hpp>
@@ -20,6 +21,8 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <optional>
 #include <thread>
 
 namespace parley::app {
@@ -73,6 +76,11 @@ int run_services(run_plan plan) {
   auto log = core::logger("app");
 
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
+  // The store's integrity failures counted on /metrics while the services run.
+  struct relay_attachment {
+    explicit relay_attachment(net::metrics_registry& m) { integrity_relay::process().attach(m); }
+    ~relay_attachment() { integrity_relay::process().detach(); }
+  } integrity_metrics(metrics);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
@@ -89,6 +97,16 @@ int run_services(run_plan plan) {
     audit = audit_runtime::create(std::move(*plan.audit));
     if (!audit) return 1;
   }
+  // The store's integrity failures become audit entries while the log exists (those found while
+  // the store opened first); detached before the log goes.
+  struct relay_audit {
+    relay_audit(audit::sink& sink, asio::io_context& io) { integrity_relay::process().attach_audit(sink, io); }
+    ~relay_audit() { integrity_relay::process().detach_audit(); }
+    relay_audit(const relay_audit&) = delete;
+    relay_audit& operator=(const relay_audit&) = delete;
+  };
+  std::optional<relay_audit> integrity_audit;
+  if (audit) integrity_audit.emplace(audit->log(), io);
   const bool wants_desk = has_listener(plan.net, "desk");
   std::unique_ptr<desk_runtime> desk;
   if (wants_desk) {
@@ -124,7 +142,8 @@ int run_services(run_plan plan) {
       return 1;
     }
     // The bot replies in-process when this process's channel delivers to it in-process.
-    const bool linked = channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
+    const bool linked =
+        channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
     bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
     if (linked) link.attach(channel->service(), bot->service());
@@ -187,7 +206,8 @@ int run_services(run_plan plan) {
           if (bot) bot->service().stop();
           if (desk) desk->service().stop();
           co_await srv.shutdown();
-          if (audit) co_await audit->stop();  // no entry of this process stays uncovered
+          if (audit) co_await integrity_relay::process().flush();  // waiting integrity entries
+          if (audit) co_await audit->stop();                       // no entry of this process stays uncovered
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections
         },

@@ -26,6 +26,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -147,7 +148,7 @@ class test_bot {
       std::string reply_to = id;
       std::string body = json::serialize(reply_activity(id, text));
       auto r = co_await channel->receive_from_bot(std::move(bot_id), std::move(conversation), std::move(reply_to),
-                                                      std::move(body));
+                                                  std::move(body));
       co_return r ? 200 : 400;
     }
     auto req = net::client_request::json(net::method::post,
@@ -250,13 +251,14 @@ class garbage_server {
 
 struct harness_settings {
   std::chrono::milliseconds bot_timeout = 3s;
-  bool anonymous_bot = false;   // bot A without app id
-  std::string bot_endpoint;     // default: the test bot
+  bool anonymous_bot = false;  // bot A without app id
+  std::string bot_endpoint;    // default: the test bot
   double client_rate = 100'000;
   double conversation_rate = 100'000;
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t max_upload_bytes = 256 * 1024;
-  bool in_process = false;      // bot A in-process (endpoint "in-process"): no HTTP, no tokens
+  bool in_process = false;                     // bot A in-process (endpoint "in-process"): no HTTP, no tokens
+  store::conversation_store* store = nullptr;  // default: the harness's in-memory store
   /// Changes to the channel's options after the defaults below (tenants, lifetimes, limits).
   std::function<void(options&)> tweak;
 };
@@ -267,8 +269,8 @@ class harness {
   using settings = harness_settings;
 
   explicit harness(settings st = {}) : work_(asio::make_work_guard(io_)) {
-    dir_ = std::filesystem::temp_directory_path() / ("parley-channel-it-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(counter()++));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parley-channel-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::remove_all(dir_);
     jose::key_store_options ko;
     ko.file = dir_ / "keys.json";
@@ -284,7 +286,8 @@ class harness {
     net::route_options json_body;
     json_body.json_body = true;
     json_body.max_body_bytes = 1 << 20;
-    bot_routes->post("/api/messages", [this](const net::request& r) { return bot_->handle(r); }, json_body);
+    bot_routes->post(
+        "/api/messages", [this](const net::request& r) { return bot_->handle(r); }, json_body);
     net::listener_options bl;
     bl.name = "bot";
     bl.port = 0;
@@ -325,8 +328,10 @@ class harness {
     if (st.tweak) st.tweak(o);
 
     in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
-    svc_ = std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
-                                                     st.in_process ? in_process_bot_.get() : nullptr});
+    store::conversation_store& conversations = st.store != nullptr ? *st.store : store_;
+    svc_ =
+        std::make_unique<service>(o, dependencies{io_, conversations, *keys_, *http_, bus_, clock_, core::os_random(),
+                                                  nullptr, st.in_process ? in_process_bot_.get() : nullptr});
     if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;

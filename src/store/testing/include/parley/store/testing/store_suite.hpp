@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,17 @@ class backend_env {
   [[nodiscard]] virtual bool storage_contains(std::string_view needle) = 0;
   /// A digest of every row of every table (to show that something changed nothing).
   [[nodiscard]] virtual std::string fingerprint() = 0;
+  /// Every column of every table of the store's schema (key tables too), as "table.column".
+  [[nodiscard]] virtual std::vector<std::string> columns() = 0;
+  /// True if a row version the database still keeps (live, or dead and not yet vacuumed) holds
+  /// `needle`; SQLite: anywhere in its files, write-ahead logs included.
+  [[nodiscard]] virtual bool rows_contain(std::string_view needle) = 0;
+  /// Keeps a copy of the database as an operator's backup would (the store must be closed):
+  /// SQLite copies the files, PostgreSQL runs pg_dump.
+  virtual void backup(const std::string& name) = 0;
+  /// Puts a copy taken by backup() in place of the database (PostgreSQL: a new database loaded
+  /// from the dump; open_backend() opens it from then on).
+  virtual void restore(const std::string& name) = 0;
 };
 
 using env_factory = std::unique_ptr<backend_env> (*)();
@@ -68,6 +80,12 @@ class store_suite : public ::testing::TestWithParam<env_factory> {
                        const std::string& body, std::optional<std::string> idempotency_key = std::nullopt);
   /// SQL fragment selecting a conversation's pk.
   [[nodiscard]] static std::string pk_of(const std::string& tenant, const std::string& conv);
+  /// A conversation's erasure subject (read from the database).
+  [[nodiscard]] std::uint64_t subject_of(const std::string& tenant, const std::string& conv);
+
+  /// Integrity failures the store reported to its hook in this test.
+  std::vector<integrity_failure> failures_;
+  std::mutex failures_mutex_;
 
   std::unique_ptr<backend_env> env_;
   std::unique_ptr<encrypted_store> store_;
