@@ -128,7 +128,7 @@ TEST_F(Conversations, ARecordThatFailsItsIntegrityCheckIsShownAsAMarkerNeverSkip
     ASSERT_TRUE(marker);
     const auto seq = i + 1;
     EXPECT_EQ(marker->at("type"), "message");
-    EXPECT_EQ(marker->at("id"), "conv1|000000" + std::to_string(seq));
+    EXPECT_EQ(marker->at("id").as_string(), "conv1|000000" + std::to_string(seq));
     EXPECT_EQ(marker->at("from").at("role"), "channel");
     EXPECT_EQ(marker->at("channelData").at("parley").at("integrity").at("status"), "failed");
     EXPECT_EQ(marker->at("channelData").at("parley").at("integrity").at("seq").as_int64(),
