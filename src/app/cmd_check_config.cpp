@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "startup_checks.hpp"
+#include "store_wiring.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -15,7 +16,13 @@ command add_check_config(CLI::App& app) {
   sub->add_option("file", *file, "TOML configuration file")->required();
   return [file] {
     // Exactly what `parley serve` runs before it binds a port (startup_checks.hpp).
-    if (!load_checked_settings(*file)) return 2;
+    auto checked = load_checked_settings(*file);
+    if (!checked) return 2;
+    // Warnings: valid, but unwise. The erasure secrets next to the database defeat erasure for
+    // whoever backs up that directory (docs/operations.md, "Backups and erasure").
+    if (const auto problem = erasure_secrets_placement_problem(checked->s); !problem.empty()) {
+      std::fprintf(stderr, "parley: warning: %s\n", problem.c_str());
+    }
     std::printf("%s: ok\n", file->c_str());
     return 0;
   };

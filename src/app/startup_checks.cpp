@@ -16,11 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_listener(const settings& s, std::string_view name) {
-  return std::any_of(s.net.listeners.begin(), s.net.listeners.end(),
-                     [&](const net::listener_options& l) { return l.name == name; });
-}
-
 // A file start-up reads and never writes: it must exist, be a regular file and be readable.
 std::string file_problem(const fs::path& p) {
   std::error_code ec;
@@ -143,7 +138,7 @@ void check_login(core::config& cfg, const settings& s) {
 }
 
 void check_desk(core::config& cfg, const settings& s) {
-  if (!has_listener(s, "desk")) return;
+  if (!has_listener(s.net, "desk")) return;
   auto section = cfg.section("desk");
   if (!s.desk.app_dir.empty()) check(section, "app_dir", dir_problem(s.desk.app_dir));
   if (!s.desk.ca_file.empty()) check(section, "ca_file", file_problem(s.desk.ca_file));
@@ -186,7 +181,7 @@ void resolve_paths(settings& s, const fs::path& base) {
 }
 
 bool needs_store(const settings& s) {
-  return !s.channel.bots.empty() || s.bot.has_value() || has_listener(s, "desk");
+  return !s.channel.bots.empty() || s.bot.has_value() || has_listener(s.net, "desk");
 }
 
 void check_startup(core::config& cfg, const settings& s) {
