@@ -3,6 +3,7 @@
 // bench_channel_server CACHE_ENTRIES (0 disables the verification cache). Prints "port N",
 // "token T" and "conversation C" once listening; stops on SIGINT/SIGTERM. The store, the key
 // wrapper and the bot endpoint are test doubles on purpose: only the request path is measured.
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/async.hpp>
 #include <parley/core/clock.hpp>
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
   auto http = net::pooled_http_client::create(io, {});
   if (!http) return 1;
   parley::store::testing::memory_store store;
-  channel::in_process_bus bus;
+  parley::bus::in_process_bus bus;
   channel::options o;
   o.verify_cache_entries = cache_entries;
   o.client_rate = 100'000;

@@ -2,8 +2,6 @@
 
 #include "bot_wiring.hpp"
 
-#include <bankx/bank.hpp>
-#include <bankx/routes.hpp>
 #include <parley/core/clock.hpp>
 #include <parley/core/error.hpp>
 #include <parley/core/random.hpp>
@@ -15,9 +13,10 @@
 namespace parley::app {
 namespace {
 
-// Operational endpoints: liveness, readiness (flipped off at shutdown) and Prometheus metrics.
+// Operational endpoints: liveness, readiness (flipped off at shutdown, and while a dependency
+// such as the bus's broker is unreachable) and Prometheus metrics.
 bool add_ops_routes(net::router& r, service_context& ctx) {
-  net::add_health_routes(r, ctx.server);
+  net::add_health_routes(r, ctx.server, ctx.readiness);
   net::add_metrics_route(r, ctx.metrics);
   return true;
 }

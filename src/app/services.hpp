@@ -7,6 +7,7 @@
 #include "settings.hpp"
 
 #include <parley/channel/channel.hpp>
+#include <parley/net/health.hpp>
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/net/server.hpp>
@@ -32,7 +33,9 @@ struct service_context {
   store::conversation_store* store;  ///< the encrypted store, or null when none is configured
   channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
-  bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
+  bot_runtime* bot = nullptr;                      ///< set when a "bot" listener is configured
+  /// What /readyz requires besides the server being up (the bus's broker, ...); may be empty.
+  net::readiness_check readiness;
 };
 
 struct service {

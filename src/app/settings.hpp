@@ -6,6 +6,8 @@
 #include <bankx/options.hpp>
 #include <parley/assistant/options.hpp>
 #include <parley/bot/options.hpp>
+#include <parley/bus/amqp/amqp_bus.hpp>
+#include <parley/bus/options.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
@@ -35,7 +37,9 @@ struct settings {
 #ifdef PARLEY_WITH_POSTGRES
   store::postgres::options store_postgres;
 #endif
-  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
+  bus::options bus;                 ///< [bus]: in-process (default) or AMQP 1.0
+  bus::amqp::options bus_amqp;      ///< [bus.amqp], checked when [bus] backend = "amqp"
+  bankx::options bankx;             ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits
 };
