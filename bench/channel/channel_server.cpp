@@ -1,13 +1,18 @@
 // Benchmark target: the channel on one I/O thread with the in-memory store, serving the
 // token-authenticated polling GET that directlinejs sends every second. Usage:
-// bench_channel_server CACHE_ENTRIES (0 disables the verification cache). Prints "port N",
-// "token T" and "conversation C" once listening; stops on SIGINT/SIGTERM. The store, the key
-// wrapper and the bot endpoint are test doubles on purpose: only the request path is measured.
+// bench_channel_server CACHE_ENTRIES [PROOFS_FILE COUNT] (0 disables the verification cache).
+// Prints "port N", "token T" and "conversation C" once listening; stops on SIGINT/SIGTERM. With
+// PROOFS_FILE it also binds tokens to keys it makes (DPoP, issue 14) and writes COUNT lines
+// "<token> <proof>" for the same polling GET, each proof fresh (its own jti), spread over 200 keys
+// (a key's replay quota is per window) and valid for 5 minutes (dpop_max_age 300s); nonces are
+// off for that tenant (bench/channel/dpop.sh measures the nonce's HMAC separately). The store, the
+// key wrapper and the bot endpoint are test doubles on purpose: only the request path is measured.
 #include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/async.hpp>
 #include <parley/core/clock.hpp>
 #include <parley/core/random.hpp>
+#include <parley/jose/dpop.hpp>
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/server.hpp>
@@ -22,6 +27,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace channel = parley::channel;
@@ -48,6 +54,12 @@ int main(int argc, char** argv) {
   o.verify_cache_entries = cache_entries;
   o.client_rate = 100'000;
   o.conversation_rate = 100'000;
+  o.dpop_max_age = 300s;
+  channel::tenant_options policy;
+  policy.id = "bench";
+  policy.require_bound_tokens = false;
+  policy.require_dpop_nonce = false;
+  o.tenants = {policy};
   channel::bot_options b;
   b.id = "bench-bot";
   b.tenant = "bench";
@@ -66,6 +78,7 @@ int main(int argc, char** argv) {
   net::listener_options l;
   l.name = "channel";
   l.port = 0;
+  l.max_connections_per_client = 0;  // the load generator connects from one address
   const auto bound = srv.listen(l, routes);
   if (!bound || !svc.start(bound->base_url())) return 1;
   srv.set_ready(true);
@@ -76,6 +89,8 @@ int main(int argc, char** argv) {
   g.user_id = "dl_benchuser";
   g.bot_id = b.id;
   g.tenant_id = b.tenant;
+  g.session_id = "bench-session";
+  g.session_start = std::chrono::system_clock::now();
   // Arguments of co_awaited calls are named locals (GCC 12, PR 99576: see src/channel).
   auto setup = [&]() -> asio::awaitable<bool> {
     std::string tenant = g.tenant_id;
@@ -100,6 +115,34 @@ int main(int argc, char** argv) {
   if (!ok || !token) {
     std::fprintf(stderr, "set-up failed\n");
     return 1;
+  }
+  if (argc > 3) {
+    // Bound tokens and fresh proofs for the polling GET, written before "conversation" is printed.
+    const std::string url = bound->base_url() + "/v3/directline/conversations/" + g.conversation_id + "/activities";
+    const auto count = static_cast<std::size_t>(std::atol(argv[3]));
+    constexpr std::size_t keys_used = 200;
+    std::FILE* out = std::fopen(argv[2], "w");
+    if (out == nullptr) return 1;
+    std::vector<parley::jose::signing_key> dpop_keys;
+    std::vector<std::string> bound_tokens;
+    for (std::size_t k = 0; k < keys_used; ++k) {
+      dpop_keys.push_back(*parley::jose::signing_key::generate(parley::jose::algorithm::es256));
+      auto bg = g;
+      bg.session_id = "bench-session-" + std::to_string(k);
+      bg.jkt = dpop_keys.back().kid();
+      bound_tokens.push_back(svc.tokens().issue_conversation_token(bg, 30min)->token);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto k = i % keys_used;
+      parley::jose::claims c;
+      c.set("jti", parley::core::random_id(parley::core::os_random(), "", 18));
+      c.set("htm", "GET");
+      c.set("htu", url);
+      c.set_time("iat", std::chrono::system_clock::now());
+      c.set("ath", parley::jose::dpop_ath(bound_tokens[k]));
+      std::fprintf(out, "%s %s\n", bound_tokens[k].c_str(), parley::jose::make_dpop_proof(dpop_keys[k], c)->c_str());
+    }
+    std::fclose(out);
   }
   std::printf("port %u\ntoken %s\nconversation %s\n", static_cast<unsigned>(bound->port), token->token.c_str(),
               g.conversation_id.c_str());

@@ -117,6 +117,9 @@ int main(int argc, char** argv) {
   cl.name = "channel";
   cl.address = "127.0.0.1";
   cl.port = 0;
+  // Every simulated user comes from a handful of loopback addresses: no per-client connection cap.
+  bl.max_connections_per_client = 0;
+  cl.max_connections_per_client = 0;
 
   parley::bot::options o;
   o.id = "echo";
@@ -160,6 +163,10 @@ int main(int argc, char** argv) {
   b.endpoint = in_process ? std::string(parley::channel::in_process_endpoint) : bot_info->base_url() + "/api/messages";
   b.origins = {origin};
   co.bots = {b};
+  parley::channel::tenant_options tenant;  // the load generator's clients hold bearer tokens
+  tenant.id = "bench";
+  tenant.require_bound_tokens = false;
+  co.tenants = {tenant};
   parley::channel::service channel(co, parley::channel::dependencies{io, store, **keys, **http, bus,
                                                                      core::system_clock(), rng, &metrics,
                                                                      in_process ? &link : nullptr});

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   net::listener_options l;
   l.name = "bench";
   l.port = port;
+  l.max_connections_per_client = 0;  // the load generators connect from one address
   const auto bound = srv.listen(l, routes);
   if (!bound) {
     std::fprintf(stderr, "listen: %s\n", bound.error().message().c_str());

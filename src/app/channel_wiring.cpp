@@ -34,6 +34,12 @@ std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_
   b.app_password_hash = *password_hash;
   b.endpoint = std::move(bot_endpoint);
   d.plan.channel.bots.push_back(std::move(b));
+  // The demo's widget proves a key and gets bound (DPoP) tokens; its Web Chat page cannot, so the
+  // demo tenant allows unbound ones too (a bank without Web Chat keeps the default: bound only).
+  channel::tenant_options tenant;
+  tenant.id = d.bot.tenant;
+  tenant.require_bound_tokens = false;
+  d.plan.channel.tenants.push_back(std::move(tenant));
   d.plan.keys.file = data_dir / "signing-keys.json";
   d.plan.crypto.root_key_file = (data_dir / "root.key").string();
   if (!std::filesystem::exists(std::filesystem::symlink_status(d.plan.crypto.root_key_file))) {

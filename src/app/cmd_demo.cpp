@@ -1,6 +1,7 @@
 #include "bot_wiring.hpp"
 #include "channel_wiring.hpp"
 #include "commands.hpp"
+#include "demo_desk.hpp"
 #include "run_services.hpp"
 #include "services.hpp"
 #include "store_wiring.hpp"
@@ -195,12 +196,13 @@ command add_demo(CLI::App& app) {
     // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
     auto store_settings = demo_settings(dir);
     if (!store_settings) return 1;
-    auto store = open_store(*store_settings, /*migrate=*/true);
+    std::shared_ptr<store::encrypted_store> store = open_store(*store_settings, /*migrate=*/true);
     if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
     plan.config = std::move(*store_settings);
-    plan.store = std::move(store);
+    plan.store = store;
+    plan.desk_store = store;
     std::string bank_secret;
     if (!demo_bank_secret(dir, plan.config.bankx, bank_secret)) return 1;
     plan.data_dir = dir;
@@ -246,8 +248,24 @@ command add_demo(CLI::App& app) {
     } else {
       std::fprintf(stderr, "parley demo: running without the channel and the bot (no conversation store)\n");
     }
+    // The desk and its tenants' identity provider (a child process, stopped with the demo).
+    std::optional<demo_desk> desk;
+    if (plan.store) {
+      std::string problem;
+      desk = start_demo_desk(dir, "http://127.0.0.1:" + std::to_string(port_of("desk")), problem);
+      if (desk) {
+        desk->plan.store = plan.store;
+        desk->plan.sessions = plan.desk_store;
+        plan.desk = std::move(desk->plan);
+        plan.ready_extra.emplace_back("desk_accounts", desk->accounts_json);
+        for (const auto& line : desk->banner) std::printf("parley demo: desk account   %s\n", line.c_str());
+      } else {
+        std::fprintf(stderr, "parley demo: running without the desk: %s\n", problem.c_str());
+      }
+    }
     for (std::size_t i = 0; i < services().size(); ++i) {
       const auto& svc = services()[i];
+      if (svc.name == "desk" && !plan.desk) continue;
       if (svc.name == "channel" && !plan.channel) continue;
       if (svc.name == "bot" && !plan.bot) continue;
       if (svc.name == "bank" && !bank_url->empty()) continue;  // the bank runs elsewhere

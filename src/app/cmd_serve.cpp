@@ -4,6 +4,7 @@
 #include "settings.hpp"
 #include "store_wiring.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -40,7 +41,9 @@ command add_serve(CLI::App& app) {
       if (plan.store) return plan.store;
       auto store_settings = load_settings(*config_file);
       if (!store_settings) return nullptr;
-      plan.store = open_store(*store_settings, /*migrate=*/true);
+      std::shared_ptr<store::encrypted_store> opened = open_store(*store_settings, /*migrate=*/true);
+      plan.store = opened;
+      plan.desk_store = opened;  // the desk's sessions live in the same encrypted store
       return plan.store;
     };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400
@@ -72,7 +75,26 @@ command add_serve(CLI::App& app) {
       if (!b.store) return 1;
       plan.bot = std::move(b);
     }
+    const bool desk_listener = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                           [](const net::listener_options& l) { return l.name == "desk"; });
+    if (desk_listener) {
+      desk_plan d;
+      d.desk = std::move(plan.config.desk);
+      if (!d.desk.app_dir.empty() && std::filesystem::path(d.desk.app_dir).is_relative()) {
+        d.desk.app_dir = (cfg->base_dir() / d.desk.app_dir).string();
+      }
+      if (!d.desk.ca_file.empty() && std::filesystem::path(d.desk.ca_file).is_relative()) {
+        d.desk.ca_file = (cfg->base_dir() / d.desk.ca_file).string();
+      }
+      d.store = shared_store();
+      if (!d.store) return 1;
+      d.sessions = plan.desk_store;
+      plan.desk = std::move(d);
+    }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
+    // Every component has its secrets now: the ones from { env = ... } leave the environment
+    // (no child inherits them, /proc/PID/environ no longer shows them).
+    core::scrub_environment(cfg->secret_env_names());
     return run_services(std::move(plan));
   };
 }

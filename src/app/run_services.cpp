@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -100,6 +101,27 @@ int run_services(run_plan plan) {
     b.ca_file = c.ca_file;
     b.user_agent = c.user_agent;
   }
+  const bool wants_desk = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
+                                      [](const net::listener_options& l) { return l.name == "desk"; });
+  std::unique_ptr<desk_runtime> desk;
+  if (wants_desk) {
+    if (!plan.desk) {
+      std::fprintf(stderr, "%s: a \"desk\" listener needs a [desk] section with [[desk.tenants]]\n", plan.banner);
+      return 1;
+    }
+    // The desk's calls to the IdPs use the [net] client settings, except the mTLS identity.
+    const auto& c = plan.net.client;
+    auto& d = plan.desk->client;
+    d.connect_timeout = c.connect_timeout;
+    d.request_timeout = c.request_timeout;
+    d.max_header_bytes = c.max_header_bytes;
+    d.max_idle_per_host = c.max_idle_per_host;
+    d.idle_timeout = c.idle_timeout;
+    d.system_cas = c.system_cas;
+    d.ca_file = c.ca_file;
+    desk = desk_runtime::create(io, std::move(*plan.desk));
+    if (!desk) return 1;
+  }
   const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
                                      [](const net::listener_options& l) { return l.name == "bot"; });
   const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
@@ -135,6 +157,7 @@ int run_services(run_plan plan) {
                       channel ? &channel->service() : nullptr,
                       plan.demo_bot ? &*plan.demo_bot : nullptr,
                       bot.get(),
+                      desk.get(),
                       [b = bus.get()] { return bus_readiness(*b); }};
 
   boost::json::object urls;
@@ -159,6 +182,11 @@ int run_services(run_plan plan) {
       std::printf("%s: %-14s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
     }
   }
+  for (const auto& [key, value] : plan.ready_extra) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(value, ec);
+    if (!ec) urls[key] = std::move(v);
+  }
   std::fflush(stdout);
   srv.set_ready(true);
   if (plan.ready_file && !write_ready_file(*plan.ready_file, urls)) {
@@ -174,6 +202,7 @@ int run_services(run_plan plan) {
         io,
         [&]() -> asio::awaitable<void> {
           if (bot) bot->service().stop();
+          if (desk) desk->service().stop();
           co_await srv.shutdown();
           // The bus stops on a thread of its own (it waits for its handlers, which need this
           // io_context), then ends the run.

@@ -1,6 +1,7 @@
 #include "services.hpp"
 
 #include "bot_wiring.hpp"
+#include "desk_wiring.hpp"
 
 #include <parley/core/clock.hpp>
 #include <parley/core/error.hpp>
@@ -63,6 +64,20 @@ bool start_bot(service_context& ctx, const std::string&) {
   return false;
 }
 
+// The service desk (consultants' sign-in, sessions, the desk app and API); built by run_services.
+bool add_desk_routes(net::router& r, service_context& ctx) {
+  PARLEY_CHECK(ctx.desk != nullptr, "a desk listener without a desk");
+  ctx.desk->service().add_routes(r);
+  return true;
+}
+
+// The desk learns its URL (redirect URIs, allowed Origin) unless [desk] public_url names one.
+bool start_desk(service_context& ctx, const std::string& base_url) {
+  if (ctx.desk->service().start(base_url)) return true;
+  std::fprintf(stderr, "parley: desk: %s is not a usable public URL ([desk] public_url)\n", base_url.c_str());
+  return false;
+}
+
 }  // namespace
 
 const std::vector<service>& services() {
@@ -76,7 +91,7 @@ const std::vector<service>& services() {
         {"channel_openid", "/v1/.well-known/openidconfiguration"}},
        start_channel},
       {"bot", 2, add_bot_routes, {{"bot", ""}, {"site", "/"}, {"webchat_compat", "/webchat-compat/"}}, start_bot},
-      // Later issues: {"desk", 3, ...}.
+      {"desk", 3, add_desk_routes, {{"desk", "/desk/"}}, start_desk},
       {"bank", 4, add_bank_routes, {{"bankx_api", "/api/v1"}, {"bankx_phone", "/app/"}}},
   };
   return table;

@@ -23,6 +23,7 @@ namespace parley::app {
 
 struct demo_bot_credentials;  // channel_wiring.hpp
 class bot_runtime;            // bot_wiring.hpp
+class desk_runtime;           // desk_wiring.hpp
 
 /// What a service's routes may use. Lives for the whole run.
 struct service_context {
@@ -33,7 +34,8 @@ struct service_context {
   store::conversation_store* store;  ///< the encrypted store, or null when none is configured
   channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
-  bot_runtime* bot = nullptr;                      ///< set when a "bot" listener is configured
+  bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
+  desk_runtime* desk = nullptr;  ///< set when a "desk" listener is configured
   /// What /readyz requires besides the server being up (the bus's broker, ...); may be empty.
   net::readiness_check readiness;
 };

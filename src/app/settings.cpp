@@ -12,6 +12,8 @@ core::log_options read_log(core::config_section s) {
   core::log_options o;
   o.level = s.string("level", o.level);
   o.file = s.string("file", o.file);
+  o.max_lines_per_second = static_cast<double>(s.integer("max_lines_per_second", 200, 0, 1'000'000));
+  o.burst_lines = static_cast<double>(s.integer("burst_lines", 1000, 1, 10'000'000));
   s.finish();
   return o;
 }
@@ -59,6 +61,60 @@ void check_services(core::config& cfg, const net::options& o) {
   }
 }
 
+// The channel must never store what the bot of this process would refuse (issue 21, 5): its
+// limits on a client activity are the bot's or stricter.
+void check_activity_limits(core::config& cfg, const channel::options& c, const bot::options& b) {
+  auto section = cfg.section("channel");
+  const auto check = [&](const char* key, std::size_t channel_value, std::size_t bot_value, const char* bot_name) {
+    if (channel_value > bot_value) {
+      section.error(key, "must not exceed what the bot accepts (" + std::string(bot_name) + " = " +
+                             std::to_string(bot_value) + "): the channel would store activities its bot refuses");
+    }
+  };
+  check("max_activity_bytes", c.max_activity_bytes, b.max_activity_bytes, "[bot] max_activity_bytes");
+  check("max_text_bytes", c.max_text_bytes, bot::max_inbound_text_bytes, "the bot's text limit");
+  check("max_value_bytes", c.max_value_bytes, bot::max_inbound_value_bytes, "the bot's value limit");
+  check("max_activity_depth", c.max_activity_depth, bot::max_inbound_depth, "the bot's nesting limit");
+}
+
+// A problem with the listener `name` for an anonymous party (no app id, no token): trust by
+// position holds only on loopback, and not behind a TLS proxy (behind a proxy on the same host
+// every client is a loopback peer). Empty when there is no such listener or it is fine.
+std::string position_problem(const net::options& o, std::string_view name) {
+  for (const auto& l : o.listeners) {
+    if (l.name != name) continue;
+    if (!net::is_loopback_address(l.address)) return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
+    if (l.behind_tls_proxy) return "the \"" + l.name + "\" listener is behind_tls_proxy";
+  }
+  return {};
+}
+
+// Anonymous bots (issue 14): a [[channel.bots]] entry without app_id (HTTP or in-process) and a
+// [bot] without app_id are allowed only when every listener involved is loopback and not behind
+// a TLS proxy: the channel's (anonymous Connector calls, activities to the bot) and the bot's
+// (its /api/messages takes unauthenticated activities).
+void check_anonymous_bots(core::config& cfg, const settings& out) {
+  for (std::size_t i = 0; i < out.channel.bots.size(); ++i) {
+    const auto& b = out.channel.bots[i];
+    if (!b.app_id.empty()) continue;
+    auto problem = position_problem(out.net, "channel");
+    if (problem.empty() && b.endpoint == channel::in_process_endpoint) problem = position_problem(out.net, "bot");
+    if (!problem.empty()) {
+      cfg.section("channel").error("bots[" + std::to_string(i) + "].app_id",
+                                   "an anonymous bot (no app_id) is trusted by position, but " + problem +
+                                       ": give the bot an app_id and app_password_hash");
+    }
+  }
+  if (out.bot && out.bot->app_id.empty()) {
+    auto problem = position_problem(out.net, "bot");
+    if (problem.empty() && out.bot->channel_url.empty()) problem = position_problem(out.net, "channel");
+    if (!problem.empty()) {
+      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " + problem +
+                                             ": set app_id and app_password");
+    }
+  }
+}
+
 }  // namespace
 
 settings read_settings(core::config& cfg) {
@@ -81,8 +137,16 @@ settings read_settings(core::config& cfg) {
   const bool bot_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
                                         [](const net::listener_options& l) { return l.name == "bot"; });
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
+  if (bot_listener && channel_listener) check_activity_limits(cfg, out.channel, *out.bot);
   out.assistant = assistant::parse_options(cfg.section("assistant"));
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "bus", "channel", "login", "bankx", "bot", "assistant"});
+  out.desk = desk::parse_options(cfg.section("desk"));
+  const bool desk_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
+                                         [](const net::listener_options& l) { return l.name == "desk"; });
+  if (desk_listener && out.desk.tenants.empty()) {
+    cfg.section("desk").error("tenants", "a desk listener needs at least one [[desk.tenants]] entry");
+  }
+  check_anonymous_bots(cfg, out);
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "bus", "channel", "login", "bankx", "bot", "assistant", "desk"});
   return out;
 }
 

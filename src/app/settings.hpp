@@ -11,6 +11,7 @@
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/desk/options.hpp>
 #include <parley/net/options.hpp>
 
 #include <optional>
@@ -42,6 +43,7 @@ struct settings {
   bankx::options bankx;             ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits
+  desk::options desk;               ///< [desk] and its [[desk.tenants]] (the service desk)
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

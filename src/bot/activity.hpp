@@ -5,6 +5,7 @@
 #pragma once
 
 #include <parley/assistant/dialog.hpp>
+#include <parley/bot/options.hpp>
 #include <parley/core/error.hpp>
 
 #include <boost/json/object.hpp>
@@ -41,8 +42,8 @@ struct inbound_activity {
 };
 
 struct activity_limits {
-  std::size_t max_text_bytes = 16 * 1024;
-  std::size_t max_value_bytes = 16 * 1024;
+  std::size_t max_text_bytes = max_inbound_text_bytes;
+  std::size_t max_value_bytes = max_inbound_value_bytes;
   std::size_t max_id_bytes = 256;
   std::size_t max_members = 50;
 };

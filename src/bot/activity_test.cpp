@@ -1,4 +1,5 @@
 #include "activity.hpp"
+#include "url_util.hpp"
 
 #include <parley/bot/error.hpp>
 #include <parley/core/json.hpp>
@@ -155,6 +156,14 @@ TEST(activity, plain_reply_has_no_buttons_or_hint_and_secret_prompts_are_flagged
   EXPECT_EQ(o.at("channelData").at("parley").at("expectsSecret"), true);
   EXPECT_EQ(typing_activity().at("type"), "typing");
   EXPECT_EQ(end_of_conversation_activity().at("type"), "endOfConversation");
+}
+
+TEST(url_util, dot_segments_are_escaped_whole) {
+  // Issue 14: a slot value ".." in an operation's path ("/accounts/{account}") would climb a level.
+  EXPECT_EQ(encode_segment(".."), "%2E%2E");
+  EXPECT_EQ(encode_segment("."), "%2E");
+  EXPECT_EQ(encode_segment("a..b"), "a..b");
+  EXPECT_EQ(encode_segment("../x"), "..%2Fx");
 }
 
 }  // namespace

@@ -90,6 +90,9 @@ TEST(channel_keys, stop_ends_the_refresh_loop) {
 
 TEST(channel_keys, an_anonymous_bot_fetches_no_keys) {
   harness h({.anonymous = true});
+  // The channel started the conversation (an anonymous bot takes no other: issue 14).
+  ASSERT_TRUE(h.run(h.store().ensure_tenant("bankx")));
+  ASSERT_TRUE(h.run(h.store().create_conversation("bankx", "conv-1", "bankx-assistant", "dl_user1")));
   EXPECT_EQ(h.deliver(harness::activity("message", "hello"), std::string{}).status, 200);
   EXPECT_TRUE(h.http().to(metadata_url).empty());
 }

@@ -7,6 +7,7 @@
 #include <parley/bot/error.hpp>
 #include <parley/core/base64.hpp>
 #include <parley/core/json.hpp>
+#include <parley/jose/error.hpp>
 #include <parley/net/cors.hpp>
 
 #include <boost/json/array.hpp>
@@ -48,12 +49,39 @@ std::string user_claim(std::string_view token) {
   return user ? std::string(*user) : std::string{};
 }
 
-response answer(const state& s, const channel_token& t, std::string_view user_id) {
+response answer(const state& s, const channel_token& t, std::string_view user_id, bool bound) {
   return net::json_response(200, json::object{{"token", t.token},
                                               {"conversationId", t.conversation_id},
                                               {"userId", user_id},
                                               {"expiresIn", t.expires_in},
-                                              {"channelUrl", s.opts.channel_public_url}});
+                                              {"channelUrl", s.opts.channel_public_url},
+                                              {"tokenType", bound ? "DPoP" : "Bearer"}});
+}
+
+// This endpoint's URI as the browser addressed it (the `htu` of the widget's proof).
+std::string own_url(const state& s, const request& req, std::string_view path) {
+  if (!s.opts.public_url.empty()) return s.opts.public_url + std::string(path);
+  const auto host = req.headers.get("host").value_or("");
+  return std::string(req.secure ? "https://" : "http://") + std::string(host) + std::string(path);
+}
+
+// The single DPoP header of the request, nullopt when there is none; an error when repeated.
+result<std::optional<std::string_view>> dpop_header(const request& req) {
+  std::optional<std::string_view> found;
+  for (const auto& [name, value] : req.headers) {
+    if (!net::iequals(name, "dpop")) continue;
+    if (found) return make_error_code(errc::bad_activity);
+    found = value;
+  }
+  return found;
+}
+
+// RFC 9449 §5: a token request with a proof gets a token bound to the proof's key; an invalid
+// proof is refused (never silently answered with an unbound token).
+response proof_refused(std::string_view why) {
+  auto r = net::json_response(400, json::object{{"error", "invalid_dpop_proof"}, {"error_description", std::string(why)}});
+  r.headers.set("WWW-Authenticate", R"(DPoP error="invalid_dpop_proof", algs="ES256")");
+  return r;
 }
 
 // Maps a channel refusal to the widget: statuses the widget acts on pass through with the
@@ -83,6 +111,7 @@ awaitable<result<channel_token>> channel_call(const state_ptr& s, std::string pa
                                               const json::value& body, std::optional<response>& refusal) {
   auto req = net::client_request::json(net::method::post, s->opts.channel_url + "/v3/directline/" + path, body);
   req.headers.set("Authorization", "Bearer " + credential);
+  req.sensitive = true;  // the secret (or the client's token): the HTTP client wipes its copies
   core::secret_string wipe_me(std::move(credential));  // our copy goes when this call ends
   req.timeout = s->opts.channel_timeout;
   auto r = co_await s->deps.http.send(std::move(req));
@@ -135,16 +164,33 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
   if (auto r = not_started(*s)) co_return *r;
   const auto origin = req.headers.get("origin");
   if (!origin || !origin_allowed(*s, *origin)) {
-    s->log->info("GetNewToken refused: origin not allowed");
+    // The server's request line (403) says enough; one line per refusal would let a flood write the log.
+    s->log->debug("GetNewToken refused: origin not allowed");
     co_return net::error_response(net::errc::forbidden, "this origin may not start conversations with this bot");
   }
-  if (auto d = s->per_address.take(req.remote_address); !d.allowed) co_return net::too_many_requests(d);
+  // Per client (IPv4 address, IPv6 /64); the 429s are counted and summarised per client by the server.
+  if (auto d = s->per_address.take(req.limit_key()); !d.allowed) co_return net::too_many_requests(d);
   if (auto d = s->global.take("*"); !d.allowed) {
-    s->log->warn("GetNewToken refused: global rate limit reached");
+    if (s->global_limit_warning.due())
+      s->log->warn("GetNewToken: the global rate limit is reached (everyone gets 429)");
     co_return net::too_many_requests(d);
   }
   auto assertion = parse_token_body(req);
   if (!assertion) co_return net::error_response(net::errc::bad_request, "the body must be {} or {\"userAssertion\": \"<jwt>\"}");
+  std::string jkt;
+  auto proof = dpop_header(req);
+  if (!proof) co_return proof_refused("one DPoP header at most");
+  if (*proof) {
+    auto p = s->dpop.verify(**proof, {"POST", own_url(*s, req, "/api/token"), {}});
+    if (!p) {
+      s->log->info("GetNewToken refused: DPoP proof {}", p.error().message());
+      co_return proof_refused(p.error() == jose::errc::expired || p.error() == jose::errc::not_yet_valid
+                                  ? "iat out of range (check the clock against the Date header)"
+                                  : "the proof does not verify");
+    }
+    if (!s->dpop_replay.record(p->jkt, p->jti, s->deps.clock.steady_now())) co_return proof_refused("proof already used");
+    jkt = std::move(p->jkt);
+  }
   std::string user_id;
   if (*assertion) {
     if (s->assertions->empty()) {
@@ -157,20 +203,21 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
     user_id = new_user_id(s->deps.rng);
   }
   std::optional<response> refusal;
-  const json::object body{{"user", json::object{{"id", user_id}}}, {"trustedOrigins", json::array{json::string(*origin)}}};
+  json::object body{{"user", json::object{{"id", user_id}}}, {"trustedOrigins", json::array{json::string(*origin)}}};
+  if (!jkt.empty()) body["dpopJkt"] = jkt;  // the channel binds the token to the proven key
   // Named arguments only in co_await calls (GCC 12 destroys temporaries there twice, PR 99576).
   std::string path = "tokens/generate";
   std::string credential(s->channel_secret.view());
   auto t = co_await channel_call(s, std::move(path), std::move(credential), body, refusal);
   if (!t) co_return std::move(*refusal);
-  s->log->info("GetNewToken: conversation {} started for a {} user", t->conversation_id,
-               *assertion ? "vouched-for" : "new anonymous");
-  co_return answer(*s, *t, user_id);
+  s->log->info("GetNewToken: conversation {} started for a {} user ({} token)", t->conversation_id,
+               *assertion ? "vouched-for" : "new anonymous", jkt.empty() ? "bearer" : "DPoP-bound");
+  co_return answer(*s, *t, user_id, !jkt.empty());
 }
 
 awaitable<response> refresh(const state_ptr& s, const request& req) {
   if (auto r = not_started(*s)) co_return *r;
-  if (auto d = s->refresh_per_address.take(req.remote_address); !d.allowed) co_return net::too_many_requests(d);
+  if (auto d = s->refresh_per_address.take(req.limit_key()); !d.allowed) co_return net::too_many_requests(d);
   const auto h = req.headers.get("authorization");
   if (!h || h->size() <= 7 || h->substr(0, 7) != "Bearer " || h->find(' ', 7) != std::string_view::npos) {
     co_return net::error_response(net::errc::unauthorized, "Authorization: Bearer <token> is required");
@@ -186,7 +233,7 @@ awaitable<response> refresh(const state_ptr& s, const request& req) {
   auto t = co_await channel_call(s, std::move(path), std::move(credential), empty, refusal);
   if (!t) co_return std::move(*refusal);
   const auto user_id = user_claim(t->token);
-  co_return answer(*s, *t, user_id);
+  co_return answer(*s, *t, user_id, false);
 }
 
 }  // namespace
@@ -194,7 +241,8 @@ awaitable<response> refresh(const state_ptr& s, const request& req) {
 void add_handshake_routes(net::router& r, const state_ptr& s) {
   auto cors = std::make_shared<net::cors_policy>();
   cors->allow_origin = net::allow_origins(s->opts.origins);
-  cors->allow_headers = {"authorization", "content-type", "accept"};
+  cors->allow_headers = {"authorization", "content-type", "accept", "dpop"};
+  cors->expose_headers = {"date", "www-authenticate"};  // the widget sets its proofs' iat by the server's clock
   cors->reject_disallowed_origins = true;
   net::route_options o;
   o.max_body_bytes = max_handshake_body;

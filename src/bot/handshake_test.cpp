@@ -2,6 +2,7 @@
 #include "user_ids.hpp"
 
 #include <parley/core/testing/log_capture.hpp>
+#include <parley/jose/dpop.hpp>
 
 namespace parley::bot::test {
 namespace {
@@ -33,6 +34,68 @@ TEST(handshake, new_token_for_an_allowed_origin) {
   // The secret is in no response and no log line.
   EXPECT_EQ(r.body.find(secret), std::string::npos);
   for (const auto& l : logs.lines()) EXPECT_EQ(l.find(secret), std::string::npos) << l;
+}
+
+TEST(handshake, the_channel_secret_travels_as_a_sensitive_header) {
+  harness h;
+  ASSERT_EQ(h.call("/api/token", json::object{}, from(origin)).status, 200);
+  auto calls = h.http().to(channel_url + "/v3/directline/tokens/generate");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_TRUE(calls[0].sensitive) << "the HTTP client wipes its copies of the Authorization header";
+}
+
+// The widget's proof of its key on GetNewToken (RFC 9449 §5).
+std::string proof_for(const jose::signing_key& key, std::string_view htu, core::testing::fake_clock& clock,
+                      std::string jti = "jti-0123456789abcdef", std::chrono::seconds skew = {}) {
+  jose::claims c;
+  c.set("jti", jti);
+  c.set("htm", "POST");
+  c.set("htu", htu);
+  c.set_time("iat", clock.now() + skew);
+  return *jose::make_dpop_proof(key, c);
+}
+
+TEST(handshake, a_proof_of_a_key_binds_the_token_to_it) {
+  harness h;
+  const auto key = *jose::signing_key::generate(jose::algorithm::es256);
+  const hdrs with_proof = {{"Origin", origin}, {"Host", "assistant.bank.example"},
+                           {"DPoP", proof_for(key, "http://assistant.bank.example/api/token", h.clock())}};
+  auto r = h.call("/api/token", json::object{}, with_proof);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("tokenType"), "DPoP");
+  auto calls = h.http().to(channel_url + "/v3/directline/tokens/generate");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(str(core::parse_json_object(calls[0].body)->at("dpopJkt")), key.kid()) << "the key's RFC 7638 thumbprint";
+  // The same proof again is refused (a proof is single-use), and nothing reaches the channel.
+  auto replayed = h.call("/api/token", json::object{}, with_proof, "10.0.0.2");
+  EXPECT_EQ(replayed.status, 400);
+  EXPECT_EQ(h.http().to(channel_url + "/v3/directline/tokens/generate").size(), 1U);
+  // Without a proof: a bearer token (the channel decides whether the tenant allows it).
+  auto bearer = h.call("/api/token", json::object{}, from(origin), "10.0.0.3");
+  ASSERT_EQ(bearer.status, 200);
+  EXPECT_EQ(bearer.json().at("tokenType"), "Bearer");
+  EXPECT_FALSE(core::parse_json_object(h.http().to(channel_url + "/v3/directline/tokens/generate").back().body)->contains("dpopJkt"));
+}
+
+TEST(handshake, an_invalid_proof_is_refused_never_answered_with_a_bearer_token) {
+  harness h;
+  const auto key = *jose::signing_key::generate(jose::algorithm::es256);
+  const auto refused = [&](std::string proof, std::string address) {
+    auto r = h.call("/api/token", json::object{}, {{"Origin", origin}, {"Host", "assistant.bank.example"}, {"DPoP", std::move(proof)}},
+                    std::move(address));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json().at("error"), "invalid_dpop_proof");
+    EXPECT_NE(std::string(r.headers.get("WWW-Authenticate").value_or("")).find("invalid_dpop_proof"), std::string::npos);
+    return r;
+  };
+  refused(proof_for(key, "http://evil.example/api/token", h.clock(), "jti-a-0123456789abcdef"), "10.0.1.1");
+  refused(proof_for(key, "http://assistant.bank.example/api/token/refresh", h.clock(), "jti-b-0123456789abcdef"), "10.0.1.2");
+  auto skewed = refused(proof_for(key, "http://assistant.bank.example/api/token", h.clock(), "jti-c-0123456789abcdef",
+                                  std::chrono::seconds(-120)),
+                        "10.0.1.3");
+  EXPECT_NE(skewed.body.find("Date header"), std::string::npos) << "the widget learns to use the server's clock";
+  refused("not.a.proof", "10.0.1.4");
+  EXPECT_TRUE(h.http().to(channel_url + "/v3/directline/tokens/generate").empty());
 }
 
 TEST(handshake, user_ids_are_fresh_every_time) {

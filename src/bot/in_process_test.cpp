@@ -62,11 +62,16 @@ TEST(in_process, a_refused_reply_fails_the_turn_as_a_connector_error_does) {
   EXPECT_EQ(over_http.deliver(harness::activity("message", "what are your opening hours")).status, 500);
 }
 
-TEST(in_process, the_http_route_still_demands_the_channel_token) {
+TEST(in_process, the_http_route_is_closed_whatever_the_credentials) {
+  // Issue 14: a bot reached in-process takes activities only from its process's channel.
   harness h({.in_process = true});
-  EXPECT_EQ(h.deliver(harness::activity("message", "hi"), std::string{}).status, 401);
-  EXPECT_EQ(h.deliver(harness::activity("message", "hi"), h.channel_token({}, &h.other_key())).status, 401);
+  EXPECT_EQ(h.deliver(harness::activity("message", "hi"), std::string{}).status, 403);
+  EXPECT_EQ(h.deliver(harness::activity("message", "hi"), h.channel_token({}, &h.other_key())).status, 403);
+  EXPECT_EQ(h.deliver(harness::activity("message", "hi")).status, 403) << "even a valid channel token";
+  harness anonymous({.anonymous = true, .in_process = true});
+  EXPECT_EQ(anonymous.deliver(harness::activity("message", "hi"), std::string{}).status, 403);
   EXPECT_TRUE(h.link().all().empty());
+  EXPECT_TRUE(anonymous.link().all().empty());
 }
 
 }  // namespace

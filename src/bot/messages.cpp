@@ -25,12 +25,12 @@ using net::request;
 using net::response;
 
 // Nesting allowed in an inbound activity (the route's and the in-process path's).
-constexpr std::size_t message_json_depth = 32;
+constexpr std::size_t message_json_depth = max_inbound_depth;
 
-awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in) {
+awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in, bool may_register) {
   reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale};
   const engine_step step = [&s, &in](const assistant::dialog_state& st) { return s->engine.turn(*s->def, st, in); };
-  auto turn = co_await transact(s, to.conversation, step);
+  auto turn = co_await transact(s, to.conversation, step, may_register);
   if (!turn) {
     s->log->warn("/api/messages: turn failed for conversation {}: {}", a.conversation_id, turn.error().message());
     co_return turn.error();
@@ -43,22 +43,40 @@ awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::inc
 using done_channel = asio::experimental::concurrent_channel<void(boost::system::error_code, bool)>;
 
 // The turn as a coroutine of its own: the budget may end the wait, never the turn.
-awaitable<void> turn_task(state_ptr s, inbound_activity a, assistant::incoming in, std::shared_ptr<done_channel> done) {
-  auto r = co_await run_turn(s, std::move(a), std::move(in));
+awaitable<void> turn_task(state_ptr s, inbound_activity a, assistant::incoming in, bool may_register,
+                          std::shared_ptr<done_channel> done) {
+  auto r = co_await run_turn(s, std::move(a), std::move(in), may_register);
   done->try_send(boost::system::error_code{}, r.has_value());
 }
 
 // nullopt when the budget ran out first; otherwise whether the turn succeeded.
-awaitable<std::optional<bool>> within_budget(const state_ptr& s, inbound_activity a, assistant::incoming in) {
+awaitable<std::optional<bool>> within_budget(const state_ptr& s, inbound_activity a, assistant::incoming in,
+                                             bool may_register) {
   using namespace asio::experimental::awaitable_operators;
   auto ex = co_await asio::this_coro::executor;
   auto done = std::make_shared<done_channel>(ex, 1);
-  asio::co_spawn(s->deps.io, turn_task(s, std::move(a), std::move(in), done), core::log_exceptions{s->log, "bot turn"});
+  asio::co_spawn(s->deps.io, turn_task(s, std::move(a), std::move(in), may_register, done),
+                 core::log_exceptions{s->log, "bot turn"});
   asio::steady_timer budget(ex, s->opts.turn_budget);
   auto first = co_await (done->async_receive(core::use_tuple) || budget.async_wait(core::use_tuple));
   if (first.index() == 1) co_return std::nullopt;
   const auto [ec, ok] = std::get<0>(first);
   co_return !ec && ok;
+}
+
+// The conversation is over for its client: the page ended the chat (a client's endOfConversation)
+// or the channel ended its last token session. The user's login ends with it (docs/login-api.md:
+// the bot calls /logout when the conversation ends): a login in progress is cancelled, the bank
+// token revoked at the bank and wiped from the vault.
+awaitable<response> conversation_ended(const state_ptr& s, const conversation_ref& ref) {
+  s->deps.user_tokens.forget(ref);
+  auto set = co_await s->deps.store.set_conversation_state(ref.tenant_id, ref.conversation_id,
+                                                           store::conversation_state::ended);
+  if (!set && set.error() != store::errc::not_found) {
+    s->log->warn("/api/messages: conversation {} not marked ended: {}", ref.conversation_id, set.error().message());
+  }
+  s->log->info("/api/messages: conversation {} ended by its client or the channel", ref.conversation_id);
+  co_return net::empty_response(200);
 }
 
 // One activity from the channel, authenticated (HTTP: the channel's JWT) or trusted (in-process:
@@ -68,6 +86,9 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
   if (!s->started.load()) co_return net::error_response(net::errc::service_unavailable, "starting; retry shortly");
   auto a = parse_activity(body);
   if (!a) co_return net::error_response(net::errc::bad_request, "not a valid activity");
+  // Only an authenticated activity (the channel's JWT, or the channel of this process) may
+  // introduce a conversation the bot's store does not hold yet.
+  bool may_register = in_process;
   if (!in_process) {
     if (auto ok = co_await s->auth->authenticate(std::move(authorization), *a); !ok) {
       co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
@@ -77,8 +98,22 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
     if (s->auth->anonymous() && !a->service_url.starts_with(s->opts.channel_url + "/")) {
       co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
     }
+    if (s->auth->anonymous()) {
+      // Nothing proves who sent it: it may only speak in a conversation the channel started for
+      // this bot (never create one, never reach another bot's).
+      std::string tenant = s->opts.tenant;  // named arguments: GCC 12, PR 99576
+      std::string conversation = a->conversation_id;
+      auto conv = co_await s->deps.store.get_conversation(std::move(tenant), std::move(conversation));
+      if (!conv || conv->bot_id != s->opts.id) {
+        s->log->warn("/api/messages: unauthenticated activity for an unknown conversation refused");
+        co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
+      }
+    } else {
+      may_register = true;
+    }
   }
   const auto ref = s->ref(a->conversation_id, a->from.id);
+  if (a->type == "endOfConversation") co_return co_await conversation_ended(s, ref);
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
   if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
   if (in->kind == assistant::activity_kind::message && !in->text.empty()) {
@@ -88,7 +123,7 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
     if (co_await std::move(consuming)) co_return net::empty_response(200);
   }
   s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id);
-  auto outcome = co_await within_budget(s, std::move(*a), std::move(*in));
+  auto outcome = co_await within_budget(s, std::move(*a), std::move(*in), may_register);
   if (!outcome) {
     s->log->warn("/api/messages: turn over its budget; answering now, replies follow");
     co_return net::empty_response(200);
@@ -98,6 +133,11 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
 }
 
 awaitable<response> messages(const state_ptr& s, const request& req) {
+  // A bot reached in-process (ADR 0007) takes activities only from the channel of its process:
+  // over HTTP nobody is entitled to speak for that channel, whatever the credentials.
+  if (s->deps.channel != nullptr) {
+    co_return net::error_response(net::errc::forbidden, "this bot is reached in-process: /api/messages is closed");
+  }
   std::optional<std::string> authorization;
   if (auto h = req.headers.get("authorization")) authorization = std::string(*h);
   co_return co_await handle_activity(s, req.json(), std::move(authorization), false);

@@ -93,8 +93,16 @@ TEST(messages, the_keys_are_fetched_once_through_the_openid_metadata) {
   EXPECT_EQ(h.http().to(channel_url + "/v1/.well-known/keys").size(), 1U);
 }
 
+// The channel created the conversation (the bot shares its store): what an anonymous bot needs
+// before it takes an unauthenticated activity for it.
+void channel_started(harness& h, const std::string& conversation, const std::string& bot = "bankx-assistant") {
+  ASSERT_TRUE(h.run(h.store().ensure_tenant("bankx")));
+  ASSERT_TRUE(h.run(h.store().create_conversation("bankx", conversation, bot, "dl_user1")));
+}
+
 TEST(messages, anonymous_mode_accepts_without_a_token_and_sends_none) {
   harness h({.anonymous = true});
+  channel_started(h, "conv-1");
   ASSERT_EQ(h.deliver(harness::activity("message", "hi"), std::string{}).status, 200);
   auto sent = h.posted_activities();
   ASSERT_FALSE(sent.empty());
@@ -104,6 +112,39 @@ TEST(messages, anonymous_mode_accepts_without_a_token_and_sends_none) {
   auto elsewhere = harness::activity("message", "hi");
   elsewhere["serviceUrl"] = "https://evil.example/";
   EXPECT_EQ(h.deliver(elsewhere, std::string{}).status, 401);
+}
+
+TEST(messages, an_unauthenticated_activity_never_creates_a_conversation_nor_reaches_another_bots) {
+  // Issue 14: an anonymous bot took any conversation id, created its row and ran a turn there.
+  harness h({.anonymous = true, .real_login = true});
+  EXPECT_EQ(h.deliver(harness::activity("message", "hi", "conv-invented"), std::string{}).status, 401);
+  EXPECT_EQ(h.run(h.store().get_conversation("bankx", "conv-invented")).error(), store::errc::not_found);
+  channel_started(h, "conv-other", "other-bot");
+  EXPECT_EQ(h.deliver(harness::activity("message", "hi", "conv-other"), std::string{}).status, 401);
+  // Nor can it feed a code into a login that waits for one (test_login takes "4711-code").
+  EXPECT_EQ(h.deliver(harness::activity("message", "4711-code", "conv-invented"), std::string{}).status, 401);
+  EXPECT_TRUE(h.posted_activities().empty());
+}
+
+TEST(messages, an_authenticated_activity_still_registers_a_conversation_of_another_store) {
+  harness h;
+  ASSERT_EQ(h.deliver(harness::activity("message", "hi", "conv-new")).status, 200);
+  EXPECT_TRUE(h.run(h.store().get_conversation("bankx", "conv-new")));
+}
+
+TEST(messages, end_of_conversation_ends_the_login_and_the_conversation) {
+  harness h({.real_login = true});
+  h.login().log_in("conv-1", "bank-token");
+  ASSERT_TRUE(h.run(h.store().ensure_tenant("bankx")));
+  ASSERT_TRUE(h.run(h.store().create_conversation("bankx", "conv-1", "bankx-assistant", "dl_user1")));
+  const conversation_ref ref{"bankx", "bankx-assistant", "conv-1", "dl_user1"};
+  ASSERT_TRUE(h.login().logged_in(ref));
+  auto end = harness::activity("endOfConversation");
+  end["code"] = "userCancelled";
+  ASSERT_EQ(h.deliver(end).status, 200);
+  EXPECT_FALSE(h.login().logged_in(ref)) << "the user's bank login ended with the conversation";
+  EXPECT_EQ(h.run(h.store().get_conversation("bankx", "conv-1"))->state, store::conversation_state::ended);
+  EXPECT_TRUE(h.posted_activities().empty()) << "nothing to say to a page that is gone";
 }
 
 TEST(messages, malformed_activities_are_400) {

@@ -136,6 +136,7 @@ options parse_options(core::config_section s) {
   o.channel_secret = secret(s, "channel_secret");
   o.channel_timeout = s.duration("channel_timeout", o.channel_timeout);
   o.origins = s.strings("origins");
+  o.public_url = s.string("public_url");
   o.token_rate_per_address = static_cast<double>(s.integer("token_rate_per_minute_per_address", 30, 1, 100000)) / 60.0;
   o.token_burst_per_address = static_cast<double>(s.integer("token_burst_per_address", 10, 1, 100000));
   o.token_rate_global = static_cast<double>(s.integer("token_rate_per_second", 50, 1, 1000000));
@@ -162,6 +163,7 @@ options parse_options(core::config_section s) {
   if (!o.channel_public_url.empty()) check_url(s, "channel_public_url", o.channel_public_url, true);
   if (!o.channel_secret || o.channel_secret->empty()) s.error("channel_secret", "is required ({ file = ... } or { env = ... })");
   if (o.origins.empty()) s.error("origins", "name at least one origin allowed to call /api/token");
+  if (!o.public_url.empty()) check_url(s, "public_url", o.public_url, true);
   for (const auto& origin : o.origins) {
     if (!valid_origin(origin)) s.error("origins", "each must be an origin: scheme://host[:port], no path");
   }

@@ -46,6 +46,7 @@ service::state::state(options o, std::shared_ptr<const assistant::definition> d,
       global(limit(opts.token_rate_global, opts.token_burst_global), dp.clock),
       refresh_per_address(limit(opts.refresh_rate_per_address, 4 * opts.refresh_rate_per_address), dp.clock),
       fetcher(dp.http),
+      dpop(jose::dpop_options{}, dp.clock),
       api(opts.api, dp.http, dp.user_tokens) {}
 
 result<std::unique_ptr<service>> service::create(options opts, std::shared_ptr<const assistant::definition> def,

@@ -11,6 +11,8 @@
 #include <parley/assistant/dialog.hpp>
 #include <parley/bot/client_api.hpp>
 #include <parley/bot/service.hpp>
+#include <parley/core/log.hpp>
+#include <parley/jose/dpop.hpp>
 #include <parley/net/rate_limiter.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -41,8 +43,11 @@ struct service::state : std::enable_shared_from_this<service::state> {
   protected_secret channel_secret;
   net::rate_limiter per_address;
   net::rate_limiter global;
+  core::log_throttle global_limit_warning;  // "the global rate limit is reached": once per 10 s
   net::rate_limiter refresh_per_address;
   http_fetcher fetcher;
+  jose::dpop_verifier dpop;            // the widget's proof on GetNewToken (RFC 9449)
+  jose::dpop_replay_cache dpop_replay;
   std::unique_ptr<user_assertions> assertions;
   client_api api;
   // Set by start():
@@ -64,11 +69,14 @@ void add_handshake_routes(net::router& r, const state_ptr& s);
 
 // turns.cpp
 /// One engine step applied under the etag discipline: load the state, restore, step, store with
-/// the etag; on etag_mismatch the whole step runs again on the fresh state.
+/// the etag; on etag_mismatch the whole step runs again on the fresh state. `may_register`: a
+/// conversation the store does not hold is registered (an authenticated activity of a channel
+/// with another store); otherwise it fails (store not_found).
 using engine_step = std::function<assistant::turn_result(const assistant::dialog_state&)>;
 [[nodiscard]] boost::asio::awaitable<result<assistant::turn_result>> transact(const state_ptr& s,
                                                                              const conversation_ref& c,
-                                                                             const engine_step& step);
+                                                                             const engine_step& step,
+                                                                             bool may_register = true);
 /// Sends the replies of a turn (in order) and then starts its action in the background.
 [[nodiscard]] boost::asio::awaitable<result<void>> deliver(const state_ptr& s, const reply_target& to,
                                                            std::string reply_to_id, assistant::turn_result turn);

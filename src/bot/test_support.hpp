@@ -338,6 +338,7 @@ class harness {
     auto json_body = std::make_shared<json::value>(std::move(body));
     net::request req;
     req.method = net::method::post;
+    req.method_token = "POST";
     req.path = keep(path);
     req.route = m.pattern;
     req.path_params = m.params;

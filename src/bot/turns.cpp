@@ -23,9 +23,9 @@ awaitable<result<void>> ensure_conversation(const state_ptr& s, const conversati
 }  // namespace
 
 awaitable<result<assistant::turn_result>> transact(const state_ptr& s, const conversation_ref& c,
-                                                   const engine_step& step) {
+                                                   const engine_step& step, bool may_register) {
   auto& store = s->deps.store;
-  bool registered = false;
+  bool registered = !may_register;
   for (int attempt = 0; attempt <= s->opts.max_etag_retries; ++attempt) {
     auto got = co_await store.get_bot_state(c.tenant_id, c.conversation_id);
     if (!got && got.error() == store::errc::not_found && !registered) {

@@ -33,6 +33,9 @@ bool valid_origin(std::string_view origin) {
 
 std::string encode_segment(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
+  // "." and ".." are unreserved characters, but as a whole segment they are dot-segments that
+  // every URL parser removes (RFC 3986 §5.2.4): a slot value ".." would climb a path level.
+  if (s == "." || s == "..") return s == "." ? "%2E" : "%2E%2E";
   std::string out;
   for (const unsigned char c : s) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||

@@ -12,7 +12,8 @@ namespace parley::bot {
 [[nodiscard]] bool is_loopback_url(std::string_view url);
 /// An origin as browsers send it: scheme://host[:port], no path, no trailing slash.
 [[nodiscard]] bool valid_origin(std::string_view origin);
-/// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
+/// Percent-encodes one path segment (RFC 3986 unreserved characters stay, except that the
+/// dot-segments "." and ".." are escaped whole, so that they never remove a level).
 [[nodiscard]] std::string encode_segment(std::string_view s);
 
 }  // namespace parley::bot

@@ -2,6 +2,8 @@
 
 #include <parley/channel/error.hpp>
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -132,15 +134,14 @@ result<json::object> normalize_client_activity(const json::value& body, const ac
     return make_error_code(errc::forbidden_activity);
   }
   // The client's `from` is only a claim: its role must be "user", its id is replaced by the user
-  // bound to the token (promise 3: no user can speak as another), its display name kept.
+  // bound to the token (promise 3: no user can speak as another), and its display name is dropped
+  // (a page could call itself "BankX Assistant" in a consultant's transcript): the only name is
+  // the one the secret holder bound at tokens/generate.
   account from = ctx.user;
   if (const auto* f = o.if_contains("from")) {
     if (!f->is_object()) return make_error_code(errc::bad_argument);
     if (const auto* role = f->get_object().if_contains("role")) {
       if (!role->is_string() || !iequals(role->get_string(), "user")) return make_error_code(errc::forbidden_activity);
-    }
-    if (const auto* name = string_member(f->get_object(), "name"); name && !name->empty() && name->size() <= max_name_chars) {
-      from.name = std::string(*name);
     }
   }
   from.role = "user";
@@ -150,6 +151,29 @@ result<json::object> normalize_client_activity(const json::value& body, const ac
   // expectReplies would make the bot answer in the HTTP response, which Direct Line clients never see.
   o.erase("deliveryMode");
   return o;
+}
+
+std::optional<std::string> over_client_limits(const json::object& a, const client_activity_limits& l,
+                                              std::optional<std::string_view> typed_text) {
+  // The bot's fixed limits on short members (src/bot/activity.cpp parse_activity).
+  constexpr std::size_t max_short = 64;
+  const auto over = [](std::string_view member, std::size_t limit) {
+    return std::string(member) + " over the limit of " + std::to_string(limit) + " bytes";
+  };
+  if (const auto* text = string_member(a, "text")) {
+    if (text->size() > l.max_text_bytes || (typed_text && typed_text->size() > l.max_text_bytes)) {
+      return over("text", l.max_text_bytes);
+    }
+  }
+  if (const auto* v = a.if_contains("value"); v && !v->is_null()) {
+    // Counted as the bot counts it: the serialised JSON (escapes included).
+    if (json::serialize(*v).size() > l.max_value_bytes) return over("value", l.max_value_bytes);
+  }
+  for (const std::string_view member : {"locale", "localTimestamp"}) {
+    const auto* m = a.if_contains(member);
+    if (m && !m->is_null() && (!m->is_string() || m->get_string().size() > max_short)) return over(member, max_short);
+  }
+  return std::nullopt;
 }
 
 result<json::object> normalize_bot_activity(const json::value& body, const activity_context& ctx,
@@ -172,6 +196,16 @@ json::object conversation_update(const activity_context& ctx) {
   json::object o;
   o["type"] = "conversationUpdate";
   o["membersAdded"] = json::array{to_json(ctx.bot), to_json(ctx.user)};
+  o["from"] = to_json(ctx.user);
+  o["recipient"] = to_json(ctx.bot);
+  stamp(o, ctx);
+  return o;
+}
+
+json::object end_of_conversation(const activity_context& ctx, std::string_view code) {
+  json::object o;
+  o["type"] = "endOfConversation";
+  o["code"] = code;
   o["from"] = to_json(ctx.user);
   o["recipient"] = to_json(ctx.bot);
   stamp(o, ctx);

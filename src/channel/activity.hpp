@@ -53,6 +53,21 @@ struct activity_context {
 [[nodiscard]] result<boost::json::object> normalize_client_activity(const boost::json::value& body,
                                                                     const activity_context& ctx);
 
+/// The limits of a client activity that the channel checks before storing it (options.hpp).
+struct client_activity_limits {
+  std::size_t max_text_bytes = 16 * 1024;
+  std::size_t max_value_bytes = 16 * 1024;
+};
+
+/// Why a normalised client activity exceeds what its bot accepts (the message of the 413: which
+/// member, which limit), or nullopt. `typed_text`: the text as typed when the stored copy was
+/// masked (the bot gets that one). Checks `text`, `value` (serialised), `locale` and
+/// `localTimestamp` (64 bytes, the bot's fixed limits); the whole activity is checked when it is
+/// appended (activity_append::max_bytes) and its nesting when it is parsed.
+[[nodiscard]] std::optional<std::string> over_client_limits(const boost::json::object& activity,
+                                                            const client_activity_limits& limits,
+                                                            std::optional<std::string_view> typed_text);
+
 /// Checks an activity a bot posted to the Connector API: `from` forced to the bot's account,
 /// `recipient` the user, `conversation`, `channelId`, `serviceUrl` set, `replyToId` from the path
 /// when given; `id` and `timestamp` removed. errc::bad_argument when it is not an object with a type.
@@ -62,6 +77,9 @@ struct activity_context {
 
 /// The conversationUpdate sent to the bot when a conversation starts: membersAdded = [bot, user].
 [[nodiscard]] boost::json::object conversation_update(const activity_context& ctx);
+/// The endOfConversation the channel sends the bot when a conversation's last token session is
+/// over (`code`: "sessionExpired" or "sessionRevoked"), from the user to the bot.
+[[nodiscard]] boost::json::object end_of_conversation(const activity_context& ctx, std::string_view code);
 
 /// Kinds of delivery an activity gets.
 [[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate

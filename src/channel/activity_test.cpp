@@ -30,6 +30,18 @@ TEST(Activity, IdsAndSeqs) {
   EXPECT_EQ(activity_seq("conv1", "conv1"), std::nullopt);
 }
 
+TEST(Activity, AClientCannotNameItselfButTheTokensNameStays) {
+  auto bound = ctx();
+  bound.user.name = "Anna";
+  auto a = normalize_client_activity(parse(R"({"type":"message","text":"hi","from":{"id":"x","name":"BankX Assistant"}})"),
+                                     bound);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->at("from").at("name"), "Anna");
+  auto b = normalize_client_activity(parse(R"({"type":"message","text":"hi","from":{"name":"BankX Assistant"}})"), ctx());
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(b->at("from").as_object().contains("name"));
+}
+
 TEST(Activity, TimestampFormat) {
   using namespace std::chrono;
   const auto t = system_clock::time_point{seconds{1767225600} + milliseconds{7}};
@@ -46,7 +58,9 @@ TEST(Activity, ClientActivityGetsTheBoundUserAndChannelFields) {
                                     ctx());
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(a->at("from").at("id"), "dl_alice");
-  EXPECT_EQ(a->at("from").at("name"), "Alice");
+  // The client's display name is dropped (issue 14): it could read as the bank's ("BankX
+  // Assistant"); only a name bound at tokens/generate (ctx().user.name) is used.
+  EXPECT_FALSE(a->at("from").as_object().contains("name"));
   EXPECT_EQ(a->at("from").at("role"), "user");
   EXPECT_EQ(a->at("recipient").at("id"), "bankx-assistant");
   EXPECT_EQ(a->at("recipient").at("role"), "bot");

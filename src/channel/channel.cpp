@@ -34,7 +34,9 @@ std::shared_ptr<net::cors_policy> make_cors(const bot_registry& bots, bool crede
   // actual request is then checked against its own bot's origins (state::authenticate_client).
   p->allow_origin = [&bots](std::string_view origin) { return bots.any_allows(origin); };
   p->allow_credentials = credentials;
-  p->allow_headers = {"authorization", "content-type", "accept", "x-ms-bot-agent", "x-requested-with"};
+  p->allow_headers = {"authorization", "content-type", "accept", "x-ms-bot-agent", "x-requested-with", "dpop"};
+  // A DPoP client reads the nonce, the challenge and the server's clock (for its proofs' iat).
+  p->expose_headers = {"dpop-nonce", "www-authenticate", "date"};
   return p;
 }
 
@@ -42,16 +44,23 @@ bool looks_like_jwt(std::string_view s) { return std::count(s.begin(), s.end(), 
 
 }  // namespace
 
-std::optional<std::string_view> bearer(const net::request& req) {
+namespace {
+// The credential of `Authorization: <scheme> <x>` (scheme case-insensitive), or nullopt.
+std::optional<std::string_view> credential(const net::request& req, std::string_view scheme) {
   const auto h = req.headers.get("authorization");
-  if (!h || h->size() < 8) return std::nullopt;
-  if (!net::iequals(h->substr(0, 7), "bearer ")) return std::nullopt;
-  auto v = h->substr(7);
+  if (!h || h->size() < scheme.size() + 2) return std::nullopt;
+  if (!net::iequals(h->substr(0, scheme.size()), scheme) || (*h)[scheme.size()] != ' ') return std::nullopt;
+  auto v = h->substr(scheme.size() + 1);
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   if (v.empty() || v.size() > 8192 || v.find(' ') != std::string_view::npos) return std::nullopt;
   return v;
 }
+}  // namespace
+
+std::optional<std::string_view> bearer(const net::request& req) { return credential(req, "bearer"); }
+
+std::optional<std::string_view> dpop_credential(const net::request& req) { return credential(req, "dpop"); }
 
 std::optional<std::uint64_t> parse_watermark(std::string_view text) {
   if (text.empty() || text == "-" || text == "null") return 0;
@@ -80,7 +89,10 @@ service::state::state(options o, dependencies d)
       per_client(rate(opts.client_rate, opts.client_rate * 4), d.clock),
       per_conversation(rate(opts.conversation_rate, opts.conversation_rate * 4), d.clock),
       secret_attempts(rate(1, 10), d.clock),
-      log(core::logger("channel")) {
+      log(core::logger("channel")),
+      // The token service's skew (5 s): a token still verifies that long after its exp.
+      sessions(opts.max_sessions, opts.refresh_grace, std::chrono::seconds(5)),
+      dpop(opts, d.clock, d.rng) {
   for (const auto& b : opts.bots) {
     for (const auto& h : b.secret_hashes) {
       if (auto parsed = parse_secret_hash(h)) secret_hashes[b.id].push_back(std::move(*parsed));
@@ -160,6 +172,7 @@ bool service::state::start(std::string_view listener_url) {
   }
   activity_subscription = std::move(*subscribed);
   started.store(true);
+  start_sweeper();
   log->info("channel ready at {} (serviceUrl {}, {} bot(s))", opts.public_url, opts.service_url, bots.all().size());
   if (opts.allow_short_token_lifetime) {
     log->warn("allow_short_token_lifetime is set: token lifetimes under a minute are for tests only");
@@ -167,9 +180,10 @@ bool service::state::start(std::string_view listener_url) {
   return true;
 }
 
-awaitable<result<client_identity>> service::state::authenticate_client(const net::request& req) {
+awaitable<result<client_identity>> service::state::authenticate_client(const net::request& req, bool rotating) {
   if (!started.load()) co_return make_error_code(errc::not_started);
-  const auto credential = bearer(req);
+  const auto bound_credential = dpop_credential(req);
+  const auto credential = bound_credential ? bound_credential : bearer(req);
   if (!credential) co_return make_error_code(errc::missing_credentials);
   client_identity who;
   if (looks_like_jwt(*credential)) {
@@ -177,13 +191,33 @@ awaitable<result<client_identity>> service::state::authenticate_client(const net
     if (!g) co_return g.error();
     who.bot = bots.by_id(g->bot_id);
     if (!who.bot || who.bot->tenant != g->tenant_id) co_return make_error_code(errc::bad_credentials);
+    const auto& policy = tenant_policy(opts, g->tenant_id);
+    if (g->bound()) {
+      // RFC 9449 §7.1: a bound token travels with the DPoP scheme and a proof for this very request.
+      if (!bound_credential) co_return make_error_code(errc::dpop_required);
+      const auto proof = dpop_check::proof_header(req);
+      if (!proof) co_return make_error_code(errc::dpop_required);
+      const std::string htu = opts.public_url + std::string(req.path);
+      if (auto ec = dpop.check(*proof, req.method_token, htu, *credential, *g, policy.require_dpop_nonce)) co_return ec;
+    } else if (bound_credential) {
+      co_return make_error_code(errc::bad_credentials);  // an unbound token is a Bearer token
+    }
+    if (!rotating) {
+      switch (sessions.check(*g, deps.clock.now(), session_end(*g))) {
+        case session_state::live: break;
+        case session_state::superseded: co_return make_error_code(errc::token_expired);
+        case session_state::ended: co_return make_error_code(errc::token_expired);
+        case session_state::revoked: co_return make_error_code(errc::token_revoked);
+      }
+    }
     who.grant = std::move(*g);
     who.token = std::string(*credential);
   } else {
+    if (bound_credential) co_return make_error_code(errc::bad_credentials);  // a secret is a Bearer credential
     const auto& candidates = secret_candidates;
     if (!secrets.remembered(*credential, candidates)) {
       // Only attempts that cost a KDF are counted: a bot web service's known secret is free.
-      if (!secret_attempts.take(req.remote_address).allowed) co_return make_error_code(errc::rate_limited);
+      if (!secret_attempts.take(req.limit_key()).allowed) co_return make_error_code(errc::rate_limited);
     }
     auto hit = co_await secrets.match(*credential, candidates);
     if (!hit) co_return hit.error();
@@ -208,6 +242,9 @@ awaitable<result<store::conversation>> service::state::authorize_conversation(co
   auto c = co_await conversations.get(ref);
   if (!c) co_return c.error();
   if (c->bot_id != who.bot->id) co_return make_error_code(errc::wrong_conversation);
+  // Ended (endOfConversation, tokens/revoke, the assistant): its tokens stay refused even after a
+  // restart has emptied the session registry.
+  if (!who.with_secret && c->state == store::conversation_state::ended) co_return make_error_code(errc::token_revoked);
   co_return std::move(*c);
 }
 
@@ -229,11 +266,15 @@ awaitable<result<std::pair<const bot_options*, store::conversation>>> service::s
     if (c->bot_id != b->id) co_return make_error_code(errc::wrong_conversation);
     co_return std::pair{b, std::move(*c)};
   }
-  if (req.headers.contains("authorization") || !is_loopback_peer(req.remote_address)) {
+  // An anonymous bot is trusted by position: only a loopback peer that is really the caller (not a
+  // same-host TLS proxy relaying every client), and never for a bot reached in-process (it has no
+  // HTTP calls to make: a caller claiming to be it is not it).
+  const bool behind_proxy = req.secure && !req.tls;
+  if (req.headers.contains("authorization") || !is_loopback_peer(req.remote_address) || behind_proxy) {
     co_return make_error_code(errc::missing_credentials);
   }
   for (const auto& b : bots.all()) {
-    if (!b.app_id.empty()) continue;
+    if (!b.app_id.empty() || b.endpoint == in_process_endpoint) continue;
     const conversation_ref ref{b.tenant, std::string(id)};
     auto c = co_await conversations.get(ref);
     if (c && c->bot_id == b.id) co_return std::pair{&b, std::move(*c)};
@@ -242,12 +283,16 @@ awaitable<result<std::pair<const bot_options*, store::conversation>>> service::s
 }
 
 awaitable<bool> service::state::throttle(net::rate_limiter& limiter, std::string_view key) {
-  const auto d = limiter.take(key);
-  if (d.allowed) co_return true;
-  const auto wait = std::min(d.retry_after, opts.max_throttle_delay);
-  asio::steady_timer t(co_await asio::this_coro::executor, wait);
-  co_await t.async_wait(core::use_tuple);
-  co_return d.retry_after <= opts.max_throttle_delay;
+  // Each waiting request holds its place in the bucket's queue (the bucket goes into debt), so
+  // concurrent requests are spaced at the sustained rate; past max_throttle_delay of debt the
+  // budget is spent and the request is refused without waiting.
+  const auto d = limiter.reserve(key, opts.max_throttle_delay);
+  if (!d.allowed) co_return false;
+  if (d.retry_after.count() > 0) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d.retry_after);
+    co_await t.async_wait(core::use_tuple);
+  }
+  co_return true;
 }
 
 activity_context service::state::context(const bot_options& b, std::string_view conversation_id, std::string user_id,
@@ -299,6 +344,7 @@ void service::state::deliver_in_background(const bot_options& b, std::string act
 service::service(options opts, dependencies deps) : state_(std::make_shared<state>(std::move(opts), deps)) {}
 
 service::~service() {
+  state_->stopping.store(true);
   if (state_->activity_subscription) state_->activity_subscription->close();
 }
 
@@ -308,6 +354,7 @@ void service::add_routes(net::router& r) {
   add_stream_route(r, state_);
   add_connector_routes(r, state_);
   add_oauth_routes(r, state_);
+  add_token_routes(r, state_);
 }
 
 bool service::start(std::string_view listener_url) { return state_->start(listener_url); }

@@ -206,6 +206,11 @@ awaitable<result<std::string>> post_bot_activity(const state_ptr& s, const bot_o
   auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return appended.error();
   if (is_message) s->set_secret_expected(ref, expects_secret);
+  if (appended->type == "endOfConversation" && !appended->duplicate) {
+    // The bot ended the conversation: the client's tokens end with it, after the activity is on
+    // its stream (the close frame follows the queued frames).
+    (void)co_await s->end_conversation(ref, session_end_reason::ended, /*tell_bot=*/false);
+  }
   co_return std::move(appended->id);
 }
 

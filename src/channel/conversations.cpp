@@ -86,6 +86,11 @@ awaitable<result<appended_activity>> conversation_service::append(const conversa
   } else {
     stored = json::serialize(a.activity);
   }
+  if (a.max_bytes > 0) {
+    // `,"id":"<conversation>|<20 digits>"` will be inserted (insert_id) once the store gives the sequence.
+    const std::size_t id_bytes = a.version_of_id ? 0 : 8 + ref.conversation_id.size() + 1 + 20;
+    if (stored.size() + id_bytes > a.max_bytes) co_return make_error_code(errc::too_large);
+  }
   store::new_activity rec;
   rec.activity_id = a.version_of_store_id.value_or(core::random_id(rng_, "a_", 12));
   rec.timestamp = ts;

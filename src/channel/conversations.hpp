@@ -41,6 +41,10 @@ struct activity_append {
   /// For a new version of an existing activity: its Direct Line id and its store activity id.
   std::optional<std::string> version_of_id;
   std::optional<std::string> version_of_store_id;
+  /// 0: no limit. Else the activity as stored and delivered (with the id and timestamp the
+  /// channel adds; the id counted at its longest, 20 digits of sequence) must fit in this many
+  /// bytes, or append() fails with too_large and stores nothing.
+  std::size_t max_bytes = 0;
 };
 
 struct appended_activity {

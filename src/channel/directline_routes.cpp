@@ -1,8 +1,11 @@
 // Direct Line 3.0 REST routes (reference: directline-3.0.md §1-§3, §5 and the checklist §11).
 //
-// Rate limits never answer 429 where directlinejs gives up for good (POST conversations, the
-// polling GET, reconnect): those requests are delayed instead (state::throttle); activity posts
-// and token calls get 429 only when even the longest delay would not bring them under the limit.
+// Rate limits delay a request over the rate instead of refusing it (state::throttle: callers wait
+// their turn, spaced at the sustained rate, within max_throttle_delay), because directlinejs gives
+// up for good on some 429s (POST conversations, the polling GET, reconnect); once that delay budget
+// is spent the request is refused with 429 there too (issue 14: an attacker must not park an
+// unbounded number of waiting requests). A conversation's bucket is charged only once the caller
+// is authorised for that conversation, so that nobody can spend another's.
 #include "routes.hpp"
 
 #include "url_util.hpp"
@@ -12,6 +15,7 @@
 #include <parley/core/random.hpp>
 #include <parley/crypto/primitives.hpp>
 #include <parley/guard/credential_guard.hpp>
+#include <parley/jose/dpop.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -45,6 +49,7 @@ struct token_parameters {
   std::optional<std::string> user_id;
   std::string user_name;
   std::vector<std::string> trusted_origins;
+  std::string jkt;  ///< dpopJkt: the key the client proved to the secret holder (RFC 9449 §10)
 };
 
 result<token_parameters> parse_token_parameters(const json::value& body) {
@@ -62,6 +67,10 @@ result<token_parameters> parse_token_parameters(const json::value& body) {
       p.user_name = std::string(name->get_string());
     }
   }
+  if (const auto* jkt = member(o, "dpopJkt"); jkt && !jkt->is_null()) {
+    if (!jkt->is_string() || !jose::valid_jkt(jkt->get_string())) return make_error_code(errc::bad_argument);
+    p.jkt = std::string(jkt->get_string());
+  }
   if (const auto* origins = member(o, "trustedOrigins"); origins && !origins->is_null()) {
     if (!origins->is_array() || origins->get_array().size() > max_trusted_origins) return make_error_code(errc::bad_argument);
     for (const auto& v : origins->get_array()) {
@@ -78,9 +87,11 @@ response token_answer(int status, const conversation_grant& g, const issued_toke
                                                  {"expires_in", t.expires_in.count()}});
 }
 
-// POST /tokens/generate (secret): a token for a new conversation, bound to a user.
+// POST /tokens/generate (secret): a token for a new conversation, bound to a user, in a new
+// session; bound to a key too when the secret holder (the bot web service) says which key the
+// client proved (`dpopJkt`).
 awaitable<response> generate(const state_ptr& s, const request& req) {
-  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   if (!who->with_secret) co_return error_response(errc::bad_credentials, "tokens/generate needs the channel secret");
@@ -105,26 +116,52 @@ awaitable<response> generate(const state_ptr& s, const request& req) {
       g.trusted_origins.push_back(std::move(o));
     }
   }
-  auto t = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
+  g.jkt = params->jkt;
+  auto t = s->open_session(*who->bot, g, /*primary=*/true);
+  if (!t && t.error() == errc::not_offered) {
+    co_return error_response(errc::not_offered, "this tenant requires sender-constrained tokens (dpopJkt)");
+  }
   if (!t) co_return error_response(t.error());
-  s->log->info("tokens/generate: bot {} conversation {}", g.bot_id, g.conversation_id);
+  s->log->info("tokens/generate: bot {} conversation {} ({} token)", g.bot_id, g.conversation_id,
+               g.bound() ? "bound" : "bearer");
   co_return token_answer(200, g, *t);
 }
 
-// POST /tokens/refresh (token, empty body): a new token for the same conversation and user.
+// POST /tokens/refresh (token, empty body): the next token of the same session. The presented
+// token is replaced (refresh_grace more for a retried request); the new one never outlives the
+// session's max_session; a replaced token presented here after its grace revokes the session.
 awaitable<response> refresh(const state_ptr& s, const request& req) {
-  if (!co_await s->throttle(s->per_client, req.remote_address)) co_return error_response(errc::rate_limited);
-  auto who = co_await s->authenticate_client(req);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
+  auto who = co_await s->authenticate_client(req, /*rotating=*/true);
   if (!who) co_return error_response(who.error());
   if (who->with_secret) co_return error_response(errc::bad_credentials, "tokens/refresh needs a conversation token");
-  auto t = s->tokens->issue_conversation_token(who->grant, who->bot->token_lifetime);
+  conversation_grant g = who->grant;
+  const auto now = s->deps.clock.now();
+  const auto lifetime = s->token_lifetime(*who->bot, g, now);
+  if (lifetime.count() <= 0) co_return error_response(errc::token_expired, "the session has reached its maximum length");
+  session_state state = session_state::live;
+  std::optional<ended_session> reused;
+  const auto expires = std::chrono::time_point_cast<std::chrono::seconds>(now) + lifetime;
+  const auto generation = s->sessions.rotate(g, now, s->session_end(g), expires, state, reused);
+  if (!generation) {
+    if (reused) {
+      s->log->warn("tokens/refresh: a replaced token of conversation {} was presented again: session revoked",
+                   g.conversation_id);
+      std::vector<ended_session> ended{std::move(*reused)};
+      co_await s->finish_sessions(std::move(ended), /*tell_bot=*/true);
+      co_return error_response(errc::token_revoked);
+    }
+    co_return error_response(state == session_state::revoked ? errc::token_revoked : errc::token_expired);
+  }
+  g.generation = *generation;
+  auto t = s->tokens->issue_conversation_token(g, lifetime);
   if (!t) co_return error_response(t.error());
-  co_return token_answer(200, who->grant, *t);
+  co_return token_answer(200, g, *t);
 }
 
 // POST /conversations: starts (or resumes) the conversation; 201 when created now.
 awaitable<response> start(const state_ptr& s, const request& req) {
-  (void)co_await s->throttle(s->per_client, req.remote_address);  // slowed down, never refused
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   conversation_grant g = who->grant;
@@ -139,8 +176,9 @@ awaitable<response> start(const state_ptr& s, const request& req) {
         if (id && id->is_string() && valid_user_id(id->get_string())) g.user_id = std::string(id->get_string());
       }
     }
-    auto issued = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
-    if (!issued) co_return error_response(issued.error());
+    // The secret is this caller's credential (directlinejs in secret mode ignores the token).
+    auto issued = s->open_session(*who->bot, g, /*primary=*/false);
+    if (!issued) co_return error_response(issued.error(), "this tenant requires sender-constrained tokens");
     t = std::move(*issued);
   } else {
     // The token's user wins over a `user.id` in the body (directlinejs omits it when the token has one).
@@ -152,6 +190,10 @@ awaitable<response> start(const state_ptr& s, const request& req) {
   const conversation_ref ref{g.tenant_id, g.conversation_id};
   auto created = co_await s->conversations.ensure(ref, g.bot_id, g.user_id);
   if (!created) co_return error_response(created.error());
+  if (!*created && !who->with_secret) {
+    auto existing = co_await s->conversations.get(ref);
+    if (existing && existing->state == store::conversation_state::ended) co_return error_response(errc::token_revoked);
+  }
   auto url = s->stream_url(g, "-");
   if (!url) co_return error_response(url.error());
   if (*created) {
@@ -176,7 +218,7 @@ awaitable<response> start(const state_ptr& s, const request& req) {
 
 // GET /conversations/{id}?watermark=: a new token and stream URL (reconnect, resume).
 awaitable<response> reconnect(const state_ptr& s, const request& req) {
-  (void)co_await s->throttle(s->per_client, req.remote_address);
+  if (!co_await s->throttle(s->per_client, req.limit_key())) co_return error_response(errc::rate_limited);
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
@@ -185,17 +227,28 @@ awaitable<response> reconnect(const state_ptr& s, const request& req) {
   const auto watermark = req.query.get("watermark").value_or("");
   if (!parse_watermark(watermark)) co_return error_response(errc::bad_argument, "invalid watermark");
   conversation_grant g = who->grant;
+  issued_token t;
   if (who->with_secret) {
+    // An ended conversation (endOfConversation, revoked, expired) stays ended: 404 is what tells
+    // directlinejs that a conversation is gone.
+    if (conv->state == store::conversation_state::ended) co_return error_response(errc::not_found, "the conversation has ended");
+    // A secret holder reviving a conversation gets a token of a new session.
     g.conversation_id = conv->id;
     g.user_id = conv->user_id;
+    auto issued = s->open_session(*who->bot, g, /*primary=*/false);
+    if (!issued) co_return error_response(issued.error(), "this tenant requires sender-constrained tokens");
+    t = std::move(*issued);
+  } else {
+    // The same token: a reconnect never extends a session (only tokens/refresh does, rotating).
+    t.token = who->token;
+    t.expires_in = std::chrono::duration_cast<std::chrono::seconds>(g.expires - s->deps.clock.now());
+    if (t.expires_in.count() < 0) t.expires_in = std::chrono::seconds(0);
   }
-  auto t = s->tokens->issue_conversation_token(g, who->bot->token_lifetime);
-  if (!t) co_return error_response(t.error());
   auto url = s->stream_url(g, watermark);
   if (!url) co_return error_response(url.error());
   co_return net::json_response(200, json::object{{"conversationId", g.conversation_id},
-                                                 {"token", t->token},
-                                                 {"expires_in", t->expires_in.count()},
+                                                 {"token", t.token},
+                                                 {"expires_in", t.expires_in.count()},
                                                  {"streamUrl", *url}});
 }
 
@@ -204,7 +257,6 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  (void)co_await s->throttle(s->per_conversation, id);
   if (!who->with_secret && who->grant.conversation_id != id) co_return error_response(errc::wrong_conversation);
   const auto after = parse_watermark(req.query.get("watermark").value_or(""));
   if (!after) co_return error_response(errc::bad_argument, "invalid watermark");
@@ -212,6 +264,8 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
     auto conv = co_await s->authorize_conversation(*who, id);
     if (!conv) co_return error_response(conv.error());
   }
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   const conversation_ref ref{who->bot->tenant, std::string(id)};
   auto page = co_await s->conversations.poll(ref, *after, max_poll_activities, max_poll_bytes);
   if (!page) co_return error_response(page.error());
@@ -255,8 +309,16 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       masked = std::move(g.found);
     }
   }
-  activity_append a{std::move(activity), "user", std::move(key), {}, {}};
+  // Before anything is stored: what the bot would refuse is refused here (413), once.
+  const client_activity_limits limits{s->opts.max_text_bytes, s->opts.max_value_bytes};
+  if (auto over = over_client_limits(activity, limits, typed)) co_return error_response(errc::too_large, *over);
+  activity_append a{std::move(activity), "user", std::move(key), {}, {}, s->opts.max_activity_bytes};
   auto appended = co_await s->conversations.append(ref, std::move(a));
+  if (!appended && appended.error() == errc::too_large) {
+    co_return error_response(errc::too_large, "activity over the limit of " +
+                                                  std::to_string(s->opts.max_activity_bytes) +
+                                                  " bytes as stored (with its id and timestamp)");
+  }
   if (!appended) co_return error_response(appended.error());
   if (!expected_secret && !masked.empty()) {
     // Told by the channel itself, so that it holds whatever the bot is doing.
@@ -283,8 +345,14 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
     if (!again || again->activities.empty()) co_return error_response(errc::internal);
     body = std::move(again->activities.front().body);
   }
+  const bool ends = appended->type == "endOfConversation";
   // No lock is held here: the bot's replies arrive through the Connector API meanwhile.
   auto delivered = co_await s->bot->deliver(*who.bot, std::move(body));
+  if (ends) {
+    // The page ended the chat: its tokens die with the conversation (the bot got the activity and
+    // ends the user's login at the bank), its stream closes with 4403.
+    (void)co_await s->end_conversation(ref, session_end_reason::ended, /*tell_bot=*/false);
+  }
   if (!delivered) co_return error_response(delivered.error());
   co_return net::json_response(200, json::object{{"id", appended->id}});
 }
@@ -296,10 +364,11 @@ awaitable<response> post_activity(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   if (req.json().is_null()) co_return error_response(errc::bad_argument, "an activity is required");
   auto conv = co_await s->authorize_conversation(*who, id);
   if (!conv) co_return error_response(conv.error());
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto activity = normalize_client_activity(req.json(), s->context(*who->bot, conv->id, conv->user_id, who->grant.user_name));
   if (!activity) co_return error_response(activity.error());
   co_return co_await post_client_activity(s, *who, *conv, std::move(*activity));
@@ -378,6 +447,13 @@ response attachment_response(store::attachment file) {
   return r;
 }
 
+awaitable<response> with_dpop_nonce(state_ptr s, awaitable<response> inner) {
+  auto r = co_await std::move(inner);
+  // RFC 9449 §8.2: any response may carry the next nonce; the client keeps the newest.
+  r.headers.set("DPoP-Nonce", s->dpop.nonce());
+  co_return r;
+}
+
 void add_directline_routes(net::router& r, const state_ptr& s) {
   net::route_options token_opts;
   token_opts.json_body = true;
@@ -389,21 +465,24 @@ void add_directline_routes(net::router& r, const state_ptr& s) {
   net::route_options activity_opts;
   activity_opts.json_body = true;
   activity_opts.max_body_bytes = s->opts.max_activity_bytes;
-  activity_opts.max_json_depth = 64;
+  activity_opts.max_json_depth = s->opts.max_activity_depth;
   activity_opts.cors = s->cors;
   net::route_options session_opts = plain_opts;
   session_opts.cors = s->cors_credentials;
 
   const std::string base = "/v3/directline";
   r.post(base + "/tokens/generate", [s](const request& q) { return generate(s, q); }, token_opts);
-  r.post(base + "/tokens/refresh", [s](const request& q) { return refresh(s, q); }, plain_opts);
-  r.post(base + "/conversations", [s](const request& q) { return start(s, q); }, token_opts);
-  r.get(base + "/conversations/{id}", [s](const request& q) { return reconnect(s, q); }, plain_opts);
-  r.get(base + "/conversations/{id}/activities", [s](const request& q) { return poll(s, q); }, plain_opts);
-  r.post(base + "/conversations/{id}/activities", [s](const request& q) { return post_activity(s, q); }, activity_opts);
-  r.get(base + "/conversations/{id}/attachments/{attachment}", [s](const request& q) { return attachment(s, q); },
+  r.post(base + "/tokens/refresh", [s](const request& q) { return with_dpop_nonce(s, refresh(s, q)); }, plain_opts);
+  r.post(base + "/conversations", [s](const request& q) { return with_dpop_nonce(s, start(s, q)); }, token_opts);
+  r.get(base + "/conversations/{id}", [s](const request& q) { return with_dpop_nonce(s, reconnect(s, q)); }, plain_opts);
+  r.get(base + "/conversations/{id}/activities", [s](const request& q) { return with_dpop_nonce(s, poll(s, q)); },
         plain_opts);
-  r.get(base + "/session/getsessionid", [s](const request& q) { return session_id(s, q); }, session_opts);
+  r.post(base + "/conversations/{id}/activities", [s](const request& q) { return with_dpop_nonce(s, post_activity(s, q)); },
+         activity_opts);
+  r.get(base + "/conversations/{id}/attachments/{attachment}",
+        [s](const request& q) { return with_dpop_nonce(s, attachment(s, q)); }, plain_opts);
+  r.get(base + "/session/getsessionid", [s](const request& q) { return with_dpop_nonce(s, session_id(s, q)); },
+        session_opts);
 }
 
 }  // namespace parley::channel

@@ -37,6 +37,12 @@ mapping map(errc e) noexcept {
     case errc::store_unavailable: return {net::errc::service_unavailable, "ServiceUnavailable", "storage unavailable"};
     case errc::not_started: return {net::errc::service_unavailable, "ServiceUnavailable", "starting; retry shortly"};
     case errc::internal: return {net::errc::internal_error, "ServiceError", "internal error"};
+    case errc::token_revoked: return {net::errc::forbidden, "TokenRevoked", "the token's session has ended"};
+    case errc::dpop_required:
+      return {net::errc::unauthorized, "Unauthorized",
+              "this token is bound to a key: send it as Authorization: DPoP with a DPoP proof"};
+    case errc::invalid_dpop_proof: return {net::errc::unauthorized, "Unauthorized", "invalid DPoP proof"};
+    case errc::use_dpop_nonce: return {net::errc::unauthorized, "UseDpopNonce", "the DPoP proof needs the server's nonce"};
   }
   return {net::errc::internal_error, "ServiceError", "unknown error"};
 }
@@ -59,6 +65,10 @@ net::response error_response(errc e, std::string_view message) {
   auto r = net::error_response(m.status, m.code, message.empty() ? m.message : message);
   // RFC 9110 §10.2.3. (directlinejs reads it as milliseconds; bots' HTTP pipelines as seconds.)
   if (e == errc::rate_limited) r.headers.set("Retry-After", "1");
+  // RFC 9449 §7.1, §8: the challenge says why, so that a DPoP client can retry (with the nonce).
+  if (e == errc::dpop_required) r.headers.set("WWW-Authenticate", R"(DPoP algs="ES256")");
+  if (e == errc::invalid_dpop_proof) r.headers.set("WWW-Authenticate", R"(DPoP error="invalid_dpop_proof", algs="ES256")");
+  if (e == errc::use_dpop_nonce) r.headers.set("WWW-Authenticate", R"(DPoP error="use_dpop_nonce", algs="ES256")");
   return r;
 }
 

@@ -85,6 +85,11 @@ TEST(UrlUtil, BaseUrlsOriginsAndForms) {
   EXPECT_FALSE(parse_form("a=%0"));
   EXPECT_FALSE(parse_form("a=%00"));
   EXPECT_EQ(url_encode("a b/c|d"), "a%20b%2Fc%7Cd");
+  // Dot-segments are escaped whole (issue 14): as a path segment they would remove a level.
+  EXPECT_EQ(url_encode(".."), "%2E%2E");
+  EXPECT_EQ(url_encode("."), "%2E");
+  EXPECT_EQ(url_encode("..."), "...");
+  EXPECT_EQ(url_encode("a..b"), "a..b");
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ awaitable<response> token(const state_ptr& s, const request& req) {
     co_return oauth_error(401, "invalid_client", "client authentication failed");
   }
   const std::vector<secret_verifier::candidate> candidates{{"password:" + bot->id, &hashes->second}};
-  if (!s->secrets.remembered(client_secret, candidates) && !s->secret_attempts.take(req.remote_address).allowed) {
+  if (!s->secrets.remembered(client_secret, candidates) && !s->secret_attempts.take(req.limit_key()).allowed) {
     co_return oauth_error(429, "temporarily_unavailable", "too many attempts; retry later");
   }
   auto hit = co_await s->secrets.match(client_secret, candidates);

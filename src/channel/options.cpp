@@ -44,7 +44,7 @@ bot_options read_bot(core::config_section s, seconds min_lifetime) {
   b.app_password_hash = s.string("app_password_hash");
   b.endpoint = s.string("endpoint");
   b.origins = s.strings("origins");
-  b.token_lifetime = read_seconds(s, "token_lifetime", b.token_lifetime, min_lifetime, 24h);
+  if (s.has("token_lifetime")) b.token_lifetime = read_seconds(s, "token_lifetime", 30min, min_lifetime, 24h);
   if (!valid_name(b.id)) s.error("id", "required: 1..64 characters of [A-Za-z0-9._-]");
   if (!valid_name(b.tenant)) s.error("tenant", "required: 1..64 characters of [A-Za-z0-9._-]");
   if (b.name.empty() || b.name.size() > 128) s.error("name", "must be 1..128 characters");
@@ -80,7 +80,29 @@ bot_options read_bot(core::config_section s, seconds min_lifetime) {
   return b;
 }
 
+tenant_options read_tenant(core::config_section s, seconds min_lifetime) {
+  tenant_options t;
+  t.id = s.string("id");
+  t.require_bound_tokens = s.boolean("require_bound_tokens", t.require_bound_tokens);
+  t.bound_token_lifetime = read_seconds(s, "bound_token_lifetime", t.bound_token_lifetime, min_lifetime, 1h);
+  t.unbound_token_lifetime = read_seconds(s, "unbound_token_lifetime", t.unbound_token_lifetime, min_lifetime, 24h);
+  t.max_session = read_seconds(s, "max_session", t.max_session, min_lifetime == seconds(1) ? seconds(10) : seconds(600),
+                               7 * 24h);
+  t.require_dpop_nonce = s.boolean("require_dpop_nonce", t.require_dpop_nonce);
+  if (!valid_name(t.id)) s.error("id", "required: the tenant of a [[channel.bots]] entry");
+  s.finish();
+  return t;
+}
+
 }  // namespace
+
+const tenant_options& tenant_policy(const options& o, std::string_view tenant) {
+  static const tenant_options defaults;
+  for (const auto& t : o.tenants) {
+    if (t.id == tenant) return t;
+  }
+  return defaults;
+}
 
 options parse_options(core::config_section s) {
   options o;
@@ -102,6 +124,11 @@ options parse_options(core::config_section s) {
     o.bot_timeout = 15s;
   }
   o.max_activity_bytes = static_cast<std::size_t>(s.integer("max_activity_bytes", 256 * 1024, 4096, 1024 * 1024));
+  o.max_text_bytes = static_cast<std::size_t>(s.integer("max_text_bytes", 16 * 1024, 256, 1024 * 1024));
+  o.max_value_bytes = static_cast<std::size_t>(s.integer("max_value_bytes", 16 * 1024, 256, 1024 * 1024));
+  o.max_activity_depth = static_cast<std::size_t>(s.integer("max_activity_depth", 32, 8, 64));
+  if (o.max_text_bytes > o.max_activity_bytes) s.error("max_text_bytes", "must not exceed max_activity_bytes");
+  if (o.max_value_bytes > o.max_activity_bytes) s.error("max_value_bytes", "must not exceed max_activity_bytes");
   o.max_upload_bytes =
       static_cast<std::size_t>(s.integer("max_upload_bytes", 4 * 1024 * 1024, 1024, 64LL * 1024 * 1024));
   o.max_upload_files = static_cast<std::size_t>(s.integer("max_upload_files", 10, 1, 100));
@@ -113,6 +140,10 @@ options parse_options(core::config_section s) {
   o.verify_cache_entries = static_cast<std::size_t>(s.integer("verify_cache_entries", 100'000, 0, 10'000'000));
   o.max_replay_activities = static_cast<std::size_t>(s.integer("max_replay_activities", 1000, 10, 100'000));
   o.allow_short_token_lifetime = s.boolean("allow_short_token_lifetime", false);
+  o.refresh_grace = read_seconds(s, "refresh_grace", o.refresh_grace, 0s, 10s);
+  o.dpop_max_age = read_seconds(s, "dpop_max_age", o.dpop_max_age, 10s, 300s);
+  o.max_sessions = static_cast<std::size_t>(s.integer("max_sessions", 1'000'000, 1000, 100'000'000));
+  o.dpop_replay_entries = static_cast<std::size_t>(s.integer("dpop_replay_entries", 1'000'000, 1000, 100'000'000));
 
   std::set<std::string> ids;
   std::set<std::string> app_ids;
@@ -121,6 +152,16 @@ options parse_options(core::config_section s) {
     if (!b.id.empty() && !ids.insert(b.id).second) bot.error("id", "duplicate bot id");
     if (!b.app_id.empty() && !app_ids.insert(b.app_id).second) bot.error("app_id", "two bots share this app_id");
     o.bots.push_back(std::move(b));
+  }
+  for (auto& tenant : s.sections("tenants")) {
+    auto t = read_tenant(tenant, o.allow_short_token_lifetime ? seconds(1) : seconds(60));
+    if (!t.id.empty() && std::none_of(o.bots.begin(), o.bots.end(), [&](const bot_options& b) { return b.tenant == t.id; })) {
+      tenant.error("id", "no [[channel.bots]] entry has this tenant");
+    }
+    if (std::any_of(o.tenants.begin(), o.tenants.end(), [&](const tenant_options& x) { return x.id == t.id; })) {
+      tenant.error("id", "duplicate tenant");
+    }
+    o.tenants.push_back(std::move(t));
   }
   s.finish();
   return o;

@@ -49,7 +49,7 @@ TEST(ChannelOptions, AnonymousLoopbackBot) {
   ASSERT_TRUE(p.cfg->ok()) << p.cfg->errors().front();
   ASSERT_EQ(p.opts.bots.size(), 1u);
   EXPECT_EQ(p.opts.bots[0].name, "b1");
-  EXPECT_EQ(p.opts.bots[0].token_lifetime, std::chrono::minutes(30));
+  EXPECT_EQ(p.opts.bots[0].token_lifetime, std::chrono::seconds(0)) << "unset: the tenant's lifetimes apply";
   ASSERT_TRUE(resolve_urls(p.opts));
   EXPECT_EQ(p.opts.public_url, "https://chat.bank.example");
   EXPECT_EQ(p.opts.service_url, "https://chat.bank.example/");
@@ -98,6 +98,34 @@ TEST(ChannelOptions, DuplicateIdsAndBadOrigins) {
   EXPECT_TRUE(has_error(parse(bot("") + bot("")), "duplicate bot id"));
   EXPECT_TRUE(has_error(parse(bot("origins = [\"https://bank.example/\"]\n")), "origins"));
   EXPECT_TRUE(has_error(parse(bot("origins = [\"*\"]\n")), "origins"));
+}
+
+TEST(ChannelOptions, TenantTokenPolicies) {
+  // Without an entry: bound tokens only, 5 and 30 minutes, 8-hour sessions, nonces required.
+  auto defaults = parse(bot(""));
+  ASSERT_TRUE(defaults.cfg->ok()) << defaults.cfg->errors().front();
+  const auto& d = tenant_policy(defaults.opts, "bankx");
+  EXPECT_TRUE(d.require_bound_tokens);
+  EXPECT_EQ(d.bound_token_lifetime, std::chrono::minutes(5));
+  EXPECT_EQ(d.unbound_token_lifetime, std::chrono::minutes(30));
+  EXPECT_EQ(d.max_session, std::chrono::hours(8));
+  EXPECT_TRUE(d.require_dpop_nonce);
+  auto p = parse(bot("") + "[[channel.tenants]]\nid = \"bankx\"\nrequire_bound_tokens = false\nbound_token_lifetime = \"2m\"\n"
+                           "unbound_token_lifetime = \"20m\"\nmax_session = \"1h\"\nrequire_dpop_nonce = false\n");
+  ASSERT_TRUE(p.cfg->ok()) << p.cfg->errors().front();
+  const auto& t = tenant_policy(p.opts, "bankx");
+  EXPECT_FALSE(t.require_bound_tokens);
+  EXPECT_EQ(t.bound_token_lifetime, std::chrono::minutes(2));
+  EXPECT_EQ(t.unbound_token_lifetime, std::chrono::minutes(20));
+  EXPECT_EQ(t.max_session, std::chrono::hours(1));
+  EXPECT_FALSE(t.require_dpop_nonce);
+  EXPECT_TRUE(tenant_policy(p.opts, "other").require_bound_tokens);
+  EXPECT_TRUE(has_error(parse(bot("") + "[[channel.tenants]]\nid = \"nobody\"\n"), "no [[channel.bots]] entry"));
+  EXPECT_TRUE(has_error(parse(bot("") + "[[channel.tenants]]\nid = \"bankx\"\nbound_token_lifetime = \"2h\"\n"),
+                        "bound_token_lifetime"));
+  EXPECT_TRUE(has_error(parse(bot("") + "[[channel.tenants]]\nid = \"bankx\"\nmax_session = \"5m\"\n"), "max_session"));
+  EXPECT_TRUE(has_error(parse(bot("") + "[[channel.tenants]]\nid = \"bankx\"\nrequire_bound = true\n"), "require_bound"));
+  EXPECT_TRUE(has_error(parse("[channel]\nrefresh_grace = \"30s\"\n"), "refresh_grace"));
 }
 
 TEST(ChannelOptions, UnknownKeysAndBotTimeout) {

@@ -25,6 +25,10 @@ inline constexpr std::size_t connector_json_depth = 64;
 [[nodiscard]] boost::asio::awaitable<result<std::string>> post_bot_activity(
     const state_ptr& s, const bot_options& bot, const store::conversation& conv, const boost::json::value& body,
     std::optional<std::string_view> reply_to, std::optional<std::string> idempotency);
+/// `inner` with the channel's current DPoP nonce in a DPoP-Nonce header (every Direct Line route
+/// a bound token may call).
+[[nodiscard]] boost::asio::awaitable<net::response> with_dpop_nonce(state_ptr s,
+                                                                    boost::asio::awaitable<net::response> inner);
 /// A stored file as a download (sandboxed CSP, attachment disposition unless an image).
 [[nodiscard]] net::response attachment_response(store::attachment file);
 
@@ -38,5 +42,7 @@ void add_stream_route(net::router& r, const state_ptr& s);
 void add_connector_routes(net::router& r, const state_ptr& s);
 /// The client-credentials token endpoint, its OpenID metadata, and the to-bot metadata and JWKS.
 void add_oauth_routes(net::router& r, const state_ptr& s);
+/// POST /v3/directline/tokens/revoke (bots only).
+void add_token_routes(net::router& r, const state_ptr& s);
 
 }  // namespace parley::channel

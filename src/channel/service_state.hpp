@@ -5,8 +5,10 @@
 #include "bot_client.hpp"
 #include "bots.hpp"
 #include "conversations.hpp"
+#include "dpop_check.hpp"
 #include "http_errors.hpp"
 #include "secret_verifier.hpp"
+#include "sessions.hpp"
 #include "stream_hub.hpp"
 
 #include <parley/channel/channel.hpp>
@@ -17,6 +19,8 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -33,6 +37,11 @@ struct client_identity {
   conversation_grant grant;    ///< token callers: what the token binds (secret callers: bot and tenant only)
   std::string token;           ///< the presented conversation token (token callers)
 };
+
+/// Close codes of a stream whose token session ended (documented in the README and in
+/// docs/architecture.md): the client must get a new token before it reconnects.
+inline constexpr std::uint16_t session_expired_close = 4401;  ///< expired or at max_session
+inline constexpr std::uint16_t session_revoked_close = 4403;  ///< revoked, ended, or a reused token
 
 struct service::state : std::enable_shared_from_this<service::state> {
   state(options o, dependencies d);
@@ -58,7 +67,7 @@ struct service::state : std::enable_shared_from_this<service::state> {
   stream_hub hub;
   std::unique_ptr<bus::subscription> activity_subscription;  // activity_topic, made by start()
   std::atomic<bool> bus_failing{false};
-  net::rate_limiter per_client;        // per remote address, every Direct Line call
+  net::rate_limiter per_client;        // per client key (IPv4 address, IPv6 /64), every Direct Line call
   net::rate_limiter per_conversation;  // per conversation
   net::rate_limiter secret_attempts;   // per remote address, secrets and passwords not yet remembered
   std::map<std::string, std::vector<secret_hash>, std::less<>> secret_hashes;    // bot id -> channel secrets
@@ -67,13 +76,45 @@ struct service::state : std::enable_shared_from_this<service::state> {
   std::shared_ptr<const net::cors_policy> cors;              // Direct Line routes
   std::shared_ptr<const net::cors_policy> cors_credentials;  // getsessionid (withCredentials)
   std::shared_ptr<spdlog::logger> log;
+  session_registry sessions;
+  dpop_check dpop;
+  std::atomic<bool> stopping{false};
 
-  /// Authenticates `Authorization: Bearer <token or secret>`. Errors: missing_credentials,
-  /// bad_credentials, token_expired, rate_limited, origin_not_allowed (an Origin the bot does not allow).
-  [[nodiscard]] boost::asio::awaitable<result<client_identity>> authenticate_client(const net::request& req);
+  /// Authenticates `Authorization: Bearer <token or secret>` or, for a token bound to a key,
+  /// `Authorization: DPoP <token>` with its `DPoP` proof for this request. The token's session
+  /// must be live (not revoked, replaced past its grace or at max_session) unless `rotating`
+  /// (tokens/refresh, which rotates it itself). Errors: missing_credentials, bad_credentials,
+  /// token_expired, token_revoked, dpop_required, invalid_dpop_proof, use_dpop_nonce,
+  /// rate_limited, origin_not_allowed (an Origin the bot does not allow).
+  [[nodiscard]] boost::asio::awaitable<result<client_identity>> authenticate_client(const net::request& req,
+                                                                                    bool rotating = false);
+
+  // ---- token sessions (session_ops.cpp) ----
+  /// When `g`'s session must end: its start + the tenant's max_session.
+  [[nodiscard]] std::chrono::system_clock::time_point session_end(const conversation_grant& g) const;
+  /// The lifetime of a new token for `g` from `now`: the bot's, else the tenant's bound or
+  /// unbound lifetime, cut at the session's end. Zero when the session has ended.
+  [[nodiscard]] std::chrono::seconds token_lifetime(const bot_options& b, const conversation_grant& g,
+                                                    std::chrono::system_clock::time_point now) const;
+  /// Starts a session for `g` (sid, start now, generation 0) and issues its first token (g.expires
+  /// set). `primary`: tokens/generate (its end ends the conversation for the bot). Errors:
+  /// not_offered (the tenant requires bound tokens and `g` has no key), internal.
+  [[nodiscard]] result<issued_token> open_session(const bot_options& b, conversation_grant& g, bool primary);
+  /// Closes the streams of ended sessions (4401 expired, 4403 otherwise) and, for the last
+  /// session of a conversation when `tell_bot`, sends the bot an endOfConversation.
+  [[nodiscard]] boost::asio::awaitable<void> finish_sessions(std::vector<ended_session> ended, bool tell_bot);
+  /// Revokes every session of a conversation and marks it ended in the store (endOfConversation
+  /// from either side, tokens/revoke by conversation).
+  [[nodiscard]] boost::asio::awaitable<std::size_t> end_conversation(const conversation_ref& ref, session_end_reason why,
+                                                                     bool tell_bot);
+  /// Ends the sessions whose time has come (the sweeper calls it every second).
+  [[nodiscard]] boost::asio::awaitable<void> sweep_sessions();
+  /// Runs sweep_sessions() every second until `stopping`.
+  void start_sweeper();
 
   /// The caller may act on conversation `id` (token of that conversation, or the secret of its
-  /// bot); returns the conversation. Errors: wrong_conversation, not_found and the store's.
+  /// bot); returns the conversation. A conversation marked ended in the store refuses tokens
+  /// (token_revoked). Errors: wrong_conversation, not_found, token_revoked and the store's.
   [[nodiscard]] boost::asio::awaitable<result<store::conversation>> authorize_conversation(const client_identity& who,
                                                                                           std::string_view id);
 
@@ -83,8 +124,9 @@ struct service::state : std::enable_shared_from_this<service::state> {
   [[nodiscard]] boost::asio::awaitable<result<std::pair<const bot_options*, store::conversation>>> authenticate_bot(
       const net::request& req, std::string_view id);
 
-  /// Waits out a rate limit instead of refusing (for the calls directlinejs cannot retry):
-  /// false when even the longest delay would not be enough (the caller decides).
+  /// Waits its turn under a rate limit instead of refusing at once (directlinejs cannot retry some
+  /// calls): false, without waiting, once the key's delay budget (max_throttle_delay of queued
+  /// requests) is spent; the caller then answers 429.
   [[nodiscard]] boost::asio::awaitable<bool> throttle(net::rate_limiter& limiter, std::string_view key);
 
   [[nodiscard]] activity_context context(const bot_options& bot, std::string_view conversation_id,
@@ -107,6 +149,8 @@ struct service::state : std::enable_shared_from_this<service::state> {
 
 /// The bearer credential of `Authorization: Bearer <x>` (scheme case-insensitive), or nullopt.
 [[nodiscard]] std::optional<std::string_view> bearer(const net::request& req);
+/// The credential of `Authorization: DPoP <x>` (scheme case-insensitive), or nullopt.
+[[nodiscard]] std::optional<std::string_view> dpop_credential(const net::request& req);
 
 /// Parses a Direct Line watermark: empty, "-" and "null" are 0; otherwise a decimal number.
 [[nodiscard]] std::optional<std::uint64_t> parse_watermark(std::string_view text);

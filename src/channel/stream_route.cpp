@@ -1,5 +1,7 @@
 // GET /v3/directline/conversations/{id}/stream: the Direct Line WebSocket. The upgrade is
-// authorised by the `t=` stream token (about 60 s, usable once); the stream then replays what
+// authorised by the `t=` stream token (about 60 s, usable once; with a DPoP proof in the
+// subprotocol when bound) and lasts as long as the token's session: when the session expires the
+// stream closes with 4401, when it is revoked or ended with 4403. The stream then replays what
 // follows the URL's watermark from the store and goes live. One socket per conversation: a new
 // one closes the older with reason "collision" (directlinejs reconnects after any close, through
 // GET /conversations/{id} and a fresh stream URL, so nothing is lost).
@@ -91,18 +93,45 @@ net::websocket_upgrade refuse(errc e, std::string_view message = {}) {
   return net::websocket_upgrade::reject(error_response(e, message));
 }
 
+// The URI the client connected to, as a DPoP proof's htu names it (ws(s)://, no query).
+std::string stream_htu(const state_ptr& s, const net::request& req) {
+  const bool https = s->opts.public_url.starts_with("https://");
+  return std::string(https ? "wss://" : "ws://") + s->opts.public_url.substr(https ? 8 : 7) + std::string(req.path);
+}
+
 awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request& req) {
   if (!s->started.load()) co_return refuse(errc::not_started);
   const auto t = req.query.get("t");
   if (!t || t->empty()) co_return refuse(errc::missing_credentials, "the stream URL needs its t= token");
-  auto g = s->tokens->redeem_stream_token(*t);
+  // A bound stream token is used only with a proof for this upgrade, checked before the token is
+  // spent (a thief of the stream URL cannot even use it up). Browsers cannot set a DPoP header on
+  // a WebSocket: the proof travels as a subprotocol.
+  const auto proof = dpop_check::proof_subprotocol(req);
+  const auto check = [&](const conversation_grant& g) -> error_code {
+    if (!g.bound()) return {};
+    if (!proof) return make_error_code(errc::dpop_required);
+    return s->dpop.check(*proof, "GET", stream_htu(s, req), *t, g, tenant_policy(s->opts, g.tenant_id).require_dpop_nonce);
+  };
+  auto g = s->tokens->redeem_stream_token(*t, check);
   if (!g) {
-    co_return refuse(g.error() == errc::token_expired ? errc::token_expired : errc::bad_credentials,
+    const auto& e = g.error();
+    if (e == errc::rate_limited) co_return refuse(errc::rate_limited, "too many streams for this conversation");
+    if (e == errc::dpop_required || e == errc::invalid_dpop_proof || e == errc::use_dpop_nonce) {
+      auto r = error_response(e);
+      r.headers.set("DPoP-Nonce", s->dpop.nonce());
+      co_return net::websocket_upgrade::reject(std::move(r));
+    }
+    co_return refuse(e == errc::token_expired ? errc::token_expired : errc::bad_credentials,
                      "stream token invalid, expired or already used");
   }
   if (g->conversation_id != req.param("id")) co_return refuse(errc::wrong_conversation);
   const auto* bot = s->bots.by_id(g->bot_id);
   if (!bot || bot->tenant != g->tenant_id) co_return refuse(errc::bad_credentials);
+  switch (s->sessions.check(*g, s->deps.clock.now(), s->session_end(*g))) {
+    case session_state::live: break;
+    case session_state::revoked: co_return refuse(errc::token_revoked);
+    default: co_return refuse(errc::token_expired);
+  }
   if (const auto origin = req.headers.get("origin"); origin && !origin_allowed(*bot, g->trusted_origins, *origin)) {
     co_return refuse(errc::origin_not_allowed);
   }
@@ -111,11 +140,13 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   const conversation_ref ref{g->tenant_id, g->conversation_id};
   auto conv = co_await s->conversations.get(ref);
   if (!conv) co_return refuse(errc::not_found);
+  if (conv->state == store::conversation_state::ended) co_return refuse(errc::token_revoked);
 
   const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   auto current = std::make_shared<std::shared_ptr<stream_subscriber>>();
   net::websocket_hooks hooks;
-  hooks.on_open = [s, ref, key, after = *after, current](net::websocket ws) {
+  if (g->bound()) hooks.subprotocol = std::string(dpop_subprotocol);
+  hooks.on_open = [s, ref, key, after = *after, current, session = g->session_id](net::websocket ws) {
     auto sub = std::make_shared<stream_subscriber>(
         after, stream_sink{[ws](std::string frame) { return ws.send(std::move(frame)); },
                            [ws](std::uint16_t code, std::string reason) { ws.close(code, std::move(reason)); }});
@@ -126,6 +157,7 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
         asio::co_spawn(st->deps.io, fill_gap(w, weak_sub, ref, from), core::log_exceptions{st->log, "stream gap read"});
       }
     });
+    s->sessions.add_stream(session, sub);  // closed when the token's session ends (4401/4403)
     if (auto older = s->hub.attach(key, sub)) older->close(net::close_code::policy, "collision");
     asio::co_spawn(s->deps.io, replay(s, sub, ref, after, ws), core::log_exceptions{s->log, "stream replay"});
   };

@@ -47,6 +47,13 @@ inline options test_options(std::string public_url = "http://127.0.0.1:8401") {
   other.app_id = "app-other";
   other.origins = {"https://www.other.example"};
   o.bots.push_back(other);
+  // Bearer tokens are allowed in these tests unless one says otherwise (the default is bound only).
+  for (const auto* tenant : {"bankx", "otherbank"}) {
+    tenant_options t;
+    t.id = tenant;
+    t.require_bound_tokens = false;
+    o.tenants.push_back(t);
+  }
   (void)resolve_urls(o);
   return o;
 }

@@ -1,9 +1,12 @@
+#include "replay_windows.hpp"
 #include "verify_cache.hpp"
 
 #include <parley/channel/error.hpp>
 #include <parley/channel/tokens.hpp>
+#include <parley/jose/dpop.hpp>
 #include <parley/jose/error.hpp>
 #include <parley/jose/jwk.hpp>
+#include <parley/core/log.hpp>
 
 #include <map>
 #include <mutex>
@@ -26,7 +29,6 @@ constexpr seconds access_skew{60};
 // A to-bot token is replaced this long before it expires (botbuilder allows 5 min of skew, and a
 // slow delivery must not arrive with an expired token).
 constexpr seconds to_bot_refresh_margin{300};
-constexpr std::size_t max_used_stream_tokens = 200'000;
 
 jose::profile make_profile(std::string name, std::string issuer, std::string audience, std::string_view typ,
                            seconds skew, seconds max_lifetime, std::vector<std::string> required) {
@@ -58,6 +60,14 @@ jose::claims grant_claims(const conversation_grant& g) {
   c.set("bot", g.bot_id);
   c.set("tid", g.tenant_id);
   if (!g.trusted_origins.empty()) c.set("origins", g.trusted_origins);
+  c.set("sid", g.session_id);
+  c.set_time("sst", g.session_start);
+  c.set("gen", static_cast<std::int64_t>(g.generation));
+  if (g.bound()) {
+    jose::claims cnf;
+    cnf.set("jkt", g.jkt);
+    c.set("cnf", cnf);
+  }
   return c;
 }
 
@@ -82,6 +92,19 @@ result<conversation_grant> grant_from(const jose::claims& c) {
     g.trusted_origins = std::move(*origins);
   }
   g.expires = *exp;
+  const auto sid = c.string("sid");
+  const auto sst = c.time("sst");
+  const auto gen = c.integer("gen");
+  if (!sid || sid->empty() || sid->size() > 64 || !sst || !gen || *gen < 0) return make_error_code(errc::bad_credentials);
+  g.session_id = *sid;
+  g.session_start = *sst;
+  g.generation = static_cast<std::uint64_t>(*gen);
+  if (c.has("cnf")) {
+    const auto cnf = c.object("cnf");
+    const auto jkt = cnf ? cnf->string("jkt") : std::nullopt;
+    if (!jkt || !jose::valid_jkt(*jkt)) return make_error_code(errc::bad_credentials);
+    g.jkt = *jkt;
+  }
   return g;
 }
 
@@ -95,10 +118,11 @@ struct token_service::state {
         rng(r),
         dl_audience(o.public_url + "/v3/directline"),
         stream_audience(o.public_url + "/v3/directline/stream"),
-        dl(make_profile("directline", o.issuer, dl_audience, dl_typ, dl_skew, 24h + 5min, {"conv", "user", "bot", "tid"}),
+        dl(make_profile("directline", o.issuer, dl_audience, dl_typ, dl_skew, 24h + 5min,
+                        {"conv", "user", "bot", "tid", "sid", "sst", "gen"}),
            c),
         stream(make_profile("directline-stream", o.issuer, stream_audience, stream_typ, dl_skew, 10min,
-                            {"conv", "user", "bot", "tid", "jti"}),
+                            {"conv", "user", "bot", "tid", "jti", "sid", "sst", "gen"}),
                c),
         access(make_profile("bot-access", o.issuer, o.connector_scope, access_typ, access_skew, 25h, {"appid", "tid"}),
                c),
@@ -131,15 +155,6 @@ struct token_service::state {
     c.set_time("exp", now + lifetime);
   }
 
-  // Forgets used stream tokens whose expiry has passed; false when the set is still full.
-  bool make_room(time_point now) {
-    if (used_stream.size() < max_used_stream_tokens) return true;
-    for (auto it = used_stream.begin(); it != used_stream.end();) {
-      it = it->second + dl_skew <= now ? used_stream.erase(it) : std::next(it);
-    }
-    return used_stream.size() < max_used_stream_tokens;
-  }
-
   const options& opts;
   jose::signing_key_store& keys;
   const core::clock& clock;
@@ -153,7 +168,9 @@ struct token_service::state {
   verify_cache<bot_grant> access_cache;
 
   std::mutex used_mutex;
-  std::unordered_map<std::string, time_point> used_stream;  // jti -> expiry
+  replay_windows used_stream{{.window = seconds{10}, .per_window = 100'000, .per_conversation = 20, .skew = dl_skew}};
+  std::chrono::steady_clock::time_point last_full_warning{};
+  std::uint64_t unrecorded_redemptions = 0;
 
   struct cached_token {
     std::string token;
@@ -204,17 +221,34 @@ result<std::string> token_service::issue_stream_token(const conversation_grant& 
   return s_->sign(directline_key_purpose, std::move(c), stream_typ);
 }
 
-result<conversation_grant> token_service::redeem_stream_token(std::string_view token) {
+result<conversation_grant> token_service::redeem_stream_token(
+    std::string_view token, const std::function<error_code(const conversation_grant&)>& check) {
   auto t = s_->validate(s_->stream, directline_key_purpose, token);
   if (!t) return t.error();
   auto g = grant_from(t->claims());
   if (!g) return g.error();
   const auto jti = t->claims().string("jti");
   if (!jti || jti->empty() || jti->size() > 64) return make_error_code(errc::bad_credentials);
+  if (check) {
+    if (auto ec = check(*g)) return ec;
+  }
   std::lock_guard lock(s_->used_mutex);
-  if (!s_->make_room(s_->clock.now())) return make_error_code(errc::rate_limited);
-  if (!s_->used_stream.emplace(std::string(*jti), g->expires).second) return make_error_code(errc::bad_credentials);
-  return g;
+  switch (s_->used_stream.redeem(*jti, g->conversation_id, g->expires, s_->clock.now())) {
+    case replay_windows::outcome::admitted: return g;
+    case replay_windows::outcome::replayed: return make_error_code(errc::bad_credentials);
+    case replay_windows::outcome::conversation_over_limit: return make_error_code(errc::rate_limited);
+    case replay_windows::outcome::admitted_unrecorded: {
+      // The window is full: admitting unrecorded keeps every other user streaming (ADR 0012).
+      const auto now = std::chrono::steady_clock::now();
+      if (now - s_->last_full_warning >= std::chrono::seconds(10)) {
+        s_->last_full_warning = now;
+        core::logger("channel")->warn("stream tokens: the replay window is full; fresh tokens are admitted unrecorded");
+      }
+      ++s_->unrecorded_redemptions;
+      return g;
+    }
+  }
+  return make_error_code(errc::internal);
 }
 
 result<std::string> token_service::to_bot_token(std::string_view app_id, std::string_view service_url) {

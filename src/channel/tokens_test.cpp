@@ -18,6 +18,9 @@ conversation_grant grant() {
   g.bot_id = "bankx-assistant";
   g.tenant_id = "bankx";
   g.trusted_origins = {"https://www.bankx.example"};
+  g.session_id = "session-A";
+  g.session_start = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));  // fake_clock's start
+  g.generation = 0;
   return g;
 }
 
@@ -89,6 +92,56 @@ TEST_F(Tokens, TamperedOrForeignTokensAreRefused) {
   token_service foreign(opts_, other.keys(), fx_.clock(), core::os_random());
   auto forged = foreign.issue_conversation_token(grant(), 30min);
   EXPECT_EQ(tokens_.verify_conversation_token(forged->token).error(), errc::bad_credentials);
+}
+
+TEST_F(Tokens, SessionClaimsAndKeyBindingRoundTrip) {
+  auto g = grant();
+  g.generation = 3;
+  g.jkt = std::string(43, 'K');
+  auto t = tokens_.issue_conversation_token(g, 5min);
+  ASSERT_TRUE(t);
+  const auto payload = segment(t->token, 1);
+  EXPECT_EQ(payload.at("sid"), "session-A");
+  EXPECT_EQ(payload.at("sst").as_int64(), 1767225600);
+  EXPECT_EQ(payload.at("gen").as_int64(), 3);
+  EXPECT_EQ(std::string(payload.at("cnf").at("jkt").as_string()), g.jkt);
+  auto back = tokens_.verify_conversation_token(t->token);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->session_id, "session-A");
+  EXPECT_EQ(back->session_start, g.session_start);
+  EXPECT_EQ(back->generation, 3u);
+  EXPECT_EQ(back->jkt, g.jkt);
+  EXPECT_TRUE(back->bound());
+  // The stream token carries the binding too.
+  auto stream = tokens_.issue_stream_token(g);
+  EXPECT_EQ(std::string(segment(*stream, 1).at("cnf").at("jkt").as_string()), g.jkt);
+  // Without a key: a bearer token, no cnf.
+  auto bearer = tokens_.issue_conversation_token(grant(), 5min);
+  EXPECT_FALSE(segment(bearer->token, 1).contains("cnf"));
+  EXPECT_FALSE(tokens_.verify_conversation_token(bearer->token)->bound());
+}
+
+TEST_F(Tokens, ATokenWithoutSessionClaimsIsRefused) {
+  auto g = grant();
+  g.session_id.clear();  // what a token from before sessions looks like to the parser
+  auto t = tokens_.issue_conversation_token(g, 5min);
+  EXPECT_EQ(tokens_.verify_conversation_token(t->token).error(), errc::bad_credentials);
+}
+
+TEST_F(Tokens, AStreamTokenFailingItsCheckStaysUnused) {
+  auto s = tokens_.issue_stream_token(grant());
+  int calls = 0;
+  auto refused = tokens_.redeem_stream_token(*s, [&](const conversation_grant&) {
+    ++calls;
+    return make_error_code(errc::dpop_required);
+  });
+  EXPECT_EQ(refused.error(), errc::dpop_required);
+  EXPECT_TRUE(tokens_.redeem_stream_token(*s, [&](const conversation_grant&) {
+    ++calls;
+    return error_code{};
+  }));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(tokens_.redeem_stream_token(*s).error(), errc::bad_credentials);
 }
 
 TEST_F(Tokens, StreamTokenIsSingleUseAndShortLived) {

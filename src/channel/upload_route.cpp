@@ -52,7 +52,7 @@ result<upload> parse_upload(const options& o, const request& req) {
           return make_error_code(errc::unsupported_type);
         }
         if (p.body.size() > o.max_activity_bytes) return make_error_code(errc::too_large);
-        auto parsed = core::parse_json(p.body, {o.max_activity_bytes, 64});
+        auto parsed = core::parse_json(p.body, {o.max_activity_bytes, o.max_activity_depth});
         if (!parsed) return make_error_code(errc::bad_syntax);
         u.activity = std::move(*parsed);
       } else if (p.name == "file") {
@@ -81,9 +81,10 @@ awaitable<response> upload_files(const state_ptr& s, const request& req) {
   auto who = co_await s->authenticate_client(req);
   if (!who) co_return error_response(who.error());
   const auto id = req.param("id");
-  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto conv = co_await s->authorize_conversation(*who, id);
   if (!conv) co_return error_response(conv.error());
+  // Only now, authorised: the conversation's bucket is its holders' alone.
+  if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto u = parse_upload(s->opts, req);
   if (!u) co_return error_response(u.error());
   // `userId` names the sender as the client believes it; the bound user is the sender anyway.
@@ -113,7 +114,8 @@ void add_upload_routes(net::router& r, const state_ptr& s) {
   net::route_options o;
   o.max_body_bytes = s->opts.max_upload_bytes + s->opts.max_activity_bytes + 64 * 1024;  // files + activity + framing
   o.cors = s->cors;
-  r.post("/v3/directline/conversations/{id}/upload", [s](const request& q) { return upload_files(s, q); }, o);
+  r.post("/v3/directline/conversations/{id}/upload", [s](const request& q) { return with_dpop_nonce(s, upload_files(s, q)); },
+         o);
 }
 
 }  // namespace parley::channel

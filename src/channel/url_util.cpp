@@ -147,6 +147,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
 
 std::string url_encode(std::string_view text) {
   static constexpr char digits[] = "0123456789ABCDEF";
+  // A whole "." or ".." would be a dot-segment in a path (RFC 3986 §5.2.4): escaped.
+  if (text == "." || text == "..") return text == "." ? "%2E" : "%2E%2E";
   std::string out;
   for (const unsigned char c : text) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {

@@ -31,7 +31,8 @@ struct base_url {
 [[nodiscard]] std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body,
                                                                                        std::size_t max_fields = 64);
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (for query values we build).
+/// Percent-encodes everything but RFC 3986 unreserved characters (for query values and path
+/// segments we build); a whole "." or ".." is escaped too (never a dot-segment).
 [[nodiscard]] std::string url_encode(std::string_view text);
 
 }  // namespace parley::channel

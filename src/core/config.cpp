@@ -2,7 +2,15 @@
 
 #include <toml++/toml.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +22,8 @@ extern char** environ;
 
 namespace parley::core {
 namespace {
+
+void secure_zero(void* p, std::size_t n) noexcept { OPENSSL_cleanse(p, n); }
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
@@ -121,14 +131,59 @@ result<std::string> read_file(const std::filesystem::path& file, std::size_t max
 }
 
 result<secret_string> read_secret_file(const std::filesystem::path& file) {
+  // Opened without following a symlink, then checked on the open descriptor (no race between
+  // the check and the read): a regular file of this user (or root), nothing for group or others.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return make_error_code(errno == ELOOP ? errc::insecure_file : errc::io_error);
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } guard{fd};
   struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return make_error_code(errc::io_error);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return make_error_code(errc::io_error);
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) return make_error_code(errc::insecure_file);
-  auto data = read_file(file, 64 * 1024);
-  if (!data) return data.error();
-  if (!data->empty() && data->back() == '\n') data->pop_back();
-  if (!data->empty() && data->back() == '\r') data->pop_back();
-  return secret_string{std::move(*data)};
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) return make_error_code(errc::insecure_file);
+  constexpr std::size_t max_bytes = 64 * 1024;
+  secret_string out;
+  std::string data;
+  data.reserve(4096);
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      secret_string wipe(std::move(data));
+      return make_error_code(errc::io_error);
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > max_bytes) {
+      secret_string wipe(std::move(data));
+      return make_error_code(errc::too_large);
+    }
+  }
+  secure_zero(buf, sizeof buf);
+  if (!data.empty() && data.back() == '\n') data.pop_back();
+  if (!data.empty() && data.back() == '\r') data.pop_back();
+  return secret_string{std::move(data)};
+}
+
+void scrub_environment(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    // unsetenv() only drops the pointer: the initial environment block stays readable through
+    // /proc/PID/environ. So the whole "NAME=value" is overwritten where it is, after the unset
+    // (which finds the entry by its name).
+    char* value = ::getenv(name.c_str());
+    (void)::unsetenv(name.c_str());
+    if (value == nullptr) continue;
+    char* entry = value - name.size() - 1;
+    const bool whole = std::memcmp(entry, name.data(), name.size()) == 0 && entry[name.size()] == '=';
+    if (whole) {
+      secure_zero(entry, name.size() + 1 + std::strlen(value));
+    } else {
+      secure_zero(value, std::strlen(value));
+    }
+  }
 }
 
 // ---- config ----
@@ -298,12 +353,24 @@ std::optional<secret_string> config_section::secret(std::string_view key) {
     error(key, "`env` must be a string");
     return std::nullopt;
   }
+  // A variable read before (two keys may name the same one) is in the config's secret copies.
+  if (const auto seen = owner_->env_secrets_.find(s->get()); seen != owner_->env_secrets_.end()) {
+    return seen->second.clone();
+  }
   const auto it = owner_->env_.find(s->get());
   if (it == owner_->env_.end() || it->second.empty()) {
     error(key, "environment variable " + s->get() + " is not set");
     return std::nullopt;
   }
-  return secret_string{it->second};
+  // The config's plain copy of the environment keeps no secret: it moves into a secret_string
+  // (wiped when the config goes), and the name is recorded for scrub_environment().
+  secret_string value{std::move(it->second)};
+  secure_zero(it->second.data(), it->second.capacity());  // a moved-from short string keeps its bytes
+  owner_->env_.erase(it);
+  owner_->secret_env_.push_back(s->get());
+  auto copy = value.clone();
+  owner_->env_secrets_.emplace(s->get(), std::move(value));
+  return copy;
 }
 
 config_section config_section::section(std::string_view key) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <fstream>
 
@@ -102,6 +105,61 @@ TEST(Config, SecretsFromEnvironmentAndFiles) {
   EXPECT_FALSE(s2.secret("b"));
   EXPECT_TRUE(has_error(*c2, "chmod 600"));
   std::filesystem::remove_all(dir);
+}
+
+TEST(Config, SecretFilesAreNeitherSymlinksNorOthersFiles) {
+  const auto dir = std::filesystem::temp_directory_path() / ("parley-config-secret-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "secret.txt";
+  { std::ofstream(file) << "s3cret\n"; }
+  ::chmod(file.c_str(), 0600);
+  ASSERT_TRUE(read_secret_file(file));
+  EXPECT_EQ(read_secret_file(file)->reveal(), "s3cret");
+  // A symlink to a good file is refused (a link in a shared directory could be swapped).
+  std::filesystem::create_symlink(file, dir / "link.txt");
+  EXPECT_EQ(read_secret_file(dir / "link.txt").error(), errc::insecure_file);
+  // Readable or writable by group or others.
+  ::chmod(file.c_str(), 0640);
+  EXPECT_EQ(read_secret_file(file).error(), errc::insecure_file);
+  ::chmod(file.c_str(), 0602);
+  EXPECT_EQ(read_secret_file(file).error(), errc::insecure_file);
+  ::chmod(file.c_str(), 0600);
+  // Owned by another user (only root can hand a file over; skipped otherwise).
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);
+    EXPECT_EQ(read_secret_file(file).error(), errc::insecure_file);
+    ASSERT_EQ(::chown(file.c_str(), 0, 0), 0);
+  }
+  // Not a regular file.
+  EXPECT_EQ(read_secret_file(dir).error(), errc::io_error);
+  EXPECT_EQ(read_secret_file(dir / "absent").error(), errc::io_error);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, SecretsFromTheEnvironmentAreRecordedAndScrubbed) {
+  auto c = config::parse("[bot]\na = { env = \"PARLEY_TEST_SECRET_A\" }\nb = { env = \"PARLEY_TEST_SECRET_A\" }\n",
+                         {{"PARLEY_TEST_SECRET_A", "from-env"}, {"OTHER", "x"}});
+  auto s = c->section("bot");
+  auto a = s.secret("a");
+  auto b = s.secret("b");  // the same variable twice: both read it
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->reveal(), "from-env");
+  EXPECT_EQ(b->reveal(), "from-env");
+  EXPECT_EQ(c->secret_env_names(), std::vector<std::string>{"PARLEY_TEST_SECRET_A"});
+
+  ::setenv("PARLEY_TEST_SECRET_A", "from-env", 1);
+  ::setenv("PARLEY_TEST_KEPT", "kept", 1);
+  char* value = ::getenv("PARLEY_TEST_SECRET_A");
+  ASSERT_NE(value, nullptr);
+  scrub_environment(c->secret_env_names());
+  EXPECT_EQ(::getenv("PARLEY_TEST_SECRET_A"), nullptr);
+  EXPECT_STREQ(::getenv("PARLEY_TEST_KEPT"), "kept");
+  // The bytes were overwritten where they were, name and value (a setenv() copy here; the
+  // initial environment block in a real process, which /proc/PID/environ shows).
+  EXPECT_EQ(value[0], '\0');
+  EXPECT_EQ(std::string_view(value - 21, 21), std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 21));
+  ::unsetenv("PARLEY_TEST_KEPT");
 }
 
 TEST(Config, ArraysOfTables) {

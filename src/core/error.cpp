@@ -21,6 +21,8 @@ class category final : public boost::system::error_category {
       case errc::too_large: return "too large";
       case errc::duplicate_key: return "duplicate key";
       case errc::insecure_file: return "file permissions too open";
+      case errc::too_deep: return "nested too deeply";
+      case errc::non_finite_number: return "number out of range";
     }
     return "unknown core error";
   }

@@ -4,6 +4,9 @@
 #include <boost/json/value_stack.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <unordered_set>
 #include <vector>
 
@@ -47,7 +50,9 @@ struct strict_handler {
   json::value_stack st;
   std::vector<key_set> keys;  // one entry per open object
   std::string key_buf;
+  std::string number_buf;  // a number split over several writes
   bool duplicate = false;
+  bool non_finite = false;
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
@@ -89,16 +94,41 @@ struct strict_handler {
     st.push_string(s);
     return true;
   }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number_buf.append(s.data(), s.size());
+    return true;
+  }
   bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number_buf.clear();
     st.push_int64(i);
     return true;
   }
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number_buf.clear();
     st.push_uint64(u);
     return true;
   }
-  bool on_double(double d, json::string_view, json::error_code&) {
+  bool on_double(double d, json::string_view s, json::error_code& ec) {
+    // Boost.JSON 1.81 converts long mantissas inexactly (off by one unit in the last place), so a
+    // value would not survive serialise-and-parse; std::from_chars rounds correctly.
+    std::string_view text(s.data(), s.size());
+    if (!number_buf.empty()) {
+      number_buf.append(s.data(), s.size());
+      text = number_buf;
+    }
+    double exact = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), exact);
+    number_buf.clear();
+    if (err == std::errc{} && end == text.data() + text.size()) {
+      d = exact;
+    } else if (err != std::errc::result_out_of_range || !std::isfinite(d)) {
+      d = std::numeric_limits<double>::infinity();  // too large (an underflow keeps Boost's 0)
+    }
+    if (!std::isfinite(d)) {
+      non_finite = true;
+      ec = json::error::syntax;  // stops the parser; reported as non_finite_number below
+      return false;
+    }
     st.push_double(d);
     return true;
   }
@@ -128,6 +158,8 @@ result<boost::json::value> parse_json(std::string_view text, const json_limits& 
   json::error_code ec;
   const auto n = p.write_some(false, text.data(), text.size(), ec);
   if (p.handler().duplicate) return make_error_code(errc::duplicate_key);
+  if (p.handler().non_finite) return make_error_code(errc::non_finite_number);
+  if (ec == json::error::too_deep) return make_error_code(errc::too_deep);
   if (ec || n != text.size() || !p.done()) return make_error_code(errc::parse_error);
   return p.handler().st.release();
 }

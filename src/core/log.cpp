@@ -10,8 +10,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <mutex>
 
 namespace parley::core {
@@ -60,12 +63,36 @@ std::size_t secret_param_value_start(std::string_view s, std::size_t pos) {
   return 0;
 }
 
+std::atomic<std::uint64_t> dropped_total{0};
+
 class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   explicit redacting_sink(std::shared_ptr<spdlog::sinks::dist_sink_mt> inner) : inner_(std::move(inner)) {}
 
+  void set_budget(double per_second, double burst) {
+    std::lock_guard lock(mutex_);
+    per_second_ = per_second;
+    burst_ = std::max(1.0, burst);
+    for (auto& b : buckets_) b.tokens = burst_;
+  }
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
+    // Errors have a budget of their own: a flood of refusals (info) must not hide a bug's line.
+    auto& b = buckets_[msg.level >= spdlog::level::err ? 1 : 0];
+    if (!admit(b)) {
+      ++b.dropped;
+      dropped_total.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (b.dropped > 0 && b.last - b.last_note >= std::chrono::seconds(1)) {
+      // Told by the next line that passes, at most once a second: how many went missing.
+      const auto text = fmt::format("log budget ({}/s) exceeded: {} line(s) dropped", per_second_, b.dropped);
+      spdlog::details::log_msg note(msg.time, spdlog::source_loc{}, "core", spdlog::level::warn, text);
+      inner_->log(note);
+      b.dropped = 0;
+      b.last_note = b.last;
+    }
     const std::string clean = redact_secrets({msg.payload.data(), msg.payload.size()});
     spdlog::details::log_msg copy = msg;
     copy.payload = clean;
@@ -74,7 +101,27 @@ class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override { inner_->flush(); }
 
  private:
+  // A token bucket over lines (under the sink's mutex).
+  struct bucket {
+    double tokens = log_options{}.burst_lines;
+    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    std::uint64_t dropped = 0;
+    std::chrono::steady_clock::time_point last_note{};
+  };
+  bool admit(bucket& b) const {
+    if (per_second_ <= 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.last).count() * per_second_);
+    b.last = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   std::shared_ptr<spdlog::sinks::dist_sink_mt> inner_;
+  double per_second_ = log_options{}.max_lines_per_second;
+  double burst_ = log_options{}.burst_lines;
+  std::array<bucket, 2> buckets_;  // [0]: trace to warn, [1]: error and critical
 };
 
 struct shared_sinks {
@@ -152,6 +199,7 @@ boost::system::error_code init_logging(const log_options& opts) {
   st.dist->add_sink(primary);
   st.primary = primary;
   st.level = level;
+  st.front->set_budget(opts.max_lines_per_second, opts.burst_lines);
   spdlog::apply_all([level](const std::shared_ptr<spdlog::logger>& l) { l->set_level(level); });
   return {};
 }
@@ -167,6 +215,16 @@ std::shared_ptr<spdlog::logger> logger(std::string_view component) {
   spdlog::register_logger(l);
   return l;
 }
+
+bool log_throttle::due() noexcept {
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  std::int64_t next = next_.load(std::memory_order_relaxed);
+  if (now < next) return false;
+  const std::int64_t later = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_).count();
+  return next_.compare_exchange_strong(next, later, std::memory_order_relaxed);
+}
+
+std::uint64_t dropped_log_lines() noexcept { return dropped_total.load(std::memory_order_relaxed); }
 
 void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) { sinks().dist->add_sink(std::move(sink)); }
 

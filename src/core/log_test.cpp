@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace parley::core {
 namespace {
 
@@ -41,6 +44,27 @@ TEST(Log, SecretStringFormatsRedacted) {
 TEST(Log, RejectsUnknownLevel) {
   EXPECT_TRUE(init_logging({.level = "loud"}));
   EXPECT_FALSE(init_logging({.level = "info"}));
+}
+
+// Issue 21, 6: a 15 s token flood wrote 575 548 lines. Whatever floods, the lines written per
+// second are bounded, and what was dropped is said.
+TEST(Log, AFloodIsBoundedByTheLineBudget) {
+  ASSERT_FALSE(init_logging({.level = "info", .file = {}, .max_lines_per_second = 50, .burst_lines = 20}));
+  const auto dropped_before = dropped_log_lines();
+  std::size_t written = 0;
+  {
+    testing::log_capture capture;
+    for (int i = 0; i < 5000; ++i) logger("flood")->info("refused request {}", i);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // 10 more lines of budget
+    logger("flood")->warn("after the flood");
+    const auto lines = capture.lines();
+    written = lines.size();
+    EXPECT_TRUE(capture.contains("after the flood"));
+    EXPECT_TRUE(capture.contains("line(s) dropped"));
+  }
+  EXPECT_LE(written, 20u + 15u);  // the burst, the refill during the loop and the pause, the note
+  EXPECT_GE(dropped_log_lines() - dropped_before, 4900u);
+  ASSERT_FALSE(init_logging({}));  // the defaults again for the other tests
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ class category final : public boost::system::error_category {
       case errc::unwrap_failed: return "a signing key could not be unwrapped (wrong root key or tampered file)";
       case errc::fetch_failed: return "remote key set could not be fetched or was refused";
       case errc::crypto_failure: return "cryptographic library failure";
+      case errc::proof_mismatch: return "DPoP proof made for another request (htm, htu or ath)";
+      case errc::replayed: return "DPoP proof already used";
+      case errc::over_quota: return "too many DPoP proofs for this key";
     }
     return "unknown jose error";
   }

@@ -62,6 +62,7 @@ result<parsed_jws> parse_compact(std::string_view token, std::size_t max_token_b
   }
   out.payload = std::move(*payload);
   out.signature = std::move(*signature);
+  out.header = std::move(*header);
   return out;
 }
 

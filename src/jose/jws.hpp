@@ -23,6 +23,7 @@ struct parsed_jws {
   std::string alg;                 ///< header `alg` as sent (compared case-sensitively later)
   std::optional<std::string> kid;  ///< header `kid`, already checked by valid_kid()
   std::optional<std::string> typ;  ///< header `typ`
+  boost::json::object header;      ///< the whole protected header (DPoP reads its `jwk`)
   std::string payload;             ///< decoded payload bytes (JSON parsed only after the signature)
   std::vector<std::uint8_t> signature;
 };

@@ -14,11 +14,44 @@ namespace {
 
 namespace asio = boost::asio;
 
+// The host of "http://host[:port]/..." is loopback: 127.0.0.0/8, [::1] or localhost.
+bool loopback_http(std::string_view url) {
+  auto rest = url.substr(7);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (rest.find('@') != std::string_view::npos) return false;
+  std::string_view host = rest;
+  if (host.starts_with("[")) {
+    const auto end = host.find(']');
+    if (end == std::string_view::npos) return false;
+    return host.substr(1, end - 1) == "::1";
+  }
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  // 127.a.b.c, each part 0..255
+  if (!host.starts_with("127.")) return false;
+  int parts = 0;
+  std::size_t i = 0;
+  while (i <= host.size()) {
+    const auto dot = host.find('.', i);
+    const auto part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(part)) > 255) {
+      return false;
+    }
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
+
+// https://, or http:// only to a loopback host when the cache allows http at all: a metadata
+// document (even one fetched from loopback) cannot send key fetches to plain http elsewhere.
 bool acceptable_url(std::string_view url, bool allow_http) {
   constexpr std::size_t max_url = 2048;
   if (url.size() > max_url) return false;
   if (url.rfind("https://", 0) == 0) return url.size() > 8;
-  return allow_http && url.rfind("http://", 0) == 0 && url.size() > 7;
+  return allow_http && url.rfind("http://", 0) == 0 && url.size() > 7 && loopback_http(url);
 }
 
 }  // namespace

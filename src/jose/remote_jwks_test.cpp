@@ -197,10 +197,25 @@ TEST_F(RemoteJwks, OpenIdDiscoveryFindsJwksUriAndChecksTheIssuer) {
   o.expected_issuer = "https://idp.test";
   remote_jwks_cache plain_http(o, fetcher_, clock_);
   EXPECT_EQ(keys_for(plain_http, k3_->kid()), nullptr);
+  // Plain http is allowed only to loopback (a development IdP, a channel on this host): a
+  // metadata document cannot send the key fetch to plain http anywhere else (issue 14).
   o.allow_http = true;
-  remote_jwks_cache dev(o, fetcher_, clock_);
-  EXPECT_TRUE(has(dev, k3_->kid()));
-  EXPECT_EQ(fetcher_.count("http://idp.test/jwks"), 1u);  // only the dev cache fetched it
+  remote_jwks_cache not_loopback(o, fetcher_, clock_);
+  EXPECT_EQ(keys_for(not_loopback, k3_->kid()), nullptr);
+  EXPECT_EQ(fetcher_.count("http://idp.test/jwks"), 0u);
+  for (const std::string uri : {"http://127.0.0.1:9401/jwks", "http://localhost/jwks", "http://[::1]:8/jwks"}) {
+    fetcher_.serve(meta_url, R"({"issuer":"https://idp.test","jwks_uri":")" + uri + R"("})");
+    fetcher_.serve(uri, set_json({k3_}));
+    remote_jwks_cache dev(o, fetcher_, clock_);
+    EXPECT_TRUE(has(dev, k3_->kid())) << uri;
+  }
+  for (const std::string uri : {"http://127.0.0.1.evil.example/jwks", "http://128.0.0.1/jwks",
+                                "http://user@127.0.0.1/jwks", "http://localhost.evil.example/jwks"}) {
+    fetcher_.serve(meta_url, R"({"issuer":"https://idp.test","jwks_uri":")" + uri + R"("})");
+    fetcher_.serve(uri, set_json({k3_}));
+    remote_jwks_cache refused(o, fetcher_, clock_);
+    EXPECT_EQ(keys_for(refused, k3_->kid()), nullptr) << uri;
+  }
 }
 
 TEST_F(RemoteJwks, ValidatorRefetchesForANewKidOnce) {

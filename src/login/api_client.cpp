@@ -178,8 +178,10 @@ boost::asio::awaitable<result<started_login>> api_client::start_login(std::strin
     co_return make_error_code(errc::bad_response);
   }
   started_login out;
-  out.polling_token = core::secret_string(std::string(*token));
+  auto sealed = sealer_.seal(*token, "polling:" + conversation_ref);
   wipe_json_string(*doc, "pollingToken");
+  if (!sealed) co_return sealed.error();
+  out.polling_token = std::move(*sealed);
   out.interval = std::min(*interval, std::chrono::seconds{max_interval_s});
   out.expires_in = *expires;
   if (auto to = core::get_string(*doc, "otpSentTo"); to && to->size() <= 64) out.otp_sent_to = std::string(*to);
@@ -225,12 +227,17 @@ result<status_answer> api_client::parse_status(net::client_response& res, const 
   return out;
 }
 
-boost::asio::awaitable<result<status_answer>> api_client::poll(const core::secret_string& polling_token,
+boost::asio::awaitable<result<status_answer>> api_client::poll(const crypto::sealed_secret& polling_token,
                                                                std::string seal_context) {
-  if (!token_shaped(polling_token.reveal())) co_return make_error_code(errc::invalid_request);
-  // Built before the co_await: GCC 12 cannot keep an initializer_list's array across a suspension.
-  std::string body = secret_json({{"pollingToken", polling_token.reveal()}});
-  auto res = co_await post(opts_.poll_path, std::move(body));
+  // Built before the co_await (GCC 12 cannot keep an initializer_list's array across a
+  // suspension), while the token is open: the body is its only plaintext copy, sent sensitive.
+  auto body = polling_token.with_plaintext([](std::string_view t) -> std::optional<std::string> {
+    if (!token_shaped(t)) return std::nullopt;
+    return secret_json({{"pollingToken", t}});
+  });
+  if (!body) co_return body.error();
+  if (!*body) co_return make_error_code(errc::invalid_request);
+  auto res = co_await post(opts_.poll_path, std::move(**body));
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status != 200) co_return map_error_status(*res, "pollLogin");
@@ -239,13 +246,16 @@ boost::asio::awaitable<result<status_answer>> api_client::poll(const core::secre
   co_return out;
 }
 
-boost::asio::awaitable<result<status_answer>> api_client::verify_otp(const core::secret_string& polling_token,
+boost::asio::awaitable<result<status_answer>> api_client::verify_otp(const crypto::sealed_secret& polling_token,
                                                                      core::secret_string otp, std::string seal_context) {
-  if (!token_shaped(polling_token.reveal()) || !all_digits(otp.reveal()) || otp.size() > 10) {
-    co_return make_error_code(errc::invalid_request);
-  }
-  std::string body = secret_json({{"pollingToken", polling_token.reveal()}, {"otp", otp.reveal()}});
-  auto res = co_await post(opts_.verify_path, std::move(body));
+  if (!all_digits(otp.reveal()) || otp.size() > 10) co_return make_error_code(errc::invalid_request);
+  auto body = polling_token.with_plaintext([&otp](std::string_view t) -> std::optional<std::string> {
+    if (!token_shaped(t)) return std::nullopt;
+    return secret_json({{"pollingToken", t}, {"otp", otp.reveal()}});
+  });
+  if (!body) co_return body.error();
+  if (!*body) co_return make_error_code(errc::invalid_request);
+  auto res = co_await post(opts_.verify_path, std::move(**body));
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status == 400) {

@@ -23,7 +23,7 @@ class api_client_test : public ::testing::Test {
   crypto::secret_sealer sealer = *crypto::secret_sealer::create();
   net::testing::fake_http_client http;
   api_client client{tenant(), http, sealer};
-  core::secret_string token{std::string(polling_token)};
+  crypto::sealed_secret token = *sealer.seal(polling_token, "polling:ref:1");
 };
 
 TEST_F(api_client_test, approved_token_comes_back_sealed_under_the_context) {
@@ -92,7 +92,8 @@ TEST_F(api_client_test, start_requires_the_contract_members) {
             errc::bad_response);
   auto ok = start(started(5, 180, true));
   ASSERT_TRUE(ok);
-  EXPECT_EQ(ok->polling_token.reveal(), polling_token);
+  // The polling token comes back sealed like the access token (bound to the conversation's ref).
+  EXPECT_EQ(*ok->polling_token.with_plaintext([](std::string_view t) { return std::string(t); }), polling_token);
 }
 
 TEST_F(api_client_test, bank_api_calls_resolve_relative_urls_against_the_api_base) {

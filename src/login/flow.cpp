@@ -61,7 +61,7 @@ struct pending_login {
   method m;
   std::string ref;  // conversation_ref, for log lines
   api_client* client = nullptr;
-  core::secret_string polling_token;
+  crypto::sealed_secret polling_token;  // sealed by the api_client; opened only into a request body
   std::chrono::seconds interval{5};
   steady_time expires_at{};
   steady_time next_poll_at{};

@@ -31,6 +31,7 @@ mapping map(errc e) noexcept {
     case errc::bad_gateway: return {502, "BadGateway", "upstream failed"};
     case errc::service_unavailable: return {503, "ServiceUnavailable", "service unavailable"};
     case errc::gateway_timeout: return {504, "GatewayTimeout", "upstream timed out"};
+    case errc::not_implemented: return {501, "NotImplemented", "not implemented"};
     case errc::invalid_url: return {500, "ServiceError", "invalid URL"};
     case errc::resolve_failed: return {502, "BadGateway", "host name lookup failed"};
     case errc::connect_failed: return {502, "BadGateway", "connection failed"};

@@ -22,6 +22,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/value.hpp>
 
+#include <iterator>
 #include <optional>
 #include <typeinfo>
 
@@ -61,12 +62,18 @@ class http_connection final : public connection, public std::enable_shared_from_
         slot_(std::move(slot)),
         timer_(socket.get_executor()),
         stream_(make_stream(std::move(socket))),
-        opts_(server_->options) {
+        opts_(server_->options),
+        buffer_(opts_.max_header_bytes) {
     boost::system::error_code ec;
     const auto remote = lowest(stream_).remote_endpoint(ec);
     if (!ec) {
-      peer_.address = remote.address().to_string();
+      const auto a = remote.address();
+      peer_bytes_ =
+          a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes() : a.to_v6().to_bytes();
+      peer_.address = to_string(peer_bytes_);
       peer_.port = remote.port();
+      peer_key_ = client_key(peer_bytes_);
+      peer_trusted_ = listener_->trusted(peer_bytes_);
     }
     peer_.id = slot_.id();
     // Nagle would hold the second segment of a response for the client's delayed ACK.
@@ -141,6 +148,15 @@ class http_connection final : public connection, public std::enable_shared_from_
   asio::awaitable<void> serve() {
     slot_.attach(this->weak_from_this());
     if constexpr (is_tls) {
+      // A silent connection goes after first_byte_timeout, not after the handshake's.
+      set_deadline(opts_.first_byte_timeout);
+      auto [wait_ec] = co_await lowest(stream_).async_wait(tcp::socket::wait_read, core::use_tuple);
+      clear_deadline();
+      if (wait_ec) {
+        boost::system::error_code ignored;
+        lowest(stream_).close(ignored);
+        co_return;
+      }
       set_deadline(opts_.header_timeout);
       auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, core::use_tuple);
       clear_deadline();
@@ -154,6 +170,7 @@ class http_connection final : public connection, public std::enable_shared_from_
     for (;;) {
       if (!co_await wait_for_request()) break;
       const next n = co_await serve_one();
+      ++served_;
       if (n == next::keep_alive) continue;
       if (n == next::handed_over) co_return;
       co_await close(n == next::linger_close);
@@ -162,12 +179,13 @@ class http_connection final : public connection, public std::enable_shared_from_
     co_await close(false);
   }
 
-  // Waits up to idle_timeout for the first bytes of the next request.
+  // Waits for the first bytes of the next request: first_byte_timeout on a new connection (one
+  // that never speaks must not hold a slot for long), idle_timeout between requests.
   asio::awaitable<bool> wait_for_request() {
     if (buffer_.size() > 0) co_return true;  // pipelined
     if (stopping_) co_return false;
     idle_ = true;
-    set_deadline(opts_.idle_timeout);
+    set_deadline(served_ == 0 ? opts_.first_byte_timeout : opts_.idle_timeout);
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(1024), core::use_tuple);
     idle_ = false;
     clear_deadline();
@@ -192,6 +210,7 @@ class http_connection final : public connection, public std::enable_shared_from_
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, core::use_tuple);
     clear_deadline();
     if (ec) co_return co_await fail_read(x, ec);
+    header_bytes_ = n;
     co_return co_await dispatch(x, parser);
   }
 
@@ -203,6 +222,20 @@ class http_connection final : public connection, public std::enable_shared_from_
     for (const auto& f : msg) x.req.headers.add(f.name_string(), f.value());
     x.req.remote_address = peer_.address;
     x.req.remote_port = peer_.port;
+    if (peer_trusted_) {
+      // From a trusted proxy: the client is the address its forwarded header names.
+      const auto client = resolve_client(peer_bytes_, x.req.headers, listener_->trusted_proxies, listener_->forwarded);
+      if (forwarded_address_.empty() || client != forwarded_bytes_) {  // keep-alive: usually the same client
+        forwarded_bytes_ = client;
+        forwarded_address_ = to_string(client);
+        forwarded_key_ = client_key(client);
+      }
+      x.req.client_address = forwarded_address_;
+      x.req.client_key = forwarded_key_;
+    } else {
+      x.req.client_address = peer_.address;
+      x.req.client_key = peer_key_;
+    }
     x.req.tls = is_tls;
     x.req.secure = is_tls || listener_->behind_tls_proxy;
     x.req.listener = listener_->info.name;
@@ -214,6 +247,11 @@ class http_connection final : public connection, public std::enable_shared_from_
     const std::string_view target = origin_form(parser.get().target());
     const auto parts = split_target(target);
     fill_view(x, parser, parts.path);
+    // Framing first (RFC 9112 §3.2, §6): a request two servers could read differently is refused.
+    if (auto refusal = framing_refusal(x.req.headers, parser.get().version())) {
+      x.must_close = true;
+      co_return co_await respond(x, parser, error_response(refusal->code, refusal->message));
+    }
     if (target == "*" && x.req.method == method::options) co_return co_await respond(x, parser, empty_response(204));
     if (!target.starts_with('/')) co_return co_await respond_error(x, parser, errc::bad_syntax, "malformed request target");
     if (!parse_query(parts.query, x.req.query)) {
@@ -225,7 +263,7 @@ class http_connection final : public connection, public std::enable_shared_from_
     if (m.outcome == kind::not_found) co_return co_await respond_error(x, parser, errc::not_found, "no such resource");
     x.req.route = m.pattern;
     if (m.outcome == kind::method_not_allowed) {
-      if (x.req.method == method::options) co_return co_await answer_options(x, parser, m);
+      if (x.req.method == method::options) co_return co_await respond(x, parser, options_answer(x.req, m));
       auto r = error_response(errc::method_not_allowed, "method not allowed on this resource");
       r.headers.set("Allow", allow_header(m.allowed));
       co_return co_await respond(x, parser, std::move(r));
@@ -250,35 +288,6 @@ class http_connection final : public connection, public std::enable_shared_from_
     co_return co_await call_handler(x, parser, ep);
   }
 
-  // A preflight when it is one and the route has CORS; otherwise 204 with Allow.
-  asio::awaitable<next> answer_options(exchange& x, parser_type& parser, const router::match_result& m) {
-    const auto origin = x.req.headers.get("Origin");
-    const auto wanted = x.req.headers.get("Access-Control-Request-Method");
-    if (!origin || !wanted) {
-      auto r = empty_response(204);
-      r.headers.set("Allow", allow_header(m.allowed));
-      co_return co_await respond(x, parser, std::move(r));
-    }
-    const method asked = parse_method(*wanted) == method::head ? method::get : parse_method(*wanted);
-    const cors_policy* policy = nullptr;
-    std::vector<method> cors_methods;
-    for (const auto* e : m.endpoints) {
-      if (!e->options.cors) continue;
-      cors_methods.push_back(e->verb);
-      if (e->verb == asked) policy = e->options.cors.get();
-    }
-    if (policy) {
-      auto d = evaluate_preflight(*policy, *origin, *wanted, x.req.headers.get("Access-Control-Request-Headers").value_or(""),
-                                  cors_methods);
-      if (d.allowed) {
-        auto r = empty_response(204);
-        r.headers = std::move(d.headers);
-        co_return co_await respond(x, parser, std::move(r));
-      }
-    }
-    co_return co_await respond_error(x, parser, errc::forbidden, "cross-origin request not allowed");
-  }
-
   // Reads the body within the route's limit; returns a value only when the exchange already ended.
   asio::awaitable<std::optional<next>> read_body(exchange& x, parser_type& parser, const router::endpoint& ep) {
     const std::size_t limit = std::min(ep.options.max_body_bytes, opts_.max_body_bytes);
@@ -298,9 +307,24 @@ class http_connection final : public connection, public std::enable_shared_from_
     }
     const auto cl = parser.content_length();
     if (!cl || buffer_.size() < *cl) set_deadline(opts_.body_timeout);
+    const std::size_t fields_before = parser.chunked() ? field_count(msg) : 0;
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, core::use_tuple);
     clear_deadline();
     if (ec) co_return co_await fail_read(x, ec);
+    // Trailer fields (merged into the fields by the parser) count against the header limit too;
+    // the buffer's own cap (max_header_bytes) bounds what a trailer section can hold meanwhile.
+    if (parser.chunked() && field_count(msg) != fields_before) {
+      std::size_t trailer = 0, i = 0;
+      for (const auto& f : msg) {
+        if (i++ >= fields_before) trailer += f.name_string().size() + f.value().size() + 4;
+      }
+      if (header_bytes_ + trailer > opts_.max_header_bytes) {
+        server_->protocol_errors_total.inc();
+        co_return co_await respond_error(
+            x, parser, errc::headers_too_large,
+            "request headers and trailers over the limit of " + std::to_string(opts_.max_header_bytes) + " bytes");
+      }
+    }
     co_return std::nullopt;
   }
 
@@ -317,8 +341,7 @@ class http_connection final : public connection, public std::enable_shared_from_
         auto parsed = core::parse_json(x.req.body, {x.req.body.size() + 1, ep.options.max_json_depth});
         if (!parsed) {
           co_return co_await respond_error(x, parser, errc::bad_syntax,
-                                           parsed.error() == core::errc::duplicate_key ? "duplicate member in JSON body"
-                                                                                      : "malformed JSON body");
+                                           json_refusal(parsed.error(), ep.options.max_json_depth));
         }
         json = std::move(*parsed);
         x.req.json_body = &json;
@@ -375,7 +398,7 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   asio::awaitable<next> respond_error(exchange& x, parser_type& parser, errc e, std::string_view message) {
     // A client that sends malformed requests gets no second chance on this connection.
-    if (e == errc::bad_syntax) x.must_close = true;
+    if (e == errc::bad_syntax || e == errc::headers_too_large) x.must_close = true;
     co_return co_await respond(x, parser, error_response(e, message));
   }
 
@@ -388,7 +411,10 @@ class http_connection final : public connection, public std::enable_shared_from_
     const std::size_t body_in = msg.body().size();
     auto out = to_beast(std::move(r), {opts_, msg.version(), keep, x.req.secure, x.req.method == method::head},
                         *server_->log);
-    co_return co_await write(x, out, body_in, keep ? next::keep_alive : unread_body ? next::linger_close : next::close);
+    // Closing with request bytes unread (a refused body, a pipelined request after a refusal) would
+    // reset the connection and could destroy this answer: those closes linger.
+    const bool linger = unread_body || x.must_close || buffer_.size() > 0;
+    co_return co_await write(x, out, body_in, keep ? next::keep_alive : linger ? next::linger_close : next::close);
   }
 
   asio::awaitable<next> write(exchange& x, beast_response& out, std::size_t body_in, next after) {
@@ -417,6 +443,12 @@ class http_connection final : public connection, public std::enable_shared_from_
   void finish_log(exchange& x, int status, std::size_t body_in, std::size_t body_out) {
     const double seconds = std::chrono::duration<double>(clock_type::now() - x.start).count();
     listener_->stats_for(x.endpoint).record(status, seconds);
+    if (status == 429) {
+      // Rate-limited: counted, and summarised per client (a flood must not become a log flood).
+      listener_->rate_limited->inc();
+      server_->refusals.record(listener_->info.name, x.req.client_key.empty() ? peer_key_ : x.req.client_key);
+      return;
+    }
     const auto level = status >= 500 ? spdlog::level::warn : status >= 400 ? spdlog::level::info : spdlog::level::debug;
     // Method, route pattern, status, time and sizes only: never the target, query or header values.
     server_->log->log(level, "{} #{} {} {} {} {:.3f}ms in={} out={}", listener_->info.name, peer_.id,
@@ -425,26 +457,34 @@ class http_connection final : public connection, public std::enable_shared_from_
 
   asio::awaitable<void> close(bool linger) {
     boost::system::error_code ec;
-    if constexpr (is_tls) {
+    if (linger && opts_.linger_timeout.count() > 0) {
+      // Lingering close: say we are done (FIN; for TLS without close_notify, the answer had its
+      // length), then read and discard what the client is still sending until it stops, goes
+      // quiet for a second, or linger_timeout passes. Closing with unread data would reset the
+      // connection, and a reset can destroy the answer before the client has read it.
+      lowest(stream_).shutdown(tcp::socket::shutdown_send, ec);
+      const auto until = clock_type::now() + opts_.linger_timeout;
+      std::vector<char> sink(64 * 1024);
+      while (!ec) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now());
+        if (left.count() <= 0) break;
+        set_deadline(std::min<std::chrono::milliseconds>(left, 1s));
+        auto [read_ec, n] = co_await lowest(stream_).async_read_some(asio::buffer(sink), core::use_tuple);
+        clear_deadline();
+        ec = read_ec;
+      }
+    } else if constexpr (is_tls) {
       set_deadline(1s);
       auto [shutdown_ec] = co_await stream_.async_shutdown(core::use_tuple);
       clear_deadline();
     } else {
       lowest(stream_).shutdown(tcp::socket::shutdown_send, ec);
-      if (linger && !ec) {
-        // Drain what the client is still sending (an unread body) for a moment: closing a socket
-        // with unread data resets it, and the reset can destroy the error response in flight.
-        set_deadline(1s);
-        std::vector<char> sink(4096);
-        for (std::size_t drained = 0; drained < 256 * 1024;) {
-          auto [read_ec, n] = co_await lowest(stream_).async_read_some(asio::buffer(sink), core::use_tuple);
-          if (read_ec) break;
-          drained += n;
-        }
-        clear_deadline();
-      }
     }
     lowest(stream_).close(ec);
+  }
+
+  static std::size_t field_count(const beast_request& msg) {
+    return static_cast<std::size_t>(std::distance(msg.begin(), msg.end()));
   }
 
   std::shared_ptr<server::state> server_;
@@ -453,8 +493,15 @@ class http_connection final : public connection, public std::enable_shared_from_
   asio::steady_timer timer_;
   Stream stream_;
   const server_options& opts_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // capped at max_header_bytes: bounds trailers and chunk headers too
   peer_info peer_;
+  ip_bytes peer_bytes_{};
+  std::string peer_key_;        // client_key of the peer
+  bool peer_trusted_ = false;   // a trusted proxy: clients come from its forwarded header
+  ip_bytes forwarded_bytes_{};  // the current request's client, behind a trusted proxy
+  std::string forwarded_address_, forwarded_key_;
+  std::size_t header_bytes_ = 0;  // of the current request
+  std::uint64_t served_ = 0;
   clock_type::time_point deadline_ = clock_type::time_point::max();
   clock_type::time_point timer_expiry_{};
   bool timer_armed_ = false;

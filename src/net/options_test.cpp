@@ -138,5 +138,61 @@ TEST(net_options, loopback_addresses) {
   EXPECT_FALSE(is_loopback_address("localhost.evil.example"));
 }
 
+TEST(net_options, per_listener_limits_and_trusted_proxies) {
+  auto c = core::config::parse(R"(
+[net]
+first_byte_timeout = "2s"
+linger_timeout = "1s"
+[[net.listeners]]
+name = "ops"
+port = 0
+[[net.listeners]]
+name = "channel"
+address = "0.0.0.0"
+behind_tls_proxy = true
+max_connections_per_client = 32
+reserved_connections = 8
+trusted_proxies = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
+forwarded_header = "forwarded"
+)",
+                               {});
+  const auto o = parse_options(c->section("net"));
+  ASSERT_TRUE(c->ok()) << all_errors(*c);
+  EXPECT_EQ(o.server.first_byte_timeout, 2s);
+  EXPECT_EQ(o.server.linger_timeout, 1s);
+  ASSERT_EQ(o.listeners.size(), 2u);
+  EXPECT_EQ(o.listeners[0].max_connections_per_client, 256u);  // the default
+  EXPECT_EQ(reserved_connections_of(o.listeners[0]), 64u);     // ops keeps a reserve by default
+  EXPECT_EQ(o.listeners[1].max_connections_per_client, 32u);
+  EXPECT_EQ(reserved_connections_of(o.listeners[1]), 8u);
+  ASSERT_EQ(o.listeners[1].trusted_proxies.size(), 3u);
+  EXPECT_TRUE(o.listeners[1].trusted_proxies[0].contains(*parse_ip("10.20.30.40")));
+  EXPECT_FALSE(o.listeners[1].trusted_proxies[0].contains(*parse_ip("11.0.0.1")));
+  EXPECT_TRUE(o.listeners[1].trusted_proxies[1].contains(*parse_ip("192.0.2.7")));
+  EXPECT_FALSE(o.listeners[1].trusted_proxies[1].contains(*parse_ip("192.0.2.8")));
+  EXPECT_EQ(o.listeners[1].forwarded, forwarded_header::forwarded);
+  listener_options other;
+  other.name = "channel";
+  EXPECT_EQ(reserved_connections_of(other), 0u);
+}
+
+TEST(net_options, trusted_proxies_are_parsed_strictly) {
+  for (const char* bad :
+       {"10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/08", "10.0.0.0/8x", "proxy.example", "10.0.0.0/-1",
+        "2001:db8::/129", "2001:db8::1/32", "[2001:db8::]/32", "fe80::1%eth0", "010.0.0.0/8", ""}) {
+    auto c =
+        core::config::parse(std::string("[[net.listeners]]\nname = \"a\"\ntrusted_proxies = [\"") + bad + "\"]\n", {});
+    (void)parse_options(c->section("net"));
+    EXPECT_TRUE(has_error(*c, "trusted_proxies")) << bad << ": " << all_errors(*c);
+  }
+  auto c = core::config::parse("[[net.listeners]]\nname = \"a\"\nforwarded_header = \"x-real-ip\"\n", {});
+  (void)parse_options(c->section("net"));
+  EXPECT_TRUE(has_error(*c, "forwarded_header"));
+  // A header limit a field could not fit in is refused.
+  c = core::config::parse("[net]\nmax_header_bytes = 70000\n", {});
+  (void)parse_options(c->section("net"));
+  EXPECT_TRUE(has_error(*c, "max_header_bytes"));
+}
+
 }  // namespace
 }  // namespace parley::net

@@ -12,6 +12,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <chrono>
+#include <cstring>
 
 namespace parley::net {
 
@@ -44,6 +45,95 @@ void route_stats::record(int status, double seconds) {
   c->inc();
 }
 
+// ---- client_counts ----
+
+std::size_t client_counts::hash::operator()(const ip_bytes& k) const noexcept {
+  std::uint64_t a = 0, b = 0;
+  std::memcpy(&a, k.data(), 8);
+  std::memcpy(&b, k.data() + 8, 8);
+  return std::hash<std::uint64_t>{}(a * 0x9E3779B97F4A7C15ULL ^ b);
+}
+
+bool client_counts::take(const ip_bytes& key, std::size_t cap) {
+  std::lock_guard lock(mutex_);
+  auto& n = open_[key];
+  if (n >= cap) {
+    if (n == 0) open_.erase(key);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void client_counts::release(const ip_bytes& key) noexcept {
+  std::lock_guard lock(mutex_);
+  if (auto it = open_.find(key); it != open_.end() && --it->second == 0) open_.erase(it);
+}
+
+ip_bytes connection_key(const ip_bytes& a) noexcept {
+  if (is_v4(a)) return a;
+  ip_bytes k{};
+  std::copy(a.begin(), a.begin() + 8, k.begin());
+  return k;
+}
+
+// ---- refusal_log ----
+
+refusal_log::refusal_log(std::shared_ptr<spdlog::logger> log, std::chrono::milliseconds interval)
+    : log_(std::move(log)), interval_(interval) {}
+
+void refusal_log::record(std::string_view listener, std::string_view client) {
+  constexpr std::size_t max_clients = 10'000;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (now - last_sweep_ >= interval_) sweep(now, false);
+  std::string key;
+  key.reserve(listener.size() + 1 + client.size());
+  key.append(listener).push_back('\x1f');  // a separator no listener name or client key holds
+  key.append(client);
+  auto it = clients_.find(key);
+  if (it == clients_.end()) {
+    if (clients_.size() >= max_clients) {
+      key.assign(listener).append("\x1f" "other clients");
+      it = clients_.find(key);
+    }
+    if (it == clients_.end()) {
+      clients_.emplace(key, entry{0, now});
+      log_->warn("{}: requests from {} refused: rate limited (the next ones are counted: one line per {}s)", listener,
+                 key.substr(listener.size() + 1), std::chrono::duration_cast<std::chrono::seconds>(interval_).count());
+      return;
+    }
+  }
+  ++it->second.count;
+}
+
+void refusal_log::flush() {
+  std::lock_guard lock(mutex_);
+  sweep(std::chrono::steady_clock::now(), true);
+}
+
+void refusal_log::sweep(std::chrono::steady_clock::time_point now, bool all) {
+  last_sweep_ = now;
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    auto& [key, e] = *it;
+    if (!all && now - e.since < interval_) {
+      ++it;
+      continue;
+    }
+    if (e.count == 0) {
+      it = clients_.erase(it);
+      continue;
+    }
+    const auto space = key.find('\x1f');
+    const double seconds = std::chrono::duration<double>(now - e.since).count();
+    log_->warn("{}: {} requests from {} refused: rate limited in the last {:.0f}s", key.substr(0, space), e.count,
+               key.substr(space + 1), seconds);
+    e.count = 0;
+    e.since = now;
+    ++it;
+  }
+}
+
 // ---- server::state ----
 
 server::state::state(asio::io_context& ctx, server_options opts, metrics_registry& m)
@@ -53,14 +143,15 @@ server::state::state(asio::io_context& ctx, server_options opts, metrics_registr
       log(core::logger("net")),
       accepted_total(m.counter_for("parley_http_connections_accepted_total", "TCP connections accepted")),
       rejected_total(m.counter_for("parley_http_connections_rejected_total",
-                                   "TCP connections closed at once because max_connections were open")),
+                                   "TCP connections closed at once (max_connections or max_connections_per_client)")),
       protocol_errors_total(m.counter_for("parley_http_protocol_errors_total",
                                           "Requests refused before routing (malformed, too large, too slow)")),
       ws_opened_total(m.counter_for("parley_websocket_sessions_opened_total", "WebSocket sessions opened")),
       ws_slow_consumer_total(m.counter_for("parley_websocket_slow_consumers_total",
                                            "WebSocket sessions closed because their send queue overflowed")),
       ws_messages_in_total(m.counter_for("parley_websocket_messages_received_total", "WebSocket messages received")),
-      ws_messages_out_total(m.counter_for("parley_websocket_messages_sent_total", "WebSocket messages sent")) {
+      ws_messages_out_total(m.counter_for("parley_websocket_messages_sent_total", "WebSocket messages sent")),
+      refusals(log, options.refusal_log_interval) {
   m.gauge_callback("parley_http_connections_open", "Open connections (HTTP and WebSocket)", {},
                    [this] { return static_cast<double>(connections.load()); }, this);
   m.gauge_callback("parley_websocket_sessions_open", "Open WebSocket sessions", {},
@@ -69,12 +160,20 @@ server::state::state(asio::io_context& ctx, server_options opts, metrics_registr
 
 server::state::~state() = default;
 
-bool server::state::try_reserve() noexcept {
-  if (connections.fetch_add(1) >= options.max_connections) {
-    connections.fetch_sub(1);
-    return false;
+server::state::pool server::state::try_reserve(listener_state& l) noexcept {
+  if (l.reserved > 0) {
+    if (l.reserved_in_use.fetch_add(1) < l.reserved) {
+      connections.fetch_add(1);
+      return pool::reserved;
+    }
+    l.reserved_in_use.fetch_sub(1);
   }
-  return true;
+  if (shared_connections.fetch_add(1) >= options.max_connections) {
+    shared_connections.fetch_sub(1);
+    return pool::none;
+  }
+  connections.fetch_add(1);
+  return pool::shared;
 }
 
 void server::state::release(std::uint64_t id) noexcept {
@@ -111,15 +210,30 @@ std::string listener_info::base_url() const {
 
 namespace {
 
+// Why a connection was closed at once; at most one warning per listener per 5 s says how many
+// were, so that a connection flood does not become a log flood.
+class refused_warnings {
+ public:
+  void note(server::state& st, const listener_state& l, bool per_client) {
+    ++(per_client ? per_client_ : full_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < 5s) return;
+    last_ = now;
+    st.log->warn(
+        "listener {}: {} connection(s) closed at once since the last warning ({} over max_connections_per_client "
+        "= {}, {} over max_connections = {})",
+        l.info.name, per_client_ + full_, per_client_, l.max_per_client, full_, st.options.max_connections);
+    per_client_ = full_ = 0;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  std::uint64_t per_client_ = 0, full_ = 0;
+};
+
 asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l) {
   auto last_warning = std::chrono::steady_clock::time_point{};
-  // At most one warning per 5 s: a connection flood must not become a log flood.
-  const auto may_warn = [&] {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_warning < 5s) return false;
-    last_warning = now;
-    return true;
-  };
+  refused_warnings refused;
   for (;;) {
     // Every connection gets its own strand: its coroutine, timers and socket all run on it.
     tcp::socket socket(asio::make_strand(st->io));
@@ -127,7 +241,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st, std::shared
     if (ec) {
       if (ec == asio::error::operation_aborted || !l->acceptor.is_open()) co_return;
       // EMFILE/ENFILE/ENOBUFS: the kernel keeps the connection queued; back off instead of spinning.
-      if (may_warn()) st->log->warn("listener {}: accept failed: {}", l->info.name, ec.message());
+      if (const auto now = std::chrono::steady_clock::now(); now - last_warning >= 5s) {
+        last_warning = now;
+        st->log->warn("listener {}: accept failed: {}", l->info.name, ec.message());
+      }
       asio::steady_timer pause(co_await asio::this_coro::executor, 50ms);
       co_await pause.async_wait(core::use_tuple);
       continue;
@@ -136,17 +253,38 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st, std::shared
       socket.close(ec);
       continue;
     }
-    if (!st->try_reserve()) {
-      st->rejected_total.inc();
-      if (may_warn()) {
-        st->log->warn("listener {}: max_connections ({}) reached; closing new connections", l->info.name,
-                      st->options.max_connections);
+    // The per-client cap first (one address must not take the shared slots), trusted proxies
+    // excepted: they carry many clients, and have their own limits.
+    std::optional<ip_bytes> client;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) {
+      socket.close(ec);
+      continue;
+    }
+    ip_bytes peer = remote.address().is_v4()
+                        ? asio::ip::make_address_v6(asio::ip::v4_mapped, remote.address().to_v4()).to_bytes()
+                        : remote.address().to_v6().to_bytes();
+    if (l->max_per_client > 0 && !l->trusted(peer)) {
+      client = connection_key(peer);
+      if (!l->clients.take(*client, l->max_per_client)) {
+        st->rejected_total.inc();
+        l->refused_per_client->inc();
+        refused.note(*st, *l, true);
+        socket.close(ec);
+        continue;
       }
+    }
+    const auto from = st->try_reserve(*l);
+    if (from == server::state::pool::none) {
+      if (client) l->clients.release(*client);
+      st->rejected_total.inc();
+      l->refused_full->inc();
+      refused.note(*st, *l, false);
       socket.close(ec);
       continue;
     }
     st->accepted_total.inc();
-    connection_slot slot(st, st->next_id.fetch_add(1));
+    connection_slot slot(st, st->next_id.fetch_add(1), l, from, client);
     start_http_connection(st, l, std::move(socket), std::move(slot));
   }
 }
@@ -183,6 +321,21 @@ result<listener_info> server::listen(const listener_options& opts, std::shared_p
   auto l = std::make_shared<listener_state>(asio::make_strand(state_->io));
   l->routes = std::move(routes);
   l->behind_tls_proxy = opts.behind_tls_proxy;
+  l->max_per_client = opts.max_connections_per_client;
+  l->reserved = reserved_connections_of(opts);
+  l->trusted_proxies = opts.trusted_proxies;
+  l->forwarded = opts.forwarded;
+  const auto refused = [&](const char* reason) {
+    return &state_->metrics.counter_for("parley_http_connections_refused_total",
+                                        "TCP connections closed at once, by listener and reason (per_client: "
+                                        "max_connections_per_client; max_connections: no slot left)",
+                                        {{"listener", opts.name}, {"reason", reason}});
+  };
+  l->refused_per_client = refused("per_client");
+  l->refused_full = refused("max_connections");
+  l->rate_limited =
+      &state_->metrics.counter_for("parley_http_requests_rate_limited_total",
+                                   "Requests refused with 429 (rate limits), by listener", {{"listener", opts.name}});
   if (tls) {
     if (!opts.tls_key) {
       log->error("listener {}: tls_cert_file without tls_key", opts.name);
@@ -223,7 +376,9 @@ result<listener_info> server::listen(const listener_options& opts, std::shared_p
     state_->listeners.push_back(l);
   }
   asio::co_spawn(l->acceptor.get_executor(), accept_loop(state_, l), core::log_exceptions{log, "accept loop"});
-  log->info("listener {} on {} ({})", l->info.name, l->info.base_url(), tls ? "TLS" : "plain HTTP");
+  log->info("listener {} on {} ({}; {} connection(s) per client, {} reserved, {} trusted prox{})", l->info.name,
+            l->info.base_url(), tls ? "TLS" : "plain HTTP", l->max_per_client, l->reserved, l->trusted_proxies.size(),
+            l->trusted_proxies.size() == 1 ? "y" : "ies");
   return l->info;
 }
 
@@ -275,6 +430,7 @@ asio::awaitable<void> server::shutdown() {
       co_await tick.async_wait(core::use_tuple);
     }
   }
+  st->refusals.flush();
   st->log->info("shutdown complete");
 }
 

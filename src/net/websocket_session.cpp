@@ -3,6 +3,7 @@
 // front kept until its write completes). Callbacks instead of a writer coroutine keep an idle
 // session small: no frame is held for a writer that has nothing to write.
 #include "beast_types.hpp"
+#include "close_code_guard.hpp"
 
 #include <parley/core/async.hpp>
 
@@ -108,8 +109,10 @@ class ws_session final : public connection,
   asio::awaitable<bool> handshake() {
     slot_.attach(this->weak_from_this());
     ws_.set_option(websocket::stream_base::timeout{options_.handshake_timeout, options_.liveness_timeout, true});
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
+    ws_.set_option(websocket::stream_base::decorator([protocol = hooks_.subprotocol](websocket::response_type& res) {
+      res.set(http::field::server, "parley");
+      if (!protocol.empty()) res.set(http::field::sec_websocket_protocol, protocol);
+    }));
     ws_.read_message_max(options_.max_message_bytes);
     ws_.auto_fragment(false);
     auto [ec] = co_await ws_.async_accept(*upgrade_request_, core::use_tuple);
@@ -342,7 +345,7 @@ class ws_session final : public connection,
   std::shared_ptr<server::state> server_;
   std::shared_ptr<listener_state> listener_;
   connection_slot slot_;
-  websocket::stream<Stream> ws_;
+  websocket::stream<close_code_guard<Stream>> ws_;  // the guard turns close codes >= 5000 into 1002
   asio::steady_timer timer_;  // keep-alive hook, then the close deadline
   const websocket_options options_;
   websocket_hooks hooks_;

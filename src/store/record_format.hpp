@@ -26,6 +26,8 @@ enum class record_kind : std::uint8_t {
   attachment_name = 4,
   attachment_bytes = 5,
   pseudonym_secret = 6,
+  desk_session = 7,   ///< record id: the session's ref; extra: its bound clear columns
+  desk_settings = 8,  ///< record id: empty; extra: the settings' version
 };
 
 struct record_place {

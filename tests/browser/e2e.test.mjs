@@ -93,7 +93,8 @@ test('send → reply', { skip }, async () => {
   const body = JSON.parse(post.body);
   assert.equal(body.text, 'Hello');
   assert.match(body.channelData.clientActivityID, /^[0-9a-f]{32}$/);
-  assert.match(post.headers['authorization'], /^Bearer ./);
+  assert.ok(/^DPoP ./.test(post.headers['authorization']), 'the widget sends its bound token with the DPoP scheme');
+  assert.ok(post.headers['dpop'], 'and a proof');
   const k = await keys(page);
   assert.equal(new Set(k).size, k.length);
   await screenshot(page, 'e2e-send-reply');
@@ -103,7 +104,9 @@ test('send → reply', { skip }, async () => {
 test('60-second token lifetime: the conversation continues across two refreshes', { skip, timeout: 180_000 }, async () => {
   const { page, requests } = await fresh({ token_lifetime: 60 });
   await open_chat(page);
-  const refreshes = () => requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/api/token/refresh');
+  // The widget's tokens are bound to its key: it refreshes them at the channel, with a proof.
+  const refresh_paths = ['/api/token/refresh', '/v3/directline/tokens/refresh'];
+  const refreshes = () => requests.filter((r) => r.method === 'POST' && refresh_paths.includes(new URL(r.url).pathname));
   const deadline = Date.now() + 100_000;
   while (refreshes().length < 2 && Date.now() < deadline) await page.waitForTimeout(1_000);
   assert.ok(refreshes().length >= 2, `refreshes: ${refreshes().length}`);
@@ -111,11 +114,120 @@ test('60-second token lifetime: the conversation continues across two refreshes'
   assert.equal(await page.locator('parley-widget .divider').count(), 0, 'no "session renewed" notice');
   await send(page, 'Still there?');
   const last_post = requests.filter((r) => r.method === 'POST' && r.url.endsWith('/activities')).at(-1);
-  const refreshed = requests.filter((r) => new URL(r.url).pathname === '/api/token/refresh');
+  const refreshed = refreshes();
+  assert.ok(refreshed.every((r) => new URL(r.url).pathname === '/v3/directline/tokens/refresh' && r.headers['dpop']), 'bound refreshes at the channel');
   assert.ok(refreshed.length >= 2);
   assert.notEqual(last_post.headers['authorization'], requests.find((r) => r.url.endsWith('/v3/directline/conversations')).headers['authorization'], 'the send used a refreshed token');
   await screenshot(page, 'e2e-after-refreshes');
   await page.close();
+});
+
+test('the widget proves a key: its token is bound, every channel call carries a fresh proof, the stream one too', { skip }, async () => {
+  const { page, requests } = await fresh();
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await open_chat(page);
+  await send(page, 'Hello');
+  const handshake = requests.find((r) => r.method === 'POST' && new URL(r.url).pathname === '/api/token');
+  assert.ok(handshake.headers['dpop'], 'GetNewToken carries a proof');
+  const channel_calls = requests.filter((r) => new URL(r.url).pathname.startsWith('/v3/directline/') && r.method !== 'OPTIONS');
+  assert.ok(channel_calls.length >= 2);
+  for (const r of channel_calls) {
+    assert.match(r.headers['authorization'], /^DPoP /, r.url);
+    assert.ok(r.headers['dpop'], r.url);
+  }
+  const proofs = channel_calls.map((r) => r.headers['dpop']);
+  assert.equal(new Set(proofs).size, proofs.length, 'a fresh proof every time');
+  const payload = JSON.parse(Buffer.from(channel_calls[0].headers['authorization'].slice(5).split('.')[1], 'base64url'));
+  assert.equal(typeof payload.cnf?.jkt, 'string', 'the token is bound (cnf.jkt)');
+  assert.ok(sockets.length >= 1, 'the stream opened (its upgrade carried a proof, or it would have been refused)');
+  await page.close();
+});
+
+test('a token lifted from this browser is refused from another, without the key: every route and the WebSocket', { skip, timeout: 120_000 }, async () => {
+  // The victim's browser: the chat runs; the first stream URL is captured and kept unused (the
+  // widget reconnects with another), as a proxy log or an extension would see it.
+  browser ??= await launch();
+  const victim = await browser.context.newPage();
+  const requests = [];
+  victim.on('request', (r) => requests.push({ method: r.method(), url: r.url(), headers: r.headers() }));
+  const stream_urls = [];
+  await victim.routeWebSocket(/\/stream/, (ws) => {
+    stream_urls.push(ws.url());
+    if (stream_urls.length === 1) ws.close({ code: 1011, reason: 'taken by the test' });
+    else ws.connectToServer();
+  });
+  await victim.goto(demo.site);
+  await open_chat(victim);
+  await send(victim, 'Hello');
+  const call = requests.find((r) => r.url.includes('/v3/directline/conversations/') && r.headers['authorization']);
+  const token = call.headers['authorization'].slice('DPoP '.length);
+  const conversation = new URL(call.url).pathname.split('/')[4];
+  const channel = new URL(call.url).origin + '/v3/directline';
+  const stolen_stream = stream_urls[0];
+  assert.ok(token && conversation && stolen_stream);
+
+  // The thief's browser: another profile, another key, the same site (so CORS lets it call).
+  const thief_browser = await launch();
+  try {
+    const thief = await thief_browser.context.newPage();
+    await thief.goto(demo.site);
+    const outcome = await thief.evaluate(async ({ token, conversation, channel, stolen_stream }) => {
+      const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const text = (s) => b64(new TextEncoder().encode(s));
+      const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+      let nonce = null;
+      const proof = async (htm, url) => {
+        const u = new URL(url);
+        const claims = { jti: crypto.randomUUID(), htm, htu: `${u.protocol}//${u.host}${u.pathname}`, iat: Math.floor(Date.now() / 1000),
+                         ath: b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token))) };
+        if (nonce) claims.nonce = nonce;
+        const input = `${text(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } }))}.${text(JSON.stringify(claims))}`;
+        return `${input}.${b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(input)))}`;
+      };
+      const routes = [
+        ['POST', `${channel}/tokens/refresh`],
+        ['POST', `${channel}/conversations`],
+        ['GET', `${channel}/conversations/${conversation}?watermark=`],
+        ['GET', `${channel}/conversations/${conversation}/activities?watermark=`],
+        ['POST', `${channel}/conversations/${conversation}/activities`],
+        ['POST', `${channel}/conversations/${conversation}/upload?userId=x`],
+        ['GET', `${channel}/conversations/${conversation}/attachments/a1`],
+        ['GET', `${channel}/session/getsessionid`],
+      ];
+      const statuses = [];
+      for (const [method, url] of routes) {
+        for (const mode of ['bearer', 'dpop-no-proof', 'own-key']) {
+          const headers = { 'Content-Type': 'application/json' };
+          headers['Authorization'] = `${mode === 'bearer' ? 'Bearer' : 'DPoP'} ${token}`;
+          if (mode === 'own-key') headers['DPoP'] = await proof(method, url);
+          const r = await fetch(url, { method, headers, body: method === 'POST' ? JSON.stringify({ type: 'message', text: 'stolen' }) : undefined });
+          nonce = r.headers.get('DPoP-Nonce') ?? nonce;
+          statuses.push({ url, mode, status: r.status });
+        }
+      }
+      const opens = async (protocols) =>
+        new Promise((resolve) => {
+          const ws = protocols ? new WebSocket(stolen_stream, protocols) : new WebSocket(stolen_stream);
+          ws.onopen = () => resolve('open');
+          ws.onerror = () => resolve('refused');
+          setTimeout(() => resolve('timeout'), 10_000);
+        });
+      const ws_plain = await opens(null);
+      const ws_own_key = await opens(['parley-dpop', `parley-dpop-proof.${await proof('GET', stolen_stream)}`]);
+      return { statuses, ws_plain, ws_own_key };
+    }, { token, conversation, channel, stolen_stream });
+    for (const s of outcome.statuses) assert.equal(s.status, 401, `${s.mode} ${s.url}`);
+    assert.equal(outcome.ws_plain, 'refused', 'the lifted stream URL without a proof');
+    assert.equal(outcome.ws_own_key, 'refused', 'the lifted stream URL with a proof of another key');
+  } finally {
+    await thief_browser.close();
+  }
+  // The victim's chat goes on.
+  await send(victim, 'Still mine?');
+  assert.equal(await victim.locator('parley-widget .entry.user', { hasText: 'stolen' }).count(), 0);
+  await victim.close();
 });
 
 test('server closes the WebSocket → reconnect with the watermark; no gap, no duplicate', { skip }, async () => {

@@ -151,6 +151,10 @@ class harness {
     a.origins = {origin};
     a.token_lifetime = st.token_lifetime;
     co.bots = {a};
+    channel::tenant_options tenant;  // the test clients send bearer tokens
+    tenant.id = "bankx";
+    tenant.require_bound_tokens = false;
+    co.tenants = {tenant};
     channel_ = std::make_unique<channel::service>(
         co, channel::dependencies{io_, *store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
                                   st.in_process ? &link_ : nullptr});

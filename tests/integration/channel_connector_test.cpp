@@ -205,6 +205,23 @@ TEST(ChannelConnector, AnonymousBotOnLoopbackNeedsNoToken) {
   EXPECT_EQ(view[1].at("text"), "echo: hi");
 }
 
+TEST(ChannelConnector, AnInProcessBotIsNeverReachedAnonymouslyOverHttp) {
+  // Issue 14: a [[channel.bots]] entry with endpoint "in-process" and no app_id let any loopback
+  // caller speak as that bot through the Connector API.
+  harness::settings st;
+  st.anonymous_bot = true;
+  st.in_process = true;
+  harness h(st);
+  const auto conv = h.start_conversation();
+  const json::object forged{{"type", "message"}, {"text", "I am the bank"}};
+  EXPECT_EQ(bot_post(h, conv_id(conv), "", forged).status, 401);
+  for (const auto& a : client_view(h, conv)) {
+    if (a.as_object().contains("text")) {
+      EXPECT_NE(a.at("text"), "I am the bank");
+    }
+  }
+}
+
 TEST(ChannelConnector, AuthenticatedBotRepliesWithItsToken) {
   harness h;
   h.bot().set_token(h.bot_token());

@@ -242,7 +242,7 @@ TEST(ChannelDirectLine, RetriedSendWithTheSameClientActivityIdIsStoredOnce) {
   EXPECT_EQ(activities[1].at("text"), "echo: hi");
 }
 
-TEST(ChannelDirectLine, ReconnectGivesNewTokenAndStreamUrlAndAcceptsEmptyWatermark) {
+TEST(ChannelDirectLine, ReconnectGivesAStreamUrlAndAcceptsEmptyWatermark) {
   harness h;
   const auto conv = h.start_conversation();
   auto r = h.get(conv_path(id_of(conv), "?watermark="), token_of(conv));
@@ -250,13 +250,17 @@ TEST(ChannelDirectLine, ReconnectGivesNewTokenAndStreamUrlAndAcceptsEmptyWaterma
   EXPECT_EQ(id_of(r.json()), id_of(conv));
   EXPECT_TRUE(r.json().contains("token"));
   EXPECT_NE(r.json().at("streamUrl"), conv.at("streamUrl"));
-  // A backend holding the secret revives a conversation whose token expired.
-  h.clock().advance(40min);
-  EXPECT_EQ(h.get(conv_path(id_of(conv), "?watermark=3"), token_of(conv)).code(), "TokenExpired");
+  // A backend holding the secret gets a token and stream URL for a conversation whose token it
+  // does not have (a new session of its own).
   auto revived = h.get(conv_path(id_of(conv), "?watermark=3"), secret_a);
   ASSERT_EQ(revived.status, 200);
   EXPECT_EQ(jwt_payload(token_of(revived.json())).at("user"), jwt_payload(token_of(conv)).at("user"));
+  EXPECT_NE(jwt_payload(token_of(revived.json())).at("sid"), jwt_payload(token_of(conv)).at("sid"));
   EXPECT_EQ(h.get(conv_path(id_of(conv), "/activities"), token_of(revived.json())).status, 200);
+  // Once the client's session has expired the conversation is over (the bot heard it):
+  // nothing revives it (channel_sessions_test.cpp).
+  h.clock().advance(40min);
+  EXPECT_EQ(h.get(conv_path(id_of(conv), "?watermark=3"), token_of(conv)).code(), "TokenExpired");
 }
 
 // The path and query of a ws:// URL.
@@ -450,25 +454,47 @@ TEST(ChannelDirectLine, CorsSessionIdAndOrigins) {
   EXPECT_FALSE(same.headers.contains("set-cookie"));
 }
 
-TEST(ChannelDirectLine, PollingIsSlowedDownNotRefused) {
+// A poll over the rate waits its turn (directlinejs stops polling for good on a 429), spaced at the
+// sustained rate; once the conversation's queued polls would wait longer than max_throttle_delay the
+// delay budget is spent and the poll is refused (issue 14: nobody parks unbounded waiting requests).
+TEST(ChannelDirectLine, PollingIsDelayedWithinItsBudgetThenRefused) {
   harness::settings st;
-  st.conversation_rate = 1;  // burst 4, then a token per second (of the fake clock, which stands still)
-  st.max_throttle_delay = 150ms;
+  st.conversation_rate = 10;  // burst 40, then a token per 100 ms (of the fake clock, which stands still)
+  st.max_throttle_delay = 250ms;
   harness h(st);
   const auto conv = h.start_conversation();
   const auto path = conv_path(id_of(conv), "/activities?watermark=");
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(h.get(path, token_of(conv)).status, 200) << "poll " << i;
+  for (const auto wait : {100ms, 200ms}) {
     const auto start = std::chrono::steady_clock::now();
-    auto r = h.get(path, token_of(conv));
-    EXPECT_EQ(r.status, 200) << "poll " << i;  // never 429: directlinejs would stop polling for good
-    if (i >= 5) {
-      EXPECT_GE(std::chrono::steady_clock::now() - start, 140ms);
-    }
+    EXPECT_EQ(h.get(path, token_of(conv)).status, 200);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, wait - 10ms);
   }
+  const auto start = std::chrono::steady_clock::now();
+  auto refused = h.get(path, token_of(conv));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);  // refused without waiting
   auto post = h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("x"));
-  EXPECT_EQ(post.status, 429);  // a send may fail visibly (Web Chat offers a retry)
+  EXPECT_EQ(post.status, 429);
   EXPECT_EQ(post.code(), "TooManyRequests");
   EXPECT_EQ(std::string(post.headers.get("retry-after").value_or("")), "1");
+}
+
+// Issue 14: a conversation's bucket is charged only once the caller is authorised for that
+// conversation: a token of another conversation cannot spend it.
+TEST(ChannelDirectLine, OnlyTheConversationsHoldersSpendItsBucket) {
+  harness::settings st;
+  st.conversation_rate = 1;  // burst 4; the fake clock stands still
+  st.max_throttle_delay = 0ms;
+  harness h(st);
+  const auto victim = h.start_conversation();
+  const auto attacker = h.start_conversation();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(h.get(conv_path(id_of(victim), "/activities?watermark="), token_of(attacker)).status, 403);
+    EXPECT_EQ(h.post(conv_path(id_of(victim), "/activities"), token_of(attacker), message("x")).status, 403);
+  }
+  EXPECT_EQ(h.post(conv_path(id_of(victim), "/activities"), token_of(victim), message("mine")).status, 200);
+  EXPECT_EQ(h.get(conv_path(id_of(victim), "/activities?watermark="), token_of(victim)).status, 200);
 }
 
 TEST(ChannelDirectLine, NoTokenOrSecretInTheLogs) {

@@ -253,6 +253,8 @@ struct harness_settings {
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t max_upload_bytes = 256 * 1024;
   bool in_process = false;      // bot A in-process (endpoint "in-process"): no HTTP, no tokens
+  /// Changes to the channel's options after the defaults below (tenants, lifetimes, limits).
+  std::function<void(options&)> tweak;
 };
 
 /// The channel and its bot, both on 127.0.0.1 port 0.
@@ -309,6 +311,14 @@ class harness {
     b.secret_hashes = {hash_of(secret_b)};
     b.origins = {"https://www.other.example"};
     o.bots = {a, b};
+    // Bearer tokens (what these tests send) are allowed for both tenants; DPoP tests tighten it.
+    for (const auto* tenant : {"bankx", "otherbank"}) {
+      tenant_options t;
+      t.id = tenant;
+      t.require_bound_tokens = false;
+      o.tenants.push_back(t);
+    }
+    if (st.tweak) st.tweak(o);
 
     in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
     svc_ = std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,

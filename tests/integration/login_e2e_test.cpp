@@ -190,6 +190,41 @@ TEST_F(login_e2e, push_login_resumes_the_balance_then_transfer_then_logout_revok
   EXPECT_EQ(wait_count("customer ID", 2), 2u) << "a later balance needs a new login";
 }
 
+// Issue 14, "Ending the conversation ends the login": docs/login-api.md says the bot calls
+// /logout when the conversation ends; a client's endOfConversation (Web Chat and directlinejs send
+// one when the page ends the chat) and the channel's conversation expiry both end it.
+TEST_F(login_e2e, the_clients_end_of_conversation_logs_the_user_out_at_the_bank) {
+  conv_ = h_->start_conversation();
+  push_login("what is my balance");
+  ASSERT_TRUE(h_->wait_for_text(conv_, "Your balances"));
+  const bot::conversation_ref ref{"bankx", "bankx-assistant", conv_.first, ""};
+  ASSERT_TRUE(adapter_->logged_in(ref));
+  ASSERT_EQ(bank_.b->access_tokens().size(), 1u);
+  net::header_map auth;
+  auth.set("Authorization", "Bearer " + conv_.second);
+  auth.set("Content-Type", "application/json");
+  auto end = h_->call(net::method::post, h_->dl() + "/conversations/" + conv_.first + "/activities",
+                      R"({"type":"endOfConversation","code":"userCancelled"})", auth);
+  ASSERT_EQ(end.status, 200) << end.body;
+  for (int i = 0; i < 200 && bank_.b->access_tokens().size() != 0; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(bank_.b->access_tokens().size(), 0u) << "/logout revoked the token at the bank";
+  EXPECT_FALSE(adapter_->logged_in(ref)) << "and the vault entry is gone";
+  EXPECT_EQ(flow_->vault().size(), 0u);
+}
+
+TEST_F(login_e2e, the_channels_conversation_expiry_logs_the_user_out_at_the_bank) {
+  conv_ = h_->start_conversation();
+  push_login("what is my balance");
+  ASSERT_TRUE(h_->wait_for_text(conv_, "Your balances"));
+  const bot::conversation_ref ref{"bankx", "bankx-assistant", conv_.first, ""};
+  ASSERT_TRUE(adapter_->logged_in(ref));
+  // The page went away: its token is never refreshed, the session expires at the channel.
+  h_->clock().advance(31min);
+  for (int i = 0; i < 200 && bank_.b->access_tokens().size() != 0; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(bank_.b->access_tokens().size(), 0u) << "the channel told the bot, which logged out at the bank";
+  EXPECT_FALSE(adapter_->logged_in(ref));
+}
+
 TEST_F(login_e2e, the_bank_ends_the_session_so_the_user_is_told_and_can_log_in_again) {
   conv_ = h_->start_conversation();
   push_login("what is my balance");

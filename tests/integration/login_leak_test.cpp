@@ -91,5 +91,31 @@ TEST(login_leak, the_token_plaintext_is_nowhere_in_the_bot_process_while_logged_
   std::filesystem::remove_all(dir);
 }
 
+TEST(login_leak, the_polling_token_plaintext_is_nowhere_in_the_bot_process_while_the_login_waits) {
+  // Issue 14: the polling token is sealed like the access token. The bank asks for polls every
+  // 30 s, so that none is in flight while the memory is read (a poll's request body is the only
+  // plaintext copy, for the few milliseconds of the exchange).
+  if (geteuid() != 0) GTEST_SKIP() << "reading /proc/PID/mem of a non-dumpable process needs root";
+  const auto dir = std::filesystem::temp_directory_path() / ("login-leak-polling-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto secret_file = dir / "client-secret";
+  {
+    std::ofstream(secret_file) << client_secret;
+    std::filesystem::permissions(secret_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  test::recorded_bankx bank(client_secret, 30s);
+  const auto log_file = dir / "helper.log";
+  test::child_process helper({PARLEY_LEAK_HELPER, bank.api_url(), secret_file.string(), "anna.schmidt"}, log_file,
+                             {.pipes = true});
+  ASSERT_EQ(helper.line(), "started");  // startLogin answered: the polling token is held now
+  const auto needles = bank.token_needles();
+  ASSERT_FALSE(needles.empty());
+  const auto scan = test::scan_memory(helper.pid(), needles);
+  EXPECT_GT(scan.bytes, 1u << 20) << "the scan read the process's memory";
+  EXPECT_TRUE(scan.found.empty()) << scan.found.size() << " hit(s), first: " << scan.found.front();
+  (void)helper.stop(SIGKILL, 5s);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace parley::login

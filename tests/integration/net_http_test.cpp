@@ -79,6 +79,7 @@ server_options short_timeouts() {
   o.header_timeout = std::chrono::milliseconds(300);
   o.body_timeout = std::chrono::milliseconds(300);
   o.idle_timeout = std::chrono::milliseconds(400);
+  o.first_byte_timeout = std::chrono::milliseconds(400);
   o.max_header_bytes = 2048;
   return o;
 }

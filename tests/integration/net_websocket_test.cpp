@@ -61,6 +61,10 @@ running_server::builder ws_routes(std::shared_ptr<observed> seen, websocket_opti
             co_return websocket_upgrade::reject(error_response(errc::unauthorized, "bad stream token"));
           }
           websocket_hooks h;
+          // A client that offers "chat.v2" gets it back (the channel echoes its DPoP protocol).
+          if (req.headers.get("sec-websocket-protocol").value_or("").find("chat.v2") != std::string_view::npos) {
+            h.subprotocol = "chat.v2";
+          }
           h.on_open = [seen](net::websocket ws) {
             std::lock_guard lock(seen->mutex);
             seen->opened.push_back(ws);
@@ -119,6 +123,17 @@ TEST(net_websocket, echo_after_authenticated_upgrade) {
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->code, 1000);
   EXPECT_EQ(closed->reason, "done");
+}
+
+TEST(net_websocket, the_handler_chooses_the_subprotocol_answered) {
+  auto seen = std::make_shared<observed>();
+  running_server s(ws_routes(seen));
+  ws_client offered;
+  ASSERT_EQ(offered.connect(s.port(), "/ws?t=good", 1 << 20, "chat.v1, chat.v2"), 101);
+  EXPECT_EQ(offered.response_header("Sec-WebSocket-Protocol"), "chat.v2");
+  ws_client plain;
+  ASSERT_EQ(plain.connect(s.port(), "/ws?t=good"), 101);
+  EXPECT_EQ(plain.response_header("Sec-WebSocket-Protocol"), "") << "none unless the handler says so";
 }
 
 TEST(net_websocket, upgrade_refused_before_the_handshake) {

@@ -11,7 +11,8 @@ trap cleanup EXIT
 
 "$bin" demo --data-dir "$dir/data" --ready-file "$dir/ready.json" --port-base 0 >"$dir/out.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
+# Up to 60 s: the demo first starts its desk's identity provider (node), slow on a loaded machine.
+for _ in $(seq 1 1200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
 [ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
 
 url() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$dir/ready.json"; }

@@ -27,6 +27,7 @@ secret_hash=$(printf '%s\n' "$secret" | "$bin" channel hash-secret)
 password_hash=$(printf '%s\n' "$password" | "$bin" channel hash-secret)
 printf '%s' "$secret" >"$dir/channel-secret"
 printf '%s' "$password" >"$dir/app-password"
+export PARLEY_TEST_APP_PASSWORD="$password"  # [bot] app_password = { env = ... }
 # The channel calls the bot at a fixed URL: the bot's listener gets a port known in advance.
 bot_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 origin="http://127.0.0.1:9"
@@ -64,6 +65,9 @@ app_id = "serve-app"
 secret_hashes = ["$secret_hash"]
 app_password_hash = "$password_hash"
 endpoint = "http://127.0.0.1:$bot_port/api/messages"
+[[channel.tenants]]
+id = "serve"
+require_bound_tokens = false
 [bot]
 id = "serve-bot"
 tenant = "serve"
@@ -71,7 +75,7 @@ assistant = "$src/examples/echo/assistant.toml"
 channel_secret = { file = "${3:-channel-secret}" }
 origins = ["$origin"]
 app_id = "serve-app"
-app_password = { file = "app-password" }
+app_password = { env = "PARLEY_TEST_APP_PASSWORD" }
 ${2:-}
 TOML
 }
@@ -83,6 +87,10 @@ write_config "$dir/parley.toml"
 pid=$!
 for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
 [ -s "$dir/ready.json" ] || fail "no ready file"
+# A secret read from { env = ... } leaves the environment once read (issue 14): neither the
+# variable nor its value is in /proc/PID/environ (what a child would inherit, what ps e shows).
+if tr '\0' '\n' <"/proc/$pid/environ" | grep -qF -- "$password"; then fail "the app password is still in the environment"; fi
+if tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^PARLEY_TEST_APP_PASSWORD='; then fail "the variable is still set"; fi
 bot=$(json '["bot"]' <"$dir/ready.json")
 directline=$(json '["directline"]' <"$dir/ready.json")
 

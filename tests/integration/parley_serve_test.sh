@@ -80,4 +80,36 @@ rc=0
 [ "$rc" -eq 1 ] || { echo "in-process without a bot: exit $rc"; cat "$dir/inproc.log"; exit 1; }
 grep -q 'local-bot has endpoint "in-process" but this process runs no \[bot\] with id local-bot' "$dir/inproc.log" ||
   { cat "$dir/inproc.log"; exit 1; }
+
+# Anonymous bots (no app_id) are trusted by position (issue 14): only when every listener involved
+# is on loopback and not behind a TLS proxy (behind a same-host proxy every client is a loopback
+# peer). check-config and serve refuse the rest with exit 2 and the key at fault.
+expect_anonymous_refused() {  # NAME PATTERN: the config in $dir/NAME.toml
+  local rc=0
+  "$bin" check-config "$dir/$1.toml" >"$dir/$1.check" 2>&1 || rc=$?
+  [ "$rc" -eq 2 ] || { echo "$1: check-config exit $rc"; cat "$dir/$1.check"; exit 1; }
+  grep -q -- "$2" "$dir/$1.check" || { echo "$1: unclear message"; cat "$dir/$1.check"; exit 1; }
+  rc=0
+  "$bin" serve --config "$dir/$1.toml" >"$dir/$1.serve" 2>&1 || rc=$?
+  [ "$rc" -eq 2 ] || { echo "$1: serve exit $rc"; cat "$dir/$1.serve"; exit 1; }
+}
+sed 's/^port = 0$/port = 0\nbehind_tls_proxy = true/' "$dir/inproc.toml" >"$dir/proxied-inproc.toml"
+expect_anonymous_refused proxied-inproc 'channel.bots\[0\].app_id: an anonymous bot (no app_id) is trusted by position, but the "channel" listener is behind_tls_proxy'
+sed 's|^endpoint = "in-process"$|endpoint = "http://127.0.0.1:9/api/messages"|' "$dir/proxied-inproc.toml" >"$dir/proxied-http.toml"
+expect_anonymous_refused proxied-http 'channel.bots\[0\].app_id: an anonymous bot'
+cat >"$dir/anonymous-bot.toml" <<TOML
+[[net.listeners]]
+name = "bot"
+address = "127.0.0.1"
+port = 0
+behind_tls_proxy = true
+[bot]
+id = "b"
+tenant = "t1"
+assistant = "assistant.toml"
+channel_url = "http://127.0.0.1:9"
+channel_secret = { env = "PARLEY_TEST_UNUSED_SECRET" }
+origins = ["http://127.0.0.1:9"]
+TOML
+PARLEY_TEST_UNUSED_SECRET=x expect_anonymous_refused anonymous-bot 'bot.app_id: an anonymous bot (no app_id) accepts unauthenticated activities, but the "bot" listener is behind_tls_proxy'
 echo "parley serve: ok"

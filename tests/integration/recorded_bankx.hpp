@@ -21,13 +21,12 @@ namespace parley::test {
 
 class recorded_bankx {
  public:
-  /// Accepts client id "parley" with `client_secret`.
-  explicit recorded_bankx(std::string_view client_secret) {
-    using namespace std::chrono_literals;
+  /// Accepts client id "parley" with `client_secret`; logins are polled every `interval`.
+  explicit recorded_bankx(std::string_view client_secret, std::chrono::seconds interval = std::chrono::seconds(1)) {
     bankx::options o;
     o.client_id = "parley";
     bankx::set_client_secret(o, client_secret);
-    o.polling_interval = 1s;
+    o.polling_interval = interval;
     auto made = bankx::bank::create(o, core::system_clock(), rng_);
     if (!made) ADD_FAILURE() << made.error().message();
     bank_ = std::move(*made);

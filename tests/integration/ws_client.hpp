@@ -22,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace parley::net::test {
 
@@ -47,11 +49,23 @@ class basic_ws_client {
     thread_.join();
   }
 
-  /// The handshake's HTTP status (101 when upgraded), or 0 on a network failure.
-  int connect(std::uint16_t port, std::string target, std::size_t max_message = 16 * 1024 * 1024) {
-    auto f = boost::asio::co_spawn(io_, do_connect(port, std::move(target), max_message), boost::asio::use_future);
+  /// Extra fields of the upgrade request (Origin, Cookie...), set before connect().
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// The handshake's HTTP status (101 when upgraded), or 0 on a network failure. `protocols`:
+  /// the Sec-WebSocket-Protocol to offer (empty: none).
+  int connect(std::uint16_t port, std::string target, std::size_t max_message = 16 * 1024 * 1024,
+              std::string protocols = {}) {
+    auto f = boost::asio::co_spawn(io_, do_connect(port, std::move(target), max_message, std::move(protocols)),
+                                   boost::asio::use_future);
     if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return 0;
     return f.get();
+  }
+
+  /// A header of the handshake's response (e.g. Sec-WebSocket-Protocol, DPoP-Nonce); empty if absent.
+  [[nodiscard]] std::string response_header(std::string_view name) const {
+    const auto it = response_.find(name);
+    return it == response_.end() ? std::string{} : std::string(it->value());
   }
 
   bool write(std::string text, bool binary = false) {
@@ -79,7 +93,8 @@ class basic_ws_client {
  private:
   using stream_type = websocket::stream<NextLayer>;
 
-  boost::asio::awaitable<int> do_connect(std::uint16_t port, std::string target, std::size_t max_message) {
+  boost::asio::awaitable<int> do_connect(std::uint16_t port, std::string target, std::size_t max_message,
+                                         std::string protocols) {
     if constexpr (std::is_same_v<NextLayer, beast::tcp_stream>) {
       ws_ = std::make_unique<stream_type>(io_);
     } else {
@@ -97,8 +112,15 @@ class basic_ws_client {
       if (hec) co_return 0;
     }
     tcp.expires_never();
+    if (!headers.empty() || !protocols.empty()) {
+      ws_->set_option(websocket::stream_base::decorator([h = headers, protocols](websocket::request_type& req) {
+        for (const auto& [name, value] : h) req.set(name, value);
+        if (!protocols.empty()) req.set(beast::http::field::sec_websocket_protocol, protocols);
+      }));
+    }
     websocket::response_type res;
     co_await ws_->async_handshake(res, "localhost", target, core::use_tuple);  // a refusal shows in res
+    response_ = res;
     co_return static_cast<int>(res.result_int());
   }
 
@@ -130,6 +152,7 @@ class basic_ws_client {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::ssl::context* tls_;
   std::unique_ptr<stream_type> ws_;
+  websocket::response_type response_;
   std::future<std::optional<message>> pending_;
   bool closed_ = false;
   websocket::close_reason reason_;

@@ -69,6 +69,38 @@ CREATE TABLE attachments (
   created BIGINT NOT NULL,
   PRIMARY KEY (conv_pk, id));
 )sql"},
+    // v2: the service desk (desk_store.hpp): consultants' sessions (data sealed under a data key
+    // per session), pending sign-ins (hashes only) and each tenant's desk settings (sealed).
+    {2, R"sql(
+CREATE TABLE desk_sessions (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  subject_ref TEXT NOT NULL,
+  sid_ref TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_version BIGINT NOT NULL,
+  created BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  expires BIGINT NOT NULL,
+  refresh_due BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, ref));
+CREATE INDEX desk_sessions_by_subject ON desk_sessions (tenant_id, subject_ref);
+CREATE INDEX desk_sessions_by_sid ON desk_sessions (tenant_id, sid_ref);
+CREATE TABLE desk_logins (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  browser_ref TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  expires BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, ref));
+CREATE TABLE desk_settings (
+  tenant_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  key_version BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BYTEA NOT NULL);
+)sql"},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "pg_session.hpp"
+#include "pg_guarded.hpp"
 
 #include <algorithm>
 #include <map>
@@ -142,34 +142,6 @@ void pg_session::drop_connection() noexcept {
   conn_.reset();
   in_transaction_ = false;
   source_.lost();
-}
-
-template <class R, class F>
-R pg_session::guarded(std::string_view what, F&& f) {
-  if (!conn_) {
-    // A connection lost inside a transaction cannot be replaced: the transaction is gone.
-    if (in_transaction_) return failure<R>(errc::unavailable);
-    auto c = source_.connect();
-    if (!c) return failure<R>(c.error());
-    conn_ = std::move(*c);
-  }
-  try {
-    pqxx::nontransaction tx(*conn_);
-    return f(tx);
-  } catch (const pqxx::broken_connection&) {
-    log_->warn("postgres: connection lost during {}", what);
-    drop_connection();
-  } catch (const pqxx::sql_error& e) {
-    // A failed statement aborts the transaction until ROLLBACK TO SAVEPOINT; remember that, as
-    // COMMIT would otherwise quietly roll back.
-    if (in_transaction_) aborted_ = true;
-    // The SQLSTATE says what went wrong; the message may quote values, so it is not logged.
-    if (e.sqlstate() == "23505") return failure<R>(errc::already_exists);
-    log_->warn("postgres: {} failed: SQLSTATE {}", what, e.sqlstate());
-  } catch (const std::exception& e) {
-    log_->warn("postgres: {} failed: {}", what, typeid(e).name());
-  }
-  return failure<R>(errc::unavailable);
 }
 
 result<void> pg_session::begin() {

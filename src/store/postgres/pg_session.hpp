@@ -31,6 +31,7 @@ class pg_session final : public store::session {
 
   // Every store::session member (backend.hpp).
 #include "../session_overrides.inc"
+#include "../desk_session_overrides.inc"
 
  private:
   /// Runs f(pqxx::nontransaction&) -> R, turning exceptions into errors (and dropping a broken

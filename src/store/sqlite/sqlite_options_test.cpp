@@ -127,7 +127,8 @@ TEST(SqliteMigrations, ActivitiesWrittenUnderVersion1StillReadAfterVersion2) {
                                                       "body " + std::to_string(i), std::nullopt})));
     }
   }
-  // Put the files back into the version 1 shape: activities WITHOUT ROWID, user_version 1.
+  // Put the files back into the version 1 shape: activities WITHOUT ROWID, no tables of later
+  // versions (v3: the desk's), user_version 1.
   env.exec(R"sql(
 CREATE TABLE activities_v1 (conv_pk INTEGER NOT NULL, seq INTEGER NOT NULL, activity_id TEXT NOT NULL,
   ts INTEGER NOT NULL, type TEXT NOT NULL, sender_role TEXT NOT NULL, body BLOB NOT NULL,
@@ -136,6 +137,9 @@ INSERT INTO activities_v1 SELECT conv_pk, seq, activity_id, ts, type, sender_rol
 DROP TABLE activities;
 ALTER TABLE activities_v1 RENAME TO activities;
 CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
+DROP TABLE desk_sessions;
+DROP TABLE desk_logins;
+DROP TABLE desk_settings;
 PRAGMA main.user_version = 1;
 PRAGMA k.user_version = 1;
 )sql");

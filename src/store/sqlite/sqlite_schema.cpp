@@ -63,6 +63,38 @@ DROP TABLE activities;
 ALTER TABLE activities_v2 RENAME TO activities;
 CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
 )sql"},
+    // v3: the service desk (desk_store.hpp): consultants' sessions (data sealed under a data key
+    // per session), pending sign-ins (hashes only) and each tenant's desk settings (sealed).
+    {3, R"sql(
+CREATE TABLE desk_sessions (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  subject_ref TEXT NOT NULL,
+  sid_ref TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  key_version INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  refresh_due INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, ref)) WITHOUT ROWID;
+CREATE INDEX desk_sessions_by_subject ON desk_sessions (tenant_id, subject_ref);
+CREATE INDEX desk_sessions_by_sid ON desk_sessions (tenant_id, sid_ref);
+CREATE TABLE desk_logins (
+  tenant_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  browser_ref TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, ref)) WITHOUT ROWID;
+CREATE TABLE desk_settings (
+  tenant_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  key_version INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  data BLOB NOT NULL) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr migration key_v[] = {
@@ -85,6 +117,7 @@ CREATE TABLE data_keys (
 CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) WITHOUT ROWID;
 )sql"},
     {2, "-- v2 changes only the data file"},
+    {3, "-- v3 changes only the data file"},
 };
 
 #undef ACTIVITY_COLUMNS

@@ -22,6 +22,7 @@ class sqlite_session final : public store::session {
 
   // Every store::session member (backend.hpp).
 #include "../session_overrides.inc"
+#include "../desk_session_overrides.inc"
 
  private:
   connection& data() { return *pair_->data; }

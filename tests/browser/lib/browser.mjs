@@ -40,6 +40,22 @@ export async function launch(options = {}) {
   };
 }
 
+/** One Chromium for many contexts (each with its own cookies), e.g. one per consultant. */
+export async function launch_browser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: chromium_args,
+  });
+  return {
+    browser,
+    newContext: (options = {}) => browser.newContext({ viewport: { width: 1280, height: 800 }, ...options }),
+    async close() {
+      await browser.close().catch(() => {});
+    },
+  };
+}
+
 /**
  * Starts recording what `page` reports: CSP violations (through an init script, which CSP does not
  * govern), uncaught exceptions and dialogs. Call before the first navigation.

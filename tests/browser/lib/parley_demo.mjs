@@ -26,8 +26,12 @@ function read_ready(file) {
   }
 }
 
-/** Resolves to { skip: reason } or { site, bot, channel, ready, data_dir, stop() }. */
-export async function start_demo() {
+/**
+ * Resolves to { skip: reason } or { site, bot, channel, ready, data_dir, stop() }.
+ * `options.args`: more `parley demo` arguments (e.g. ['--port-base', '0']); `options.log`: the
+ * log file's name in artifacts/.
+ */
+export async function start_demo(options = {}) {
   const bin = process.env.PARLEY_BIN;
   if (!bin) return { skip: 'PARLEY_BIN is not set (the end-to-end tests need the parley binary)' };
   if (!existsSync(bin)) return { skip: `PARLEY_BIN=${bin} does not exist (build the parley target first)` };
@@ -35,8 +39,8 @@ export async function start_demo() {
   const dir = mkdtempSync(join(tmpdir(), 'parley-demo-'));
   const ready_file = join(dir, 'ready.json');
   mkdirSync(artifacts, { recursive: true });
-  const log = openSync(join(artifacts, 'parley-demo.log'), 'w');
-  const extra = (process.env.PARLEY_DEMO_ARGS ?? '').split(' ').filter(Boolean);
+  const log = openSync(join(artifacts, options.log ?? 'parley-demo.log'), 'w');
+  const extra = [...(options.args ?? []), ...(process.env.PARLEY_DEMO_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(bin, ['demo', '--data-dir', join(dir, 'data'), '--ready-file', ready_file, ...extra], { stdio: ['ignore', log, log], detached: true });
   let exit = null;
   child.on('exit', (code, signal) => (exit = { code, signal }));

@@ -1,11 +1,13 @@
 // REST calls of Direct Line 3.0 used by the widget, against `{channelUrl}` (which already ends in
-// `/v3/directline`). Every call carries `Authorization: Bearer <token>` with the token current at
-// the time of the call.
+// `/v3/directline`). Every call carries the token current at the time of the call: `Authorization:
+// Bearer <token>`, or for a token bound to the widget's key `Authorization: DPoP <token>` with a
+// fresh `DPoP` proof (`dpop()` says which, per call: the grant may change).
 //
 // Contract: each method resolves with a parsed, validated value or rejects with an `http_error`
 // (403 = token expired or not valid for the conversation, 404 = unknown/ended conversation). Holds no
 // state besides its constructor arguments; the token getter is called per request.
 
+import type { proof_signer } from './dpop';
 import { join_url, request_json } from './http';
 import {
   parse_activity_set,
@@ -33,12 +35,14 @@ export class directline_client implements directline_api {
     private readonly timers_: clock_and_timers,
     private readonly channel_url_: string,
     private readonly token_: () => string,
+    private readonly dpop_: () => proof_signer | null = () => null,
   ) {}
 
   async start_conversation(locale: string, user_id: string): Promise<conversation_info> {
     const body = await request_json(this.fetch_, this.timers_, this.url('conversations'), {
       method: 'POST',
       token: this.token_(),
+      dpop: this.dpop_(),
       body: { user: { id: user_id }, locale },
     });
     return parse_conversation(body, '');
@@ -46,7 +50,7 @@ export class directline_client implements directline_api {
 
   async reconnect(conversation_id: string, watermark: string | null): Promise<conversation_info> {
     const path = `conversations/${encodeURIComponent(conversation_id)}?watermark=${encodeURIComponent(watermark ?? '')}`;
-    const body = await request_json(this.fetch_, this.timers_, this.url(path), { method: 'GET', token: this.token_() });
+    const body = await request_json(this.fetch_, this.timers_, this.url(path), { method: 'GET', token: this.token_(), dpop: this.dpop_() });
     return parse_conversation(body, conversation_id);
   }
 
@@ -55,6 +59,7 @@ export class directline_client implements directline_api {
     const body = await request_json(this.fetch_, this.timers_, this.url(path), {
       method: 'POST',
       token: this.token_(),
+      dpop: this.dpop_(),
       body: activity,
       timeout_ms: post_timeout_ms,
     });
@@ -63,7 +68,7 @@ export class directline_client implements directline_api {
 
   async get_activities(conversation_id: string, watermark: string | null): Promise<activity_set> {
     const path = `conversations/${encodeURIComponent(conversation_id)}/activities?watermark=${encodeURIComponent(watermark ?? '')}`;
-    return parse_activity_set(await request_json(this.fetch_, this.timers_, this.url(path), { method: 'GET', token: this.token_() }));
+    return parse_activity_set(await request_json(this.fetch_, this.timers_, this.url(path), { method: 'GET', token: this.token_(), dpop: this.dpop_() }));
   }
 
   private url(path: string): string {

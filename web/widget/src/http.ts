@@ -4,8 +4,10 @@
 // Contract: resolves with the parsed body of a 2xx answer (null for an empty body); otherwise
 // rejects with an `http_error` whose `kind` says what happened. Never logs or puts the token or a
 // body into an error message. Cookies are never sent (`credentials: 'omit'`), redirects are
-// refused and nothing is cached.
+// refused and nothing is cached. With a DPoP signer, every attempt carries a fresh proof, and a
+// refusal that asks for a nonce (or refuses the proof) is retried once with a new one.
 
+import { should_retry_with_new_proof, type proof_signer } from './dpop';
 import type { clock_and_timers, fetch_fn } from './runtime';
 
 export type http_error_kind = 'network' | 'timeout' | 'status' | 'bad_response';
@@ -22,6 +24,9 @@ export class http_error extends Error {
     this.name = 'http_error';
   }
 
+  /** A DPoP refusal (use_dpop_nonce, invalid_dpop_proof) that a new proof may fix. */
+  retry_with_new_proof = false;
+
   /** Worth trying again later: no answer, a timeout, 408, 429 or a 5xx. */
   get retryable(): boolean {
     return this.kind === 'network' || this.kind === 'timeout' || this.status === 408 || this.status === 429 || this.status >= 500;
@@ -30,8 +35,10 @@ export class http_error extends Error {
 
 export interface request_options {
   method: 'GET' | 'POST';
-  /** Sent as `Authorization: Bearer ...` when set. */
+  /** Sent as `Authorization: Bearer ...` when set (`DPoP ...` with `dpop`). */
   token?: string;
+  /** Signs a DPoP proof for the request (RFC 9449); the token, if any, is then a DPoP token. */
+  dpop?: proof_signer | null;
   /** Serialised as JSON; a POST without body sends `{}`. */
   body?: unknown;
   timeout_ms?: number;
@@ -47,6 +54,26 @@ export async function request_json(
   url: string,
   options: request_options,
 ): Promise<unknown> {
+  const dpop = options.dpop ?? null;
+  if (dpop === null) return request_once(fetch, timers, url, options, null);
+  try {
+    return await request_once(fetch, timers, url, options, dpop);
+  } catch (e) {
+    // A nonce the server wants, or a proof it refused (an iat by a wrong clock): the refusal
+    // carried the nonce and the server's clock, so one more proof can succeed.
+    if (!(e instanceof http_error) || !e.retry_with_new_proof) throw e;
+    return request_once(fetch, timers, url, options, dpop);
+  }
+}
+
+async function request_once(
+  fetch: fetch_fn,
+  timers: clock_and_timers,
+  url: string,
+  options: request_options,
+  dpop: proof_signer | null,
+): Promise<unknown> {
+  const proof = dpop !== null ? await dpop.proof(options.method, url, options.token ?? null) : null;
   const controller = new AbortController();
   let timed_out = false;
   const timer = timers.set_timeout(() => {
@@ -54,7 +81,8 @@ export async function request_json(
     controller.abort();
   }, options.timeout_ms ?? default_timeout_ms);
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.token !== undefined) headers['Authorization'] = `Bearer ${options.token}`;
+  if (options.token !== undefined) headers['Authorization'] = `${proof !== null ? 'DPoP' : 'Bearer'} ${options.token}`;
+  if (proof !== null) headers['DPoP'] = proof;
   let body: string | undefined;
   if (options.method === 'POST') {
     headers['Content-Type'] = 'application/json';
@@ -76,8 +104,11 @@ export async function request_json(
     } catch {
       throw new http_error(timed_out ? 'timeout' : 'network', 0);
     }
+    dpop?.note_response(url, response.headers);
     if (!response.ok) {
-      throw new http_error('status', response.status, parse_retry_after(response.headers.get('Retry-After')));
+      const error = new http_error('status', response.status, parse_retry_after(response.headers.get('Retry-After')));
+      error.retry_with_new_proof = dpop !== null && should_retry_with_new_proof(response.status, response.headers);
+      throw error;
     }
     const length = Number(response.headers.get('Content-Length') ?? '0');
     if (length > max_response_chars) throw new http_error('bad_response', response.status);

@@ -64,6 +64,9 @@ function mount(script: HTMLScriptElement | null, options: widget_options): parle
       new_client_id: random_id,
       token_policy: { ...default_token_policy, lifetime_cap_s: options.token_lifetime_cap_s },
       stream_options: { ...default_stream_options, mode: options.transport },
+      // A secure context has WebCrypto: the widget proves a key and gets sender-constrained tokens.
+      subtle: window.isSecureContext && window.crypto?.subtle ? window.crypto.subtle : null,
+      random_bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     },
     view,
   );

@@ -13,6 +13,8 @@ export interface token_grant {
   user_id: string;
   expires_in_s: number;
   channel_url: string;
+  /** Bound to the widget's key (DPoP): every use needs a proof, refresh happens at the channel. */
+  bound: boolean;
 }
 
 export interface conversation_info {
@@ -109,6 +111,19 @@ export function parse_token_grant(body: unknown): token_grant {
     user_id: required_string(obj, 'userId', max_id_chars),
     expires_in_s,
     channel_url: http_url(required_string(obj, 'channelUrl', 2048), ['https:', 'http:']),
+    bound: obj['tokenType'] === 'DPoP',
+  };
+}
+
+/** The channel's answer to `POST {channelUrl}/tokens/refresh` for a bound token: the next token
+ *  of the same session (the rest of the grant stays). */
+export function parse_refreshed_grant(body: unknown, previous: token_grant): token_grant {
+  const obj = as_object(body) ?? bad();
+  return {
+    ...previous,
+    token: required_string(obj, 'token', max_token_chars),
+    conversation_id: required_string(obj, 'conversationId', max_id_chars),
+    expires_in_s: positive_seconds(obj['expires_in']) ?? bad(),
   };
 }
 

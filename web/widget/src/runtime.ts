@@ -26,7 +26,7 @@ export interface socket_like {
   close(code?: number, reason?: string): void;
 }
 
-export type socket_factory = (url: string) => socket_like;
+export type socket_factory = (url: string, protocols?: string[]) => socket_like;
 
 export function browser_runtime(): { timers: clock_and_timers; fetch: fetch_fn; open_socket: socket_factory } {
   return {
@@ -37,7 +37,7 @@ export function browser_runtime(): { timers: clock_and_timers; fetch: fetch_fn; 
       random: () => Math.random(),
     },
     fetch: (url, init) => window.fetch(url, init),
-    open_socket: (url) => new WebSocket(url) as unknown as socket_like,
+    open_socket: (url, protocols) => new WebSocket(url, protocols) as unknown as socket_like,
   };
 }
 

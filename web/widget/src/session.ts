@@ -12,10 +12,14 @@
 //   conversation and `on_notice('session_renewed')` tells the user that the assistant no longer
 //   sees the earlier messages.
 // - The token stays inside token_manager; nothing here logs, stores or displays it.
+// - Before the first handshake the session makes the page's DPoP key (dpop.ts), when WebCrypto
+//   is there: the handshake proves it, the channel binds the token to it, and every later call
+//   (REST and the stream's upgrade) carries a fresh proof. Without WebCrypto: bearer tokens.
 // - Single-threaded (browser event loop). `stop()` ends all timers, sockets and callbacks.
 
 import { bot_api, type assertion_provider, type token_endpoint } from './bot_api';
 import { directline_client, type directline_api } from './directline';
+import { dpop_key, type proof_signer } from './dpop';
 import { http_error } from './http';
 import type { card_action, incoming_activity, outgoing_activity, token_grant } from './protocol';
 import { backoff_delay_ms, sleep, type clock_and_timers, type fetch_fn, type socket_factory } from './runtime';
@@ -51,7 +55,10 @@ export interface session_deps {
   /** Overrides the bot API (tests). */
   token_endpoint?: token_endpoint;
   /** Overrides the Direct Line client (tests). */
-  make_directline?: (channel_url: string, token: () => string) => directline_api;
+  make_directline?: (channel_url: string, token: () => string, dpop: () => proof_signer | null) => directline_api;
+  /** WebCrypto for the DPoP key (null or absent: bearer tokens only) and random bytes for proofs. */
+  subtle?: SubtleCrypto | null;
+  random_bytes?: (n: number) => Uint8Array;
 }
 
 /** How long the typing indicator stays without a new typing activity. */
@@ -77,12 +84,16 @@ export class chat_session {
   private typing_timer_: unknown = null;
   private epoch_ = 0;
   private stopped_ = false;
+  /** The page's key (RFC 9449): made once, before the first handshake, never exported or stored. */
+  private dpop_: dpop_key | null = null;
+  private dpop_ready_: Promise<void> | null = null;
 
   constructor(
     private readonly deps_: session_deps,
     private readonly view_: session_view,
   ) {
-    const endpoint = deps_.token_endpoint ?? new bot_api(deps_.fetch, deps_.timers, deps_.bot_url, deps_.assertion);
+    const endpoint =
+      deps_.token_endpoint ?? new bot_api(deps_.fetch, deps_.timers, deps_.bot_url, deps_.assertion, () => this.dpop_);
     this.tokens_ = new token_manager(
       endpoint,
       deps_.timers,
@@ -167,6 +178,7 @@ export class chat_session {
 
   private async connect(): Promise<void> {
     this.set_status('connecting');
+    await this.make_key();
     let grant: token_grant;
     try {
       grant = this.tokens_.grant ?? (await this.tokens_.start());
@@ -177,13 +189,30 @@ export class chat_session {
     await this.begin_conversation(grant);
   }
 
+  private make_key(): Promise<void> {
+    const subtle = this.deps_.subtle ?? null;
+    const random = this.deps_.random_bytes;
+    if (subtle === null || random === undefined) return Promise.resolve();
+    this.dpop_ready_ ??= dpop_key.create(subtle, this.deps_.timers, random).then((key) => {
+      this.dpop_ = key;
+    });
+    return this.dpop_ready_;
+  }
+
+  /** The signer for the current grant: the key when the token is bound to it. */
+  private signer(): proof_signer | null {
+    return this.tokens_.grant?.bound ? this.dpop_ : null;
+  }
+
   private async begin_conversation(grant: token_grant): Promise<void> {
     const epoch = ++this.epoch_;
     this.conversation_?.stream.stop();
     this.conversation_ = null;
     this.transcript_.reset_for_conversation(grant.user_id);
-    const make = this.deps_.make_directline ?? ((url, token) => new directline_client(this.deps_.fetch, this.deps_.timers, url, token));
-    const api = make(grant.channel_url, () => this.tokens_.token);
+    const make =
+      this.deps_.make_directline ??
+      ((url, token, dpop) => new directline_client(this.deps_.fetch, this.deps_.timers, url, token, dpop));
+    const api = make(grant.channel_url, () => this.tokens_.token, () => this.signer());
     for (let attempt = 0; ; attempt += 1) {
       try {
         const info = await api.start_conversation(this.deps_.locale, grant.user_id);
@@ -225,6 +254,14 @@ export class chat_session {
         on_auth_error: () => this.tokens_.ensure_fresh(),
         on_ended: () => {
           if (current()) void this.tokens_.renew('conversation_ended');
+        },
+        // Browsers cannot put a DPoP header on a WebSocket upgrade: the proof (for the stream
+        // URL, over its t= token) travels as a subprotocol, which the channel echoes.
+        socket_protocols: async (url) => {
+          const signer = this.signer();
+          if (signer === null) return null;
+          const t = new URL(url).searchParams.get('t');
+          return ['parley-dpop', `parley-dpop-proof.${await signer.proof('GET', url, t)}`];
         },
       },
       this.deps_.stream_options ?? default_stream_options,

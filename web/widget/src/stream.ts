@@ -31,6 +31,9 @@ export interface stream_events {
   on_auth_error(): Promise<void>;
   /** 404: the conversation no longer exists. */
   on_ended(): void;
+  /** The WebSocket subprotocols to offer for `stream_url` (a DPoP proof for a bound token), or
+   *  null for none. Called for every socket. */
+  socket_protocols?(stream_url: string): Promise<string[] | null>;
 }
 
 export interface stream_options {
@@ -87,7 +90,7 @@ export class activity_stream {
     this.watermark_ = watermark;
     this.events_.on_status('connecting');
     if (this.options_.mode === 'polling') this.switch_to_polling();
-    else if (stream_url) this.connect_socket(stream_url);
+    else if (stream_url) void this.open_socket(stream_url);
     else void this.reconnect_socket();
   }
 
@@ -104,14 +107,30 @@ export class activity_stream {
     void this.poll();
   }
 
-  private connect_socket(url: string): void {
+  /** Signs what the socket needs (a bound token's proof) and connects. */
+  private async open_socket(url: string): Promise<void> {
+    const serial = this.socket_serial_;
+    let protocols: string[] | null = null;
+    try {
+      protocols = this.events_.socket_protocols ? await this.events_.socket_protocols(url) : null;
+    } catch {
+      if (this.stopped_ || serial !== this.socket_serial_) return;
+      this.open_failures_ += 1;
+      this.schedule_reconnect();
+      return;
+    }
+    if (this.stopped_ || serial !== this.socket_serial_) return;
+    this.connect_socket(url, protocols);
+  }
+
+  private connect_socket(url: string, protocols: string[] | null): void {
     const serial = ++this.socket_serial_;
     const current = () => !this.stopped_ && serial === this.socket_serial_;
     let opened = false;
     let ended = false;
     let socket: socket_like;
     try {
-      socket = this.open_socket_(url);
+      socket = protocols !== null ? this.open_socket_(url, protocols) : this.open_socket_(url);
     } catch {
       this.open_failures_ += 1;
       this.schedule_reconnect();
@@ -186,7 +205,7 @@ export class activity_stream {
       if (await this.handle_rest_error(e)) this.schedule_reconnect();
       return;
     }
-    if (url) this.connect_socket(url);
+    if (url) await this.open_socket(url);
     else {
       this.open_failures_ += 1;
       this.schedule_reconnect();

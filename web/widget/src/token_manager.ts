@@ -184,7 +184,7 @@ export class token_manager {
       const current = this.grant_;
       if (!current || epoch !== this.epoch_) return;
       try {
-        const grant = await this.endpoint_.refresh(current.token);
+        const grant = await this.endpoint_.refresh(current);
         if (epoch !== this.epoch_) return;
         if (grant.conversation_id !== current.conversation_id) {
           this.epoch_ += 1;

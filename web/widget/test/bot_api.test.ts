@@ -17,7 +17,7 @@ test('handshake: POST {bot}/api/token with {} and no credentials; refresh: Beare
   assert.equal(http.requests[0]!.method, 'POST');
   assert.deepEqual(http.requests[0]!.body, {});
   assert.equal(http.requests[0]!.headers['Authorization'], undefined);
-  await api.refresh('eyJ.a.b');
+  await api.refresh({ token: 'eyJ.a.b', conversation_id: 'c1', user_id: 'dl_1', expires_in_s: 60, channel_url: 'https://chat.bank.example/v3/directline', bound: false });
   assert.equal(http.requests[1]!.url, 'https://bot.bank.example/api/token/refresh');
   assert.equal(http.requests[1]!.headers['Authorization'], 'Bearer eyJ.a.b');
   assert.deepEqual(http.requests[1]!.body, {});

@@ -105,7 +105,10 @@ export class fake_socket implements socket_like {
   readonly sent: string[] = [];
   closed = false;
 
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly protocols: string[] | null = null,
+  ) {}
 
   send(data: string): void {
     this.sent.push(data);
@@ -136,8 +139,8 @@ export class fake_socket implements socket_like {
 
 export class fake_socket_factory {
   readonly sockets: fake_socket[] = [];
-  readonly open = (url: string): fake_socket => {
-    const socket = new fake_socket(url);
+  readonly open = (url: string, protocols?: string[]): fake_socket => {
+    const socket = new fake_socket(url, protocols ?? null);
     this.sockets.push(socket);
     return socket;
   };

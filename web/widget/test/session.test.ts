@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { test } from 'node:test';
 import type { token_endpoint } from '../src/bot_api';
 import { http_error } from '../src/http';
@@ -41,6 +42,7 @@ class recording_view implements session_view {
 
 class endpoint implements token_endpoint {
   handshakes = 0;
+  bound = false;
   refresh_error: http_error | null = null;
   handshake(): Promise<token_grant> {
     this.handshakes += 1;
@@ -51,11 +53,11 @@ class endpoint implements token_endpoint {
     return Promise.resolve(this.grant(`conv-${this.handshakes}`, `rf-${this.handshakes}`));
   }
   private grant(conversation_id: string, token: string): token_grant {
-    return { token, conversation_id, user_id: 'dl_u1', expires_in_s: 60, channel_url: 'http://127.0.0.1:8401/v3/directline' };
+    return { token, conversation_id, user_id: 'dl_u1', expires_in_s: 60, channel_url: 'http://127.0.0.1:8401/v3/directline', bound: this.bound };
   }
 }
 
-function setup() {
+function setup(bound = false) {
   const timers = new fake_timers();
   const sockets = new fake_socket_factory();
   const posts: recorded_request[] = [];
@@ -63,7 +65,8 @@ function setup() {
   const http = new fake_fetch((req) => {
     if (req.method === 'POST' && req.url.endsWith('/conversations')) {
       const conv = req.headers['Authorization']!.includes('-2') ? 'conv-2' : 'conv-1';
-      return { status: 201, body: { conversationId: conv, token: req.headers['Authorization']!.slice(7), expires_in: 60, streamUrl: `ws://127.0.0.1:8401/v3/directline/conversations/${conv}/stream?t=s` } };
+      const token = req.headers['Authorization']!.replace(/^(Bearer|DPoP) /, '');
+      return { status: 201, body: { conversationId: conv, token, expires_in: 60, streamUrl: `ws://127.0.0.1:8401/v3/directline/conversations/${conv}/stream?t=s` } };
     }
     if (req.method === 'POST' && req.url.endsWith('/activities')) {
       posts.push(req);
@@ -73,6 +76,7 @@ function setup() {
   });
   const view = new recording_view();
   const bot_endpoint = new endpoint();
+  bot_endpoint.bound = bound;
   let ids = 0;
   const session = new chat_session(
     {
@@ -84,6 +88,8 @@ function setup() {
       assertion: () => null,
       new_client_id: () => `cid-${++ids}`,
       token_endpoint: bot_endpoint,
+      subtle: webcrypto.subtle as unknown as SubtleCrypto,
+      random_bytes: (n: number) => webcrypto.getRandomValues(new Uint8Array(n)),
     },
     view,
   );
@@ -105,6 +111,30 @@ test('open: handshake, POST /conversations with the token, then the stream; the 
   assert.deepEqual(view.shown(), [['Welcome to **BankX**', null]]);
   assert.equal(view.statuses.at(-1), 'online');
   session.stop();
+});
+
+test('a bound token: every channel call and the stream connect carry a fresh proof; a bearer token none', async () => {
+  const { sockets, http, session } = setup(true);
+  await session.open();
+  // Signing happens off the event loop (WebCrypto): wait for the socket, in real time.
+  for (let i = 0; i < 200 && sockets.sockets.length === 0; i += 1) await new Promise((r) => setTimeout(r, 5));
+  const start = http.requests.find((r) => r.url.endsWith('/conversations'))!;
+  assert.equal(start.headers['Authorization'], 'DPoP hs-1');
+  assert.ok(start.headers['DPoP'], 'a proof with POST /conversations');
+  const protocols = sockets.last.protocols!;
+  assert.equal(protocols[0], 'parley-dpop');
+  assert.match(protocols[1]!, /^parley-dpop-proof\.[\w-]+\.[\w-]+\.[\w-]+$/);
+  const claims = JSON.parse(Buffer.from(protocols[1]!.split('.')[2]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  assert.equal(claims['htm'], 'GET');
+  assert.equal(claims['htu'], 'ws://127.0.0.1:8401/v3/directline/conversations/conv-1/stream', 'no query (the t= token is in ath)');
+  assert.equal(typeof claims['ath'], 'string');
+  session.stop();
+  const bearer = setup(false);
+  await bearer.session.open();
+  await flush();
+  assert.equal(bearer.http.requests.find((r) => r.url.endsWith('/conversations'))!.headers['DPoP'], undefined);
+  assert.equal(bearer.sockets.last.protocols, null);
+  bearer.session.stop();
 });
 
 test('send: pending, then sent when the POST returns an id; the echo does not duplicate it', async () => {

@@ -28,6 +28,7 @@ class scripted_endpoint implements token_endpoint {
       user_id: 'dl_user',
       expires_in_s: this.lifetime_s,
       channel_url: 'http://127.0.0.1:8401/v3/directline',
+      bound: false,
       ...next.grant,
     });
   }
@@ -37,8 +38,8 @@ class scripted_endpoint implements token_endpoint {
     return this.answer(this.handshake_script, `conv-${this.handshakes.length}`);
   }
 
-  refresh(token: string): Promise<token_grant> {
-    this.refreshes.push({ at: this.timers_.now(), token });
+  refresh(grant: token_grant): Promise<token_grant> {
+    this.refreshes.push({ at: this.timers_.now(), token: grant.token });
     return this.answer(this.refresh_script, `conv-${this.handshakes.length}`);
   }
 }

@@ -7,6 +7,7 @@
 //   channel_url = "https://chat.bank.example"       # the channel's base URL (server side calls)
 //   channel_secret = { file = "/etc/parley/bankx/channel-secret" }
 //   origins = ["https://www.bank.example"]          # pages allowed to call POST /api/token
+//   public_url = "https://assistant.bank.example"  # optional: how browsers reach this service
 //   app_id = "0d3c0b8e-..."                          # empty: anonymous (loopback channel only)
 //   app_password = { env = "PARLEY_BOT_APP_PASSWORD" }
 //   [[bot.assertion_sites]]                          # optional signed user assertions
@@ -76,6 +77,13 @@ struct api_options {
   std::vector<api_operation> operations;
 };
 
+/// What an inbound activity may hold besides max_activity_bytes (longer is refused with 400). A
+/// channel must not store what its bot refuses: Parley's channel checks the same limits, or
+/// stricter ones, before storing (src/channel/README.md, "Limits").
+inline constexpr std::size_t max_inbound_text_bytes = 16 * 1024;   ///< `text`, UTF-8 bytes
+inline constexpr std::size_t max_inbound_value_bytes = 16 * 1024;  ///< `value`, serialised
+inline constexpr std::size_t max_inbound_depth = 32;               ///< JSON nesting of the activity
+
 struct options {
   std::string id;      ///< the bot's id at the channel
   std::string tenant;  ///< the tenant (client) that owns it
@@ -93,6 +101,9 @@ struct options {
 
   // ---- the handshake ----
   std::vector<std::string> origins;  ///< exact origins allowed to call /api/token (required)
+  /// This service's base URL as browsers reach it (no trailing slash), for the `htu` of the DPoP
+  /// proof the widget sends with GetNewToken; empty: the request's scheme and Host header.
+  std::string public_url;
   double token_rate_per_address = 0.5;  ///< GetNewToken per client address, per second (sustained)
   double token_burst_per_address = 10;  ///< ... and its burst
   double token_rate_global = 50;        ///< GetNewToken for everyone, per second
@@ -114,7 +125,7 @@ struct options {
   std::chrono::seconds token_refresh_early = 300s;  ///< refresh the outbound token this long before expiry
 
   // ---- turns and actions ----
-  std::size_t max_activity_bytes = 256 * 1024;   ///< inbound activity body
+  std::size_t max_activity_bytes = 256 * 1024;   ///< inbound activity body (the channel's must not be larger)
   std::chrono::milliseconds turn_budget = 12s;   ///< the inbound POST answers within this (channel: 15 s)
   int max_etag_retries = 8;                      ///< whole-turn retries on a concurrent state change
   bool typing_before_actions = true;             ///< send `typing` before a slow action

@@ -31,6 +31,10 @@ enum class errc {
   store_unavailable,    ///< 503 ServiceUnavailable: the conversation store failed; retry later
   not_started,          ///< 503 ServiceUnavailable: the channel is still starting
   internal,             ///< 500 ServiceError: a bug or an unexpected failure
+  token_revoked,        ///< 403 TokenRevoked: the token's session was revoked, ended or reused after rotation
+  dpop_required,        ///< 401 Unauthorized: a bound token without its DPoP proof (or sent as Bearer)
+  invalid_dpop_proof,   ///< 401 Unauthorized: a DPoP proof that fails a check (or was used before)
+  use_dpop_nonce,       ///< 401 Unauthorized: the proof needs the nonce of the DPoP-Nonce header
 };
 
 const boost::system::error_category& channel_category() noexcept;

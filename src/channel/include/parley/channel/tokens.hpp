@@ -1,8 +1,12 @@
 // Every token the channel signs or checks, through jose profiles and Parley's signing key store:
 //
 //  - Direct Line conversation tokens (ES256, typ "dl+jwt"): bound to one conversation, one user
-//    (`user`, the claim directlinejs and Web Chat read), one bot and tenant; lifetime per bot.
-//  - Stream tokens (ES256, typ "dl-stream+jwt", ~60 s, usable once): the `t=` of a streamUrl.
+//    (`user`, the claim directlinejs and Web Chat read), one bot and tenant, and one session: `sid`
+//    (random), `sst` (when the session started: refresh never moves it) and `gen` (0, then +1 at
+//    every refresh, so that a replaced token is told from the current one); with `cnf.jkt` when
+//    sender-constrained (RFC 9449: only a request with a proof signed by that key may use it).
+//  - Stream tokens (ES256, typ "dl-stream+jwt", ~60 s, usable once): the `t=` of a streamUrl, with
+//    the same session claims and `cnf`.
 //  - To-bot tokens (RS256, typ "JWT", claims exactly like Azure's: iss, aud = app id, serviceurl,
 //    nbf, exp): on every channel → bot call, cached per (app id, serviceUrl) until 5 min before expiry.
 //  - Bot access tokens (ES256, typ "at+jwt"): issued by the client-credentials endpoint, checked on
@@ -29,6 +33,8 @@
 #include <parley/jose/token.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +51,11 @@ struct conversation_grant {
   std::string tenant_id;
   std::vector<std::string> trusted_origins;  ///< from tokens/generate (getsessionid checks them)
   std::chrono::system_clock::time_point expires{};
+  std::string session_id;                               ///< `sid`
+  std::chrono::system_clock::time_point session_start{};  ///< `sst`
+  std::uint64_t generation = 0;                         ///< `gen`
+  std::string jkt;  ///< `cnf.jkt`: the thumbprint of the key the token is bound to; empty: a bearer token
+  [[nodiscard]] bool bound() const noexcept { return !jkt.empty(); }
 };
 
 /// What a bot access token proves.
@@ -82,7 +93,10 @@ class token_service {
 
   [[nodiscard]] result<std::string> issue_stream_token(const conversation_grant& g);
   /// Verifies a stream token and marks it used: a second redemption fails (bad_credentials).
-  [[nodiscard]] result<conversation_grant> redeem_stream_token(std::string_view token);
+  /// `check` (optional) runs after the signature and claims are verified and before the token is
+  /// marked used: its error is returned and the token stays unused (a DPoP proof check).
+  [[nodiscard]] result<conversation_grant> redeem_stream_token(
+      std::string_view token, const std::function<error_code(const conversation_grant&)>& check = {});
 
   /// The bearer token for a call to the bot `app_id` carrying activities with `service_url`.
   [[nodiscard]] result<std::string> to_bot_token(std::string_view app_id, std::string_view service_url);

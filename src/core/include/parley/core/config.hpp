@@ -46,8 +46,9 @@ class config_section {
   /// A duration: an integer number of seconds, or a string with a unit ("250ms", "15s", "30m", "1h", "2d").
   [[nodiscard]] std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
   [[nodiscard]] std::vector<std::string> strings(std::string_view key, std::vector<std::string> fallback = {});
-  /// A secret by reference: { file = "/path" } (the file must not be readable by group or others;
-  /// one trailing newline is dropped) or { env = "NAME" }. An inline literal is an error.
+  /// A secret by reference: { file = "/path" } (read_secret_file: no symlink, owned by this user,
+  /// nothing for group or others; one trailing newline is dropped) or { env = "NAME" } (recorded
+  /// in config::secret_env_names()). An inline literal is an error.
   [[nodiscard]] std::optional<secret_string> secret(std::string_view key);
   /// A nested table; an absent one reads as empty.
   [[nodiscard]] config_section section(std::string_view key);
@@ -97,6 +98,9 @@ class config {
   [[nodiscard]] bool ok() const noexcept { return errors_.empty(); }
   /// Directory that relative file references are resolved against (the config file's).
   [[nodiscard]] const std::filesystem::path& base_dir() const noexcept { return base_dir_; }
+  /// The environment variables read as secrets ({ env = "NAME" }): the caller removes them from
+  /// the process environment (scrub_environment) once every component has read its settings.
+  [[nodiscard]] const std::vector<std::string>& secret_env_names() const noexcept { return secret_env_; }
 
  private:
   friend class config_section;
@@ -107,6 +111,8 @@ class config {
   std::vector<std::string> errors_;
   std::filesystem::path base_dir_;
   env_map env_;
+  std::vector<std::string> secret_env_;
+  std::map<std::string, secret_string, std::less<>> env_secrets_;
 };
 
 /// Parses "250ms", "15s", "30m", "1h", "2d" or a bare number of seconds.
@@ -115,8 +121,15 @@ class config {
 /// Reads a whole file with a size cap. errc::io_error, errc::too_large.
 [[nodiscard]] result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes = 1 << 20);
 
-/// Reads a secret file: refuses files readable or writable by group or others
-/// (errc::insecure_file), drops one trailing newline.
+/// Reads a secret file: opened without following a symlink; refuses a symlink, a file not owned
+/// by this process's user (or root), and one with any permission for group or others
+/// (errc::insecure_file); anything but a regular file or a read failure is errc::io_error; over
+/// 64 KiB errc::too_large. Drops one trailing newline.
 [[nodiscard]] result<secret_string> read_secret_file(const std::filesystem::path& file);
+
+/// Removes the variables `names` from the process environment, overwriting their values in place
+/// first (so that /proc/PID/environ no longer shows them). Not thread-safe: call at start-up,
+/// before other threads run.
+void scrub_environment(const std::vector<std::string>& names);
 
 }  // namespace parley::core

@@ -35,6 +35,8 @@ enum class errc {
   too_large,             ///< input over a size limit
   duplicate_key,         ///< a JSON object with a repeated member name
   insecure_file,         ///< a secret file readable by group or others
+  too_deep,              ///< JSON nested deeper than allowed
+  non_finite_number,     ///< a JSON number out of the range of a double (1e309, a 400-digit integer)
 };
 
 const boost::system::error_category& core_category() noexcept;

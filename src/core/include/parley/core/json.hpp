@@ -2,7 +2,10 @@
 //
 // Boost.JSON 1.81 silently keeps the last of two members with the same name; attackers use that
 // to make two parsers disagree about one document. parse_json() refuses duplicates, trailing
-// data, comments, invalid UTF-8, too-deep nesting and over-long input.
+// data, comments, invalid UTF-8, too-deep nesting and over-long input, and numbers that do not fit
+// a finite double (1e309, a 400-digit integer): Boost.JSON would hold them as infinity and write
+// them as the bare token Infinity, which is not JSON. So every value parse_json() returns
+// serialises to a JSON text that parses back to the same value.
 #pragma once
 
 #include <parley/core/error.hpp>
@@ -21,7 +24,8 @@ struct json_limits {
   std::size_t max_depth = 32;          ///< nesting of arrays and objects
 };
 
-/// Parses one JSON document. Errors: errc::too_large, errc::duplicate_key, errc::parse_error.
+/// Parses one JSON document. Errors: errc::too_large, errc::duplicate_key, errc::too_deep,
+/// errc::non_finite_number, errc::parse_error.
 [[nodiscard]] result<boost::json::value> parse_json(std::string_view text, const json_limits& limits = {});
 
 /// Like parse_json but also requires the document to be an object.

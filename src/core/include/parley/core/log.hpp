@@ -11,6 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,11 +23,19 @@ namespace parley::core {
 struct log_options {
   std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
   std::string file;            ///< empty: stderr; else append to this file
+  /// At most this many lines per second over every logger (a flood of refused requests must not
+  /// become a log flood); lines over the budget are dropped and counted, and the next line that
+  /// passes is preceded by one saying how many were. 0: no limit.
+  double max_lines_per_second = 200;
+  double burst_lines = 1000;  ///< lines that may be written at once before the rate applies
 };
 
 /// Configures the shared sink and the level of every logger. Call once at start-up, before the
 /// worker threads start. Unknown level names are rejected with errc::invalid_argument.
 [[nodiscard]] boost::system::error_code init_logging(const log_options& opts);
+
+/// Lines dropped by the budget since the process started (for metrics and tests).
+[[nodiscard]] std::uint64_t dropped_log_lines() noexcept;
 
 /// The logger named `component` ("net", "channel"...), created on first use. Thread-safe; the
 /// returned pointer stays valid for the whole program.
@@ -33,6 +44,18 @@ struct log_options {
 /// Returns `line` with JWT/JWS-shaped strings, bearer credentials and secret-looking query or
 /// form parameters replaced by markers. Applied to every log line by the shared sink.
 [[nodiscard]] std::string redact_secrets(std::string_view line);
+
+/// "At most once per interval", for a log line that a flood could repeat. due() is true for the
+/// first call and then once per interval. Thread-safe (one atomic).
+class log_throttle {
+ public:
+  explicit log_throttle(std::chrono::milliseconds interval = std::chrono::seconds(10)) noexcept : interval_(interval) {}
+  [[nodiscard]] bool due() noexcept;
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::atomic<std::int64_t> next_{0};  // steady_clock ticks (ns) from when the next line may go
+};
 
 /// Adds an extra sink to the shared sink (tests use it to capture every line written).
 void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink);

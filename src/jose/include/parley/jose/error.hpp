@@ -31,6 +31,9 @@ enum class errc {
   unwrap_failed,      ///< a signing key could not be unwrapped (wrong root key, or tampered file)
   fetch_failed,       ///< a remote JWKS / OpenID metadata document could not be fetched or was refused
   crypto_failure,     ///< OpenSSL failed where it should not (allocation, key generation)
+  proof_mismatch,     ///< a DPoP proof made for another request: `htm`, `htu` or `ath` differs
+  replayed,           ///< a DPoP proof (its `jti`) already used within the acceptance window
+  over_quota,         ///< the DPoP replay cache refuses more proofs of this key (or its shard is full)
 };
 
 const boost::system::error_category& jose_category() noexcept;

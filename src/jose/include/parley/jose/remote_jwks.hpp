@@ -57,7 +57,8 @@ struct remote_jwks_options {
   std::chrono::seconds retry_after_failure{std::chrono::minutes{5}};
   /// Cap on each document (metadata, JWKS).
   std::size_t max_document_bytes = 256 * 1024;
-  /// Accept a `jwks_uri` with http:// (development IdPs on loopback only); https:// otherwise.
+  /// Accept http:// for `url` and a discovered `jwks_uri` when the host is loopback (127.0.0.0/8,
+  /// [::1], localhost: development IdPs, a channel on the same host); https:// otherwise, always.
   bool allow_http = false;
 };
 

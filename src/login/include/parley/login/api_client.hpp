@@ -34,7 +34,9 @@ namespace parley::login {
 
 /// The answer to startLogin.
 struct started_login {
-  core::secret_string polling_token;        ///< never shown to anyone, never logged
+  /// Sealed like the access token (bound to "polling:" + the conversation_ref), opened only to
+  /// build a pollLogin or verifyOtp body; never shown to anyone, never logged.
+  crypto::sealed_secret polling_token;
   std::chrono::seconds interval{5};         ///< wait before the first poll and between polls
   std::chrono::seconds expires_in{0};       ///< the login's lifetime
   std::optional<std::string> otp_sent_to;   ///< masked destination of a code ("+44*******123")
@@ -66,11 +68,11 @@ class api_client {
   [[nodiscard]] boost::asio::awaitable<result<started_login>> start_login(std::string customer_id, method m,
                                                                          std::string conversation_ref);
   /// POST pollLogin. An approved token is sealed under `seal_context`.
-  [[nodiscard]] boost::asio::awaitable<result<status_answer>> poll(const core::secret_string& polling_token,
+  [[nodiscard]] boost::asio::awaitable<result<status_answer>> poll(const crypto::sealed_secret& polling_token,
                                                                   std::string seal_context);
   /// POST verifyOtp with the user's digits (spaces removed by the caller). A wrong code is
   /// login_status::wrong_code with attempts_left; errc::otp_not_expected for push/USSD logins.
-  [[nodiscard]] boost::asio::awaitable<result<status_answer>> verify_otp(const core::secret_string& polling_token,
+  [[nodiscard]] boost::asio::awaitable<result<status_answer>> verify_otp(const crypto::sealed_secret& polling_token,
                                                                         core::secret_string otp,
                                                                         std::string seal_context);
   /// POST logout with the token (opened just in time). 204 expected.

@@ -34,6 +34,7 @@ enum class errc {
   bad_gateway,             ///< 502 BadGateway: an upstream (bot, IdP) failed
   service_unavailable,     ///< 503 ServiceUnavailable: shutting down, overloaded
   gateway_timeout,         ///< 504 GatewayTimeout: an upstream did not answer in time
+  not_implemented,         ///< 501 NotImplemented: e.g. a transfer coding other than chunked
 
   // Failures of the outbound client (map to 502/504 if forwarded).
   invalid_url,             ///< not an absolute http(s) URL, or userinfo/fragment present

@@ -102,6 +102,12 @@ struct request {
   std::string_view body;          ///< the whole body (bounded by the route's max_body_bytes)
   std::string_view remote_address;  ///< peer IP address as text
   std::uint16_t remote_port = 0;
+  /// The client's address: remote_address, or, from a trusted proxy (listener_options::
+  /// trusted_proxies), the address its forwarded header names. Limits use client_key.
+  std::string_view client_address;
+  /// What rate limits count by (net/client_address.hpp): client_address for IPv4, its /64 for
+  /// IPv6 (one subscriber holds a whole /64).
+  std::string_view client_key;
   bool tls = false;               ///< this connection is TLS
   bool secure = false;            ///< TLS, or plain HTTP behind a TLS proxy the operator declared
   std::string_view listener;      ///< name of the listener ("ops", "channel"...)
@@ -110,6 +116,9 @@ struct request {
   /// the route did not or the body was empty.
   const boost::json::value* json_body = nullptr;
 
+  /// What a per-client limit should count by: client_key (remote_address when a request was
+  /// made by hand, without the server).
+  [[nodiscard]] std::string_view limit_key() const noexcept { return client_key.empty() ? remote_address : client_key; }
   /// The decoded path parameter `name`; empty if the route has none of that name.
   [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
   /// json_body, or a null value.

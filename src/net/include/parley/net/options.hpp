@@ -3,13 +3,15 @@
 //   [net]
 //   threads = 2                  # I/O threads (0: one per core)
 //   max_connections = 10000
-//   header_timeout = "10s"       # ... every field of server_options below
+//   first_byte_timeout = "5s"    # ... every field of server_options below
 //   [[net.listeners]]
 //   name = "ops"                 # the service it serves; src/app maps names to routes
 //   address = "127.0.0.1"
 //   port = 8400
 //   tls_cert_file = "/etc/parley/cert.pem"
 //   tls_key = { file = "/etc/parley/key.pem" }   # a secret: by reference only
+//   max_connections_per_client = 256             # ... every field of listener_options below
+//   trusted_proxies = ["10.0.0.0/8"]             # strict CIDRs; Forwarded/X-Forwarded-For only from them
 //   [net.client]
 //   ca_file = "/etc/parley/private-ca.pem"
 //
@@ -18,6 +20,7 @@
 
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/net/client_address.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -38,18 +41,52 @@ struct listener_options {
   std::string tls_cert_file;           ///< PEM certificate chain (leaf first); TLS is on when set
   std::optional<core::secret_string> tls_key;  ///< PEM private key (read from a file reference)
   bool behind_tls_proxy = false;       ///< plain HTTP allowed off loopback: a TLS proxy is in front
+  /// Open connections (HTTP and WebSocket) from one client address on this listener: an IPv4
+  /// address, or an IPv6 /64. More are closed at once and counted in
+  /// parley_http_connections_refused_total{reason="per_client"}. 0: no cap. Connections from
+  /// trusted_proxies are not counted (the proxy has its own limits). Browsers open about 6.
+  std::size_t max_connections_per_client = 256;
+  /// Connection slots only this listener may use, on top of the server's max_connections, so that
+  /// it stays reachable when the others are full. Default: 64 for the listener named "ops"
+  /// (/healthz, /readyz, /metrics: a supervisor that cannot reach them restarts the process), 0
+  /// for the others. See reserved_connections_of().
+  std::optional<std::size_t> reserved_connections;
+  /// Proxies (strict CIDRs, "10.0.0.0/8", "2001:db8::/32", or single addresses) whose forwarded
+  /// header names the client. The client of a request is then the rightmost address of that header
+  /// that is not a trusted proxy (request::client_address); from any other peer the header is
+  /// ignored. Empty: every peer is the client.
+  std::vector<ip_network> trusted_proxies;
+  /// The header the trusted proxies append the client to: "x-forwarded-for" (default) or
+  /// "forwarded" (RFC 7239). Only that one is read: a client could send the other.
+  forwarded_header forwarded = forwarded_header::x_forwarded_for;
 };
+
+/// The listener's reserved_connections, or its default (64 for "ops", 0 otherwise).
+[[nodiscard]] std::size_t reserved_connections_of(const listener_options& l) noexcept;
 
 /// Limits and timeouts shared by every listener of a server.
 struct server_options {
   std::size_t max_connections = 10'000;       ///< open connections (HTTP and WebSocket) over all listeners
-  std::size_t max_header_bytes = 16 * 1024;   ///< request line + headers; more gets 431
+  /// Request line + headers, and separately the trailer fields of a chunked body; more gets 431.
+  /// At most 64 KiB (a longer field could not be held by the parser).
+  std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;   ///< cap over every route's max_body_bytes
+  /// A new connection's first byte (for TLS, the start of its handshake): a connection that stays
+  /// silent is closed after this, without an answer. Keep it short: silent connections hold slots.
+  std::chrono::milliseconds first_byte_timeout = 5s;
   std::chrono::milliseconds header_timeout = 10s;  ///< TLS handshake, and first byte to end of headers
   std::chrono::milliseconds body_timeout = 30s;    ///< end of headers to end of body
   std::chrono::milliseconds idle_timeout = 60s;    ///< keep-alive wait for the next request
   std::chrono::milliseconds write_timeout = 30s;   ///< writing one response
   std::chrono::milliseconds shutdown_timeout = 20s;  ///< in-flight requests get this long at shutdown
+  /// After an answer that ends the connection while the client may still be sending (a refused
+  /// body, a malformed request), what still arrives is read and discarded for at most this long
+  /// (and until one second passes without any): closing with unread data sends a reset, which can
+  /// destroy the answer before the client reads it ("lingering close").
+  std::chrono::milliseconds linger_timeout = 5s;
+  /// Requests refused with 429 are not logged one by one: one line per client address per
+  /// interval says how many were ("n requests from ADDRESS refused: rate limited").
+  std::chrono::milliseconds refusal_log_interval = 10s;
   std::chrono::seconds hsts_max_age = std::chrono::seconds{63'072'000};  ///< 2 years; 0 disables HSTS
   std::string referrer_policy = "no-referrer";     ///< Referrer-Policy on every response
   /// Content-Security-Policy added to text/html responses that set none.

@@ -92,6 +92,8 @@ class websocket {
 /// on_message is a coroutine and may await (the next message is read after it completes).
 /// An exception escaping a hook closes the session with 1011 and is logged (never its text).
 struct websocket_hooks {
+  /// The subprotocol to answer with (Sec-WebSocket-Protocol), one the client offered; empty: none.
+  std::string subprotocol;
   std::function<void(websocket)> on_open;
   std::function<boost::asio::awaitable<void>(websocket, std::string)> on_message;
   std::function<void(websocket)> on_idle;

@@ -125,6 +125,39 @@ struct conversation_query {
   std::size_t limit = 50;
 };
 
+/// A consultant's desk session (desk_store.hpp); `data` is sealed under the session's own data key.
+struct desk_session_row {
+  std::string tenant_id;
+  std::string ref;
+  std::string subject_ref;
+  std::string sid_ref;
+  std::string key_id;
+  std::uint32_t key_version = 0;
+  nanos created = 0;
+  nanos last_seen = 0;
+  nanos expires = 0;
+  nanos refresh_due = 0;
+  bytes data;  ///< sealed
+};
+
+/// A pending desk sign-in: hashes and the expected issuer only, nothing secret.
+struct desk_login_row {
+  std::string tenant_id;
+  std::string ref;
+  std::string browser_ref;
+  std::string issuer;
+  nanos expires = 0;
+};
+
+/// A tenant's desk settings; `data` is sealed under the tenant's desk settings key.
+struct desk_settings_row {
+  std::string tenant_id;
+  std::string key_id;
+  std::uint32_t key_version = 0;
+  std::uint64_t version = 0;
+  bytes data;  ///< sealed
+};
+
 /// How far a commit got. What a failed COMMIT did is not always knowable (a lost connection, a
 /// failed fsync): `unknown` then, and callers must neither assume it happened nor undo it.
 enum class commit_outcome {
@@ -223,6 +256,37 @@ class session {
   virtual result<void> put_bot_state(std::int64_t conv_pk, const bot_state_row& row) = 0;
   virtual result<void> insert_attachment(const attachment_row& row) = 0;
   virtual result<std::optional<attachment_row>> get_attachment(std::int64_t conv_pk, std::string_view id) = 0;
+
+  // --- the service desk (desk_store.hpp); data tables desk_sessions, desk_logins, desk_settings ---
+  /// errc::already_exists if (tenant, ref) exists.
+  virtual result<void> insert_desk_session(const desk_session_row& row) = 0;
+  virtual result<std::optional<desk_session_row>> get_desk_session(std::string_view tenant_id,
+                                                                   std::string_view ref) = 0;
+  /// last_seen = max(last_seen, `last_seen`). False if no such session.
+  virtual result<bool> touch_desk_session(std::string_view tenant_id, std::string_view ref, nanos last_seen) = 0;
+  /// refresh_due = `next` where it equals `expected`. False if no row changed.
+  virtual result<bool> claim_desk_refresh(std::string_view tenant_id, std::string_view ref, nanos expected,
+                                          nanos next) = 0;
+  /// False if no such session.
+  virtual result<bool> update_desk_session_data(std::string_view tenant_id, std::string_view ref,
+                                                std::span<const std::uint8_t> data) = 0;
+  /// Sessions of `subject_ref` (empty: any) with `sid_ref` (empty: any); at least one is set.
+  virtual result<std::vector<desk_session_row>> find_desk_sessions(std::string_view tenant_id,
+                                                                   std::string_view subject_ref,
+                                                                   std::string_view sid_ref) = 0;
+  /// Sessions with expires <= now or last_seen < idle_cutoff.
+  virtual result<std::vector<desk_session_row>> expired_desk_sessions(std::string_view tenant_id, nanos now,
+                                                                      nanos idle_cutoff) = 0;
+  virtual result<void> delete_desk_sessions(std::string_view tenant_id, std::span<const std::string> refs) = 0;
+  /// errc::already_exists if (tenant, ref) exists.
+  virtual result<void> insert_desk_login(const desk_login_row& row) = 0;
+  virtual result<std::optional<desk_login_row>> get_desk_login(std::string_view tenant_id, std::string_view ref) = 0;
+  /// False if there was no such row (another process took it first).
+  virtual result<bool> delete_desk_login(std::string_view tenant_id, std::string_view ref) = 0;
+  virtual result<std::size_t> delete_expired_desk_logins(std::string_view tenant_id, nanos now) = 0;
+  virtual result<std::optional<desk_settings_row>> get_desk_settings(std::string_view tenant_id) = 0;
+  /// Inserts or replaces the tenant's row.
+  virtual result<void> put_desk_settings(const desk_settings_row& row) = 0;
 };
 
 /// A database holding Parley's store schema.

@@ -29,6 +29,7 @@
 #include <parley/crypto/root_key.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
+#include <parley/store/desk_store.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/writer_stats.hpp>
 
@@ -60,7 +61,7 @@ struct store_dependencies {
   std::shared_ptr<spdlog::logger> log;    ///< null: core::logger("store")
 };
 
-class encrypted_store final : public conversation_store, public store_admin {
+class encrypted_store final : public conversation_store, public desk_store, public store_admin {
  public:
   using dependencies = store_dependencies;
 
@@ -106,6 +107,28 @@ class encrypted_store final : public conversation_store, public store_admin {
   boost::asio::awaitable<result<void>> erase_conversation(std::string tenant_id, std::string conversation_id) override;
   boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
   boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
+
+  // desk_store (store_desk.cpp)
+  boost::asio::awaitable<result<void>> create_desk_session(desk_session s) override;
+  boost::asio::awaitable<result<desk_session>> get_desk_session(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<void>> touch_desk_session(std::string tenant_id, std::string ref,
+                                                          time_point last_seen) override;
+  boost::asio::awaitable<result<bool>> claim_desk_session_refresh(std::string tenant_id, std::string ref,
+                                                                  time_point expected, time_point next) override;
+  boost::asio::awaitable<result<void>> update_desk_session(std::string tenant_id, std::string ref,
+                                                           std::string data) override;
+  boost::asio::awaitable<result<bool>> delete_desk_session(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<std::vector<desk_session_key>>> delete_desk_sessions(std::string tenant_id,
+                                                                                     std::string subject_ref,
+                                                                                     std::string sid_ref) override;
+  boost::asio::awaitable<result<std::vector<desk_session_key>>> purge_desk_sessions(std::string tenant_id,
+                                                                                    time_point now,
+                                                                                    time_point idle_cutoff) override;
+  boost::asio::awaitable<result<void>> put_desk_login(desk_login login) override;
+  boost::asio::awaitable<result<desk_login>> take_desk_login(std::string tenant_id, std::string ref) override;
+  boost::asio::awaitable<result<std::optional<desk_settings>>> get_desk_settings(std::string tenant_id) override;
+  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(std::string tenant_id, std::string data,
+                                                                  std::optional<std::uint64_t> expected_version) override;
 
   // store_admin
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;

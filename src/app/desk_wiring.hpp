@@ -1,0 +1,46 @@
+// Builds the service desk for `parley serve` and `parley demo` (the composition root's job): the
+// outbound client to the tenants' identity providers ([desk] ca_file, the [net] client's
+// timeouts), the audit sink (pending_audit_sink until the audit log is wired), and desk::service
+// over the shared encrypted store (conversations and desk sessions).
+#pragma once
+
+#include "pending_audit_sink.hpp"
+
+#include <parley/desk/options.hpp>
+#include <parley/desk/service.hpp>
+#include <parley/net/client.hpp>
+#include <parley/store/conversation_store.hpp>
+#include <parley/store/desk_store.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+namespace parley::app {
+
+struct desk_plan {
+  desk::options desk;
+  net::client_options client;  ///< to the IdPs; ca_file comes from [desk]
+  std::shared_ptr<store::conversation_store> store;
+  std::shared_ptr<store::desk_store> sessions;  ///< the same encrypted store
+};
+
+/// Everything the desk uses, alive for the whole run (declare it before the server).
+class desk_runtime {
+ public:
+  /// On failure prints one clear line to stderr and returns nullptr.
+  [[nodiscard]] static std::unique_ptr<desk_runtime> create(boost::asio::io_context& io, desk_plan plan);
+  ~desk_runtime();
+
+  [[nodiscard]] desk::service& service() { return *service_; }
+
+ private:
+  desk_runtime() = default;
+  std::shared_ptr<store::conversation_store> store_;
+  std::shared_ptr<store::desk_store> sessions_;
+  std::unique_ptr<net::pooled_http_client> http_;
+  pending_audit_sink audit_;
+  std::shared_ptr<desk::service> service_;
+};
+
+}  // namespace parley::app

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `parley serve` with a "desk" listener, [desk] and [[desk.tenants]] (client secret by file
+# reference), [store] and [crypto]: the app, the sign-in choices, a sign-in whose IdP cannot be
+# reached (the desk says so, nothing else happens), the API refusing calls without a session or
+# without the CSRF header; then check-config's refusals (no tenant for a desk listener, Entra's
+# multi-tenant authority, an inline secret).
+# Usage: parley_serve_desk_test.sh PATH_TO_PARLEY SOURCE_DIR
+set -euo pipefail
+bin=$1
+src=$2
+dir=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+fail() {
+  echo "FAILED: $*" >&2
+  [ -f "$dir/out.log" ] && tail -n 40 "$dir/out.log" >&2
+  exit 1
+}
+umask 077
+head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/bankx-desk-secret"
+mkdir -p "$dir/app"
+printf '<!doctype html><title>desk</title><script src="/desk/app/desk.js" defer></script>\n' >"$dir/app/index.html"
+
+bankx_tenant='[[desk.tenants]]
+id = "bankx"
+name = "BankX"
+issuer = "http://127.0.0.1:9/bankx"
+client_id = "parley-desk"
+client_secret = { file = "bankx-desk-secret" }
+consultant = ["Desk.Consultant"]'
+
+write_config() {  # write_config FILE [TENANT LINES]
+  local tenants=${2-$bankx_tenant}
+  cat >"$1" <<TOML
+[net]
+threads = 2
+[[net.listeners]]
+name = "desk"
+address = "127.0.0.1"
+port = 0
+[crypto]
+root_key_file = "root.key"
+erasure_secrets_file = "erasure.secrets"
+[store]
+backend = "sqlite"
+[store.sqlite]
+path = "parley.db"
+[desk]
+app_dir = "app"
+$tenants
+TOML
+}
+
+write_config "$dir/parley.toml"
+"$bin" keys init --config "$dir/parley.toml" >/dev/null 2>&1 || fail "keys init --config"
+"$bin" check-config "$dir/parley.toml" >"$dir/check.log" 2>&1 || { cat "$dir/check.log"; fail "check-config"; }
+"$bin" serve --config "$dir/parley.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
+[ -s "$dir/ready.json" ] || fail "no ready file"
+desk=$(sed -n 's/.*"desk":"\([^"]*\)".*/\1/p' "$dir/ready.json")
+base=${desk%/desk/}
+curl -fsS --max-time 5 "$desk" | grep -q 'src="/desk/app/desk.js"' || fail "the desk app page"
+curl -fsS --max-time 5 "$base/desk/tenants" | grep -q '{"id":"bankx","name":"BankX"}' || fail "/desk/tenants"
+location=$(curl -sS --max-time 20 -o /dev/null -w '%{redirect_url}' "$base/desk/login/bankx")
+[ "$location" = "$base/desk/?error=idp_unavailable" ] || fail "sign-in with an unreachable IdP went to $location"
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H 'X-Parley-Desk: 1' "$base/desk/api/me")
+[ "$code" = 401 ] || fail "/desk/api/me without a session: $code"
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$base/desk/api/me")
+[ "$code" = 403 ] || fail "/desk/api/me without the CSRF header: $code"
+if grep -q "$(cat "$dir/bankx-desk-secret")" "$dir/out.log"; then fail "the client secret reached the log"; fi
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" -eq 0 ] || fail "exit code $rc"
+
+expect_error() {  # expect_error NAME TENANT-LINES MESSAGE
+  write_config "$dir/$1.toml" "$2"
+  rc=0
+  "$bin" check-config "$dir/$1.toml" >"$dir/$1.log" 2>&1 || rc=$?
+  [ "$rc" -eq 2 ] || fail "$1: check-config exit $rc"
+  grep -q "$3" "$dir/$1.log" || { cat "$dir/$1.log"; fail "$1: no \"$3\""; }
+}
+expect_error none "" "a desk listener needs at least one \[\[desk.tenants\]\] entry"
+expect_error common '[[desk.tenants]]
+id = "bankx"
+issuer = "https://login.microsoftonline.com/common/v2.0"
+client_id = "c"
+client_secret = { file = "bankx-desk-secret" }
+consultant = ["x"]' "must be a tenant-specific authority"
+expect_error inline '[[desk.tenants]]
+id = "bankx"
+issuer = "https://idp.example"
+client_id = "c"
+client_secret = "inline-secret"
+consultant = ["x"]' "desk.tenants\[0\].client_secret"
+echo "parley serve desk: ok"
