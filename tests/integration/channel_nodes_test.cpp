@@ -130,6 +130,10 @@ class two_nodes {
     a.endpoint = std::string(in_process_endpoint);
     a.origins = {"https://www.bankx.example"};
     o.bots = {a};
+    tenant_options t;  // bearer tokens, as these tests send (ADR 0013: bound tokens by default)
+    t.id = "bankx";
+    t.require_bound_tokens = false;
+    o.tenants = {t};
     for (int i = 0; i < 2; ++i) {
       auto& n = nodes_[i];
       n.bot = std::make_unique<in_process_test_bot>(*bot_);
