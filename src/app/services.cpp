@@ -3,6 +3,8 @@
 #include "bot_wiring.hpp"
 #include "desk_wiring.hpp"
 
+#include <bankx/bank.hpp>
+#include <bankx/routes.hpp>
 #include <parley/core/clock.hpp>
 #include <parley/core/error.hpp>
 #include <parley/core/random.hpp>
