@@ -37,7 +37,7 @@ void stream_subscriber::on_gap(fetch_fn fetch) {
 }
 
 void stream_subscriber::offer(std::uint64_t seq, std::string_view type, std::string_view body) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (closed_) return;
   if (live_ && order_.is_next(seq) && order_.pending() == 0) {
     order_.advance_to(seq);
@@ -55,7 +55,9 @@ void stream_subscriber::offer(std::uint64_t seq, std::string_view type, std::str
   }
   if (!live_) return;
   drain_locked();
-  fetch_if_gap_locked();
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
 }
 
 // Sends `bodies` (the last one has seq `last`) as frames of at most max_frame_bytes.
@@ -96,15 +98,17 @@ void stream_subscriber::replay(const std::vector<sequenced_activity>& page) {
 }
 
 void stream_subscriber::go_live() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (closed_) return;
   live_ = true;
   drain_locked();
-  fetch_if_gap_locked();
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
 }
 
 void stream_subscriber::fetched(bool ok) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   order_.end_fetch();
   if (closed_) return;
   if (!ok) {
@@ -114,22 +118,34 @@ void stream_subscriber::fetched(bool ok) {
   drain_locked();
   // Ask again only if this read made progress: a gap the store cannot fill yet waits for the
   // next event instead of spinning.
-  if (order_.delivered() > fetch_started_at_) fetch_if_gap_locked();
+  if (order_.delivered() <= fetch_started_at_) return;
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
 }
 
 void stream_subscriber::catch_up() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (closed_ || !live_ || !fetch_ || !order_.begin_catch_up()) return;
   fetch_started_at_ = order_.delivered();
-  fetch_(fetch_started_at_);
+  const auto after = fetch_started_at_;
+  lock.unlock();
+  fetch(after);
 }
 
-void stream_subscriber::fetch_if_gap_locked() {
-  if (!fetch_ || closed_) return;
-  if (const auto g = order_.begin_fetch()) {
-    fetch_started_at_ = g->after;
-    fetch_(g->after);
-  }
+std::optional<std::uint64_t> stream_subscriber::fetch_if_gap_locked() {
+  if (!fetch_ || closed_) return std::nullopt;
+  const auto g = order_.begin_fetch();
+  if (!g) return std::nullopt;
+  fetch_started_at_ = g->after;
+  return g->after;
+}
+
+// fetch_ is set once before the subscriber is shared, and the sequencer lets one read be in
+// flight: calling it without the lock is safe, and lets a read that completes at once call
+// replay() and fetched() on this thread.
+void stream_subscriber::fetch(std::optional<std::uint64_t> after) {
+  if (after) fetch_(*after);
 }
 
 void stream_subscriber::drain_locked() {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,7 +41,7 @@ struct activity_event {
 
 /// Where a stream's frames go (a net::websocket in production, a recorder in tests).
 struct stream_sink {
-  std::function<bool(std::string)> send;                 ///< false when the socket is gone or overflowed
+  std::function<bool(std::string)> send;                  ///< false when the socket is gone or overflowed
   std::function<void(std::uint16_t, std::string)> close;  ///< close code and reason
 };
 
@@ -54,7 +55,8 @@ struct sequenced_activity {
 class stream_subscriber {
  public:
   /// Reads everything after `after` from the store and hands it back through replay(), then
-  /// calls fetched(). Called under the subscriber's lock: it must only start the read.
+  /// calls fetched(). Called without the subscriber's lock held (it may call back at once); at
+  /// most one read is asked at a time.
   using fetch_fn = std::function<void(std::uint64_t after)>;
 
   /// Delivers activities with seq > `after`. `max_pending` bounds the live events held while
@@ -98,7 +100,10 @@ class stream_subscriber {
     bool flush();
   };
   void drain_locked();
-  void fetch_if_gap_locked();
+  // Marks a gap's read in flight and returns where it starts; the caller calls fetch_ with it
+  // once the lock is released.
+  [[nodiscard]] std::optional<std::uint64_t> fetch_if_gap_locked();
+  void fetch(std::optional<std::uint64_t> after);
   void close_locked(std::uint16_t code, std::string reason);
 
   mutable std::mutex mutex_;

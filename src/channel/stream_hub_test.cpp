@@ -41,7 +41,8 @@ struct recorder {
   std::vector<std::string> watermarks() {
     std::lock_guard lock(mutex);
     std::vector<std::string> out;
-    for (const auto& f : frames) out.emplace_back(core::parse_json_object(f, {.max_bytes = 1 << 24})->at("watermark").as_string());
+    for (const auto& f : frames)
+      out.emplace_back(core::parse_json_object(f, {.max_bytes = 1 << 24})->at("watermark").as_string());
     return out;
   }
 };
@@ -50,14 +51,16 @@ std::string body(std::uint64_t seq, std::string_view type = "message") {
   return R"({"type":")" + std::string(type) + R"(","id":")" + activity_id("c", seq) + "\"}";
 }
 
-sequenced_activity rec(std::uint64_t seq, std::string type = "message") { return {seq, type, body(seq, type)}; }
+sequenced_activity rec(std::uint64_t seq, std::string type = "message") {
+  return {seq, type, body(seq, type)};
+}
 
 TEST(StreamSubscriber, ReplayThenLiveInOrderWithoutDuplicates) {
   recorder r;
   stream_subscriber s(2, r.sink());
   s.offer(5, "message", body(5));  // arrives while replaying: waits
   s.offer(4, "message", body(4));
-  s.replay({rec(3), rec(4)});      // the store had 3 and 4
+  s.replay({rec(3), rec(4)});  // the store had 3 and 4
   EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000003", "c|0000004"}));
   s.go_live();
   s.offer(6, "message", body(6));
@@ -108,7 +111,8 @@ TEST(StreamSubscriber, LargeReplaysAreSplitIntoBoundedFrames) {
   std::vector<sequenced_activity> page;
   const std::string filler(200 * 1024, 'x');
   for (std::uint64_t seq = 1; seq <= 5; ++seq) {
-    page.push_back({seq, "message", R"({"type":"message","id":")" + activity_id("c", seq) + R"(","text":")" + filler + "\"}"});
+    page.push_back(
+        {seq, "message", R"({"type":"message","id":")" + activity_id("c", seq) + R"(","text":")" + filler + "\"}"});
   }
   s.replay(page);
   EXPECT_EQ(r.ids().size(), 5u);
@@ -203,6 +207,27 @@ TEST(StreamSubscriber, AGapTheStoreCannotFillYetWaitsForTheNextEvent) {
   EXPECT_EQ(st.asked.size(), 1u);  // no spinning
   s.offer(2, "message", body(2));
   EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003"}));
+}
+
+// The store read may complete before the fetch function returns (a memory store, or a co_spawn
+// that runs at once on an executor thread): it calls replay() and fetched() on the same thread,
+// which deadlocked while the fetch function was called under the subscriber's lock.
+TEST(StreamSubscriber, AReadThatCompletesAtOnceDeliversTheGap) {
+  recorder r;
+  fake_store_reader st;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) st.store.push_back(rec(seq));
+  auto s = std::make_shared<stream_subscriber>(1, r.sink());
+  s->on_gap([&st, w = std::weak_ptr<stream_subscriber>(s)](std::uint64_t after) {
+    st.asked.push_back(after);
+    if (auto sub = w.lock()) st.answer(*sub);
+  });
+  s->go_live();
+  s->offer(4, "message", body(4));  // before the fix: hung here until the test's timeout
+  EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003", "c|0000004"}));
+  EXPECT_EQ(st.asked, (std::vector<std::uint64_t>{1}));
+  s->catch_up();  // a catch-up that completes at once, too
+  EXPECT_EQ(st.asked, (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(s->delivered(), 4u);
 }
 
 TEST(StreamSubscriber, AFailedStoreReadClosesForResync) {
