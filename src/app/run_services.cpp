@@ -153,8 +153,7 @@ int run_services(run_plan plan) {
       return 1;
     }
     // The bot replies in-process when this process's channel delivers to it in-process.
-    const bool linked =
-        channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
+    const bool linked = channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
     bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
     if (linked) link.attach(channel->service(), bot->service());

@@ -30,13 +30,13 @@ class desk_runtime;           // desk_wiring.hpp
 struct service_context {
   net::server& server;
   net::metrics_registry& metrics;
-  std::filesystem::path data_dir;                  ///< demo: the data directory; serve: empty for now
-  const settings& config;                          ///< every component's options (demo: the embedded defaults)
-  store::conversation_store* store;                ///< the encrypted store, or null when none is configured
-  channel::service* channel = nullptr;             ///< set when a "channel" listener is configured
+  std::filesystem::path data_dir;  ///< demo: the data directory; serve: empty for now
+  const settings& config;          ///< every component's options (demo: the embedded defaults)
+  store::conversation_store* store;  ///< the encrypted store, or null when none is configured
+  channel::service* channel = nullptr;  ///< set when a "channel" listener is configured
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
-  bot_runtime* bot = nullptr;                      ///< set when a "bot" listener is configured
-  desk_runtime* desk = nullptr;                    ///< set when a "desk" listener is configured
+  bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
+  desk_runtime* desk = nullptr;  ///< set when a "desk" listener is configured
   /// The audit log (audit::log over the store), set whenever a store is opened; services that
   /// act on people's data append to it and refuse to act when it fails (sink.hpp).
   audit::sink* audit = nullptr;
@@ -45,8 +45,8 @@ struct service_context {
 };
 
 struct service {
-  std::string_view name;      ///< listener name, e.g. "ops"
-  std::uint16_t port_offset;  ///< demo port = port base + offset (documented in README.md)
+  std::string_view name;         ///< listener name, e.g. "ops"
+  std::uint16_t port_offset;     ///< demo port = port base + offset (documented in README.md)
   /// Adds the service's routes (handlers keep what they use alive). Returns false when the
   /// service cannot start; it has then printed why to stderr (no secrets in the message).
   bool (*add_routes)(net::router&, service_context&);

@@ -83,8 +83,7 @@ void check_activity_limits(core::config& cfg, const channel::options& c, const b
 std::string position_problem(const net::options& o, std::string_view name) {
   for (const auto& l : o.listeners) {
     if (l.name != name) continue;
-    if (!net::is_loopback_address(l.address))
-      return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
+    if (!net::is_loopback_address(l.address)) return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
     if (l.behind_tls_proxy) return "the \"" + l.name + "\" listener is behind_tls_proxy";
   }
   return {};
@@ -110,8 +109,8 @@ void check_anonymous_bots(core::config& cfg, const settings& out) {
     auto problem = position_problem(out.net, "bot");
     if (problem.empty() && out.bot->channel_url.empty()) problem = position_problem(out.net, "channel");
     if (!problem.empty()) {
-      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " +
-                                             problem + ": set app_id and app_password");
+      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " + problem +
+                                             ": set app_id and app_password");
     }
   }
 }
