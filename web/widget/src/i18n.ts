@@ -31,6 +31,7 @@ export interface widget_strings {
   send_anyway: string;
   suggested_actions_label: string;
   new_message: (name: string, text: string) => string;
+  integrity_failed: string;
 }
 
 const en: widget_strings = {
@@ -63,6 +64,7 @@ const en: widget_strings = {
   send_anyway: 'Send anyway',
   suggested_actions_label: 'Suggested replies',
   new_message: (name, text) => `${name}: ${text}`,
+  integrity_failed: 'A message of this conversation cannot be shown: it failed its integrity check. The service has been told.',
 };
 
 const de: widget_strings = {
@@ -95,6 +97,8 @@ const de: widget_strings = {
   send_anyway: 'Trotzdem senden',
   suggested_actions_label: 'Antwortvorschläge',
   new_message: (name, text) => `${name}: ${text}`,
+  integrity_failed:
+    'Eine Nachricht dieser Unterhaltung kann nicht angezeigt werden: Ihre Integritätsprüfung ist fehlgeschlagen. Der Dienst wurde benachrichtigt.',
 };
 
 /** The common warning under every credential alert: what the bank never asks for. */

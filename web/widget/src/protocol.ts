@@ -49,6 +49,11 @@ export interface incoming_activity {
   hidden: boolean;
   /** messageBack display text, shown instead of `text` for the user's own activity. */
   display_text: string | null;
+  /**
+   * Set when the channel sent this in place of a stored message that failed its integrity check
+   * (`channelData.parley.integrity`, docs/adr/0017-integrity-marker.md): its sequence number.
+   */
+  integrity_failed_seq: number | null;
 }
 
 export interface activity_set {
@@ -182,7 +187,16 @@ export function parse_activity(raw: unknown): incoming_activity | null {
     client_activity_id: optional_string(channel_data, 'clientActivityID', max_id_chars),
     hidden: channel_data?.['postBack'] === true,
     display_text: optional_string(message_back, 'displayText', max_text_chars),
+    integrity_failed_seq: parse_integrity(channel_data),
   };
+}
+
+/** `channelData.parley.integrity = {status: "failed", seq: N}` from the channel; null otherwise. */
+function parse_integrity(channel_data: json_object | null): number | null {
+  const integrity = as_object(as_object(channel_data?.['parley'])?.['integrity']);
+  if (!integrity || integrity['status'] !== 'failed') return null;
+  const seq = integrity['seq'];
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
 }
 
 function parse_suggested_actions(raw: unknown): card_action[] {
