@@ -57,7 +57,7 @@ std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_
 channel_runtime::~channel_runtime() = default;
 
 std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context& io, channel_plan plan,
-                                                         net::metrics_registry& metrics,
+                                                         net::metrics_registry& metrics, bus::bus& bus,
                                                          channel::in_process_bot* in_process) {
   std::unique_ptr<channel_runtime> rt(new channel_runtime());
   if (!plan.store) {
@@ -89,8 +89,8 @@ std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context
   }
   rt->http_ = std::move(*http);
   rt->service_ = std::make_unique<channel::service>(
-      std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, rt->bus_,
-                                                     core::system_clock(), core::os_random(), &metrics, in_process});
+      std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, bus, core::system_clock(),
+                                                     core::os_random(), &metrics, in_process});
   return rt;
 }
 
