@@ -15,21 +15,9 @@ if [ ! -f "$modules/node_modules/botbuilder/package.json" ]; then
   (cd "$modules" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export NODE_PATH="$modules/node_modules"
-rm -rf "$work"
-mkdir -p "$work"
-chmod 700 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*" >&2
-  for f in "$work"/*.log; do echo "--- $f" >&2; tail -n 40 "$f" >&2; done
-  exit 1
-}
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# shellcheck source=../../tests/lib/parley_test.sh
+. "$here/../../tests/lib/parley_test.sh"
+test_dir work "$work"
 
 # 1. TLS for development: a local CA and a loopback certificate.
 "$parley" dev-tls --dir "$work/tls" >"$work/dev-tls.out" 2>"$work/dev-tls.log"
@@ -38,8 +26,8 @@ export "$(grep '^NODE_EXTRA_CA_CERTS=' "$work/dev-tls.out")"
 
 # 2. Register the bot: app id, app password and Direct Line secret; the configuration gets hashes.
 app_id=$(node -e "console.log(require('crypto').randomUUID())")
-password=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+password=$(random_secret)
+secret=$(random_secret)
 password_hash=$(printf '%s\n' "$password" | "$parley" channel hash-secret)
 secret_hash=$(printf '%s\n' "$secret" | "$parley" channel hash-secret)
 "$parley" keys init --root-key-file "$work/root.key" >/dev/null
@@ -85,9 +73,9 @@ echo "ok: bot-settings (.env, MSAL snippet in bot.js)"
 
 # 4. The bot and the channel.
 node --env-file="$work/.env" "$here/bot.js" "$bot_port" >"$work/bot.log" 2>&1 &
-pids+=($!)
+test_pids+=("$!")
 "$parley" serve --config "$work/parley.toml" --ready-file "$work/ready.json" >"$work/parley.log" 2>&1 &
-pids+=($!)
+test_pids+=("$!")
 for _ in $(seq 1 300); do [ -s "$work/ready.json" ] && grep -q "listening" "$work/bot.log" && break; sleep 0.1; done
 [ -s "$work/ready.json" ] || fail "parley did not become ready"
 grep -q "listening" "$work/bot.log" || fail "the bot did not start"

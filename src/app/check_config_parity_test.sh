@@ -5,18 +5,12 @@
 # directory whatever the working directory. Usage: check_config_parity_test.sh PATH_TO_PARLEY
 set -euo pipefail
 parley=$1
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAILED: $*" >&2; exit 1; }
+# shellcheck source=../../tests/lib/parley_test.sh
+. "$(dirname "$0")/../../tests/lib/parley_test.sh"
+test_dir dir
 
 "$parley" keys init --root-key-file "$dir/root.key" >/dev/null 2>&1
-hash=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | "$parley" channel hash-secret)
+hash=$(random_secret | "$parley" channel hash-secret)
 
 # write NAME [EXTRA_TOML] [SECTION_OVERRIDES...]: a good configuration, then sed edits.
 write() {
@@ -27,13 +21,7 @@ write() {
 name = "channel"
 address = "127.0.0.1"
 port = 0
-[crypto]
-root_key_file = "root.key"
-erasure_secrets_file = "erasure.secrets"
-[store.sqlite]
-path = "parley.db"
-[jose]
-key_file = "signing-keys.json"
+$(store_toml)
 [[channel.bots]]
 id = "b"
 tenant = "t"
@@ -74,13 +62,12 @@ grep -q ": ok$" "$dir/good.out" || fail "good: no ok line"
 [ ! -e "$dir/parley.db" ] && [ ! -e "$dir/erasure.secrets" ] && [ ! -e "$dir/signing-keys.json" ] ||
   fail "check-config created a file"
 (cd / && exec "$parley" serve --config "$dir/good.toml" --ready-file "$dir/good.ready") >"$dir/good.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 300); do [ -s "$dir/good.ready" ] && break; sleep 0.1; done
-[ -s "$dir/good.ready" ] || fail "good: serve did not become ready: $(tail -5 "$dir/good.log")"
+serve=$!
+test_pids+=("$serve")
+wait_for_file "$dir/good.ready" "$serve"
 [ -e "$dir/parley.db" ] && [ -e "$dir/signing-keys.json" ] || fail "good: the store or keys are not beside the file"
-kill "${pids[0]}"
-wait "${pids[0]}" 2>/dev/null || true
-pids=()
+kill "$serve"
+wait "$serve" 2>/dev/null || true
 echo "ok: good (check-config ok, serve ready, files beside the configuration)"
 
 # The two the issue found: check-config said ok, serve refused.

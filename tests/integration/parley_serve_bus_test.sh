@@ -7,15 +7,11 @@ set -euo pipefail
 bin=$1
 script=$2
 broker=${PARLEY_TEST_BROKER:?the rabbitmq fixture sets PARLEY_TEST_BROKER}
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
-  # Whatever happened, leave the shared broker running for the next test.
-  kill -0 "$(cat "$broker/broker.pid" 2>/dev/null || echo 0)" 2>/dev/null || "$script" restart "$broker" >/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=../lib/parley_test.sh
+. "$(dirname "$0")/../lib/parley_test.sh"
+test_dir dir
+# Whatever happened, leave the shared broker running for the next test.
+test_on_exit 'kill -0 "$(cat "$broker/broker.pid" 2>/dev/null || echo 0)" 2>/dev/null || "$script" restart "$broker" >/dev/null'
 # shellcheck disable=SC1091
 . "$broker/broker.env"
 
@@ -42,8 +38,8 @@ TOML
 
 "$bin" serve --config "$dir/bus.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
-[ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
+test_pids+=("$pid")
+wait_for_file "$dir/ready.json" "$pid"
 ready=$(sed -n 's/.*"ready":"\([^"]*\)".*/\1/p' "$dir/ready.json")
 metrics=$(sed -n 's/.*"metrics":"\([^"]*\)".*/\1/p' "$dir/ready.json")
 status() { curl -sS --max-time 5 -o "$dir/body" -w '%{http_code}' "$ready" || true; }
@@ -67,20 +63,19 @@ grep -q '^parley_bus_reconnects_total{backend="amqp"} [1-9]' "$dir/metrics"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || { echo "exit code $rc"; cat "$dir/out.log"; exit 1; }
 
 # A wrong password: not ready, the reason named, the password nowhere.
 printf 'wrong-bus-password-x9' >"$dir/bus-password"
 "$bin" serve --config "$dir/bus.toml" --ready-file "$dir/ready.json" >"$dir/wrong.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
+test_pids+=("$pid")
+wait_for_file "$dir/ready.json" "$pid"
 ready=$(sed -n 's/.*"ready":"\([^"]*\)".*/\1/p' "$dir/ready.json")
 for _ in $(seq 1 300); do grep -q unauthorized-access "$dir/body" 2>/dev/null && break; status >/dev/null; sleep 0.1; done
 grep -q 'not ready: bus: connection: amqp:unauthorized-access' "$dir/body" || { cat "$dir/body"; exit 1; }
 kill -TERM "$pid"
 wait "$pid" || true
-pid=
 if grep -rq 'wrong-bus-password-x9' "$dir/wrong.log" "$dir/body"; then echo "the password leaked"; exit 1; fi
 
 # check-config names each [bus] problem.

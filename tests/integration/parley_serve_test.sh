@@ -3,10 +3,9 @@
 # SIGINT ends it with 0; plain HTTP off loopback is refused at start-up with a clear message.
 set -euo pipefail
 bin=$1
-dir=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
+# shellcheck source=../lib/parley_test.sh
+. "$(dirname "$0")/../lib/parley_test.sh"
+test_dir dir
 
 cat >"$dir/ok.toml" <<'TOML'
 [log]
@@ -22,14 +21,13 @@ TOML
 "$bin" check-config "$dir/ok.toml"
 "$bin" serve --config "$dir/ok.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
-[ -s "$dir/ready.json" ] || { echo "no ready file"; cat "$dir/out.log"; exit 1; }
+test_pids+=("$pid")
+wait_for_file "$dir/ready.json" "$pid"
 health=$(sed -n 's/.*"health":"\([^"]*\)".*/\1/p' "$dir/ready.json")
 curl -fsS --max-time 5 -o "$dir/body" "$health" && grep -q '"status":"ok"' "$dir/body"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || { echo "exit code $rc"; cat "$dir/out.log"; exit 1; }
 
 cat >"$dir/bad.toml" <<'TOML'
@@ -61,13 +59,7 @@ cat >"$dir/inproc.toml" <<TOML
 name = "channel"
 address = "127.0.0.1"
 port = 0
-[crypto]
-root_key_file = "root.key"
-erasure_secrets_file = "erasure.secrets"
-[store.sqlite]
-path = "parley.db"
-[jose]
-key_file = "signing-keys.json"
+$(store_toml)
 [[channel.bots]]
 id = "local-bot"
 tenant = "t1"

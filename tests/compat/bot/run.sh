@@ -9,25 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -f "$here/node_modules/botframework-directlinejs/package.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-rm -rf "$work"
-mkdir -p "$work"
-chmod 700 "$work"
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*" >&2
-  tail -n 60 "$work/demo.log" >&2 || true
-  exit 1
-}
+# shellcheck source=../../lib/parley_test.sh
+. "$here/../../lib/parley_test.sh"
+test_dir work "$work"
 # A port range of its own, away from the default 8400 that the browser tests use.
 base=$((20000 + ($$ % 2000) * 10))
 "$parley" demo --data-dir "$work/data" --ready-file "$work/ready.json" --port-base "$base" >"$work/demo.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do [ -s "$work/ready.json" ] && break; sleep 0.1; done
-[ -s "$work/ready.json" ] || fail "parley demo did not become ready"
+test_pids+=("$!")
+wait_for_file "$work/ready.json" "$!"
 # Skipped (77), not failed, only while the demo cannot run the bot (no conversation store built in).
 if ! grep -q '"bot"' "$work/ready.json"; then
   echo "SKIP: parley demo runs no bot yet:"; grep "running without" "$work/demo.log" || true

@@ -17,25 +17,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -f "$here/node_modules/botframework-directlinejs/package.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-rm -rf "$work"
-mkdir -p "$work"
-chmod 700 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*" >&2
-  for f in "$work"/*.log; do echo "--- $f" >&2; tail -n 40 "$f" >&2; done
-  exit 1
-}
+# shellcheck source=../../lib/parley_test.sh
+. "$here/../../lib/parley_test.sh"
+test_dir work "$work"
 
 # Secrets for this run only; the configuration gets their salted hashes.
-secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-short_secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-password=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+secret=$(random_secret)
+short_secret=$(random_secret)
+password=$(random_secret)
 secret_hash=$(printf '%s\n' "$secret" | "$parley" channel hash-secret)
 short_hash=$(printf '%s\n' "$short_secret" | "$parley" channel hash-secret)
 password_hash=$(printf '%s\n' "$password" | "$parley" channel hash-secret)
@@ -44,25 +33,16 @@ tls=""
 bot_args=("$work/bot.port")
 if [ "$mode" = authenticated ]; then
   app_id="compat-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  # A test CA and a certificate for 127.0.0.1 signed by it.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=Parley compat CA" \
-    -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$work/key.pem" -out "$work/csr.pem" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/ext.cnf"
-  openssl x509 -req -in "$work/csr.pem" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
-    -extfile "$work/ext.cnf" -out "$work/cert.pem" 2>/dev/null
-  chmod 600 "$work/key.pem"
-  export NODE_EXTRA_CA_CERTS="$work/ca.pem"
-  tls="tls_cert_file = \"$work/cert.pem\"
-tls_key = { file = \"$work/key.pem\" }"
+  # A development CA and a loopback certificate, as docs/bring-your-own-bot.md makes them.
+  "$parley" dev-tls --dir "$work/tls" >"$work/dev-tls.out" 2>"$work/dev-tls.log" || fail "dev-tls"
+  export "$(grep '^NODE_EXTRA_CA_CERTS=' "$work/dev-tls.out")"
+  tls=$(grep '^tls_' "$work/dev-tls.out")
   bot_args+=("$work/ready.json" "$app_id")
 fi
 
 BOT_APP_PASSWORD="$password" node "$here/bot.js" "${bot_args[@]}" >"$work/bot.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/bot.port" ] && break; sleep 0.1; done
-[ -s "$work/bot.port" ] || fail "the bot did not start"
+test_pids+=("$!")
+wait_for_file "$work/bot.port" "$!"
 bot_port=$(cat "$work/bot.port")
 
 "$parley" keys init --root-key-file "$work/root.key" >/dev/null
@@ -76,13 +56,7 @@ name = "channel"
 address = "127.0.0.1"
 port = 0
 $tls
-[crypto]
-root_key_file = "root.key"
-erasure_secrets_file = "erasure.secrets"
-[store.sqlite]
-path = "parley.db"
-[jose]
-key_file = "signing-keys.json"
+$(store_toml)
 [channel]
 bot_timeout = "15s"
 allow_short_token_lifetime = true
@@ -106,9 +80,8 @@ id = "compat"
 require_bound_tokens = false
 TOML
 "$parley" serve --config "$work/parley.toml" --ready-file "$work/ready.json" >"$work/parley.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 200); do [ -s "$work/ready.json" ] && break; sleep 0.1; done
-[ -s "$work/ready.json" ] || fail "parley did not become ready"
+test_pids+=("$!")
+wait_for_file "$work/ready.json" "$!"
 channel=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/ready.json','utf8')).directline.replace(/\/v3\/directline\$/, ''))")
 echo "channel at $channel, bot on port $bot_port ($mode)"
 
