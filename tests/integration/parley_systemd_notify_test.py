@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`parley serve` speaks systemd's notify protocol (Type=notify): on a NOTIFY_SOCKET it sends
-READY=1 once listening, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 at SIGTERM, then exits 0.
+READY=1 once listening, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 at SIGTERM, then exits 0;
+SIGHUP on the way is logged and survived.
 Without NOTIFY_SOCKET it runs as before (the other serve tests). Usage: TEST PARLEY"""
 import os
 import signal
@@ -52,6 +53,18 @@ def main() -> int:
                     raise AssertionError("no WATCHDOG=1 after READY")
             if sum("WATCHDOG=1" in m for m in seen[start:]) < 3:
                 raise AssertionError("fewer than three pings")
+            # SIGHUP is logged and does not end the process (no reload in place yet).
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                log.seek(0)
+                if "SIGHUP: reloading is not supported yet" in log.read():
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("no log line for SIGHUP")
+            if not wait_for("WATCHDOG=1", 5) or proc.poll() is not None:
+                raise AssertionError("the process did not survive SIGHUP")
             proc.send_signal(signal.SIGTERM)
             if not wait_for("STOPPING=1", 20):
                 raise AssertionError("no STOPPING=1 at SIGTERM")
