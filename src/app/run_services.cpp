@@ -5,6 +5,7 @@
 #include "integrity_relay.hpp"
 #include "service_manager.hpp"
 #include "services.hpp"
+#include "tls_expiry.hpp"
 
 #include <parley/core/async.hpp>
 #include <parley/core/log.hpp>
@@ -191,6 +192,7 @@ int run_services(run_plan plan) {
       std::printf("%s: %-14s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
     }
   }
+  publish_certificate_expiry(plan.net, metrics);
   for (const auto& [key, value] : plan.ready_extra) {
     boost::system::error_code ec;
     auto v = boost::json::parse(value, ec);

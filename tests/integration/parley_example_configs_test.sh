@@ -65,6 +65,14 @@ for family in $(sed -n 's/^# TYPE \([a-z_0-9]*\) .*/\1/p' "$t/metrics.txt"); do
 done
 [ -z "$undocumented" ] || fail "metrics missing from docs/metrics.md:$undocumented"
 [ "$(grep -c '^# TYPE ' "$t/metrics.txt")" -ge 10 ] || fail "too few metrics to be a check"
+# The channel's certificate (make-test-ca: 30 days) shows its notAfter, within a day of the file's.
+not_after=$(date -d "$(openssl x509 -enddate -noout -in "$t/etc/tls/server.pem" | cut -d= -f2)" +%s)
+python3 - "$t/metrics.txt" "$not_after" <<'PY' || fail "no certificate expiry for the channel"
+import re, sys
+text, expected = open(sys.argv[1]).read(), int(sys.argv[2])
+m = re.search(r'^parley_tls_certificate_expiry_timestamp_seconds\{listener="channel"\} (\S+)$', text, re.M)
+assert m and abs(float(m.group(1)) - expected) < 86400, (m and m.group(0), expected)
+PY
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
