@@ -12,10 +12,14 @@ packages=(
   libssl-dev libsqlite3-dev libpqxx-dev libqpid-proton-cpp12-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsystemd-dev  # sd_notify (Type=notify units)
   # services and tools the tests and benchmarks start
   postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
   rabbitmq-server  # the bus tests' AMQP 1.0 broker (plugin enabled per test broker: src/bus/amqp/testing)
   python3  # bench/*/run.sh turn Google Benchmark JSON into Markdown tables
+  # the package and its checks (scripts/package.sh; docs/operations.md): lintian, promtool (the
+  # alert rules), systemd-analyze (verify and security on the unit)
+  lintian prometheus systemd
   chromium nodejs
 )
 

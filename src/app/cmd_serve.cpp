@@ -25,7 +25,7 @@ command add_serve(CLI::App& app) {
     if (!checked) return 2;
     const auto& cfg = checked->cfg;
     auto s = std::move(checked->s);
-    if (const auto ec = core::init_logging(s.log)) {
+    if (const auto ec = core::init_logging(s.log); ec || core::set_log_format(s.log_format)) {
       std::fprintf(stderr, "parley: cannot set up logging: %s\n", ec.message().c_str());
       return 2;
     }

@@ -3,7 +3,9 @@
 #include "bus_wiring.hpp"
 #include "in_process_link.hpp"
 #include "integrity_relay.hpp"
+#include "service_manager.hpp"
 #include "services.hpp"
+#include "tls_expiry.hpp"
 
 #include <parley/core/async.hpp>
 #include <parley/core/log.hpp>
@@ -23,7 +25,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <optional>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -190,6 +192,7 @@ int run_services(run_plan plan) {
       std::printf("%s: %-14s %s\n", plan.banner, std::string(key).c_str(), url.c_str());
     }
   }
+  publish_certificate_expiry(plan.net, metrics);
   for (const auto& [key, value] : plan.ready_extra) {
     boost::system::error_code ec;
     auto v = boost::json::parse(value, ec);
@@ -203,11 +206,27 @@ int run_services(run_plan plan) {
   }
 
   if (audit) audit->start_timer(io);
+  // systemd (Type=notify): started, and alive while the io_context runs handlers.
+  notify_service_manager("READY=1", "listening");
+  service_watchdog watchdog(io);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  // SIGHUP (a terminal closing, `kill -HUP`) must not end the service. Re-reading certificates
+  // and keys in place is not implemented yet: the line says how to pick them up.
+  asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      log->warn("SIGHUP: reloading is not supported yet; restart the service to read new certificates or keys");
+      await_hangup();
+    });
+  };
+  await_hangup();
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
     log->info("signal {}: shutting down", signal_number);
+    notify_service_manager("STOPPING=1", "shutting down");
+    watchdog.stop();
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

@@ -8,9 +8,15 @@
 namespace parley::app {
 namespace {
 
-core::log_options read_log(core::config_section s) {
+core::log_options read_log(core::config_section s, core::log_format& format) {
   core::log_options o;
   o.level = s.string("level", o.level);
+  const auto format_name = s.string("format", "auto");
+  if (const auto parsed = core::parse_log_format(format_name)) {
+    format = *parsed;
+  } else {
+    s.error("format", "must be \"auto\", \"text\", \"journal\" or \"json\"");
+  }
   o.file = s.string("file", o.file);
   o.max_lines_per_second = static_cast<double>(s.integer("max_lines_per_second", 200, 0, 1'000'000));
   o.burst_lines = static_cast<double>(s.integer("burst_lines", 1000, 1, 10'000'000));
@@ -83,7 +89,8 @@ void check_activity_limits(core::config& cfg, const channel::options& c, const b
 std::string position_problem(const net::options& o, std::string_view name) {
   for (const auto& l : o.listeners) {
     if (l.name != name) continue;
-    if (!net::is_loopback_address(l.address)) return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
+    if (!net::is_loopback_address(l.address))
+      return "the \"" + l.name + "\" listener is on " + l.address + ", not loopback";
     if (l.behind_tls_proxy) return "the \"" + l.name + "\" listener is behind_tls_proxy";
   }
   return {};
@@ -109,8 +116,8 @@ void check_anonymous_bots(core::config& cfg, const settings& out) {
     auto problem = position_problem(out.net, "bot");
     if (problem.empty() && out.bot->channel_url.empty()) problem = position_problem(out.net, "channel");
     if (!problem.empty()) {
-      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " + problem +
-                                             ": set app_id and app_password");
+      cfg.section("bot").error("app_id", "an anonymous bot (no app_id) accepts unauthenticated activities, but " +
+                                             problem + ": set app_id and app_password");
     }
   }
 }
@@ -119,7 +126,7 @@ void check_anonymous_bots(core::config& cfg, const settings& out) {
 
 settings read_settings(core::config& cfg) {
   settings out;
-  out.log = read_log(cfg.section("log"));
+  out.log = read_log(cfg.section("log"), out.log_format);
   out.net = net::parse_options(cfg.section("net"));
   check_services(cfg, out.net);
   out.crypto = crypto::parse_options(cfg.section("crypto"));

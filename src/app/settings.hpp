@@ -3,7 +3,6 @@
 // unknown section remains.
 #pragma once
 
-#include <bankx/options.hpp>
 #include <parley/assistant/options.hpp>
 #include <parley/audit/options.hpp>
 #include <parley/bot/options.hpp>
@@ -12,16 +11,18 @@
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
-#include <parley/desk/options.hpp>
-#include <parley/net/options.hpp>
-
-#include <optional>
-#include <string_view>
+#include <parley/core/log_format.hpp>
 #include <parley/crypto/options.hpp>
+#include <parley/desk/options.hpp>
 #include <parley/jose/options.hpp>
 #include <parley/login/options.hpp>
+#include <parley/net/options.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
+
+#include <bankx/options.hpp>
+#include <optional>
+#include <string_view>
 #ifdef PARLEY_WITH_POSTGRES
 #include <parley/store/postgres/postgres_backend.hpp>
 #endif
@@ -30,11 +31,12 @@ namespace parley::app {
 
 struct settings {
   core::log_options log;
+  core::log_format log_format = core::log_format::automatic;  ///< [log] format (log_format.hpp)
   net::options net;
   crypto::options crypto;
   jose::options jose;
   channel::options channel;  ///< [channel] and its [[channel.bots]]
-  login::options login;  ///< the end user's login to each tenant's bank (src/login)
+  login::options login;      ///< the end user's login to each tenant's bank (src/login)
   store::options store;
   store::sqlite::options store_sqlite;
 #ifdef PARLEY_WITH_POSTGRES

@@ -1,5 +1,6 @@
 #include <parley/core/error.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_format.hpp>
 
 #include <openssl/crypto.h>
 #include <spdlog/details/log_msg.h>
@@ -10,11 +11,16 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <mutex>
 
 namespace parley::core {
@@ -46,8 +52,8 @@ std::size_t jwt_length(std::string_view s, std::size_t pos) {
 }
 
 // Parameter names whose values are always masked ("secret=...", "password: ...").
-constexpr std::array<std::string_view, 8> secret_params = {
-    "secret", "password", "passwd", "token", "client_secret", "access_token", "refresh_token", "apikey"};
+constexpr std::array<std::string_view, 8> secret_params = {"secret",        "password",     "passwd",        "token",
+                                                           "client_secret", "access_token", "refresh_token", "apikey"};
 
 std::size_t secret_param_value_start(std::string_view s, std::size_t pos) {
   for (const auto name : secret_params) {
@@ -143,6 +149,123 @@ shared_sinks& sinks() {
   return instance;
 }
 
+// The bytes of `s` as the inside of a JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD (a log line stays valid JSON whatever it quotes).
+void append_json_string(spdlog::memory_buf_t& out, std::string_view s) {
+  constexpr std::string_view hex = "0123456789abcdef";
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+      } else if (c < 0x20 || c == 0x7f) {
+        const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+        out.append(esc, esc + sizeof esc);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence: its length from the lead byte, continuation bytes 10xxxxxx, no overlong
+    // forms, no surrogates, nothing above U+10FFFF.
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+      cp = c & 0x07;
+    }
+    bool ok = n != 0 && i + n <= s.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      ok = (cc & 0xc0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    ok = ok && !(n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) &&
+         !(n == 4 && (cp < 0x10000 || cp > 0x10ffff));
+    if (ok) {
+      out.append(s.data() + i, s.data() + i + n);
+      i += n;
+    } else {
+      constexpr std::string_view replacement = "\\ufffd";
+      out.append(replacement.data(), replacement.data() + replacement.size());
+      ++i;
+    }
+  }
+}
+
+void append(spdlog::memory_buf_t& out, std::string_view s) {
+  out.append(s.data(), s.data() + s.size());
+}
+
+// One line per message in the chosen format (log_format.hpp); the payload is already redacted.
+class line_formatter final : public spdlog::formatter {
+ public:
+  explicit line_formatter(log_format format) : format_(format) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const std::string_view component(msg.logger_name.data(), msg.logger_name.size());
+    if (format_ == log_format::journal) {
+      // sd-daemon(3) priority prefixes: journald stores the level, and adds the time itself.
+      static constexpr std::array<std::string_view, 7> priority = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+      append(dest, priority[static_cast<std::size_t>(msg.level)]);
+      append(dest, component);
+      append(dest, ": ");
+      append(dest, payload);
+      dest.push_back('\n');
+      return;
+    }
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    const std::time_t tt = seconds.count();
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char ts[40];
+    const auto len =
+        std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+    append(dest, "{\"ts\":\"");
+    append(dest, std::string_view(ts, static_cast<std::size_t>(std::max(0, len))));
+    append(dest, "\",\"level\":\"");
+    const auto level = spdlog::level::to_string_view(msg.level);
+    append(dest, std::string_view(level.data(), level.size()));
+    append(dest, "\",\"component\":\"");
+    append_json_string(dest, component);
+    append(dest, "\",\"msg\":\"");
+    append_json_string(dest, payload);
+    append(dest, "\"}\n");
+  }
+
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<line_formatter>(format_);
+  }
+
+ private:
+  log_format format_;
+};
+
+// JOURNAL_STREAM="DEV:INODE" names the journal's stream when systemd connected stderr to it.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  struct stat st {};
+  if (::fstat(2, &st) != 0) return false;
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 }  // namespace
 
 std::string redact_secrets(std::string_view s) {
@@ -159,7 +282,8 @@ std::string redact_secrets(std::string_view s) {
       out.append(s.substr(i, 7));
       i += 7;
       std::size_t end = i;
-      while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '"' && s[end] != ',') ++end;
+      while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '"' && s[end] != ',')
+        ++end;
       if (end > i) out += "[redacted]";
       i = end;
       continue;
@@ -204,6 +328,29 @@ boost::system::error_code init_logging(const log_options& opts) {
   return {};
 }
 
+std::optional<log_format> parse_log_format(std::string_view name) {
+  if (name == "auto") return log_format::automatic;
+  if (name == "text") return log_format::text;
+  if (name == "journal") return log_format::journal;
+  if (name == "json") return log_format::json;
+  return std::nullopt;
+}
+
+boost::system::error_code set_log_format(log_format format) {
+  auto& st = sinks();
+  std::lock_guard lock(st.mutex);
+  if (format == log_format::automatic) {
+    const bool to_stderr = std::dynamic_pointer_cast<spdlog::sinks::stderr_sink_mt>(st.primary) != nullptr;
+    format = to_stderr && stderr_is_journal() ? log_format::journal : log_format::text;
+  }
+  if (format == log_format::text) {
+    st.primary->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l %n: %v");
+  } else {
+    st.primary->set_formatter(std::make_unique<line_formatter>(format));
+  }
+  return {};
+}
+
 std::shared_ptr<spdlog::logger> logger(std::string_view component) {
   auto& st = sinks();
   std::lock_guard lock(st.mutex);
@@ -224,13 +371,21 @@ bool log_throttle::due() noexcept {
   return next_.compare_exchange_strong(next, later, std::memory_order_relaxed);
 }
 
-std::uint64_t dropped_log_lines() noexcept { return dropped_total.load(std::memory_order_relaxed); }
+std::uint64_t dropped_log_lines() noexcept {
+  return dropped_total.load(std::memory_order_relaxed);
+}
 
-void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) { sinks().dist->add_sink(std::move(sink)); }
+void add_log_sink(std::shared_ptr<spdlog::sinks::sink> sink) {
+  sinks().dist->add_sink(std::move(sink));
+}
 
-void remove_log_sink(const std::shared_ptr<spdlog::sinks::sink>& sink) { sinks().dist->remove_sink(sink); }
+void remove_log_sink(const std::shared_ptr<spdlog::sinks::sink>& sink) {
+  sinks().dist->remove_sink(sink);
+}
 
-secret_string::secret_string(secret_string&& other) noexcept : value_(std::move(other.value_)) { other.wipe(); }
+secret_string::secret_string(secret_string&& other) noexcept : value_(std::move(other.value_)) {
+  other.wipe();
+}
 
 secret_string& secret_string::operator=(secret_string&& other) noexcept {
   if (this != &other) {
@@ -241,7 +396,9 @@ secret_string& secret_string::operator=(secret_string&& other) noexcept {
   return *this;
 }
 
-secret_string::~secret_string() { wipe(); }
+secret_string::~secret_string() {
+  wipe();
+}
 
 void secret_string::wipe() noexcept {
   // capacity(), not size(): a moved-from short string keeps its old bytes in the inline buffer.
