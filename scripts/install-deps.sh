@@ -39,6 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Debian postgresql package starts a cluster on port 5432, and rabbitmq-server a broker on
-# 5672 where a service manager runs; tests start their own on random ports.
+# The Debian postgresql package starts a cluster on port 5432, rabbitmq-server a broker on 5672
+# and prometheus a server on 9090 where a service manager runs; tests start their own on random
+# ports (prometheus is here for promtool only).
 echo "install-deps: all packages present"
