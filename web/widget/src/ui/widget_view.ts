@@ -193,12 +193,17 @@ export class widget_view implements session_view {
   }
 
   on_typing(active: boolean, name: string | null): void {
+    const near_end = this.is_near_end();
     this.typing_.textContent = active ? this.strings_.typing(name ?? this.strings_.bot_name) : '';
     this.typing_.hidden = !active;
+    if (near_end) this.scroll_to_end();
   }
 
   on_suggested_actions(actions: card_action[]): void {
     const had_focus = this.root_.activeElement !== null && this.suggestions_.contains(this.root_.activeElement);
+    // Measured before the row appears: the row takes height from the transcript, so an answer
+    // scrolled to the end would lose its last lines and timestamp under it (issue 19).
+    const near_end = this.is_near_end();
     clear(this.suggestions_);
     for (const action of actions) {
       const button = el('button', { type: 'button', class: 'suggestion' }, [action.title]);
@@ -209,6 +214,7 @@ export class widget_view implements session_view {
       this.suggestions_.appendChild(button);
     }
     this.suggestions_.hidden = actions.length === 0;
+    if (near_end) this.scroll_to_end();
     if (had_focus && actions.length === 0) this.input_.focus();
   }
 
