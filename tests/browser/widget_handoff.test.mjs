@@ -79,3 +79,37 @@ for (const viewport of [null, { width: 390, height: 740 }]) {
     await page.close();
   });
 }
+
+test('handoff: finding a consultant with the wait, who joined, their typing and messages, the assistant back', async () => {
+  const { page, report } = await fixture_page();
+  await ingest(page, [message(bot, 'I will connect you with one of our consultants.'), handoff({ state: 'waiting' })]);
+  const bar = page.locator('parley-widget .handoff');
+  assert.equal(await bar.innerText(), 'Finding a consultant for you…');
+  assert.equal(await bar.getAttribute('role'), 'status', 'the wait is a status region, apart from the log');
+  await ingest(page, [handoff({ state: 'waiting', position: 2, estimatedWaitSeconds: 150 })]);
+  assert.equal(await bar.innerText(), 'Finding a consultant for you… You are number 2 in the queue. Expected wait: about 3 min.');
+  await screenshot(page, 'handoff-waiting');
+  const anna = { id: 'consultant', name: 'Anna', role: 'bot' };
+  await ingest(page, [handoff({ state: 'accepted', consultant: { name: 'Anna' } })]);
+  assert.equal(await bar.isHidden(), true);
+  await page.evaluate(() => window.ParleyFixture.typing(true, 'Anna'));
+  assert.equal(await page.locator('parley-widget .typing').innerText(), 'Anna is typing…');
+  await ingest(page, [message(anna, 'Hello, I am Anna. How can I help?')]);
+  await page.evaluate(() => window.ParleyFixture.typing(false, null));
+  const steps = page.locator('parley-widget .divider.handoff-step');
+  assert.deepEqual(await steps.allInnerTexts(), ['Anna (consultant) joined the conversation.']);
+  const last = await page.evaluate(() => {
+    const entries = document.querySelector('parley-widget').shadowRoot.querySelectorAll('.entry');
+    return entries[entries.length - 1].textContent;
+  });
+  assert.match(last, /^Anna: Hello, I am Anna/, 'the consultant speaks under their display name');
+  await screenshot(page, 'handoff-consultant');
+  await ingest(page, [handoff({ state: 'completed' })]);
+  assert.deepEqual(await steps.allInnerTexts(), ['Anna (consultant) joined the conversation.', 'You are back with the assistant.']);
+  const live = await page.evaluate(() => document.querySelector('parley-widget').shadowRoot.querySelector('[aria-live="polite"]').textContent);
+  assert.match(live, /You are back with the assistant\./);
+  await screenshot(page, 'handoff-back');
+  assert.deepEqual(await report.violations(), []);
+  assert.deepEqual(report.page_errors, []);
+  await page.close();
+});

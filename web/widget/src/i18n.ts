@@ -31,6 +31,12 @@ export interface widget_strings {
   send_anyway: string;
   suggested_actions_label: string;
   new_message: (name: string, text: string) => string;
+  /** Handoff to a consultant (ADR 0014): waiting (place in the queue, minutes), joined, back. */
+  finding_consultant: (position: number | null, minutes: number | null) => string;
+  consultant_joined: (name: string) => string;
+  assistant_back: string;
+  no_consultant: string;
+  consultant_name: string;
 }
 
 const en: widget_strings = {
@@ -63,6 +69,14 @@ const en: widget_strings = {
   send_anyway: 'Send anyway',
   suggested_actions_label: 'Suggested replies',
   new_message: (name, text) => `${name}: ${text}`,
+  finding_consultant: (position, minutes) =>
+    'Finding a consultant for you…' +
+    (position !== null ? ` You are number ${position} in the queue.` : '') +
+    (minutes !== null ? ` Expected wait: about ${minutes} min.` : ''),
+  consultant_joined: (name) => `${name} (consultant) joined the conversation.`,
+  assistant_back: 'You are back with the assistant.',
+  no_consultant: 'No consultant could join the conversation.',
+  consultant_name: 'Consultant',
 };
 
 const de: widget_strings = {
@@ -95,6 +109,14 @@ const de: widget_strings = {
   send_anyway: 'Trotzdem senden',
   suggested_actions_label: 'Antwortvorschläge',
   new_message: (name, text) => `${name}: ${text}`,
+  finding_consultant: (position, minutes) =>
+    'Wir suchen eine Beraterin oder einen Berater für Sie…' +
+    (position !== null ? ` Sie sind Nummer ${position} in der Warteschlange.` : '') +
+    (minutes !== null ? ` Voraussichtliche Wartezeit: etwa ${minutes} Min.` : ''),
+  consultant_joined: (name) => `${name} (Beratung) ist der Unterhaltung beigetreten.`,
+  assistant_back: 'Sie sind wieder beim Assistenten.',
+  no_consultant: 'Es konnte keine Beraterin und kein Berater beitreten.',
+  consultant_name: 'Beratung',
 };
 
 /** The common warning under every credential alert: what the bank never asks for. */
