@@ -254,6 +254,8 @@ struct harness_settings {
   bool in_process = false;      // bot A in-process (endpoint "in-process"): no HTTP, no tokens
   /// Changes to the channel's options after the defaults below (tenants, lifetimes, limits).
   std::function<void(options&)> tweak;
+  /// The desk's side of handoffs (null: no desk).
+  handoff_listener* handoff = nullptr;
 };
 
 /// The channel and its bot, both on 127.0.0.1 port 0.
@@ -320,8 +322,9 @@ class harness {
     if (st.tweak) st.tweak(o);
 
     in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
-    svc_ = std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
-                                                     st.in_process ? in_process_bot_.get() : nullptr});
+    svc_ =
+        std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
+                                                  st.in_process ? in_process_bot_.get() : nullptr, st.handoff});
     if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;
