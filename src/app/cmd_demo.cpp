@@ -200,6 +200,7 @@ command add_demo(CLI::App& app) {
     if (!store) return 1;
     run_plan plan;
     plan.banner = "parley demo";
+    plan.audit = make_audit_plan(*store_settings, store);  // the audit log, in the same store
     plan.config = std::move(*store_settings);
     plan.store = store;
     plan.desk_store = store;

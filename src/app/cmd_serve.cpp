@@ -33,15 +33,15 @@ command add_serve(CLI::App& app) {
     run_plan plan;
     plan.net = std::move(s.net);
     plan.config = std::move(s);
-    // The channel and the bot share one encrypted store, opened once (relative paths are taken
-    // from the configuration file's directory; `parley store migrate` prepares a new database).
-    // The channel and the bot share one encrypted store: [store], relative paths from the
-    // configuration file's directory (like the keys), opened once.
+    // The channel, the bot and the desk share one encrypted store: [store], relative paths from the
+    // configuration file's directory (like the keys), opened once; `parley store migrate` prepares
+    // a new database. The audit log lives in the same store ([audit] checkpoint keys beside the others).
     auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
       if (plan.store) return plan.store;
       auto store_settings = load_settings(*config_file);
       if (!store_settings) return nullptr;
       std::shared_ptr<store::encrypted_store> opened = open_store(*store_settings, /*migrate=*/true);
+      if (opened) plan.audit = make_audit_plan(*store_settings, opened);
       plan.store = opened;
       plan.desk_store = opened;  // the desk's sessions live in the same encrypted store
       return plan.store;

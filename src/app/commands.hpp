@@ -20,5 +20,7 @@ command add_channel(CLI::App& app);
 command add_keys(CLI::App& app);
 /// The `store` group (cmd_store.cpp): migrate, erase-conversation, erase-user, purge.
 command add_store(CLI::App& app);
+/// The `audit` group (cmd_audit.cpp): verify, export, rotate-key.
+command add_audit(CLI::App& app);
 
 }  // namespace parley::app

@@ -10,7 +10,7 @@ desk_runtime::~desk_runtime() {
   if (service_) service_->stop();
 }
 
-std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, desk_plan plan) {
+std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, desk_plan plan, audit::sink& audit) {
   if (!plan.store || !plan.sessions) {
     std::fprintf(stderr, "parley: desk: no store for conversations and sessions ([store])\n");
     return nullptr;
@@ -33,8 +33,7 @@ std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, 
     return nullptr;
   }
   rt->http_ = std::move(*http);
-  desk::dependencies deps{io,         *rt->store_,          *rt->sessions_,   *rt->http_,
-                          rt->audit_, core::system_clock(), core::os_random()};
+  desk::dependencies deps{io, *rt->store_, *rt->sessions_, *rt->http_, audit, core::system_clock(), core::os_random()};
   rt->service_ = desk::service::create(std::move(plan.desk), deps);
   return rt;
 }

@@ -1,11 +1,10 @@
 // Builds the service desk for `parley serve` and `parley demo` (the composition root's job): the
 // outbound client to the tenants' identity providers ([desk] ca_file, the [net] client's
-// timeouts), the audit sink (pending_audit_sink until the audit log is wired), and desk::service
-// over the shared encrypted store (conversations and desk sessions).
+// timeouts), and desk::service over the shared encrypted store (conversations and desk sessions),
+// appending to the audit log (audit_wiring.hpp) it is given.
 #pragma once
 
-#include "pending_audit_sink.hpp"
-
+#include <parley/audit/sink.hpp>
 #include <parley/desk/options.hpp>
 #include <parley/desk/service.hpp>
 #include <parley/net/client.hpp>
@@ -28,8 +27,10 @@ struct desk_plan {
 /// Everything the desk uses, alive for the whole run (declare it before the server).
 class desk_runtime {
  public:
-  /// On failure prints one clear line to stderr and returns nullptr.
-  [[nodiscard]] static std::unique_ptr<desk_runtime> create(boost::asio::io_context& io, desk_plan plan);
+  /// `audit` (the audit log) must outlive the runtime. On failure prints one clear line to
+  /// stderr and returns nullptr.
+  [[nodiscard]] static std::unique_ptr<desk_runtime> create(boost::asio::io_context& io, desk_plan plan,
+                                                            audit::sink& audit);
   ~desk_runtime();
 
   [[nodiscard]] desk::service& service() { return *service_; }
@@ -39,7 +40,6 @@ class desk_runtime {
   std::shared_ptr<store::conversation_store> store_;
   std::shared_ptr<store::desk_store> sessions_;
   std::unique_ptr<net::pooled_http_client> http_;
-  pending_audit_sink audit_;
   std::shared_ptr<desk::service> service_;
 };
 

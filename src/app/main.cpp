@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(parley::app::add_keys);
   add(parley::app::add_channel);
   add(parley::app::add_store);
+  add(parley::app::add_audit);
 
   try {
     app.parse(argc, argv);

@@ -94,6 +94,12 @@ int run_services(run_plan plan) {
     b.ca_file = c.ca_file;
     b.user_agent = c.user_agent;
   }
+  // The audit log before the services that append to it (the desk) and before the server.
+  std::unique_ptr<audit_runtime> audit;
+  if (plan.audit) {
+    audit = audit_runtime::create(std::move(*plan.audit));
+    if (!audit) return 1;
+  }
   const bool wants_desk = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
                                       [](const net::listener_options& l) { return l.name == "desk"; });
   std::unique_ptr<desk_runtime> desk;
@@ -112,7 +118,11 @@ int run_services(run_plan plan) {
     d.idle_timeout = c.idle_timeout;
     d.system_cas = c.system_cas;
     d.ca_file = c.ca_file;
-    desk = desk_runtime::create(io, std::move(*plan.desk));
+    if (!audit) {
+      std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
+      return 1;
+    }
+    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log());
     if (!desk) return 1;
   }
   const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
@@ -150,7 +160,8 @@ int run_services(run_plan plan) {
                       channel ? &channel->service() : nullptr,
                       plan.demo_bot ? &*plan.demo_bot : nullptr,
                       bot.get(),
-                      desk.get()};
+                      desk.get(),
+                      audit ? &audit->log() : nullptr};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -186,6 +197,8 @@ int run_services(run_plan plan) {
     return 1;
   }
 
+  if (audit) audit->start_timer(io);
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal_number) {
     if (ec) return;
@@ -196,6 +209,7 @@ int run_services(run_plan plan) {
           if (bot) bot->service().stop();
           if (desk) desk->service().stop();
           co_await srv.shutdown();
+          if (audit) co_await audit->stop();  // no entry of this process stays uncovered
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections
         },

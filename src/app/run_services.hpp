@@ -3,6 +3,7 @@
 // Shared by `parley serve` and `parley demo`.
 #pragma once
 
+#include "audit_wiring.hpp"
 #include "bot_wiring.hpp"
 #include "channel_wiring.hpp"
 #include "desk_wiring.hpp"
@@ -34,6 +35,7 @@ struct run_plan {
   std::optional<desk_plan> desk;                   ///< required when a "desk" listener is configured
   /// More members of the ready file: key → a serialised JSON value (the demo's desk_accounts).
   std::vector<std::pair<std::string, std::string>> ready_extra;
+  std::optional<audit_plan> audit;                 ///< the audit log over the opened store (with `store`)
 };
 
 /// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener or a

@@ -6,6 +6,7 @@
 
 #include "settings.hpp"
 
+#include <parley/audit/sink.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
@@ -35,6 +36,9 @@ struct service_context {
   const demo_bot_credentials* demo_bot = nullptr;  ///< demo: the bot's channel credentials
   bot_runtime* bot = nullptr;  ///< set when a "bot" listener is configured
   desk_runtime* desk = nullptr;  ///< set when a "desk" listener is configured
+  /// The audit log (audit::log over the store), set whenever a store is opened; services that
+  /// act on people's data append to it and refuse to act when it fails (sink.hpp).
+  audit::sink* audit = nullptr;
 };
 
 struct service {

@@ -129,8 +129,10 @@ settings read_settings(core::config& cfg) {
   if (desk_listener && out.desk.tenants.empty()) {
     cfg.section("desk").error("tenants", "a desk listener needs at least one [[desk.tenants]] entry");
   }
+  out.audit = audit::parse_options(cfg.section("audit"));
   check_anonymous_bots(cfg, out);
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk",
+                      "audit"});
   return out;
 }
 

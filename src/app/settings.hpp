@@ -5,6 +5,7 @@
 
 #include <bankx/options.hpp>
 #include <parley/assistant/options.hpp>
+#include <parley/audit/options.hpp>
 #include <parley/bot/options.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
@@ -40,6 +41,7 @@ struct settings {
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits
   desk::options desk;               ///< [desk] and its [[desk.tenants]] (the service desk)
+  audit::options audit;             ///< [audit]: the audit log's checkpoints and their key file
 };
 
 /// Reads all sections; problems are collected in `cfg.errors()`.

@@ -56,6 +56,7 @@ std::optional<settings> load_settings(const std::string& config_file) {
   s.crypto.erasure_secrets_file = resolve(base, s.crypto.erasure_secrets_file);
   s.store_sqlite.path = resolve(base, s.store_sqlite.path);
   s.store_sqlite.keys_path = resolve(base, s.store_sqlite.keys_path);
+  s.audit.key_file = resolve(base, s.audit.key_file);
   return s;
 }
 
@@ -71,6 +72,7 @@ std::optional<settings> demo_settings(const fs::path& data_dir) {
   s.crypto.erasure_secrets_file = (data_dir / "erasure.secrets").string();
   s.store_sqlite.path = (data_dir / "parley.db").string();
   s.store_sqlite.keys_path = (data_dir / "parley-keys.db").string();
+  s.audit.key_file = (data_dir / "audit-keys.json").string();
   if (!fs::exists(fs::symlink_status(s.crypto.root_key_file))) {
     // First start of the demo: a root key of its own, beside the data (fine for a demo only).
     auto created = crypto::root_key::create_file(s.crypto.root_key_file);

@@ -24,7 +24,8 @@ namespace parley::app {
 [[nodiscard]] std::optional<settings> load_settings(const std::string& config_file);
 
 /// The embedded demo in `data_dir` (created 0700 if missing): SQLite files, the root key (created
-/// with mode 0600 on first start if absent) and the erasure secrets, all in that directory.
+/// with mode 0600 on first start if absent), the erasure secrets and the audit log's checkpoint
+/// keys (audit-keys.json), all in that directory.
 [[nodiscard]] std::optional<settings> demo_settings(const std::filesystem::path& data_dir);
 
 /// Opens the store `s` describes; `migrate` applies pending migrations. On failure prints why

@@ -156,7 +156,7 @@ void loader::read_action(table_reader& t, step_def& step, const scope& sc) {
     step.reason = *reason;
   }
   if (auto queue = t.string("queue")) {
-    // The channel's rule for a routing queue (ADR 0014): 1..64 of [a-z0-9._-].
+    // The channel's rule for a routing queue (ADR 0021): 1..64 of [a-z0-9._-].
     const bool ok = !queue->empty() && queue->size() <= 64 && std::all_of(queue->begin(), queue->end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     });

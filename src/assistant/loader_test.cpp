@@ -244,7 +244,7 @@ TEST(Loader, StepRules) {
   EXPECT_ERROR(std::string(flow_head) +
                    "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"handoff\"\noperation = \"x\"\n",
                "flows[0].steps[0].operation: only for action = \"call_api\"");
-  // A handoff's routing (ADR 0014): the channel's rule for queue names, priorities 0..9.
+  // A handoff's routing (ADR 0021): the channel's rule for queue names, priorities 0..9.
   EXPECT_ERROR(std::string(flow_head) +
                    "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"handoff\"\nqueue = \"Cards Team\"\n",
                "flows[0].steps[0].queue: must be 1..64");

@@ -10,10 +10,14 @@ class category final : public boost::system::error_category {
   const char* name() const noexcept override { return "parley.audit"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::invalid_argument: return "audit entry refused: a field is empty, too long or malformed";
-      case errc::unavailable: return "the audit log cannot be written";
-      case errc::not_found: return "no such audit log or entry";
-      case errc::tampered: return "the audit log failed verification";
+      case errc::invalid_argument:
+        return "audit entry refused: a field is empty, too long or malformed";
+      case errc::unavailable:
+        return "the audit log cannot be written";
+      case errc::not_found:
+        return "no such audit log or entry";
+      case errc::tampered:
+        return "the audit log failed verification";
     }
     return "unknown audit error";
   }

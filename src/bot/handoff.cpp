@@ -1,4 +1,4 @@
-// The assistant's side of Bot Framework's handoff protocol (ADR 0014): the `handoff` action sends
+// The assistant's side of Bot Framework's handoff protocol (ADR 0021): the `handoff` action sends
 // the event `handoff.initiate` through the Connector, as any botbuilder bot does (value: reason,
 // failedIntent = the flow it was emitted in, queue, priority), and the
 // channel's `handoff.status` answers are turned into what the user hears: nothing on `accepted`
@@ -41,7 +41,7 @@ awaitable<action_result> handoff(const state_ptr& s, const reply_target& to, con
   if (!a.flow.empty()) value["failedIntent"] = a.flow;
   if (!a.queue.empty()) value["queue"] = a.queue;
   // No transcript attachment: the channel stores every activity of the conversation and the desk
-  // shows that record (masked, with its integrity marker); a copy would only double it (ADR 0014).
+  // shows that record (masked, with its integrity marker); a copy would only double it (ADR 0021).
   json::object event{{"type", "event"}, {"name", "handoff.initiate"}, {"value", std::move(value)}};
   {
     std::lock_guard lock(s->handoff_mutex);

@@ -91,7 +91,7 @@ using engine_step = std::function<assistant::turn_result(const assistant::dialog
 // messages.cpp
 void add_message_routes(net::router& r, const state_ptr& s);
 
-// handoff.cpp (ADR 0014)
+// handoff.cpp (ADR 0021)
 /// The `handoff` action: sends handoff.initiate with the routing context and tells the user.
 [[nodiscard]] boost::asio::awaitable<assistant::action_result> handoff(const state_ptr& s, const reply_target& to,
                                                                        const assistant::action& a);

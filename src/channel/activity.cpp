@@ -233,7 +233,7 @@ json::object handoff_status(const activity_context& ctx, std::string_view state,
 
 bool delivered_to_clients(std::string_view type) noexcept {
   // "handoff": the bot's handoff.initiate and the channel's handoff.status, stored under their
-  // own record type because they are between the bot, the channel and the desk (ADR 0014).
+  // own record type because they are between the bot, the channel and the desk (ADR 0021).
   return type != "conversationUpdate" && type != handoff_record_type;
 }
 

@@ -81,7 +81,7 @@ struct client_activity_limits {
 /// over (`code`: "sessionExpired" or "sessionRevoked"), from the user to the bot.
 [[nodiscard]] boost::json::object end_of_conversation(const activity_context& ctx, std::string_view code);
 
-/// The handoff.status event the channel sends the bot (ADR 0014): value {state, message?,
+/// The handoff.status event the channel sends the bot (ADR 0021): value {state, message?,
 /// resumeIntent?}, from the user to the bot.
 [[nodiscard]] boost::json::object handoff_status(const activity_context& ctx, std::string_view state,
                                                  std::string_view message, std::string_view resume_intent);

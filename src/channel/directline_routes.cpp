@@ -16,6 +16,7 @@
 #include <parley/crypto/primitives.hpp>
 #include <parley/guard/credential_guard.hpp>
 #include <parley/jose/dpop.hpp>
+#include <parley/net/cookies.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -347,7 +348,7 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
   }
   const bool ends = appended->type == "endOfConversation";
   if (conv.state == store::conversation_state::with_consultant && !ends) {
-    // A consultant owns the conversation (ADR 0014): the activity is stored and on the activity
+    // A consultant owns the conversation (ADR 0021): the activity is stored and on the activity
     // bus, where the desk reads it; the bot does not get it.
     co_return net::json_response(200, json::object{{"id", appended->id}});
   }
@@ -386,22 +387,33 @@ awaitable<response> session_id(const state_ptr& s, const request& req) {
   const auto origin = req.headers.get("origin");
   if (!origin) co_return error_response(errc::origin_not_allowed, "getsessionid is for browsers (no Origin)");
   // The cookie is the verifier, the returned id its SHA-256: a sign-in page can later require the
-  // cookie that hashes to the code_challenge, which only this browser holds (HttpOnly).
+  // cookie that hashes to the code_challenge, which only this browser holds (HttpOnly). Over https
+  // it is a "__Host-" cookie (Secure, Path=/, no Domain): no sibling host and no plain-http page can
+  // plant or overwrite it. Plain http is for loopback development only. Read strictly: a cookie
+  // sent twice (one of them planted) is refused, never resolved by taking the first.
+  const bool https = s->opts.public_url.starts_with("https://");
+  const std::string_view cookie_name = https ? "__Host-dlsession" : "dlsession";
+  auto sent = net::find_cookie(req.headers, cookie_name);
+  if (!sent) co_return error_response(errc::bad_argument, "the session cookie was sent more than once");
   std::string verifier;
-  if (const auto cookies = req.headers.get("cookie")) {
-    constexpr std::string_view name = "dlsession=";
-    if (const auto pos = cookies->find(name); pos != std::string_view::npos) {
-      auto v = cookies->substr(pos + name.size());
-      v = v.substr(0, v.find(';'));
-      if (v.size() >= 22 && v.size() <= 64) verifier = std::string(v);
-    }
+  if (const auto& v = *sent; v && v->size() >= 22 && v->size() <= 64 &&
+                             std::all_of(v->begin(), v->end(), [](unsigned char c) {
+                               return std::isalnum(c) || c == '-' || c == '_';
+                             })) {
+    verifier = std::string(*v);
   }
   response r;
   if (verifier.empty()) {
     verifier = core::random_id(s->deps.rng, "", 32);
-    const bool https = s->opts.public_url.starts_with("https://");
-    r.headers.add("Set-Cookie", "dlsession=" + verifier + "; Path=/v3/directline; HttpOnly; " +
-                                    (https ? "Secure; SameSite=None" : "SameSite=Lax"));
+    net::set_cookie c;
+    c.name = std::string(cookie_name);
+    c.value = verifier;
+    c.secure = https;
+    c.path = https ? "/" : "/v3/directline";
+    c.same_site = https ? net::same_site::none : net::same_site::lax;  // the widget calls cross-site
+    auto field = net::format_set_cookie(c);
+    if (!field) co_return error_response(errc::internal, "the session cookie could not be written");
+    r.headers.add("Set-Cookie", *field);
   }
   const auto digest = crypto::sha256(verifier);
   auto answer = net::json_response(200, json::object{{"sessionId", core::base64url_encode(digest)}});

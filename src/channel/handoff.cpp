@@ -1,4 +1,4 @@
-// The channel's side of a handoff (ADR 0014, include/parley/channel/handoff.hpp): a bot's
+// The channel's side of a handoff (ADR 0021, include/parley/channel/handoff.hpp): a bot's
 // handoff.initiate recorded and passed to the desk, the desk's steps (accept, consultant
 // messages, queue position, end) applied to the conversation, and handoff.status sent to the bot.
 // The conversation's state in the store is the one source of truth for who owns it; the desk

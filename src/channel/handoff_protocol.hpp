@@ -1,4 +1,4 @@
-// The handoff protocol's activities as the channel checks and makes them (ADR 0014): the
+// The handoff protocol's activities as the channel checks and makes them (ADR 0021): the
 // routing context of a bot's handoff.initiate, the widget's `parley.handoff` events, the checks
 // on what the desk passes in. Pure functions; thread-safe.
 #pragma once

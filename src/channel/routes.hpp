@@ -26,7 +26,7 @@ inline constexpr std::size_t connector_json_depth = 64;
     const state_ptr& s, const bot_options& bot, const store::conversation& conv, const boost::json::value& body,
     std::optional<std::string_view> reply_to, std::optional<std::string> idempotency);
 /// A bot's handoff.initiate (normalised `activity`) in its conversation `conv` (handoff.cpp,
-/// ADR 0014): checked, stored, the conversation queued, the widget and the desk told. Returns the
+/// ADR 0021): checked, stored, the conversation queued, the widget and the desk told. Returns the
 /// activity's id. Errors: bad_argument (the routing context), wrong_state (not with the bot), the store's.
 [[nodiscard]] boost::asio::awaitable<result<std::string>> post_bot_handoff(const state_ptr& s, const bot_options& bot,
                                                                            const store::conversation& conv,

@@ -290,4 +290,25 @@ result<std::vector<key_info>> signing_key_store::list_file(const key_store_optio
   return out;
 }
 
+error_code signing_key_store::rewrap_file(const key_store_options& opts, key_wrapper& from, key_wrapper& to,
+                                          const std::filesystem::path& out) {
+  auto flock = detail::file_lock::acquire(opts.file);
+  if (!flock) return flock.error();
+  auto stored = detail::read_key_file(opts.file);
+  if (!stored) return stored.error();
+  for (auto& k : *stored) {
+    const auto ad = detail::wrap_associated_data(k);
+    auto plain = from.unwrap(k.wrapped, ad);
+    if (!plain) {
+      core::logger("jose")->error("signing key {} ({}) could not be unwrapped", k.kid, k.purpose);
+      return make_error_code(errc::unwrap_failed);
+    }
+    const secret_bytes der(std::move(*plain));
+    auto wrapped = to.wrap(der.bytes(), ad);
+    if (!wrapped) return make_error_code(errc::crypto_failure);
+    k.wrapped = std::move(*wrapped);
+  }
+  return detail::write_key_file(out, *stored);
+}
+
 }  // namespace parley::jose

@@ -93,6 +93,35 @@ TEST_F(KeyStore, RestartLoadsTheSameKeys) {
   EXPECT_TRUE(token_validator(test::dl_profile(), clock_).validate(*t, **s->public_keys("directline")));
 }
 
+TEST_F(KeyStore, RewrapFileMovesEveryKeyToAnotherWrapperAndLeavesTheOriginal) {
+  std::string before;
+  std::vector<std::string> kids;
+  {
+    auto s = open(wrapper_);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->rotate("directline"));
+    for (const auto& k : s->list()) kids.push_back(k.kid);
+    before = file_text();
+  }
+  testing::test_key_wrapper next;
+  const auto out = dir_ / "data" / "signing-keys.json.rotating";
+  ASSERT_FALSE(signing_key_store::rewrap_file(opts_, wrapper_, next, out));
+  EXPECT_EQ(file_text(), before) << "the original stays until the caller replaces it";
+  struct stat st {};
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  fs::rename(out, opts_.file);
+  EXPECT_FALSE(signing_key_store::open(opts_, purposes_, wrapper_, clock_)) << "the old wrapper no longer opens it";
+  auto s = open(next);
+  ASSERT_TRUE(s);
+  std::vector<std::string> after;
+  for (const auto& k : s->list()) after.push_back(k.kid);
+  EXPECT_EQ(after, kids);
+  // A wrapper that never wrapped these keys cannot re-wrap them.
+  testing::test_key_wrapper stranger;
+  EXPECT_EQ(signing_key_store::rewrap_file(opts_, stranger, next, out), errc::unwrap_failed);
+}
+
 TEST_F(KeyStore, RotationKeepsTheOldPublicKeyDuringTheOverlapAndDropsItAfter) {
   auto s = open(wrapper_);
   const auto old_signer = *s->signer("directline");

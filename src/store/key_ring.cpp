@@ -344,6 +344,29 @@ result<std::shared_ptr<crypto::aead_key>> key_ring::data_key(session& s, std::st
   return shared;
 }
 
+result<std::shared_ptr<crypto::aead_key>> key_ring::audit_key(session& s, std::string_view tenant_id,
+                                                              std::uint64_t uses_so_far, bool create) {
+  if (auto cached = cached_data_key(tenant_id, audit_key_id, 1)) return cached;
+  auto row = s.get_data_key(tenant_id, audit_key_id, 1);
+  if (!row) return row.error();
+  if (*row) return data_key(s, tenant_id, audit_key_id, 1, uses_so_far);
+  if (!create) return errc::erased;
+  // First entry of the tenant's log: a data key like a conversation's, under the tenant key, so
+  // that tenant and root rotation re-wrap it; erasures never delete it.
+  auto tk = tenant_key(s, tenant_id, true);
+  if (!tk) return tk.error();
+  crypto::aead_options o;
+  o.random = &rng_;
+  auto dk = crypto::create_data_key(**tk, audit_key_id, 1, o, rng_);
+  if (!dk) return create_error(dk.error());
+  if (auto w = s.insert_data_key(to_row(dk->wrapped)); !w) return w.error();
+  if (auto w = s.add_tenant_key_uses(tenant_id, (*tk)->version(), 1); !w) return w.error();
+  // Not cached: its id is fixed, so a cached key whose row rolled back would seal later entries
+  // under a key nobody stored. The next append reads the committed row (and the store forgets
+  // the key when an audit append's transaction does not commit: store_audit.cpp).
+  return std::make_shared<crypto::aead_key>(std::move(dk->key));
+}
+
 std::shared_ptr<crypto::aead_key> key_ring::cached_data_key(std::string_view tenant_id, std::string_view key_id,
                                                            std::uint32_t version) {
   const auto ck = data_cache_key(tenant_id, key_id, version);
@@ -362,6 +385,11 @@ void key_ring::forget_data_keys(std::string_view tenant_id, std::span<const std:
       data_keys_.erase(it);
     }
   }
+}
+
+void key_ring::forget_audit_key(std::string_view tenant_id) {
+  const std::string id(audit_key_id);
+  forget_data_keys(tenant_id, {&id, 1});
 }
 
 result<std::shared_ptr<crypto::secure_buffer>> key_ring::pseudonym_secret(session& s, std::string_view tenant_id) {

@@ -30,6 +30,9 @@
 
 namespace parley::store::detail {
 
+/// The data key of each tenant's audit log (audit_store.hpp); '~' keeps it apart from store ids.
+inline constexpr std::string_view audit_key_id = "~audit";
+
 /// A tenant-key rotation written inside a transaction; finished after commit or rollback.
 struct tenant_rotation {
   std::string tenant_id;
@@ -81,10 +84,18 @@ class key_ring {
   [[nodiscard]] result<std::shared_ptr<crypto::aead_key>> data_key(session& s, std::string_view tenant_id,
                                                                    std::string_view key_id, std::uint32_t version,
                                                                    std::uint64_t uses_so_far);
+  /// The tenant's audit key (data key audit_key_id, version 1); with `create`, created in the
+  /// session when it does not exist yet (a new key is not cached), else errc::erased then.
+  /// `uses_so_far`: records sealed under it. Errors as data_key(), create_data_key(). Writers
+  /// forget it (forget_audit_key) if their transaction does not commit, since data_key() caches
+  /// a row read inside that transaction.
+  [[nodiscard]] result<std::shared_ptr<crypto::aead_key>> audit_key(session& s, std::string_view tenant_id,
+                                                                    std::uint64_t uses_so_far, bool create);
   /// A data key if it is in the cache (no database access); null otherwise.
   [[nodiscard]] std::shared_ptr<crypto::aead_key> cached_data_key(std::string_view tenant_id, std::string_view key_id,
                                                                   std::uint32_t version);
   void forget_data_keys(std::string_view tenant_id, std::span<const std::string> key_ids);
+  void forget_audit_key(std::string_view tenant_id);
 
   /// Keyed hashes (HMAC-SHA256 under the tenant's pseudonymisation secret), base64url.
   [[nodiscard]] result<std::string> user_ref(session& s, std::string_view tenant_id, std::string_view user_id);

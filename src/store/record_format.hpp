@@ -28,6 +28,7 @@ enum class record_kind : std::uint8_t {
   pseudonym_secret = 6,
   desk_session = 7,   ///< record id: the session's ref; extra: its bound clear columns
   desk_settings = 8,  ///< record id: empty; extra: the settings' version
+  audit_entry = 9,    ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
 };
 
 struct record_place {

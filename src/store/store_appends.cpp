@@ -9,6 +9,7 @@
 
 #include <parley/crypto/error.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace parley::store {
@@ -60,8 +61,32 @@ awaitable<result<append_result>> encrypted_store::append_activity(std::string te
 }
 
 void encrypted_store::impl::process_batch(session& s, std::span<const std::unique_ptr<detail::write_op>> ops) {
+  auto run_one = [&s](detail::write_op& op) {
+    if (!s.savepoint()) return;
+    op.run(s);
+    if (op.failed()) {
+      s.rollback_to_savepoint();
+    } else if (!s.release_savepoint()) {
+      s.rollback_to_savepoint();
+      op.fail(errc::unavailable);
+    }
+  };
+  // The audit log's operations first, by tenant (write_queue.hpp: one global lock order); ops of
+  // one batch come from different callers, so running them in another order changes no promise.
+  std::vector<detail::write_op*> audit;
+  for (const auto& op : ops) {
+    if (!op->audit_tenant().empty()) audit.push_back(op.get());
+  }
+  std::stable_sort(audit.begin(), audit.end(),
+                   [](const auto* a, const auto* b) { return a->audit_tenant() < b->audit_tenant(); });
+  for (auto* op : audit) run_one(*op);
+
   std::size_t i = 0;
   while (i < ops.size()) {
+    if (!ops[i]->audit_tenant().empty()) {
+      ++i;
+      continue;
+    }
     if (ops[i]->as_append() != nullptr) {
       std::vector<detail::append_op*> run;
       for (; i < ops.size() && ops[i]->as_append() != nullptr; ++i) run.push_back(ops[i]->as_append());
@@ -74,15 +99,7 @@ void encrypted_store::impl::process_batch(session& s, std::span<const std::uniqu
       }
       continue;
     }
-    auto& op = ops[i++];
-    if (!s.savepoint()) continue;
-    op->run(s);
-    if (op->failed()) {
-      s.rollback_to_savepoint();
-    } else if (!s.release_savepoint()) {
-      s.rollback_to_savepoint();
-      op->fail(errc::unavailable);
-    }
+    run_one(*ops[i++]);
   }
 }
 

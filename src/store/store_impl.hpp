@@ -165,6 +165,10 @@ struct encrypted_store::impl {
   /// The bot state from the cache if its entry and data key are there and it opens.
   std::optional<bot_state> cached_bot_state(std::string_view tenant_id, std::string_view conversation_id);
 
+  /// Creates the tenant (row, key, pseudonymisation secret) in the session unless it exists
+  /// (ensure_tenant's body; also the audit log's first append).
+  result<void> ensure_tenant_row(session& s, std::string_view tenant_id);
+
   /// Erases the given conversations of one tenant and rotates its key (store_erase.cpp).
   result<std::size_t> erase_rows(session& s, std::string_view tenant_id, std::vector<conversation_row> rows,
                                  std::optional<detail::tenant_rotation>& rotation);

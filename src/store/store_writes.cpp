@@ -30,20 +30,24 @@ awaitable<result<T>> fail(error_code e) {
 awaitable<result<void>> encrypted_store::ensure_tenant(std::string tenant_id) {
   if (!detail::valid_id(tenant_id)) return fail<void>(errc::invalid_argument);
   return impl_->write<void>([this, tenant_id = std::move(tenant_id)](session& s) -> result<void> {
-    auto exists = s.tenant_exists(tenant_id);
-    if (!exists) return exists.error();
-    if (*exists) return {};
-    // The key may exist without the tenant row (SQLite commits the key file first): keep it.
-    auto key = s.current_tenant_key(tenant_id, key_lock::none);
-    if (!key) return key.error();
-    // The tenant row first: in PostgreSQL its unique key makes a concurrent ensure_tenant of
-    // another process wait, then fail here, instead of creating a second key.
-    if (auto r = s.insert_tenant(tenant_id, impl_->now()); !r) {
-      return r.error() == errc::already_exists ? result<void>{} : r;
-    }
-    if (!*key) return impl_->keys.create_tenant(s, tenant_id);
-    return {};
+    return impl_->ensure_tenant_row(s, tenant_id);
   });
+}
+
+result<void> encrypted_store::impl::ensure_tenant_row(session& s, std::string_view tenant_id) {
+  auto exists = s.tenant_exists(tenant_id);
+  if (!exists) return exists.error();
+  if (*exists) return {};
+  // The key may exist without the tenant row (SQLite commits the key file first): keep it.
+  auto key = s.current_tenant_key(tenant_id, key_lock::none);
+  if (!key) return key.error();
+  // The tenant row first: in PostgreSQL its unique key makes a concurrent ensure_tenant of
+  // another process wait, then fail here, instead of creating a second key.
+  if (auto r = s.insert_tenant(tenant_id, now()); !r) {
+    return r.error() == errc::already_exists ? result<void>{} : r;
+  }
+  if (!*key) return keys.create_tenant(s, tenant_id);
+  return {};
 }
 
 awaitable<result<conversation>> encrypted_store::create_conversation(std::string tenant_id, std::string id,

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,10 @@ class write_op {
   virtual void finish(commit_outcome outcome) = 0;
   /// Appends are run together, in bulk; everything else one by one.
   virtual append_op* as_append() noexcept { return nullptr; }
+  /// The tenant whose audit-chain head the op locks (audit appends and checkpoints), else empty.
+  /// The batch runs those first, in tenant order, so that every writer of every process takes
+  /// head locks in one global order (ADR 0014: no deadlock between them).
+  [[nodiscard]] virtual std::string_view audit_tenant() const noexcept { return {}; }
 };
 
 using write_counters = writer_stats;

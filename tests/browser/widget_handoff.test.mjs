@@ -1,4 +1,4 @@
-// The widget's side of a handoff (ADR 0014) and the scroll fix of issue 19, on the real view,
+// The widget's side of a handoff (ADR 0021) and the scroll fix of issue 19, on the real view,
 // parser and transcript fed through the test-only fixture bundle (no server): "finding a
 // consultant" with the wait, who joined, the consultant's typing, the assistant back; and an
 // answer followed by suggested actions stays fully in view.

@@ -84,7 +84,7 @@ TEST_P(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff_wi
   EXPECT_EQ(h.say(conv, "yes").status, 200);
   // No service desk in this deployment: the channel answers handoff.status failed before its
   // answer to the bot's handoff.initiate, so the assistant's action fails and its definition offers
-  // the alternative (ADR 0014), never "a consultant will join".
+  // the alternative (ADR 0021), never "a consultant will join".
   EXPECT_TRUE(h.wait_for_text(conv, "Sorry, no consultant is available right now"));
   EXPECT_FALSE(any_contains(h.bot_texts(conv), "A consultant will join"));
   EXPECT_FALSE(any_contains(h.bot_texts(conv), "no consultant can take"));

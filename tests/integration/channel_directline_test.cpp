@@ -452,6 +452,39 @@ TEST(ChannelDirectLine, CorsSessionIdAndOrigins) {
   auto same = h.call(method::get, "/v3/directline/session/getsessionid", token_of(conv), {}, {}, origin);
   EXPECT_EQ(same.json().at("sessionId").as_string(), session);  // the same browser, the same id
   EXPECT_FALSE(same.headers.contains("set-cookie"));
+  // A planted second cookie of the same name is refused, never resolved by taking the first.
+  origin.set("Cookie", cookie.substr(0, cookie.find(';')) + "; dlsession=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(h.call(method::get, "/v3/directline/session/getsessionid", token_of(conv), {}, {}, origin).status, 400);
+}
+
+// Over https the session cookie is a "__Host-" cookie (Secure, Path=/, no Domain), so that no
+// sibling host or plain-http page can plant or overwrite it; a cookie without the prefix is not it.
+TEST(ChannelDirectLine, SessionCookieIsHostPrefixedOverHttps) {
+  harness::settings st;
+  st.anonymous_bot = true;  // the bot's own token request would name the https scope
+  st.tweak = [](options& o) { o.public_url = "https://chat.bank.example"; };
+  harness h(st);
+  const auto conv = h.start_conversation(json::object{{"trustedOrigins", json::array{"https://www.bankx.example"}}});
+  net::header_map origin;
+  origin.set("Origin", "https://www.bankx.example");
+  auto s = h.call(method::get, "/v3/directline/session/getsessionid", token_of(conv), {}, {}, origin);
+  ASSERT_EQ(s.status, 200) << s.body;
+  const auto cookie = std::string(s.headers.get("set-cookie").value_or(""));
+  ASSERT_TRUE(cookie.starts_with("__Host-dlsession=")) << cookie;
+  EXPECT_NE(cookie.find("; Path=/;"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=None"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos) << cookie;
+  const std::string session(s.json().at("sessionId").as_string());
+  const auto pair = cookie.substr(0, cookie.find(';'));
+  origin.set("Cookie", "dlsession=" + pair.substr(pair.find('=') + 1));  // the unprefixed name is not read
+  auto other = h.call(method::get, "/v3/directline/session/getsessionid", token_of(conv), {}, {}, origin);
+  EXPECT_NE(other.json().at("sessionId").as_string(), session);
+  origin.set("Cookie", pair);
+  auto same = h.call(method::get, "/v3/directline/session/getsessionid", token_of(conv), {}, {}, origin);
+  EXPECT_EQ(same.json().at("sessionId").as_string(), session);
+  EXPECT_FALSE(same.headers.contains("set-cookie"));
 }
 
 // A poll over the rate waits its turn (directlinejs stops polling for good on a 429), spaced at the

@@ -1,4 +1,4 @@
-// The channel's side of a handoff to a consultant (ADR 0014) against real sockets: a bot's
+// The channel's side of a handoff to a consultant (ADR 0021) against real sockets: a bot's
 // handoff.initiate through the Connector API, the desk's steps through channel::service, what the
 // bot, the client and the desk each see, the rules (one handoff at a time, the owner's state,
 // tenants) and the user leaving.

@@ -2,7 +2,9 @@
 # `parley serve` with a "desk" listener, [desk] and [[desk.tenants]] (client secret by file
 # reference), [store] and [crypto]: the app, the sign-in choices, a sign-in whose IdP cannot be
 # reached (the desk says so, nothing else happens), the API refusing calls without a session or
-# without the CSRF header; then check-config's refusals (no tenant for a desk listener, Entra's
+# without the CSRF header, a callback without `state` (refused, and recorded in the tenant's audit
+# log: `parley audit verify|export` find it in the same store, covered by the checkpoint of the
+# graceful stop); then check-config's refusals (no tenant for a desk listener, Entra's
 # multi-tenant authority, an inline secret).
 # Usage: parley_serve_desk_test.sh PATH_TO_PARLEY SOURCE_DIR
 set -euo pipefail
@@ -69,12 +71,26 @@ code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H 'X-Parley-Desk: 1
 [ "$code" = 401 ] || fail "/desk/api/me without a session: $code"
 code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$base/desk/api/me")
 [ "$code" = 403 ] || fail "/desk/api/me without the CSRF header: $code"
+location=$(curl -sS --max-time 5 -o /dev/null -w '%{redirect_url}' "$base/desk/callback/bankx?code=an-authorization-code")
+[ "$location" = "$base/desk/?error=sign_in_failed" ] || fail "a callback without state went to $location"
 if grep -q "$(cat "$dir/bankx-desk-secret")" "$dir/out.log"; then fail "the client secret reached the log"; fi
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
 [ "$rc" -eq 0 ] || fail "exit code $rc"
+
+# The desk wrote to the real audit log (audit::log in the same store), not to a stand-in.
+"$bin" audit verify --tenant bankx --config "$dir/parley.toml" >"$dir/verify.log" 2>&1 ||
+  { cat "$dir/verify.log"; fail "audit verify"; }
+grep -q "OK: the audit log of tenant bankx verified" "$dir/verify.log" || { cat "$dir/verify.log"; fail "audit verify output"; }
+grep -q "the newest covers #1 " "$dir/verify.log" || { cat "$dir/verify.log"; fail "entry #1 is not checkpointed"; }
+"$bin" audit export --tenant bankx --config "$dir/parley.toml" --output "$dir/audit.jsonl" >"$dir/export.log" 2>&1 ||
+  { cat "$dir/export.log"; fail "audit export"; }
+head -n 1 "$dir/audit.jsonl" | grep -q '"seq":1,.*"event":"desk.sign_in_failed","actor":"anonymous".*"details":{"reason":"missing_state"}' ||
+  { cat "$dir/audit.jsonl"; fail "the refused callback is not entry #1 of the audit log"; }
+grep -q '"event":"audit.export"' "$dir/audit.jsonl" || { cat "$dir/audit.jsonl"; fail "the export is not audited"; }
+if grep -q "an-authorization-code" "$dir/audit.jsonl"; then fail "the authorization code reached the audit log"; fi
 
 expect_error() {  # expect_error NAME TENANT-LINES MESSAGE
   write_config "$dir/$1.toml" "$2"

@@ -101,6 +101,44 @@ CREATE TABLE desk_settings (
   version BIGINT NOT NULL,
   data BYTEA NOT NULL);
 )sql"},
+    // v3: the audit log (src/audit, docs/audit.md): per-tenant chains of sealed entries, their
+    // signed checkpoints and heads. Entries and checkpoints are append-only here too.
+    {3, R"sql(
+CREATE TABLE audit_entries (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  prev_hash BYTEA NOT NULL,
+  hash BYTEA NOT NULL,
+  sealed BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_checkpoints (
+  tenant_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_heads (
+  tenant_id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash BYTEA NOT NULL,
+  ts BIGINT NOT NULL,
+  key_uses BIGINT NOT NULL,
+  checkpoint_seq BIGINT NOT NULL,
+  checkpoint_ts BIGINT NOT NULL);
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit log is append-only';
+END $$;
+CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+)sql"},
 };
 
 }  // namespace

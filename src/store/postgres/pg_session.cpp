@@ -144,6 +144,11 @@ void pg_session::drop_connection() noexcept {
   source_.lost();
 }
 
+result<void> pg_session::run_guarded(std::string_view what,
+                                     const std::function<result<void>(pqxx::nontransaction&)>& f) {
+  return guarded<result<void>>(what, f);
+}
+
 result<void> pg_session::begin() {
   auto r = guarded<result<void>>("BEGIN", [](pqxx::nontransaction& tx) -> result<void> {
     tx.exec0("BEGIN");

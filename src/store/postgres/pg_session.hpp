@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 
 namespace parley::store::postgres::detail {
@@ -29,11 +30,15 @@ class pg_session final : public store::session {
              std::shared_ptr<spdlog::logger> log);
   ~pg_session() override;
 
-  // Every store::session member (backend.hpp).
+  // Every store::session member (backend.hpp), the audit log's in a file of their own.
+#include "../audit_overrides.inc"
 #include "../session_overrides.inc"
 #include "../desk_session_overrides.inc"
 
  private:
+  /// guarded() for statements defined in other files (pg_audit.cpp): `f` reports through its
+  /// captures and returns an error or success.
+  result<void> run_guarded(std::string_view what, const std::function<result<void>(pqxx::nontransaction&)>& f);
   /// Runs f(pqxx::nontransaction&) -> R, turning exceptions into errors (and dropping a broken
   /// connection). R is a result<...>.
   template <class R, class F>

@@ -128,7 +128,7 @@ TEST(SqliteMigrations, ActivitiesWrittenUnderVersion1StillReadAfterVersion2) {
     }
   }
   // Put the files back into the version 1 shape: activities WITHOUT ROWID, no tables of later
-  // versions (v3: the desk's), user_version 1.
+  // versions (v3: the desk's, v4: the audit log's), user_version 1.
   env.exec(R"sql(
 CREATE TABLE activities_v1 (conv_pk INTEGER NOT NULL, seq INTEGER NOT NULL, activity_id TEXT NOT NULL,
   ts INTEGER NOT NULL, type TEXT NOT NULL, sender_role TEXT NOT NULL, body BLOB NOT NULL,
@@ -140,6 +140,9 @@ CREATE INDEX activities_by_id ON activities (conv_pk, activity_id, seq);
 DROP TABLE desk_sessions;
 DROP TABLE desk_logins;
 DROP TABLE desk_settings;
+DROP TABLE audit_entries;
+DROP TABLE audit_checkpoints;
+DROP TABLE audit_heads;
 PRAGMA main.user_version = 1;
 PRAGMA k.user_version = 1;
 )sql");

@@ -95,6 +95,40 @@ CREATE TABLE desk_settings (
   version INTEGER NOT NULL,
   data BLOB NOT NULL) WITHOUT ROWID;
 )sql"},
+    // v4: the audit log (src/audit, docs/audit.md): per-tenant chains of sealed entries, their
+    // signed checkpoints and heads. Entries and checkpoints are append-only here too.
+    {4, R"sql(
+CREATE TABLE audit_entries (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_checkpoints (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq));
+CREATE TABLE audit_heads (
+  tenant_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  ts INTEGER NOT NULL,
+  key_uses INTEGER NOT NULL,
+  checkpoint_seq INTEGER NOT NULL,
+  checkpoint_ts INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
 };
 
 constexpr migration key_v[] = {
@@ -118,6 +152,7 @@ CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) W
 )sql"},
     {2, "-- v2 changes only the data file"},
     {3, "-- v3 changes only the data file"},
+    {4, "-- v4 (the audit log) changes only the data file"},
 };
 
 #undef ACTIVITY_COLUMNS

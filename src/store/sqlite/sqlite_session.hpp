@@ -20,7 +20,8 @@ class sqlite_session final : public store::session {
   sqlite_session(std::unique_ptr<connection_pair> pair, give_back back, std::shared_ptr<spdlog::logger> log);
   ~sqlite_session() override;
 
-  // Every store::session member (backend.hpp).
+  // Every store::session member (backend.hpp), the audit log's in a file of their own.
+#include "../audit_overrides.inc"
 #include "../session_overrides.inc"
 #include "../desk_session_overrides.inc"
 

@@ -73,7 +73,7 @@ class EchoBot extends ActivityHandler {
     });
     this.onMessage(async (context, next) => {
       if (context.activity.text === 'human please') {
-        // Bot Framework's handoff protocol as botbuilder ships it (ADR 0014): routing context in
+        // Bot Framework's handoff protocol as botbuilder ships it (ADR 0021): routing context in
         // value, the conversation so far as a "Transcript" attachment.
         const transcript = { activities: [{ type: 'message', text: context.activity.text, from: context.activity.from }] };
         const initiate = EventFactory.createHandoffInitiation(

@@ -174,7 +174,7 @@ async function expiry() {
 }
 
 // A botbuilder bot sends handoff.initiate through the Connector and receives handoff.status
-// (ADR 0014). This channel runs without a service desk, so the answer is `failed`, at once (before
+// (ADR 0021). This channel runs without a service desk, so the answer is `failed`, at once (before
 // the channel answers the bot's POST); the client never sees the bot's handoff event, its routing
 // context or its transcript.
 async function handoff() {

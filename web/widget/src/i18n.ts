@@ -31,7 +31,7 @@ export interface widget_strings {
   send_anyway: string;
   suggested_actions_label: string;
   new_message: (name: string, text: string) => string;
-  /** Handoff to a consultant (ADR 0014): waiting (place in the queue, minutes), joined, back. */
+  /** Handoff to a consultant (ADR 0021): waiting (place in the queue, minutes), joined, back. */
   finding_consultant: (position: number | null, minutes: number | null) => string;
   consultant_joined: (name: string) => string;
   assistant_back: string;

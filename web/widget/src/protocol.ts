@@ -49,7 +49,7 @@ export interface incoming_activity {
   hidden: boolean;
   /** messageBack display text, shown instead of `text` for the user's own activity. */
   display_text: string | null;
-  /** The channel's `parley.handoff` event (ADR 0014); null for every other activity. */
+  /** The channel's `parley.handoff` event (ADR 0021); null for every other activity. */
   handoff: handoff_event | null;
 }
 

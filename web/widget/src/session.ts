@@ -39,7 +39,7 @@ export interface session_view {
   /** Buttons to show under the last bot message; empty clears them. */
   on_suggested_actions(actions: card_action[]): void;
   on_notice(kind: notice_kind, reason: renewal_reason | null): void;
-  /** A handoff to a consultant moved on (the channel's `parley.handoff` event, ADR 0014). */
+  /** A handoff to a consultant moved on (the channel's `parley.handoff` event, ADR 0021). */
   on_handoff(event: handoff_event): void;
 }
 

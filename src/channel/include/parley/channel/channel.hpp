@@ -84,7 +84,7 @@ class service {
                                                                              std::string reply_to_id,
                                                                              std::string activity_json);
 
-  // ---- the service desk's side of a handoff (handoff.hpp, ADR 0014). Each names the tenant of
+  // ---- the service desk's side of a handoff (handoff.hpp, ADR 0021). Each names the tenant of
   // the desk's caller: another tenant's conversation is not_found. Errors: not_started,
   // not_found, wrong_state (the conversation is not in the state the step needs), bad_argument,
   // too_large, and the store's.

@@ -1,4 +1,4 @@
-// Handing a conversation to a consultant (docs/adr/0014-handoff.md), the channel's side of Bot
+// Handing a conversation to a consultant (docs/adr/0021-handoff.md), the channel's side of Bot
 // Framework's handoff protocol. A bot (the assistant or an external botbuilder bot) sends the
 // event `handoff.initiate` (routing context in `value`, optionally a "Transcript" attachment);
 // the channel checks it, records it (the conversation becomes waiting_for_consultant; the event is

@@ -95,6 +95,13 @@ class signing_key_store {
   /// The key metadata of a file, without unwrapping anything (so without the root key).
   [[nodiscard]] static result<std::vector<key_info>> list_file(const key_store_options& opts, const core::clock& clock);
 
+  /// Root-key rotation: every key of `opts.file`, unwrapped with `from` and wrapped with `to`
+  /// (same associated data), written to `out` (atomic, mode 0600); `opts.file` is left as it is,
+  /// for the caller to replace once the rotation is committed. A missing file writes an empty set.
+  /// Errors: errc::key_file_io, errc::key_file_corrupt, errc::unwrap_failed, errc::crypto_failure.
+  [[nodiscard]] static error_code rewrap_file(const key_store_options& opts, key_wrapper& from, key_wrapper& to,
+                                              const std::filesystem::path& out);
+
   /// The key that signs now for `purpose`. errc::unknown_purpose.
   [[nodiscard]] result<std::shared_ptr<const signing_key>> signer(std::string_view purpose) const;
   /// The public keys to publish and to verify with for `purpose`: pending, active and retired

@@ -4,7 +4,8 @@
 // bearing column a backend sees is already a sealed record (crypto/aead.hpp) or a keyed hash.
 //
 // Two kinds of tables: *key tables* (key_meta, tenant_keys, data_keys, tenant_secrets) and *data
-// tables* (data_meta, tenants, conversations, activities, idempotency, bot_state, attachments).
+// tables* (data_meta, tenants, conversations, activities, idempotency, bot_state, attachments,
+// and the audit log's audit_entries, audit_checkpoints, audit_heads).
 // SQLite keeps them in two files so that a copy of the data file can be read with the current
 // key file (erased conversations excepted); PostgreSQL keeps them in one database. A session's
 // commit() makes the key tables durable no later than the data tables: a crash between the two
@@ -18,6 +19,7 @@
 #pragma once
 
 #include <parley/core/error.hpp>
+#include <parley/store/audit_store.hpp>
 #include <parley/store/conversation_store.hpp>
 
 #include <cstdint>
@@ -287,6 +289,22 @@ class session {
   virtual result<std::optional<desk_settings_row>> get_desk_settings(std::string_view tenant_id) = 0;
   /// Inserts or replaces the tenant's row.
   virtual result<void> put_desk_settings(const desk_settings_row& row) = 0;
+
+  // --- the audit log (audit_store.hpp); declared in audit_overrides.inc by the backends ---
+  /// The tenant's head, created (seq 0, zero hash) if it has none, and locked until commit
+  /// (PostgreSQL: FOR UPDATE, so that appends of several processes serialise per tenant).
+  virtual result<audit_head_row> lock_audit_head(std::string_view tenant_id) = 0;
+  virtual result<std::optional<audit_head_row>> get_audit_head(std::string_view tenant_id) = 0;
+  virtual result<void> update_audit_head(const audit_head_row& head) = 0;
+  /// errc::already_exists if (tenant, seq) exists.
+  virtual result<void> insert_audit_entry(const audit_row& row) = 0;
+  virtual result<void> insert_audit_checkpoint(const audit_checkpoint_row& row) = 0;
+  /// seq > after and time >= since, ascending, at most `limit` rows.
+  virtual result<std::vector<audit_row>> read_audit_entries(std::string_view tenant_id, std::uint64_t after,
+                                                            nanos since, std::size_t limit) = 0;
+  virtual result<std::vector<audit_checkpoint_row>> read_audit_checkpoints(std::string_view tenant_id,
+                                                                           std::uint64_t after, std::size_t limit) = 0;
+  virtual result<std::vector<std::string>> audit_tenants() = 0;
 };
 
 /// A database holding Parley's store schema.

@@ -13,6 +13,9 @@
 // conversation even across processes (PostgreSQL). Reads and decryption run on the store's own
 // thread pool. Every coroutine resumes on the caller's executor.
 //
+// The audit log's chains (audit_store.hpp) are appended through the same writers, sealed under
+// each tenant's audit key; erasures never touch them.
+//
 // Erasure (erase_conversation, erase_user, purge) deletes the data keys and rows, then rotates the
 // tenant key and destroys the old version's erasure secret, so the erased conversations cannot be
 // read even from an older copy of the database (docs/adr/0003-key-wrapping.md).
@@ -27,6 +30,7 @@
 #include <parley/core/clock.hpp>
 #include <parley/core/random.hpp>
 #include <parley/crypto/root_key.hpp>
+#include <parley/store/audit_store.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
 #include <parley/store/desk_store.hpp>
@@ -61,7 +65,7 @@ struct store_dependencies {
   std::shared_ptr<spdlog::logger> log;    ///< null: core::logger("store")
 };
 
-class encrypted_store final : public conversation_store, public desk_store, public store_admin {
+class encrypted_store final : public conversation_store, public desk_store, public store_admin, public audit_store {
  public:
   using dependencies = store_dependencies;
 
@@ -134,6 +138,19 @@ class encrypted_store final : public conversation_store, public desk_store, publ
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
   boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
   boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
+
+  // audit_store (store_audit.cpp)
+  boost::asio::awaitable<result<audit_row>> append_audit(std::string tenant_id, std::string plaintext,
+                                                         audit_chain_fn chain) override;
+  boost::asio::awaitable<result<std::uint64_t>> checkpoint_audit(std::string tenant_id,
+                                                                 audit_checkpoint_fn sign) override;
+  boost::asio::awaitable<result<std::vector<audit_record>>> read_audit(std::string tenant_id, std::uint64_t after,
+                                                                       nanos since, std::size_t limit) override;
+  boost::asio::awaitable<result<std::vector<audit_checkpoint_row>>> read_audit_checkpoints(std::string tenant_id,
+                                                                                           std::uint64_t after,
+                                                                                           std::size_t limit) override;
+  boost::asio::awaitable<result<audit_state>> audit_status(std::string tenant_id) override;
+  boost::asio::awaitable<result<std::vector<std::string>>> audit_tenants() override;
 
   /// A snapshot of the writers' counters.
   [[nodiscard]] writer_stats write_stats() const;
