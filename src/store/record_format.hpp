@@ -29,6 +29,9 @@ enum class record_kind : std::uint8_t {
   desk_session = 7,   ///< record id: the session's ref; extra: its bound clear columns
   desk_settings = 8,  ///< record id: empty; extra: the settings' version
   audit_entry = 9,    ///< an audit-log entry: seq is its number, extra its time (audit_store.hpp)
+  // The desk's queue (desk_queue_store.hpp). 15 and 16: 10-14 are the store's padded kinds.
+  desk_handoff = 15,  ///< under the conversation's key; record id: the handoff id
+  desk_agent = 16,    ///< under the agent's own key; record id: the actor ref
 };
 
 struct record_place {

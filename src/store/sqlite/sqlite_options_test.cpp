@@ -128,7 +128,7 @@ TEST(SqliteMigrations, ActivitiesWrittenUnderVersion1StillReadAfterVersion2) {
     }
   }
   // Put the files back into the version 1 shape: activities WITHOUT ROWID, no tables of later
-  // versions (v3: the desk's, v4: the audit log's), user_version 1.
+  // versions (v3: the desk's, v4: the audit log's, v5: the desk's queue), user_version 1.
   env.exec(R"sql(
 CREATE TABLE activities_v1 (conv_pk INTEGER NOT NULL, seq INTEGER NOT NULL, activity_id TEXT NOT NULL,
   ts INTEGER NOT NULL, type TEXT NOT NULL, sender_role TEXT NOT NULL, body BLOB NOT NULL,
@@ -143,6 +143,8 @@ DROP TABLE desk_settings;
 DROP TABLE audit_entries;
 DROP TABLE audit_checkpoints;
 DROP TABLE audit_heads;
+DROP TABLE desk_handoffs;
+DROP TABLE desk_agents;
 PRAGMA main.user_version = 1;
 PRAGMA k.user_version = 1;
 )sql");
