@@ -4,6 +4,8 @@
 // whose secrets are generated at each start and never printed.
 #pragma once
 
+#include "live_link.hpp"
+
 #include <parley/channel/activity_bus.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/log.hpp>
@@ -55,9 +57,11 @@ class channel_runtime {
   /// Opens the signing keys, creates the client and the service over plan.store. On failure
   /// prints one clear line to stderr and returns nullptr.
   /// `in_process` (may be null) receives the activities of bots whose endpoint is "in-process".
+  /// `live` (may be null: no desk) hears handoffs and every appended activity (ADR 0021).
   [[nodiscard]] static std::unique_ptr<channel_runtime> create(boost::asio::io_context& io, channel_plan plan,
                                                                net::metrics_registry& metrics,
-                                                               channel::in_process_bot* in_process = nullptr);
+                                                               channel::in_process_bot* in_process = nullptr,
+                                                               live_link* live = nullptr);
   ~channel_runtime();
 
   [[nodiscard]] channel::service& service() { return *service_; }
@@ -68,7 +72,7 @@ class channel_runtime {
   std::unique_ptr<jose::signing_key_store> keys_;
   std::shared_ptr<store::conversation_store> store_;
   std::unique_ptr<net::pooled_http_client> http_;
-  channel::in_process_bus bus_;
+  std::unique_ptr<tapped_bus> bus_;
   std::unique_ptr<channel::service> service_;
 };
 

@@ -1,6 +1,7 @@
 #include "run_services.hpp"
 
 #include "in_process_link.hpp"
+#include "live_link.hpp"
 #include "services.hpp"
 
 #include <parley/core/async.hpp>
@@ -77,6 +78,8 @@ int run_services(run_plan plan) {
   auto work = asio::make_work_guard(io);
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
   in_process_link link;
+  // The channel ↔ desk seam of the live desk (ADR 0021), likewise.
+  live_link live(io);
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
@@ -122,7 +125,8 @@ int run_services(run_plan plan) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
       return 1;
     }
-    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log());
+    if (!plan.desk->queue) plan.desk->queue = plan.desk_queue;
+    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log(), &live);
     if (!desk) return 1;
   }
   const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
@@ -136,8 +140,9 @@ int run_services(run_plan plan) {
     }
     if (!check_in_process_bots(*plan.channel, wants_bot && plan.bot ? &plan.bot->bot : nullptr, plan.banner)) return 1;
     plan.channel->client = std::move(plan.net.client);  // the channel is the only outbound caller so far
-    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, &link);
+    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, &link, desk ? &live : nullptr);
     if (!channel) return 1;
+    if (desk) live.attach(channel->service(), desk->shared_service());
   }
   std::unique_ptr<bot_runtime> bot;
   if (wants_bot) {
@@ -220,6 +225,7 @@ int run_services(run_plan plan) {
   core::thread_group group(io, threads, "io");
   group.join();
   link.detach();
+  live.detach();
   if (plan.ready_file) {
     std::error_code ignored;
     std::filesystem::remove(*plan.ready_file, ignored);
