@@ -107,6 +107,15 @@ print("## Bot state (get, then put with the etag)\n")
 print("32 workers, each on its own conversation, 1 KiB of state. The get is served by the store's bot-state"
       " cache after the first turn; the put always goes to the database.\n")
 table("BM_bot_state", "get+put pairs", "pair", "workers")
+print("## New conversations\n")
+print("4 workers each create 64 conversations: an erasure subject each (its secret derived from the tenant's"
+      " tree: 48 HMAC-SHA256 steps), a data key bound to it, the sealed conversation record (docs/adr/0018).\n")
+table("BM_create_conversation", "conversations", "conversation", "workers")
+print("## erase-user's scan\n")
+print("`erase_user` for a user with no conversation among 10 064: every conversation's per-conversation pseudonym"
+      " is tested (secrets derived in subject order, sharing tree paths; docs/adr/0019). Items = conversations"
+      " tested; \"plain\" differs only in the records, not in the scan.\n")
+table("BM_erase_user_scan", "conversations tested", "conversation", "workers")
 if errors:
     print("## Failed measurements\n")
     for e in errors:

@@ -17,11 +17,12 @@
 #include <parley/store/postgres/testing/pg_server.hpp>
 #endif
 
+#include <benchmark/benchmark.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <filesystem>
@@ -30,17 +31,15 @@
 #include <stdexcept>
 #include <thread>
 
-#include <sys/resource.h>
-
 namespace {
 
 using namespace parley;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-constexpr int conversations = 64;            // appends spread over this many conversations
+constexpr int conversations = 64;  // appends spread over this many conversations
 constexpr std::size_t appends_per_iteration = 4096;
-const std::string body(1024, 'm');           // 1 KiB activity JSON stand-in
+const std::string body(1024, 'm');  // 1 KiB activity JSON stand-in
 
 template <class T>
 T run(asio::awaitable<T> aw) {
@@ -133,9 +132,9 @@ std::unique_ptr<store::encrypted_store> open_fresh(int backend, bool sync_normal
 
 // What the coroutines of one measurement share.
 struct shared_counters {
-  std::atomic<long> items{0};     // operations completed (the figure's unit)
-  std::atomic<long> left{0};      // appends still to make in this iteration
-  std::atomic<long> next_id{0};   // activity ids
+  std::atomic<long> items{0};    // operations completed (the figure's unit)
+  std::atomic<long> left{0};     // appends still to make in this iteration
+  std::atomic<long> next_id{0};  // activity ids
   std::atomic<int> failures{0};
 };
 
@@ -147,19 +146,22 @@ struct workload {
   std::vector<int> workers;
   worker_fn work;
   long (*appends_per_iteration)(int workers);  // null: the worker decides how much it does
-  bool prefill;             // 500 activities in each conversation first
+  bool prefill;                                // 500 activities in each conversation first
   bool sqlite_only = false;
-  bool sync_normal = false;  // SQLite with synchronous = "normal" (the documented trade-off)
+  bool sync_normal = false;                          // SQLite with synchronous = "normal" (the documented trade-off)
+  void (*setup)(store::encrypted_store&) = nullptr;  // extra preparation of the fresh store
 };
 
-std::string conversation(long n) { return "c" + std::to_string(n % conversations); }
+std::string conversation(long n) {
+  return "c" + std::to_string(n % conversations);
+}
 
 // Appends until the iteration's budget is spent; each waits for its acknowledgement.
 asio::awaitable<void> append_worker(store::encrypted_store& s, int, shared_counters& c) {
   while (c.left.fetch_sub(1) > 0) {
     const auto id = c.next_id.fetch_add(1);
-    store::new_activity act{"a" + std::to_string(id), std::chrono::system_clock::now(), "message", "user", body,
-                            std::nullopt};
+    store::new_activity act{
+        "a" + std::to_string(id), std::chrono::system_clock::now(), "message", "user", body, std::nullopt};
     auto r = co_await s.append_activity("bankx", conversation(id), std::move(act));
     if (!r) ++c.failures;
     ++c.items;
@@ -212,15 +214,55 @@ asio::awaitable<void> bot_state_worker(store::encrypted_store& s, int worker, sh
   }
 }
 
+// New conversations (each: an erasure subject, its secret derived from the tenant's tree, a data
+// key bound to it, the sealed conversation record).
+asio::awaitable<void> create_worker(store::encrypted_store& s, int worker, shared_counters& c) {
+  for (int k = 0; k < 64; ++k) {
+    const auto id = c.next_id.fetch_add(1);
+    auto r = co_await s.create_conversation("bankx", "n" + std::to_string(worker) + "-" + std::to_string(id), "bot",
+                                            "dl_user" + std::to_string(id));
+    if (!r) ++c.failures;
+    ++c.items;
+  }
+}
+
+// `parley store erase-user` for someone with no conversation: the scan alone (every
+// conversation's per-conversation pseudonym tested; docs/adr/0019). Items = conversations tested.
+constexpr int scanned_conversations = 10'000;
+void many_conversations(store::encrypted_store& s) {
+  for (int k = 0; k < scanned_conversations; ++k) {
+    if (!run(s.create_conversation("bankx", "m" + std::to_string(k), "bot", "dl_many" + std::to_string(k)))) {
+      throw std::runtime_error("conversation");
+    }
+  }
+}
+asio::awaitable<void> erase_user_scan_worker(store::encrypted_store& s, int, shared_counters& c) {
+  auto n = co_await s.erase_user("bankx", "dl_nobody");
+  if (!n || *n != 0) ++c.failures;
+  c.items += scanned_conversations + conversations;
+}
+
 const std::vector<workload>& workloads() {
   static const std::vector<workload> all = {
-      {"BM_append", "appenders", {1, 32, 256, 1024}, append_worker,
-       [](int n) -> long { return n == 1 ? 256 : static_cast<long>(appends_per_iteration); }, false},
+      {"BM_append",
+       "appenders",
+       {1, 32, 256, 1024},
+       append_worker,
+       [](int n) -> long { return n == 1 ? 256 : static_cast<long>(appends_per_iteration); },
+       false},
       {"BM_read", "readers", {4}, read_worker, nullptr, true},
       {"BM_read_after_watermark", "readers", {4}, poll_worker, nullptr, true},
       {"BM_bot_state", "workers", {32}, bot_state_worker, nullptr, false},
-      {"BM_append_sync_normal", "appenders", {256, 1024}, append_worker,
-       [](int) -> long { return static_cast<long>(appends_per_iteration); }, false, true, true},
+      {"BM_append_sync_normal",
+       "appenders",
+       {256, 1024},
+       append_worker,
+       [](int) -> long { return static_cast<long>(appends_per_iteration); },
+       false,
+       true,
+       true},
+      {"BM_create_conversation", "workers", {4}, create_worker, nullptr, false},
+      {"BM_erase_user_scan", "workers", {1}, erase_user_scan_worker, nullptr, false, false, false, many_conversations},
   };
   return all;
 }
@@ -239,6 +281,7 @@ void run_workload(benchmark::State& state, const workload& w) {
   store::bench::set_encryption(state.range(1) != 0);
   const int n = static_cast<int>(state.range(2));
   auto s = open_fresh(backend, w.sync_normal);
+  if (w.setup != nullptr) w.setup(*s);
   if (w.prefill) {
     shared_counters fill;
     fill.left = 500 * conversations;

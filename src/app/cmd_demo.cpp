@@ -18,16 +18,15 @@
 
 #include <array>
 #include <chrono>
-#include <optional>
-#include <vector>
-#include <fstream>
-#include <iterator>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::app {
 namespace {
@@ -118,7 +117,8 @@ bool usable_bank_url(const std::string& url) {
     return url.rfind(std::string("http://") + std::string(host), 0) == 0 &&
            (url.size() == 7 + host.size() || url[7 + host.size()] == ':' || url[7 + host.size()] == '/');
   };
-  const bool scheme = url.rfind("https://", 0) == 0 || loopback("127.0.0.1") || loopback("localhost") || loopback("[::1]");
+  const bool scheme =
+      url.rfind("https://", 0) == 0 || loopback("127.0.0.1") || loopback("localhost") || loopback("[::1]");
   return scheme && url.find_first_of("?#@ ") == std::string::npos && url.back() != '/';
 }
 
@@ -163,7 +163,11 @@ command add_demo(CLI::App& app) {
   auto bot_endpoint = std::make_shared<std::string>();
   auto token_lifetime = std::make_shared<std::string>();
   auto bank_url = std::make_shared<std::string>();
+  auto erasure_dir = std::make_shared<std::string>();
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
+  sub->add_option("--erasure-dir", *erasure_dir,
+                  "Where the erasure secrets live, apart from the data directory so that its backups cannot undo an "
+                  "erasure (default: DATA_DIR-erasure)");
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (one JSON object) once ready");
   sub->add_option("--port-base", *port_base, "Service n listens on port base + n; 0 picks free ports")
       ->check(CLI::Range(0, 65535 - 16));
@@ -175,10 +179,11 @@ command add_demo(CLI::App& app) {
                   "Base URL of the Login API and accounts API of a bank that runs elsewhere (e.g. "
                   "http://127.0.0.1:9000/api/v1), instead of starting BankX; it must accept client id \"parley\" "
                   "with the secret in DATA_DIR/bankx/client-secret");
-  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url] {
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir] {
     if (!bank_url->empty() && !usable_bank_url(*bank_url)) {
-      std::fprintf(stderr, "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "
-                           "slash, query or credentials\n");
+      std::fprintf(stderr,
+                   "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "
+                   "slash, query or credentials\n");
       return 2;
     }
     const fs::path dir = data_dir->empty() ? default_data_dir() : fs::path(*data_dir);
@@ -192,9 +197,10 @@ command add_demo(CLI::App& app) {
       }
       lifetime = std::chrono::duration_cast<std::chrono::seconds>(*d);
     }
-    // The embedded store (SQLite and a root key in the data directory, created on first start) is
-    // opened before anything listens: a wrong root key stops the demo here, having changed nothing.
-    auto store_settings = demo_settings(dir);
+    // The embedded store (SQLite and a root key in the data directory, created on first start; the
+    // erasure secrets in a directory of their own) is opened before anything listens: a wrong
+    // root key stops the demo here, having changed nothing.
+    auto store_settings = demo_settings(dir, *erasure_dir);
     if (!store_settings) return 1;
     std::shared_ptr<store::encrypted_store> store = open_store(*store_settings, /*migrate=*/true);
     if (!store) return 1;
@@ -278,7 +284,10 @@ command add_demo(CLI::App& app) {
       plan.net.listeners.push_back(std::move(l));
     }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
-    std::printf("parley demo: data directory %s\n", dir.c_str());
+    std::printf(
+        "parley demo: data directory %s, erasure secrets in %s (keep them out of the data directory's "
+        "backups)\n",
+        dir.c_str(), std::filesystem::path(plan.config.crypto.erasure_secrets_file).parent_path().c_str());
     return run_services(std::move(plan));
   };
 }

@@ -76,8 +76,7 @@ command add_serve(CLI::App& app) {
       if (!b.store) return 1;
       plan.bot = std::move(b);
     }
-    const bool desk_listener = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                           [](const net::listener_options& l) { return l.name == "desk"; });
+    const bool desk_listener = has_listener(plan.net, "desk");
     if (desk_listener) {
       desk_plan d;
       d.desk = std::move(plan.config.desk);

@@ -1,5 +1,6 @@
 // `parley store ...`: operations on the encrypted conversation store (docs/adr/0005).
 //   migrate                       apply pending schema migrations (after checking the root key)
+//   restore                       finish, in a restored backup, the erasures made since (cmd_store_restore.cpp)
 //   erase-conversation TENANT ID  crypto-shred one conversation
 //   erase-user TENANT USER        crypto-shred every conversation of one end user
 //   purge [--tenant T]            erase conversations idle longer than their tenant's retention
@@ -12,6 +13,9 @@
 #include <map>
 
 namespace parley::app {
+
+command add_store_restore(CLI::App& group);  // cmd_store_restore.cpp
+
 namespace {
 
 std::string iso8601(std::chrono::system_clock::time_point t) {
@@ -130,6 +134,7 @@ command add_store(CLI::App& app) {
     commands->emplace(group->get_subcommands({}).back(), std::move(cmd));
   };
   add(add_migrate);
+  add(add_store_restore);
   add(add_erase_conversation);
   add(add_erase_user);
   add(add_purge);

@@ -1,6 +1,7 @@
 #include "run_services.hpp"
 
 #include "in_process_link.hpp"
+#include "integrity_relay.hpp"
 #include "live_link.hpp"
 #include "services.hpp"
 
@@ -21,6 +22,8 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <optional>
 #include <thread>
 
 namespace parley::app {
@@ -74,6 +77,11 @@ int run_services(run_plan plan) {
   auto log = core::logger("app");
 
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
+  // The store's integrity failures counted on /metrics while the services run.
+  struct relay_attachment {
+    explicit relay_attachment(net::metrics_registry& m) { integrity_relay::process().attach(m); }
+    ~relay_attachment() { integrity_relay::process().detach(); }
+  } integrity_metrics(metrics);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
@@ -83,19 +91,8 @@ int run_services(run_plan plan) {
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
-    // The bot's calls (channel, Connector, the client's API) use the [net] client settings, except
-    // the mTLS client identity, which is the channel's to present to bots.
-    const auto& c = plan.net.client;
-    auto& b = plan.bot->client;
-    b.connect_timeout = c.connect_timeout;
-    b.request_timeout = c.request_timeout;
-    b.max_response_bytes = c.max_response_bytes;
-    b.max_header_bytes = c.max_header_bytes;
-    b.max_idle_per_host = c.max_idle_per_host;
-    b.idle_timeout = c.idle_timeout;
-    b.system_cas = c.system_cas;
-    b.ca_file = c.ca_file;
-    b.user_agent = c.user_agent;
+    // The bot's calls (channel, Connector, the client's API) use the [net] client settings.
+    plan.bot->client = without_client_identity(plan.net.client);
   }
   // The audit log before the services that append to it (the desk) and before the server.
   std::unique_ptr<audit_runtime> audit;
@@ -103,24 +100,25 @@ int run_services(run_plan plan) {
     audit = audit_runtime::create(std::move(*plan.audit));
     if (!audit) return 1;
   }
-  const bool wants_desk = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                      [](const net::listener_options& l) { return l.name == "desk"; });
+  // The store's integrity failures become audit entries while the log exists (those found while
+  // the store opened first); detached before the log goes.
+  struct relay_audit {
+    relay_audit(audit::sink& sink, asio::io_context& io) { integrity_relay::process().attach_audit(sink, io); }
+    ~relay_audit() { integrity_relay::process().detach_audit(); }
+    relay_audit(const relay_audit&) = delete;
+    relay_audit& operator=(const relay_audit&) = delete;
+  };
+  std::optional<relay_audit> integrity_audit;
+  if (audit) integrity_audit.emplace(audit->log(), io);
+  const bool wants_desk = has_listener(plan.net, "desk");
   std::unique_ptr<desk_runtime> desk;
   if (wants_desk) {
     if (!plan.desk) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs a [desk] section with [[desk.tenants]]\n", plan.banner);
       return 1;
     }
-    // The desk's calls to the IdPs use the [net] client settings, except the mTLS identity.
-    const auto& c = plan.net.client;
-    auto& d = plan.desk->client;
-    d.connect_timeout = c.connect_timeout;
-    d.request_timeout = c.request_timeout;
-    d.max_header_bytes = c.max_header_bytes;
-    d.max_idle_per_host = c.max_idle_per_host;
-    d.idle_timeout = c.idle_timeout;
-    d.system_cas = c.system_cas;
-    d.ca_file = c.ca_file;
+    // The desk's calls to the IdPs use the [net] client settings ([desk] ca_file is added later).
+    plan.desk->client = without_client_identity(plan.net.client);
     if (!audit) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
       return 1;
@@ -129,10 +127,8 @@ int run_services(run_plan plan) {
     desk = desk_runtime::create(io, std::move(*plan.desk), audit->log(), &live);
     if (!desk) return 1;
   }
-  const bool wants_bot = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                     [](const net::listener_options& l) { return l.name == "bot"; });
-  const bool wants_channel = std::any_of(plan.net.listeners.begin(), plan.net.listeners.end(),
-                                         [](const net::listener_options& l) { return l.name == "channel"; });
+  const bool wants_bot = has_listener(plan.net, "bot");
+  const bool wants_channel = has_listener(plan.net, "channel");
   if (wants_channel) {
     if (!plan.channel) {
       std::fprintf(stderr, "%s: a \"channel\" listener needs a [channel] section\n", plan.banner);
@@ -151,7 +147,8 @@ int run_services(run_plan plan) {
       return 1;
     }
     // The bot replies in-process when this process's channel delivers to it in-process.
-    const bool linked = channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
+    const bool linked =
+        channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
     bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
     if (linked) link.attach(channel->service(), bot->service());
@@ -214,7 +211,8 @@ int run_services(run_plan plan) {
           if (bot) bot->service().stop();
           if (desk) desk->service().stop();
           co_await srv.shutdown();
-          if (audit) co_await audit->stop();  // no entry of this process stays uncovered
+          if (audit) co_await integrity_relay::process().flush();  // waiting integrity entries
+          if (audit) co_await audit->stop();                       // no entry of this process stays uncovered
           work.reset();
           io.stop();  // abandon handlers still waiting after the deadline cut their connections
         },

@@ -111,21 +111,18 @@ settings read_settings(core::config& cfg) {
   out.jose = jose::parse_options(cfg.section("jose"));
   read_store(cfg.section("store"), out);
   out.channel = channel::parse_options(cfg.section("channel"));
-  const bool channel_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
-                                            [](const net::listener_options& l) { return l.name == "channel"; });
+  const bool channel_listener = has_listener(out.net, "channel");
   if (channel_listener && out.channel.bots.empty()) {
     cfg.section("channel").error("bots", "a channel listener needs at least one [[channel.bots]] entry");
   }
   out.login = login::parse_options(cfg.section("login"));
   out.bankx = bankx::parse_options(cfg.section("bankx"));
-  const bool bot_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
-                                        [](const net::listener_options& l) { return l.name == "bot"; });
+  const bool bot_listener = has_listener(out.net, "bot");
   if (bot_listener) out.bot = bot::parse_options(cfg.section("bot"));
   if (bot_listener && channel_listener) check_activity_limits(cfg, out.channel, *out.bot);
   out.assistant = assistant::parse_options(cfg.section("assistant"));
   out.desk = desk::parse_options(cfg.section("desk"));
-  const bool desk_listener = std::any_of(out.net.listeners.begin(), out.net.listeners.end(),
-                                         [](const net::listener_options& l) { return l.name == "desk"; });
+  const bool desk_listener = has_listener(out.net, "desk");
   if (desk_listener && out.desk.tenants.empty()) {
     cfg.section("desk").error("tenants", "a desk listener needs at least one [[desk.tenants]] entry");
   }
@@ -133,6 +130,25 @@ settings read_settings(core::config& cfg) {
   check_anonymous_bots(cfg, out);
   cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk",
                       "audit"});
+  return out;
+}
+
+bool has_listener(const net::options& net, std::string_view name) {
+  return std::any_of(net.listeners.begin(), net.listeners.end(),
+                     [&](const net::listener_options& l) { return l.name == name; });
+}
+
+net::client_options without_client_identity(const net::client_options& client) {
+  net::client_options out;  // field by field: the mTLS key (a secret_string) is not copyable
+  out.connect_timeout = client.connect_timeout;
+  out.request_timeout = client.request_timeout;
+  out.max_response_bytes = client.max_response_bytes;
+  out.max_header_bytes = client.max_header_bytes;
+  out.max_idle_per_host = client.max_idle_per_host;
+  out.idle_timeout = client.idle_timeout;
+  out.system_cas = client.system_cas;
+  out.ca_file = client.ca_file;
+  out.user_agent = client.user_agent;
   return out;
 }
 

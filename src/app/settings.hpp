@@ -14,6 +14,7 @@
 #include <parley/net/options.hpp>
 
 #include <optional>
+#include <string_view>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/options.hpp>
 #include <parley/login/options.hpp>
@@ -46,5 +47,13 @@ struct settings {
 
 /// Reads all sections; problems are collected in `cfg.errors()`.
 [[nodiscard]] settings read_settings(core::config& cfg);
+
+/// True when a listener of that name ("channel", "bot", "desk", ...) is configured: what decides
+/// which services a process runs.
+[[nodiscard]] bool has_listener(const net::options& net, std::string_view name);
+
+/// The [net] client settings for a service's own outbound client: all of them but the mTLS client
+/// identity, which is the channel's to present to bots.
+[[nodiscard]] net::client_options without_client_identity(const net::client_options& client);
 
 }  // namespace parley::app

@@ -23,10 +23,22 @@ namespace parley::app {
 /// relative paths against the file's directory. Problems go to stderr; std::nullopt then.
 [[nodiscard]] std::optional<settings> load_settings(const std::string& config_file);
 
+/// Where the embedded demo keeps its erasure secrets unless told: a directory beside the data
+/// directory, "<data_dir>-erasure", so that a copy of the data directory does not hold them.
+[[nodiscard]] std::filesystem::path default_erasure_dir(const std::filesystem::path& data_dir);
+
 /// The embedded demo in `data_dir` (created 0700 if missing): SQLite files, the root key (created
-/// with mode 0600 on first start if absent), the erasure secrets and the audit log's checkpoint
-/// keys (audit-keys.json), all in that directory.
-[[nodiscard]] std::optional<settings> demo_settings(const std::filesystem::path& data_dir);
+/// with mode 0600 on first start if absent) and the audit log's checkpoint keys (audit-keys.json);
+/// the erasure secrets in `erasure_dir` (default: default_erasure_dir(data_dir); created 0700).
+/// An erasure-secrets file that an earlier build kept in the data directory is moved there (once,
+/// with a notice).
+[[nodiscard]] std::optional<settings> demo_settings(const std::filesystem::path& data_dir,
+                                                    const std::filesystem::path& erasure_dir = {});
+
+/// Why the erasure secrets sit where a backup of the database would take them too, or empty:
+/// the file is inside the SQLite database's directory tree (or the database inside the file's),
+/// or the two share a directory other than the filesystem root.
+[[nodiscard]] std::string erasure_secrets_placement_problem(const settings& s);
 
 /// Opens the store `s` describes; `migrate` applies pending migrations. On failure prints why
 /// (wrong root key, unreachable database...) and returns nullptr; nothing was changed then.

@@ -2,6 +2,7 @@
 
 #include <parley/assistant/definition.hpp>
 #include <parley/core/config.hpp>
+#include <parley/core/toml_text.hpp>
 
 #include <algorithm>
 #include <set>
@@ -378,6 +379,10 @@ load_result load_definition(std::string_view toml_text, std::string_view source_
   load_result out;
   detail::error_sink sink{std::string(source_name)};
   toml::table root;
+  if (auto bad = core::toml_character_error(toml_text)) {  // toml++ 3.3.0 asserts on some (toml_text.hpp)
+    out.errors.push_back(std::string(source_name) + ":" + *bad);
+    return out;
+  }
   // Debian builds toml++ with exceptions: syntax errors arrive as toml::parse_error.
   try {
     root = toml::parse(toml_text, source_name);

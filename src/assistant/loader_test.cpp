@@ -72,6 +72,17 @@ TEST(Loader, SyntaxErrorsHaveLineAndColumn) {
   EXPECT_TRUE(errs[0].starts_with("test.toml:3:")) << errs[0];
 }
 
+// toml++ 3.3.0 aborts on a table header that starts with vertical white space (core/toml_text.hpp).
+TEST(Loader, CharactersTomlForbidsAreRefusedBeforeParsing) {
+  for (const char* text : {"[\fassistant]\n", "[[\rintents]]\n",
+                           "[\xe2\x80\xa8"
+                           "assistant]\n"}) {
+    const auto errs = errors_of(text);
+    ASSERT_EQ(errs.size(), 1u) << text;
+    EXPECT_TRUE(errs[0].starts_with("test.toml:1:")) << errs[0];
+  }
+}
+
 TEST(Loader, UnreadableFile) {
   auto r = load_definition_file("/nonexistent/assistant.toml");
   EXPECT_FALSE(r.ok());

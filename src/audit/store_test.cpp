@@ -6,6 +6,7 @@
 #include <parley/audit/log.hpp>
 #include <parley/audit/verify.hpp>
 #include <parley/core/random.hpp>
+#include <parley/core/testing/run.hpp>
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/store/encrypted_store.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
@@ -34,13 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 // A database for one test, and raw SQL on it (playing the attacker with database access).
 class database {
@@ -52,8 +47,10 @@ class database {
   virtual void drop_triggers() = 0;
   /// True if `needle` occurs in the stored bytes.
   [[nodiscard]] virtual bool contains(std::string_view needle) = 0;
-  /// Puts the database back to the schema before the audit log (main's), keeping the rest.
-  virtual void downgrade_to_before_audit() = 0;
+  /// Puts in place the files of a store written by the release before the audit log (and before
+  /// erasure subjects: src/store/testing/fixtures/before-subjects); false where the backend
+  /// cannot load them (PostgreSQL: store.postgres's upgrade test loads that release's rows).
+  [[nodiscard]] virtual bool load_release_before_audit(const fs::path& fixture) = 0;
 };
 
 class sqlite_database final : public database {
@@ -88,11 +85,18 @@ class sqlite_database final : public database {
         "DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete; "
         "DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;");
   }
-  void downgrade_to_before_audit() override {
-    exec(
-        "DROP TABLE audit_entries; DROP TABLE audit_checkpoints; DROP TABLE audit_heads; PRAGMA user_version = 3; "
-        "ATTACH DATABASE '" +
-        opts_.keys_path + "' AS k; PRAGMA k.user_version = 3; DETACH DATABASE k;");
+  bool load_release_before_audit(const fs::path& fixture) override {
+    if (raw_) sqlite3_close_v2(raw_);
+    raw_ = nullptr;
+    const auto copy = fs::copy_options::overwrite_existing;
+    fs::copy_file(fixture / "parley.db", opts_.path, copy);
+    fs::copy_file(fixture / "parley-keys.db", opts_.keys_path, copy);
+    for (const auto& f : {opts_.path, opts_.keys_path}) {
+      fs::permissions(f, fs::perms::owner_read | fs::perms::owner_write);
+      std::error_code ignored;
+      for (const char* suffix : {"-wal", "-shm"}) fs::remove(f + suffix, ignored);
+    }
+    return true;
   }
   bool contains(std::string_view needle) override {
     for (const auto& base : {opts_.path, opts_.keys_path}) {
@@ -141,11 +145,7 @@ class postgres_database final : public database {
     exec("ALTER TABLE audit_entries DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;");
   }
   bool contains(std::string_view needle) override { return server().dump(name_).find(needle) != std::string::npos; }
-  void downgrade_to_before_audit() override {
-    exec(
-        "DROP TABLE audit_entries; DROP TABLE audit_checkpoints; DROP TABLE audit_heads; "
-        "DROP FUNCTION audit_append_only(); DELETE FROM schema_version WHERE version = 3;");
-  }
+  bool load_release_before_audit(const fs::path&) override { return false; }
 
  private:
   std::string name_;
@@ -292,7 +292,7 @@ TEST_P(AuditStore, TheLogOutlivesErasureAndKeyRotation) {
   ASSERT_TRUE(run(st.ensure_tenant("bankx")));
   ASSERT_TRUE(run(st.create_conversation("bankx", "c1", "bot", "dl_u1")));
   append_many(5);
-  ASSERT_TRUE(run(st.erase_conversation("bankx", "c1")));  // rotates the tenant key
+  ASSERT_TRUE(run(st.erase_conversation("bankx", "c1")));  // erases c1's subject (ADR 0018)
   ASSERT_TRUE(run(st.rotate_tenant_key("bankx")));
   append_many(5);
   ASSERT_TRUE(crypto::root_key::create_file(dir_ / "root2.key"));
@@ -335,22 +335,29 @@ TEST_P(AuditStore, ReadsFromATime) {
 }
 
 TEST_P(AuditStore, AStoreFromBeforeTheAuditLogIsMigratedAndKeepsItsData) {
-  {
-    auto& st = open_store();
-    ASSERT_TRUE(run(st.ensure_tenant("bankx")));
-    ASSERT_TRUE(run(st.create_conversation("bankx", "c1", "bot", "dl_u1")));
-    ASSERT_TRUE(run(st.append_activity(
-        "bankx", "c1", {"a1", std::chrono::system_clock::now(), "message", "user", R"({"text":"hi"})", std::nullopt})));
-    close_all();
-  }
-  db_->downgrade_to_before_audit();
-  auto& st = open_store();  // migrate_on_open
+  // The release before the audit log wrote these files (schema 2; its README lists the contents).
+  const fs::path fixture = fs::path(PARLEY_STORE_FIXTURES) / "before-subjects";
+  if (!db_->load_release_before_audit(fixture)) GTEST_SKIP() << "loaded by store.postgres's upgrade test";
+  fs::copy_file(fixture / "root.key", dir_ / "fixture-root.key");
+  fs::copy_file(fixture / "erasure.secrets", dir_ / "erasure.secrets", fs::copy_options::overwrite_existing);
+  fs::permissions(dir_ / "fixture-root.key", fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(dir_ / "erasure.secrets", fs::perms::owner_read | fs::perms::owner_write);
+  auto& st = open_store(dir_ / "fixture-root.key");  // migrate_on_open, then the row upgrade
   append_many(3);
   EXPECT_TRUE(verify().ok());
   auto page = run(st.read_activities("bankx", "c1", 0, 10));
   ASSERT_TRUE(page);
-  ASSERT_EQ(page->activities.size(), 1U);
-  EXPECT_EQ(page->activities[0].body, R"({"text":"hi"})");
+  ASSERT_EQ(page->activities.size(), 3U);
+  for (const auto& a : page->activities) EXPECT_FALSE(a.corrupt);
+  // Scoped erasure leaves the log alone: every entry still opens and the chain verifies.
+  ASSERT_TRUE(run(st.erase_conversation("bankx", "c1")));
+  append_many(2);
+  const auto r = verify();
+  EXPECT_TRUE(r.ok()) << messages(r);
+  EXPECT_EQ(r.entries, 5U);
+  auto entries = run(st.read_audit("bankx", 0, 0, 10));
+  ASSERT_TRUE(entries);
+  for (const auto& e : *entries) EXPECT_TRUE(e.plaintext) << e.row.seq;
 }
 
 std::unique_ptr<database> make_sqlite(const fs::path& dir) {

@@ -7,6 +7,7 @@
 #include <parley/audit/verify.hpp>
 #include <parley/core/random.hpp>
 #include <parley/core/testing/fake_clock.hpp>
+#include <parley/core/testing/run.hpp>
 #include <parley/jose/testing/test_key_wrapper.hpp>
 #include <parley/store/testing/memory_audit_store.hpp>
 
@@ -23,14 +24,7 @@
 
 namespace parley::audit::testing {
 
-/// Runs an awaitable to completion on a private io_context.
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 inline entry sample(std::string tenant = "bankx", std::string event = "desk.view", int n = 0) {
   return entry{std::move(tenant),

@@ -54,14 +54,28 @@ struct prompt_sender : std::enable_shared_from_this<prompt_sender> {
   bool busy = false;
 
   void say(login_prompt p) {
-    assistant::reply r;
-    r.text = std::move(p.text);
-    r.expects_secret = p.expects_secret;
-    for (auto& c : p.choices) r.suggested_actions.push_back({assistant::button_kind::im_back, c, boost::json::value(c)});
-    if (!r.suggested_actions.empty() || r.expects_secret) r.hint = assistant::input_hint::expecting_input;
+    boost::json::object activity;
+    if (p.text.empty() && p.awaits_code) {
+      // Nothing to show: a typing indicator that tells the channel's credential guard a code comes.
+      activity = typing_activity();
+    } else {
+      assistant::reply r;
+      r.text = std::move(p.text);
+      r.expects_secret = p.expects_secret;
+      for (auto& c : p.choices) r.suggested_actions.push_back({assistant::button_kind::im_back, c, boost::json::value(c)});
+      if (!r.suggested_actions.empty() || r.expects_secret) r.hint = assistant::input_hint::expecting_input;
+      activity = reply_activity(r, to.conversation.user_id, to.locale);
+    }
+    if (p.awaits_code) {
+      auto& cd = activity["channelData"];
+      if (!cd.is_object()) cd = boost::json::object{};
+      auto& parley = cd.get_object()["parley"];
+      if (!parley.is_object()) parley = boost::json::object{};
+      parley.get_object()["awaitsCode"] = true;
+    }
     {
       std::lock_guard lock(m);
-      queue.push_back(reply_activity(r, to.conversation.user_id, to.locale));
+      queue.push_back(std::move(activity));
       if (busy) return;
       busy = true;
     }

@@ -1,22 +1,16 @@
 #include <parley/bot/error.hpp>
 #include <parley/bot/login.hpp>
+#include <parley/core/testing/run.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <gtest/gtest.h>
 
 namespace parley::bot {
 namespace {
 
-template <class T>
-T run(boost::asio::awaitable<T> a) {
-  boost::asio::io_context io;
-  auto f = boost::asio::co_spawn(io, std::move(a), boost::asio::use_future);
-  io.run();
-  return f.get();
-}
+using parley::core::testing::run;
 
 TEST(unavailable_login, login_fails_honestly_and_nobody_is_logged_in) {
   unavailable_login login;

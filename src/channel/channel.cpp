@@ -40,7 +40,9 @@ std::shared_ptr<net::cors_policy> make_cors(const bot_registry& bots, bool crede
   return p;
 }
 
-bool looks_like_jwt(std::string_view s) { return std::count(s.begin(), s.end(), '.') == 2; }
+bool looks_like_jwt(std::string_view s) {
+  return std::count(s.begin(), s.end(), '.') == 2;
+}
 
 }  // namespace
 
@@ -166,19 +168,30 @@ awaitable<result<client_identity>> service::state::authenticate_client(const net
     who.grant.bot_id = who.bot->id;
     who.grant.tenant_id = who.bot->tenant;
   }
-  if (const auto origin = req.headers.get("origin"); origin && !origin_allowed(*who.bot, who.grant.trusted_origins, *origin)) {
+  if (const auto origin = req.headers.get("origin");
+      origin && !origin_allowed(*who.bot, who.grant.trusted_origins, *origin)) {
     co_return make_error_code(errc::origin_not_allowed);
   }
   co_return who;
 }
 
 awaitable<result<store::conversation>> service::state::authorize_conversation(const client_identity& who,
-                                                                             std::string_view id) {
+                                                                              std::string_view id) {
   if (!who.with_secret && who.grant.conversation_id != id) co_return make_error_code(errc::wrong_conversation);
   // Arguments of a co_awaited call are named locals, never temporaries: GCC 12 destroys a class
   // temporary in a co_await's full-expression twice (GCC PR 99576, fixed in 13).
   const conversation_ref ref{who.bot->tenant, std::string(id)};
   auto c = co_await conversations.get(ref);
+  if (!c && c.error() == errc::integrity_failure && !who.with_secret) {
+    // The conversation's record fails its integrity check, but the token names the conversation,
+    // its bot and its user: its holder may still read (markers) and be told why writing fails.
+    store::conversation from_token;
+    from_token.id = std::string(id);
+    from_token.tenant_id = who.bot->tenant;
+    from_token.bot_id = who.grant.bot_id;
+    from_token.user_id = who.grant.user_id;
+    co_return from_token;
+  }
   if (!c) co_return c.error();
   if (c->bot_id != who.bot->id) co_return make_error_code(errc::wrong_conversation);
   // Ended (endOfConversation, tokens/revoke, the assistant): its tokens stay refused even after a
@@ -236,7 +249,9 @@ awaitable<bool> service::state::throttle(net::rate_limiter& limiter, std::string
 
 activity_context service::state::context(const bot_options& b, std::string_view conversation_id, std::string user_id,
                                          std::string user_name) const {
-  return {std::string(conversation_id), {std::move(user_id), std::move(user_name), "user"}, bot_registry::bot_account(b),
+  return {std::string(conversation_id),
+          {std::move(user_id), std::move(user_name), "user"},
+          bot_registry::bot_account(b),
           opts.service_url};
 }
 
@@ -259,20 +274,64 @@ awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_op
 }
 }  // namespace
 
-void service::state::set_secret_expected(const conversation_ref& ref, bool expected) {
+namespace {
+// channelData.parley.<flag> of an activity: true, false, or absent (nullopt).
+std::optional<bool> parley_flag(const boost::json::object& activity, std::string_view flag) {
+  const auto* cd = activity.if_contains("channelData");
+  const auto* parley = cd && cd->is_object() ? cd->get_object().if_contains("parley") : nullptr;
+  const auto* value = parley && parley->is_object() ? parley->get_object().if_contains(flag) : nullptr;
+  if (!value || !value->is_bool()) return std::nullopt;
+  return value->get_bool();
+}
+}  // namespace
+
+void service::state::note_bot_activity(const conversation_ref& ref, const boost::json::object& activity) {
+  const bool message = activity.contains("type") && activity.at("type") == "message";
+  const bool expects_secret = message && parley_flag(activity, "expectsSecret").value_or(false);
+  const auto awaits_code = parley_flag(activity, "awaitsCode");
+  const auto now = deps.clock.now();
   auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   std::lock_guard lock(secret_mutex);
-  if (expected) {
-    secret_expected.insert(std::move(key));
-  } else {
-    secret_expected.erase(key);
+  auto it = prompts.find(key);
+  if (message && !expects_secret && !awaits_code.value_or(false)) {
+    // Any other bot message ends what its predecessor asked for.
+    if (it != prompts.end()) prompts.erase(it);
+    return;
+  }
+  if (!expects_secret && !awaits_code) return;  // typing, events...: no change
+  if (it == prompts.end()) {
+    if (prompts.size() >= prompts_sweep_at) {
+      std::erase_if(prompts, [&](const auto& p) { return !p.second.next_is_secret && p.second.code_until <= now; });
+      prompts_sweep_at = std::max<std::size_t>(1024, 2 * prompts.size());
+    }
+    it = prompts.emplace(std::move(key), prompt_state{}).first;
+  }
+  if (message) it->second.next_is_secret = expects_secret;
+  if (awaits_code.value_or(expects_secret)) {
+    it->second.code_until = now + code_wait_limit;
+  } else if (awaits_code && !*awaits_code) {
+    it->second.code_until = {};
   }
 }
 
 bool service::state::take_secret_expected(const conversation_ref& ref) {
   const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   std::lock_guard lock(secret_mutex);
-  return secret_expected.erase(key) != 0;
+  auto it = prompts.find(key);
+  if (it == prompts.end() || !it->second.next_is_secret) return false;
+  it->second.next_is_secret = false;
+  return true;
+}
+
+bool service::state::code_awaited(const conversation_ref& ref) {
+  const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
+  const auto now = deps.clock.now();
+  std::lock_guard lock(secret_mutex);
+  auto it = prompts.find(key);
+  if (it == prompts.end()) return false;
+  if (it->second.code_until > now) return true;
+  if (!it->second.next_is_secret) prompts.erase(it);
+  return false;
 }
 
 void service::state::deliver_in_background(const bot_options& b, std::string activity) {
@@ -296,7 +355,9 @@ void service::add_routes(net::router& r) {
   add_token_routes(r, state_);
 }
 
-bool service::start(std::string_view listener_url) { return state_->start(listener_url); }
+bool service::start(std::string_view listener_url) {
+  return state_->start(listener_url);
+}
 
 awaitable<result<std::string>> service::receive_from_bot(std::string bot_id, std::string conversation_id,
                                                          std::string reply_to_id, std::string activity_json) {
@@ -324,7 +385,11 @@ token_service& service::tokens() {
   PARLEY_CHECK(state_->started.load(), "channel::service::tokens() before start()");
   return *state_->tokens;
 }
-const options& service::get_options() const { return state_->opts; }
-std::size_t service::open_streams() const { return state_->hub.size(); }
+const options& service::get_options() const {
+  return state_->opts;
+}
+std::size_t service::open_streams() const {
+  return state_->hub.size();
+}
 
 }  // namespace parley::channel

@@ -30,15 +30,6 @@ std::optional<std::string> idempotency_key(const request& req) {
   return "b:" + std::string(*id);
 }
 
-// channelData.parley.expectsSecret on a bot message: the user's answer is a secret (a one-time
-// code) for the credential guard.
-bool prompts_for_secret(const json::object& activity) {
-  const auto* cd = activity.if_contains("channelData");
-  const auto* parley = cd && cd->is_object() ? cd->get_object().if_contains("parley") : nullptr;
-  const auto* flag = parley && parley->is_object() ? parley->get_object().if_contains("expectsSecret") : nullptr;
-  return flag && flag->is_bool() && flag->get_bool();
-}
-
 // POST /v3/conversations/{id}/activities[/{replyToId}].
 awaitable<response> send_activity(const state_ptr& s, const request& req, bool reply) {
   auto auth = co_await s->authenticate_bot(req, req.param("id"));
@@ -204,12 +195,12 @@ awaitable<result<std::string>> post_bot_activity(const state_ptr& s, const bot_o
     co_return co_await post_bot_handoff(s, bot, conv, std::move(*activity), std::move(idempotency));
   }
   const conversation_ref ref{conv.tenant_id, conv.id};
-  const bool is_message = activity->contains("type") && activity->at("type") == "message";
-  const bool expects_secret = is_message && prompts_for_secret(*activity);
+  // The credential guard's flags (expectsSecret, awaitsCode) count from now, before the append:
+  // a user's message racing this one is guarded already.
+  s->note_bot_activity(ref, *activity);
   activity_append a{std::move(*activity), "bot", std::move(idempotency), {}, {}};
   auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) co_return appended.error();
-  if (is_message) s->set_secret_expected(ref, expects_secret);
   if (appended->type == "endOfConversation" && !appended->duplicate) {
     // The bot ended the conversation: the client's tokens end with it, after the activity is on
     // its stream (the close frame follows the queued frames).

@@ -31,7 +31,25 @@ error_code from_store(const error_code& ec) {
   if (ec == store::errc::not_found || ec == store::errc::erased) return make_error_code(errc::not_found);
   if (ec == store::errc::unavailable) return make_error_code(errc::store_unavailable);
   if (ec == store::errc::too_large) return make_error_code(errc::too_large);
+  if (ec == store::errc::corrupt) return make_error_code(errc::integrity_failure);
   return make_error_code(errc::internal);
+}
+
+std::string integrity_marker(std::string_view conversation_id, std::uint64_t seq,
+                             std::chrono::system_clock::time_point when) {
+  const json::object marker{
+      {"type", "message"},
+      {"id", activity_id(conversation_id, seq)},
+      {"timestamp", iso_timestamp(when)},
+      {"channelId", "directline"},
+      {"conversation", json::object{{"id", conversation_id}}},
+      {"from", json::object{{"id", "parley"}, {"name", "Parley"}, {"role", "channel"}}},
+      {"textFormat", "plain"},
+      {"text", "This message (number " + std::to_string(seq) +
+                   ") cannot be shown: it failed its integrity check. The service's operators have been told."},
+      {"channelData",
+       json::object{{"parley", json::object{{"integrity", json::object{{"status", "failed"}, {"seq", seq}}}}}}}};
+  return json::serialize(marker);
 }
 
 std::string with_id(std::string_view conversation_id, const store::activity_record& r) {
@@ -51,8 +69,8 @@ awaitable<result<bool>> conversation_service::ensure(const conversation_ref& ref
   if (existing.error() != store::errc::not_found) co_return fail(existing.error());
   auto tenant = co_await store_.ensure_tenant(ref.tenant_id);
   if (!tenant) co_return fail(tenant.error());
-  auto created = co_await store_.create_conversation(ref.tenant_id, ref.conversation_id, std::move(bot_id),
-                                                     std::move(user_id));
+  auto created =
+      co_await store_.create_conversation(ref.tenant_id, ref.conversation_id, std::move(bot_id), std::move(user_id));
   if (created) co_return true;
   // Two starts raced (a client retrying): the other one created it.
   if (created.error() == store::errc::already_exists) co_return false;
@@ -120,16 +138,16 @@ awaitable<result<client_page>> conversation_service::poll(const conversation_ref
                                              std::min<std::size_t>(max_count, 100));
     if (!p) co_return from_store(p.error());
     for (const auto& r : p->activities) {
-      if (r.corrupt) {
-        page.watermark = r.seq;  // reported by the store; never sent as garbage
-        continue;
-      }
-      if (delivered_by_polling(r.type)) {
-        if (!page.bodies.empty() && (bytes + r.body.size() > max_bytes || page.bodies.size() == max_count)) {
+      // A record that fails its integrity check is shown as a marker, never skipped: the
+      // watermark moves past it only together with what tells the reader it is missing.
+      if (r.corrupt || delivered_by_polling(r.type)) {
+        std::string body =
+            r.corrupt ? integrity_marker(ref.conversation_id, r.seq, clock_.now()) : with_id(ref.conversation_id, r);
+        if (!page.bodies.empty() && (bytes + body.size() > max_bytes || page.bodies.size() == max_count)) {
           co_return page;
         }
-        page.bodies.push_back(with_id(ref.conversation_id, r));
-        bytes += page.bodies.back().size();
+        bytes += body.size();
+        page.bodies.push_back(std::move(body));
       }
       page.watermark = r.seq;
     }
@@ -143,7 +161,12 @@ awaitable<result<store::activity_page>> conversation_service::read(const convers
   auto p = co_await store_.read_activities(ref.tenant_id, ref.conversation_id, after, limit);
   if (!p) co_return from_store(p.error());
   for (auto& r : p->activities) {
-    if (!r.corrupt) r.body = with_id(ref.conversation_id, r);
+    if (r.corrupt) {
+      r.body = integrity_marker(ref.conversation_id, r.seq, clock_.now());
+      r.type = "message";
+    } else {
+      r.body = with_id(ref.conversation_id, r);
+    }
   }
   co_return std::move(*p);
 }
@@ -154,8 +177,10 @@ awaitable<result<store::activity_record>> conversation_service::find(const conve
   auto p = co_await store_.read_activities(ref.tenant_id, ref.conversation_id, *seq - 1, 1);
   if (!p) co_return from_store(p.error());
   if (p->activities.empty() || p->activities.front().seq != *seq) co_return make_error_code(errc::not_found);
+  if (p->activities.front().corrupt) co_return make_error_code(errc::integrity_failure);
   auto newest = co_await store_.get_activity(ref.tenant_id, ref.conversation_id, p->activities.front().activity_id);
   if (!newest) co_return from_store(newest.error());
+  if (newest->corrupt) co_return make_error_code(errc::integrity_failure);
   co_return std::move(*newest);
 }
 

@@ -4,8 +4,13 @@
 // stored without `id` and the id is put back when the activity is read or published; a new
 // version of an activity (a bot's PUT or DELETE) is stored with its original id as first member.
 //
+// A record that fails its integrity check (store: `corrupt`) is never skipped silently: readers
+// get an *integrity marker* in its place, with its Direct Line id and sequence number
+// (integrity_marker(), docs/adr/0017-integrity-marker.md), so the watermark passes it only after
+// the client was shown that something is missing.
+//
 // Errors: errc::not_found (no such conversation for this tenant), errc::store_unavailable,
-// errc::too_large, errc::internal.
+// errc::too_large, errc::integrity_failure (where no marker can stand in), errc::internal.
 // Thread-safety: every member may be called from any thread; appends to one conversation are
 // serialised (conversation_locks), appends to different conversations run in parallel.
 #pragma once
@@ -34,8 +39,8 @@ struct conversation_ref {
 
 /// An activity to append.
 struct activity_append {
-  boost::json::object activity;    ///< normalised; no id or timestamp yet
-  std::string sender_role;         ///< "user", "bot", "channel", "consultant"
+  boost::json::object activity;                ///< normalised; no id or timestamp yet
+  std::string sender_role;                     ///< "user", "bot", "channel", "consultant"
   std::optional<std::string> idempotency_key;  ///< a retried append returns the first result
   /// For a new version of an existing activity: its Direct Line id and its store activity id.
   std::optional<std::string> version_of_id;
@@ -81,10 +86,12 @@ class conversation_service {
   /// and about `max_bytes` (at least one).
   [[nodiscard]] boost::asio::awaitable<result<client_page>> poll(const conversation_ref& ref, std::uint64_t after,
                                                                  std::size_t max_count, std::size_t max_bytes);
-  /// Every record after `after` (all types), with ids, for a stream's replay.
+  /// Every record after `after` (all types), with ids, for a stream's replay; a record that fails
+  /// its integrity check comes as an integrity marker (type "message", corrupt still set).
   [[nodiscard]] boost::asio::awaitable<result<store::activity_page>> read(const conversation_ref& ref,
                                                                           std::uint64_t after, std::size_t limit);
   /// The newest version of the activity with Direct Line id `id` (seq and store id), with its body.
+  /// errc::integrity_failure if it fails its integrity check.
   [[nodiscard]] boost::asio::awaitable<result<store::activity_record>> find(const conversation_ref& ref,
                                                                             std::string_view id);
 
@@ -98,6 +105,13 @@ class conversation_service {
 
 /// A stored body with its Direct Line id put back (see the file comment).
 [[nodiscard]] std::string with_id(std::string_view conversation_id, const store::activity_record& r);
+
+/// What a reader gets in place of record `seq` when it fails its integrity check: a channel
+/// message `{"type":"message","id":"<conv>|<seq>","from":{"id":"parley","role":"channel"},"text":...,
+/// "channelData":{"parley":{"integrity":{"status":"failed","seq":N}}}}`, timestamped `when`
+/// (detection time: the record's own time is sealed with it).
+[[nodiscard]] std::string integrity_marker(std::string_view conversation_id, std::uint64_t seq,
+                                           std::chrono::system_clock::time_point when);
 
 /// A store error as a channel error.
 [[nodiscard]] error_code from_store(const error_code& ec);

@@ -34,7 +34,8 @@ class Conversations : public ::testing::Test {
   }
 
   appended_activity add(std::string type, std::string role = "user", std::optional<std::string> key = std::nullopt) {
-    auto r = run(io_, svc_.append(ref_, {json::object{{"type", type}, {"text", "hello"}}, role, std::move(key), {}, {}}));
+    auto r =
+        run(io_, svc_.append(ref_, {json::object{{"type", type}, {"text", "hello"}}, role, std::move(key), {}, {}}));
     EXPECT_TRUE(r) << r.error().message();
     return *r;
   }
@@ -109,6 +110,41 @@ TEST_F(Conversations, PollingPagesByWatermarkAndSkipsTypingAndConversationUpdate
   EXPECT_EQ(run(io_, svc_.poll({"bankx", "nope"}, 0, 10, 1000)).error(), errc::not_found);
 }
 
+TEST_F(Conversations, ARecordThatFailsItsIntegrityCheckIsShownAsAMarkerNeverSkipped) {
+  ASSERT_TRUE(run(io_, svc_.ensure(ref_, "bot", "dl_u")));
+  add("message");         // 1
+  add("typing");          // 2: tampered; its real type is unknown, so it is shown too
+  add("message", "bot");  // 3: tampered
+  add("message");         // 4
+  ASSERT_TRUE(store_.corrupt("bankx", "conv1", 2));
+  ASSERT_TRUE(store_.corrupt("bankx", "conv1", 3));
+  clock_.advance(5s);
+  auto page = run(io_, svc_.poll(ref_, 0, 10, 1 << 20));
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->bodies.size(), 4u);
+  EXPECT_EQ(page->watermark, 4u);
+  for (std::size_t i : {1u, 2u}) {
+    auto marker = core::parse_json_object(page->bodies[i]);
+    ASSERT_TRUE(marker);
+    const auto seq = i + 1;
+    EXPECT_EQ(marker->at("type"), "message");
+    EXPECT_EQ(marker->at("id"), "conv1|000000" + std::to_string(seq));
+    EXPECT_EQ(marker->at("from").at("role"), "channel");
+    EXPECT_EQ(marker->at("channelData").at("parley").at("integrity").at("status"), "failed");
+    EXPECT_EQ(marker->at("channelData").at("parley").at("integrity").at("seq").as_int64(),
+              static_cast<std::int64_t>(seq));
+    EXPECT_NE(marker->at("text").as_string().find("integrity"), json::string::npos);
+    EXPECT_EQ(marker->at("timestamp").as_string(), iso_timestamp(clock_.now()));
+  }
+  // The stream's replay gets the same markers, as messages.
+  auto replay = run(io_, svc_.read(ref_, 0, 10));
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->activities[1].type, "message");
+  EXPECT_EQ(core::parse_json_object(replay->activities[2].body)->at("id"), "conv1|0000003");
+  // A bot cannot update or delete what it cannot read: the error says why.
+  EXPECT_EQ(run(io_, svc_.find(ref_, "conv1|0000003")).error(), errc::integrity_failure);
+}
+
 TEST_F(Conversations, NewVersionKeepsTheIdAndFindReturnsIt) {
   ASSERT_TRUE(run(io_, svc_.ensure(ref_, "bot", "dl_u")));
   const auto original = add("message", "bot");
@@ -133,8 +169,8 @@ TEST_F(Conversations, ConcurrentAppendsKeepSeqAndTimestampOrder) {
   ASSERT_TRUE(run(io_, svc_.ensure(ref_, "bot", "dl_u")));
   std::vector<std::future<result<appended_activity>>> futures;
   for (int i = 0; i < 50; ++i) {
-    futures.push_back(asio::co_spawn(io_, svc_.append(ref_, {json::object{{"type", "message"}}, "user", std::nullopt, {}, {}}),
-                                     asio::use_future));
+    futures.push_back(asio::co_spawn(
+        io_, svc_.append(ref_, {json::object{{"type", "message"}}, "user", std::nullopt, {}, {}}), asio::use_future));
   }
   io_.restart();
   std::vector<std::thread> threads;

@@ -6,8 +6,8 @@
 // is spent the request is refused with 429 there too (issue 14: an attacker must not park an
 // unbounded number of waiting requests). A conversation's bucket is charged only once the caller
 // is authorised for that conversation, so that nobody can spend another's.
+#include "activity_guard.hpp"
 #include "routes.hpp"
-
 #include "url_util.hpp"
 
 #include <parley/core/base64.hpp>
@@ -64,7 +64,8 @@ result<token_parameters> parse_token_parameters(const json::value& body) {
       if (!id->is_string() || !valid_user_id(id->get_string())) return make_error_code(errc::bad_argument);
       p.user_id = std::string(id->get_string());
     }
-    if (const auto* name = member(user->get_object(), "name"); name && name->is_string() && name->get_string().size() <= 128) {
+    if (const auto* name = member(user->get_object(), "name");
+        name && name->is_string() && name->get_string().size() <= 128) {
       p.user_name = std::string(name->get_string());
     }
   }
@@ -73,7 +74,8 @@ result<token_parameters> parse_token_parameters(const json::value& body) {
     p.jkt = std::string(jkt->get_string());
   }
   if (const auto* origins = member(o, "trustedOrigins"); origins && !origins->is_null()) {
-    if (!origins->is_array() || origins->get_array().size() > max_trusted_origins) return make_error_code(errc::bad_argument);
+    if (!origins->is_array() || origins->get_array().size() > max_trusted_origins)
+      return make_error_code(errc::bad_argument);
     for (const auto& v : origins->get_array()) {
       if (!v.is_string() || !valid_origin(v.get_string())) return make_error_code(errc::bad_argument);
       p.trusted_origins.emplace_back(v.get_string());
@@ -83,9 +85,9 @@ result<token_parameters> parse_token_parameters(const json::value& body) {
 }
 
 response token_answer(int status, const conversation_grant& g, const issued_token& t) {
-  return net::json_response(status, json::object{{"conversationId", g.conversation_id},
-                                                 {"token", t.token},
-                                                 {"expires_in", t.expires_in.count()}});
+  return net::json_response(
+      status,
+      json::object{{"conversationId", g.conversation_id}, {"token", t.token}, {"expires_in", t.expires_in.count()}});
 }
 
 // POST /tokens/generate (secret): a token for a new conversation, bound to a user, in a new
@@ -102,7 +104,8 @@ awaitable<response> generate(const state_ptr& s, const request& req) {
   if (params->user_id) {
     // Only ids the channel binds carry the dl_ prefix: Web Chat and directlinejs refuse to let a
     // page choose one, so a dl_ id in a token proves the binding.
-    if (!params->user_id->starts_with("dl_")) co_return error_response(errc::bad_argument, "user.id must start with dl_");
+    if (!params->user_id->starts_with("dl_"))
+      co_return error_response(errc::bad_argument, "user.id must start with dl_");
     g.user_id = *params->user_id;
   } else {
     g.user_id = core::random_id(s->deps.rng, "dl_", 16);
@@ -201,7 +204,8 @@ awaitable<response> start(const state_ptr& s, const request& req) {
     s->log->info("conversation {} started (bot {})", g.conversation_id, g.bot_id);
     auto update = conversation_update(s->context(*who->bot, g.conversation_id, g.user_id, g.user_name));
     if (const auto* body = req.json().if_object()) {
-      if (const auto* locale = body->if_contains("locale"); locale && locale->is_string() && locale->get_string().size() <= 64) {
+      if (const auto* locale = body->if_contains("locale");
+          locale && locale->is_string() && locale->get_string().size() <= 64) {
         update["locale"] = locale->get_string();
       }
     }
@@ -212,9 +216,9 @@ awaitable<response> start(const state_ptr& s, const request& req) {
     if (appended && !appended->duplicate) s->deliver_in_background(*who->bot, appended->body);
   }
   co_return net::json_response(*created ? 201 : 200, json::object{{"conversationId", g.conversation_id},
-                                                                    {"token", t.token},
-                                                                    {"expires_in", t.expires_in.count()},
-                                                                    {"streamUrl", *url}});
+                                                                  {"token", t.token},
+                                                                  {"expires_in", t.expires_in.count()},
+                                                                  {"streamUrl", *url}});
 }
 
 // GET /conversations/{id}?watermark=: a new token and stream URL (reconnect, resume).
@@ -278,8 +282,8 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
 
 // Shared with the upload route: stores, echoes and delivers one client activity, then answers
 // {id} once the bot has (or 502/504).
-awaitable<response> post_client_activity(const state_ptr& s, const client_identity& who, const store::conversation& conv,
-                                         json::object activity) {
+awaitable<response> post_client_activity(const state_ptr& s, const client_identity& who,
+                                         const store::conversation& conv, json::object activity) {
   const conversation_ref ref{conv.tenant_id, conv.id};
   std::optional<std::string> key;
   if (const auto* cd = activity.if_contains("channelData"); cd && cd->is_object()) {
@@ -289,27 +293,19 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
       key = "c:" + std::string(cid->get_string());
     }
   }
-  // The credential guard (SECURITY.md promise 9): what looks like a card number, password or PIN
-  // is masked before the message is stored, streamed or delivered, and the user is told why; the
-  // answer to a prompt that expects a secret is stored masked but delivered to the bot as typed.
-  std::optional<std::string> typed;  // the original text, only for an expected secret
-  std::vector<guard::credential_kind> masked;
-  bool expected_secret = false;
-  if (const auto* text = activity.if_contains("text");
-      text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
-    expected_secret = s->take_secret_expected(ref);
-    auto g = guard::guard_credentials(text->get_string(), expected_secret);
-    if (g.changed()) {
-      if (expected_secret) typed = std::string(text->get_string());
-      json::array kinds;
-      for (auto k : g.found) kinds.emplace_back(guard::to_string(k));
-      activity["text"] = g.masked;
-      auto& cd = activity["channelData"];
-      if (!cd.is_object()) cd = json::object{};
-      cd.get_object()["parley"] = json::object{{"masked", std::move(kinds)}};
-      masked = std::move(g.found);
-    }
+  // The credential guard (SECURITY.md promise 9): every string the client controls is guarded before
+  // the activity is stored, streamed or delivered, and the user is told why; the answer to a prompt
+  // that expects a secret (or a bare code while a login waits for one) is stored masked but
+  // delivered to the bot as typed.
+  guard::guard_mode mode;
+  const auto* text = activity.if_contains("text");
+  if (text && text->is_string() && activity.contains("type") && activity.at("type") == "message") {
+    mode.expects_secret = s->take_secret_expected(ref);
   }
+  mode.awaits_code = s->code_awaited(ref);
+  auto guarded = guard_client_activity(activity, mode);
+  const std::optional<std::string> typed = std::move(guarded.typed_text);  // only for an expected secret
+  const auto warning_text = guard::warning_text(guarded.found);
   // Before anything is stored: what the bot would refuse is refused here (413), once.
   const client_activity_limits limits{s->opts.max_text_bytes, s->opts.max_value_bytes};
   if (auto over = over_client_limits(activity, limits, typed)) co_return error_response(errc::too_large, *over);
@@ -321,9 +317,9 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
                                                   " bytes as stored (with its id and timestamp)");
   }
   if (!appended) co_return error_response(appended.error());
-  if (!expected_secret && !masked.empty()) {
+  if (!warning_text.empty()) {
     // Told by the channel itself, so that it holds whatever the bot is doing.
-    json::object notice{{"type", "message"}, {"text", guard::warning_text(masked)}};
+    json::object notice{{"type", "message"}, {"text", warning_text}};
     auto warning = normalize_bot_activity(json::value(std::move(notice)), s->context(*who.bot, conv.id, conv.user_id),
                                           std::nullopt);
     if (warning) {
@@ -344,6 +340,7 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
     // Deliver the stored original again: the bot may never have had it (at-least-once, as Azure).
     auto again = co_await s->conversations.read(ref, appended->seq - 1, 1);
     if (!again || again->activities.empty()) co_return error_response(errc::internal);
+    if (again->activities.front().corrupt) co_return error_response(errc::integrity_failure);
     body = std::move(again->activities.front().body);
   }
   const bool ends = appended->type == "endOfConversation";
@@ -458,7 +455,8 @@ response attachment_response(store::attachment file) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') safe_name.push_back(c);
   }
   if (safe_name.empty()) safe_name = "file";
-  r.headers.set("Content-Disposition", std::string(inline_ok ? "inline" : "attachment") + "; filename=\"" + safe_name + "\"");
+  r.headers.set("Content-Disposition",
+                std::string(inline_ok ? "inline" : "attachment") + "; filename=\"" + safe_name + "\"");
   r.headers.set("Cache-Control", "private, no-store");
   r.body = std::move(file.bytes);
   return r;

@@ -37,6 +37,8 @@ mapping map(errc e) noexcept {
     case errc::store_unavailable: return {net::errc::service_unavailable, "ServiceUnavailable", "storage unavailable"};
     case errc::not_started: return {net::errc::service_unavailable, "ServiceUnavailable", "starting; retry shortly"};
     case errc::internal: return {net::errc::internal_error, "ServiceError", "internal error"};
+    case errc::integrity_failure:
+      return {net::errc::internal_error, "IntegrityFailure", "a stored record of this conversation failed its integrity check"};
     case errc::token_revoked: return {net::errc::forbidden, "TokenRevoked", "the token's session has ended"};
     case errc::dpop_required:
       return {net::errc::unauthorized, "Unauthorized",

@@ -23,12 +23,15 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <set>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace parley::channel {
+
+/// How long a login may keep the channel masking bare codes without the bot saying more (its
+/// logins last minutes; the bot's next message without a flag ends the wait sooner).
+inline constexpr std::chrono::minutes code_wait_limit{15};
 
 /// Who called a Direct Line route.
 struct client_identity {
@@ -128,15 +131,29 @@ struct service::state : std::enable_shared_from_this<service::state> {
   /// Starts delivering `activity` to the bot in the background (conversationUpdate at start).
   void deliver_in_background(const bot_options& bot, std::string activity);
 
-  // The credential guard (SECURITY.md promise 9): a bot message flagged
-  // channelData.parley.expectsSecret makes the user's next message an expected secret, stored
-  // masked but delivered to the bot as typed. In memory, like the stream hub (a multi-node channel
-  // keeps a conversation on one node).
-  void set_secret_expected(const conversation_ref& ref, bool expected);
+  // The credential guard (SECURITY.md promise 9), steered by the bot's flags (docs/adr/0009):
+  //  - a bot message flagged channelData.parley.expectsSecret makes the user's next message an
+  //    expected secret, stored masked but delivered to the bot as typed;
+  //  - an expectsSecret message, or any bot activity flagged channelData.parley.awaitsCode (the login
+  //    executor sends one in a typing activity before it asks the bank for the code), means a login
+  //    waits for a one-time code: until a bot message without either flag (or code_wait_limit),
+  //    every bare 4-10 digit code the user sends is masked (and delivered as typed).
+  // Read when the bot's activity arrives, before it is stored: a user's message racing the prompt's
+  // append is already covered. In memory, like the stream hub (a multi-node channel keeps a
+  // conversation on one node).
+  /// Reads the flags of an activity a bot sends (any type), before it is stored.
+  void note_bot_activity(const conversation_ref& ref, const boost::json::object& activity);
   /// Whether the user's next message answers a secret prompt; clears the expectation.
   [[nodiscard]] bool take_secret_expected(const conversation_ref& ref);
+  /// Whether a login of the conversation waits for a one-time code.
+  [[nodiscard]] bool code_awaited(const conversation_ref& ref);
+  struct prompt_state {
+    bool next_is_secret = false;
+    std::chrono::system_clock::time_point code_until{};  // a code is awaited until then
+  };
   std::mutex secret_mutex;
-  std::set<std::string, std::less<>> secret_expected;  // stream_hub::key of the conversation
+  std::map<std::string, prompt_state, std::less<>> prompts;  // stream_hub::key of the conversation
+  std::size_t prompts_sweep_at = 1024;                       // size at which expired entries are swept next
 };
 
 /// The bearer credential of `Authorization: Bearer <x>` (scheme case-insensitive), or nullopt.

@@ -42,7 +42,8 @@ awaitable<void> replay(state_ptr s, std::shared_ptr<stream_subscriber> sub, conv
     }
     std::vector<sequenced_activity> batch;
     batch.reserve(page->activities.size());
-    for (auto& a : page->activities) batch.push_back({a.seq, std::move(a.type), a.corrupt ? std::string{} : std::move(a.body)});
+    // Records that fail their integrity check arrive as markers (conversation_service::read).
+    for (auto& a : page->activities) batch.push_back({a.seq, std::move(a.type), std::move(a.body)});
     sub->replay(batch);
     sent += batch.size();
     pos = page->last_seq;
@@ -56,7 +57,9 @@ awaitable<void> replay(state_ptr s, std::shared_ptr<stream_subscriber> sub, conv
   sub->go_live();
 }
 
-net::websocket_upgrade refuse(errc e, std::string_view message = {}) { return net::websocket_upgrade::reject(error_response(e, message)); }
+net::websocket_upgrade refuse(errc e, std::string_view message = {}) {
+  return net::websocket_upgrade::reject(error_response(e, message));
+}
 
 // The URI the client connected to, as a DPoP proof's htu names it (ws(s)://, no query).
 std::string stream_htu(const state_ptr& s, const net::request& req) {
@@ -103,9 +106,11 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   const auto after = parse_watermark(req.query.get("watermark").value_or(""));
   if (!after) co_return refuse(errc::bad_argument, "invalid watermark");
   const conversation_ref ref{g->tenant_id, g->conversation_id};
+  // The stream token proves the conversation; a conversation record that fails its integrity
+  // check still streams (its activities as markers) so that the reader sees what happened.
   auto conv = co_await s->conversations.get(ref);
-  if (!conv) co_return refuse(errc::not_found);
-  if (conv->state == store::conversation_state::ended) co_return refuse(errc::token_revoked);
+  if (!conv && conv.error() != errc::integrity_failure) co_return refuse(errc::not_found);
+  if (conv && conv->state == store::conversation_state::ended) co_return refuse(errc::token_revoked);
 
   const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   auto current = std::make_shared<std::shared_ptr<stream_subscriber>>();
@@ -137,12 +142,13 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
 
 void add_stream_route(net::router& r, const state_ptr& s) {
   net::websocket_options ws;
-  ws.max_message_bytes = 4096;                // clients only send "" keep-alives
-  ws.max_queued_bytes = 4 * 1024 * 1024;      // a replay page and a few live frames
+  ws.max_message_bytes = 4096;            // clients only send "" keep-alives
+  ws.max_queued_bytes = 4 * 1024 * 1024;  // a replay page and a few live frames
   ws.max_queued_messages = 4096;
   ws.liveness_timeout = std::chrono::seconds(75);  // directlinejs sends "" every 20 s; browsers answer pings
   ws.keepalive_interval = std::chrono::seconds(15);
-  r.websocket("/v3/directline/conversations/{id}/stream", [s](const net::request& q) { return upgrade(s, q); }, ws);
+  r.websocket(
+      "/v3/directline/conversations/{id}/stream", [s](const net::request& q) { return upgrade(s, q); }, ws);
 }
 
 }  // namespace parley::channel

@@ -1,4 +1,5 @@
 #include <parley/core/config.hpp>
+#include <parley/core/toml_text.hpp>
 
 #include <toml++/toml.h>
 
@@ -76,12 +77,17 @@ void apply_env_overrides(toml::table& root, const env_map& env, std::vector<std:
       t = child->as_table();
     }
     if (!ok) continue;
-    try {
-      toml::table parsed = toml::parse("v = " + value);
-      t->insert_or_assign(path.back(), *parsed.get("v"));
-    } catch (const toml::parse_error&) {
-      t->insert_or_assign(path.back(), value);
+    // A value TOML cannot read is taken as a plain string (toml_text.hpp: some never reach toml++).
+    bool typed = false;
+    if (!toml_character_error(value)) {
+      try {
+        toml::table parsed = toml::parse("v = " + value);
+        t->insert_or_assign(path.back(), *parsed.get("v"));
+        typed = true;
+      } catch (const toml::parse_error&) {
+      }
     }
+    if (!typed) t->insert_or_assign(path.back(), value);
   }
 }
 
@@ -196,6 +202,10 @@ std::unique_ptr<config> config::parse(std::string_view toml_text, const env_map&
   c->env_ = env;
   // Debian builds toml++ with exceptions: parse errors arrive as toml::parse_error.
   try {
+    if (auto bad = toml_character_error(toml_text)) {
+      c->add_error(source_name + ":" + *bad);
+      toml_text = {};
+    }
     *c->root_ = toml::parse(toml_text, std::string_view(source_name));
   } catch (const toml::parse_error& err) {
     std::ostringstream msg;

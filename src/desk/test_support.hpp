@@ -4,6 +4,7 @@
 
 #include "test_idp.hpp"
 
+#include <parley/core/testing/run.hpp>
 #include <parley/desk/options.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,13 +13,7 @@
 
 namespace parley::desk::testing {
 
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 inline tenant_options tenant(const std::string& id, const std::string& issuer) {
   tenant_options t;

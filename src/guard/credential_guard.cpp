@@ -1,83 +1,40 @@
-// Scans left to right once; each rule looks at the text from the current position, so the cost is
-// linear in the input (no regular expressions over user text).
+// The driver: one pass left to right. At the start of a digit run the card/code rule consumes the
+// run; at a word boundary the IBAN and keyword rules look ahead a bounded window (or consume what
+// they mask); everything else is copied byte by byte. Each byte is thus looked at a bounded number
+// of times: the cost is linear in the input (bench/guard: before/after figures).
+#include "rules.hpp"
+#include "text.hpp"
+
 #include <parley/guard/credential_guard.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 
 namespace parley::guard {
 
-namespace {
+namespace detail {
 
-bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool word_char(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool starts_with_ci(std::string_view text, std::size_t at, std::string_view word) noexcept {
-  if (text.size() - at < word.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (lower(text[at + i]) != word[i]) return false;
-  }
-  return true;
+void output::note(credential_kind k) {
+  if (std::find(found.begin(), found.end(), k) == found.end()) found.push_back(k);
 }
 
-// A run of digits with single ' ' or '-' between digits, starting at `at`. Returns its length in
-// the text and the digits.
-std::size_t digit_run(std::string_view text, std::size_t at, std::string& digits) {
-  std::size_t i = at;
-  digits.clear();
-  while (i < text.size()) {
-    if (digit(text[i])) {
-      digits += text[i++];
-    } else if ((text[i] == ' ' || text[i] == '-') && i + 1 < text.size() && digit(text[i + 1]) && !digits.empty()) {
-      ++i;
-    } else {
-      break;
-    }
-  }
-  return i - at;
-}
-
-// After a keyword: optional spaces, then one of "is"/"ist", ":", "=", then spaces. Returns the
-// position of the value; `explicit_sep` tells whether a separator was there.
-std::size_t skip_separator(std::string_view text, std::size_t i, bool* explicit_sep = nullptr) {
-  bool seen = false;
-  auto spaces = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  };
-  spaces();
-  if (i < text.size() && (text[i] == ':' || text[i] == '=')) {
-    ++i;
-    seen = true;
-  } else if (starts_with_ci(text, i, "is ")) {
-    i += 2;
-    seen = true;
-  } else if (starts_with_ci(text, i, "ist ")) {
-    i += 3;
-    seen = true;
-  }
-  spaces();
-  if (i < text.size() && (text[i] == ':' || text[i] == '=')) {
-    ++i;
-    seen = true;
-  }
-  spaces();
-  if (explicit_sep) *explicit_sep = seen;
-  return i;
-}
-
-constexpr std::array<std::string_view, 8> password_words{"mot de passe", "passwort", "password", "passcode",
-                                                         "passwd", "kennwort", "pwd", "pw"};
-
-}  // namespace
+}  // namespace detail
 
 std::string_view to_string(credential_kind k) noexcept {
   switch (k) {
-    case credential_kind::card_number: return "card_number";
-    case credential_kind::password: return "password";
-    case credential_kind::pin: return "pin";
-    case credential_kind::expected_secret: return "expected_secret";
+    case credential_kind::card_number:
+      return "card_number";
+    case credential_kind::password:
+      return "password";
+    case credential_kind::pin:
+      return "pin";
+    case credential_kind::expected_secret:
+      return "expected_secret";
+    case credential_kind::security_code:
+      return "security_code";
+    case credential_kind::iban:
+      return "iban";
+    case credential_kind::one_time_code:
+      return "one_time_code";
   }
   return "unknown";
 }
@@ -87,7 +44,7 @@ bool luhn_valid(std::string_view digits) noexcept {
   int sum = 0;
   bool twice = false;
   for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (!digit(*it)) return false;
+    if (!detail::digit(*it)) return false;
     int d = *it - '0';
     if (twice) {
       d *= 2;
@@ -99,81 +56,85 @@ bool luhn_valid(std::string_view digits) noexcept {
   return sum % 10 == 0;
 }
 
-guarded_text guard_credentials(std::string_view text, bool expects_secret) {
-  guarded_text out;
-  if (expects_secret) {
-    out.masked = "[secret: " + std::to_string(text.size()) + " characters]";
-    out.found.push_back(credential_kind::expected_secret);
-    return out;
+bool is_bare_code(std::string_view text) noexcept {
+  // As the login executor reads a code: digits, with spaces, tabs, dashes and line ends anywhere.
+  std::size_t digits = 0;
+  for (const char c : text) {
+    if (detail::digit(c)) {
+      ++digits;
+    } else if (c != ' ' && c != '-' && c != '\t' && c != '\n' && c != '\r') {
+      return false;
+    }
   }
-  auto note = [&](credential_kind k) {
-    if (std::find(out.found.begin(), out.found.end(), k) == out.found.end()) out.found.push_back(k);
-  };
-  out.masked.reserve(text.size());
-  std::string digits;
+  return digits >= 4 && digits <= 10;
+}
+
+guarded_text guard_credentials(std::string_view text, bool expects_secret) {
+  guard_mode mode;
+  mode.expects_secret = expects_secret;
+  return guard_credentials(text, mode);
+}
+
+guarded_text guard_credentials(std::string_view text, guard_mode mode) {
+  guarded_text result;
+  if (mode.expects_secret || (mode.awaits_code && is_bare_code(text))) {
+    result.masked = "[secret: " + std::to_string(text.size()) + " characters]";
+    result.found.push_back(credential_kind::expected_secret);
+    return result;
+  }
+  detail::output out;
+  out.text.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    const bool boundary = i == 0 || !word_char(text[i - 1]);
-    if (boundary && digit(text[i])) {
-      const auto len = digit_run(text, i, digits);
-      const bool ends_clean = i + len == text.size() || !word_char(text[i + len]);
-      if (ends_clean && digits.size() >= 13 && digits.size() <= 19 && luhn_valid(digits)) {
-        out.masked += "\u2022\u2022\u2022\u2022 " + digits.substr(digits.size() - 4);
-        note(credential_kind::card_number);
-        i += len;
-        continue;
-      }
-      out.masked.append(text.substr(i, len));
-      i += len;
+    const char c = text[i];
+    if (detail::digit(c) && (i == 0 || !detail::digit(text[i - 1]))) {
+      i = detail::guard_digit_run(text, i, mode.awaits_code, out);
       continue;
     }
-    if (boundary) {
-      bool matched = false;
-      for (auto w : password_words) {
-        if (!starts_with_ci(text, i, w)) continue;
-        const auto after = i + w.size();
-        if (after < text.size() && word_char(text[after])) continue;  // "pwned", "passwords"
-        bool separated = false;
-        const auto value = skip_separator(text, after, &separated);
-        std::size_t end = value;
-        while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-        if (end == value || !separated) continue;  // "password" alone, or no separator before the value
-        out.masked.append(text.substr(i, value - i));
-        out.masked += "[hidden]";
-        note(credential_kind::password);
-        i = end;
-        matched = true;
-        break;
+    if (detail::ascii_alpha(c) && detail::boundary_before(text, i)) {
+      if (auto next = detail::guard_iban(text, i, out)) {
+        i = *next;
+        continue;
       }
-      if (matched) continue;
-      if (starts_with_ci(text, i, "pin") && (i + 3 == text.size() || !word_char(text[i + 3]))) {
-        std::size_t value = skip_separator(text, i + 3);
-        if (starts_with_ci(text, value, "code")) value = skip_separator(text, value + 4);
-        const auto len = value < text.size() ? digit_run(text, value, digits) : 0;
-        const bool ends_clean = value + len == text.size() || !word_char(text[value + len]);
-        if (len > 0 && ends_clean && digits.size() >= 4 && digits.size() <= 8) {
-          out.masked.append(text.substr(i, value - i));
-          out.masked += "[hidden]";
-          note(credential_kind::pin);
-          i = value + len;
-          continue;
-        }
+      if (auto next = detail::guard_keyword(text, i, out)) {
+        i = *next;
+        continue;
       }
     }
-    out.masked += text[i++];
+    out.text += c;
+    ++i;
   }
-  if (!out.changed()) out.masked.assign(text);
-  return out;
+  result.found = std::move(out.found);
+  if (result.changed()) {
+    result.masked = std::move(out.text);
+  } else {
+    result.masked.assign(text);
+  }
+  return result;
 }
 
 std::string warning_text(const std::vector<credential_kind>& found) {
   std::vector<std::string_view> what;
   for (auto k : found) {
     switch (k) {
-      case credential_kind::card_number: what.push_back("a card number"); break;
-      case credential_kind::password: what.push_back("a password"); break;
-      case credential_kind::pin: what.push_back("a PIN"); break;
-      case credential_kind::expected_secret: break;
+      case credential_kind::card_number:
+        what.push_back("a card number");
+        break;
+      case credential_kind::password:
+        what.push_back("a password");
+        break;
+      case credential_kind::pin:
+        what.push_back("a PIN");
+        break;
+      case credential_kind::security_code:
+        what.push_back("a card security code");
+        break;
+      case credential_kind::iban:
+        what.push_back("an IBAN");
+        break;
+      case credential_kind::expected_secret:
+      case credential_kind::one_time_code:
+        break;  // asked for: no warning
     }
   }
   if (what.empty()) return {};

@@ -177,6 +177,9 @@ asio::awaitable<action_result> bot_login::start_login(bot::login_request request
 
   // Named, not a temporary in the co_await operand: GCC 12 destroys such a temporary twice.
   flow::on_done report = [s](const conversation_key&, outcome o) { s->done.try_send(boost::system::error_code{}, o); };
+  // Before the bank sends (or the user reads) a code: the channel masks bare codes from now on,
+  // even if the user types one before the prompt below is stored.
+  if (uses_code(m)) s->tell({{}, false, {}, true});
   auto started = co_await flow_.start(key, customer, m, std::move(report));
   if (!started) co_return fail(std::move(request.action_id), action_status::failed, reason_for(started.error()));
   if (uses_code(m)) {

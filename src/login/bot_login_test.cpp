@@ -63,19 +63,21 @@ TEST_F(bot_login_test, asks_for_the_customer_id_and_the_method_then_prompts_for_
   const auto body = body_of(http.requests().front());
   EXPECT_EQ(body.at("customerId"), "anna.schmidt");
   EXPECT_EQ(body.at("method"), "otp_sms");
-  ASSERT_EQ(prompts.size(), 3u);
-  EXPECT_EQ(prompts[2].text, "I've sent a 6-digit code to +44*******123. Please type it here.");
-  EXPECT_TRUE(prompts[2].expects_secret);
+  ASSERT_EQ(prompts.size(), 4u);
+  EXPECT_TRUE(prompts[2].awaits_code) << "the channel's guard is told a code comes";
+  EXPECT_TRUE(prompts[2].text.empty());
+  EXPECT_EQ(prompts[3].text, "I've sent a 6-digit code to +44*******123. Please type it here.");
+  EXPECT_TRUE(prompts[3].expects_secret);
 
   EXPECT_TRUE(consume("hello"));  // not a code: said again, nothing sent
-  ASSERT_EQ(prompts.size(), 4u);
-  EXPECT_TRUE(prompts[3].expects_secret);
+  ASSERT_EQ(prompts.size(), 5u);
+  EXPECT_TRUE(prompts[4].expects_secret);
   EXPECT_EQ(http.requests().size(), 1u);
 
   http.respond(json_response(400, json::object{{"error", json::object{{"code", "invalid_otp"}, {"message", "x"}, {"attemptsLeft", 2}}}}));
   EXPECT_TRUE(consume("111 111"));
-  ASSERT_EQ(prompts.size(), 5u);
-  EXPECT_THAT(prompts[4].text, ::testing::HasSubstr("2 attempt(s) left"));
+  ASSERT_EQ(prompts.size(), 6u);
+  EXPECT_THAT(prompts[5].text, ::testing::HasSubstr("2 attempt(s) left"));
   EXPECT_FALSE(ready(fut));
 
   http.respond(approved());
@@ -86,6 +88,39 @@ TEST_F(bot_login_test, asks_for_the_customer_id_and_the_method_then_prompts_for_
   EXPECT_EQ(fut.get().status, action_status::ok);
   EXPECT_TRUE(adapter->logged_in(conv));
   EXPECT_FALSE(consume("492816")) << "no login runs: the assistant gets the message";
+}
+
+TEST_F(bot_login_test, a_code_login_announces_the_code_before_the_bank_is_asked_to_send_it) {
+  // Issue 14: the channel must mask a code the user types even before the code prompt is stored,
+  // so the executor says "a code comes" before it calls /startLogin (which sends the SMS).
+  std::vector<std::size_t> requests_when_told;
+  bot::login_request req;
+  req.conversation = conv;
+  req.action_id = "a7";
+  req.arguments = {{"customer_id", "anna.schmidt"}, {"method", "totp"}};
+  req.say = [&](bot::login_prompt p) {
+    requests_when_told.push_back(http.requests().size());
+    prompts.push_back(std::move(p));
+  };
+  http.respond(started(5, 180, true));
+  auto fut = boost::asio::co_spawn(io, adapter->start_login(std::move(req)), boost::asio::use_future);
+  drain(io);
+  ASSERT_EQ(prompts.size(), 2u);
+  EXPECT_TRUE(prompts[0].awaits_code);
+  EXPECT_EQ(requests_when_told[0], 0u) << "told before /startLogin";
+  EXPECT_TRUE(prompts[1].expects_secret);
+  EXPECT_EQ(requests_when_told[1], 1u);
+  // A push login sends no code: no announcement.
+  EXPECT_TRUE(consume("cancel"));
+  drain(io);
+  ASSERT_TRUE(ready(fut));
+  prompts.clear();
+  http.respond(started());
+  auto push = begin({{"customer_id", "anna.schmidt"}, {"method", "push"}}, true);
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_FALSE(prompts[0].awaits_code);
+  EXPECT_TRUE(consume("cancel"));
+  drain(io);
 }
 
 TEST_F(bot_login_test, push_says_what_to_do_and_leaves_other_messages_to_the_assistant) {

@@ -391,7 +391,8 @@ void flow::shutdown() {
     std::lock_guard lock(state_->mutex);
     all.swap(state_->logins);
   }
-  for (auto& [k, p] : all) {
+  for (auto& entry : all) {
+    auto& p = entry.second;  // not a structured binding: clang 14 cannot capture one in a lambda
     if (p->finished.exchange(true)) continue;
     asio::post(p->strand, [p] { p->timer.cancel(); });
     if (p->done) p->done(p->key, outcome::cancelled);

@@ -10,16 +10,30 @@ class category final : public boost::system::error_category {
   const char* name() const noexcept override { return "parley.store"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::not_found: return "not found";
-      case errc::already_exists: return "already exists";
-      case errc::etag_mismatch: return "etag mismatch";
-      case errc::corrupt: return "record failed to authenticate";
-      case errc::erased: return "conversation erased";
-      case errc::too_large: return "too large";
-      case errc::unavailable: return "store unavailable";
-      case errc::wrong_root_key: return "wrong root key";
-      case errc::limit_exceeded: return "key use limit reached";
-      case errc::invalid_argument: return "invalid argument";
+      case errc::not_found:
+        return "not found";
+      case errc::already_exists:
+        return "already exists";
+      case errc::etag_mismatch:
+        return "etag mismatch";
+      case errc::corrupt:
+        return "record failed its integrity check";
+      case errc::erased:
+        return "conversation erased";
+      case errc::too_large:
+        return "too large";
+      case errc::unavailable:
+        return "store unavailable";
+      case errc::wrong_root_key:
+        return "wrong root key";
+      case errc::limit_exceeded:
+        return "key use limit reached";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::key_retired:
+        return "a key this data needs was retired (rotated or erased) after it was written";
+      case errc::stale_erasure_secrets:
+        return "the erasure secrets file does not fit this database (another installation, or older than it)";
     }
     return "unknown store error";
   }
@@ -34,10 +48,14 @@ const boost::system::error_category& store_category() noexcept {
 
 std::string_view to_string(conversation_state s) noexcept {
   switch (s) {
-    case conversation_state::with_bot: return "with_bot";
-    case conversation_state::waiting_for_consultant: return "waiting_for_consultant";
-    case conversation_state::with_consultant: return "with_consultant";
-    case conversation_state::ended: return "ended";
+    case conversation_state::with_bot:
+      return "with_bot";
+    case conversation_state::waiting_for_consultant:
+      return "waiting_for_consultant";
+    case conversation_state::with_consultant:
+      return "with_consultant";
+    case conversation_state::ended:
+      return "ended";
   }
   return "with_bot";
 }

@@ -3,6 +3,9 @@
 
 #include <parley/core/base64.hpp>
 #include <parley/core/log.hpp>
+#include <parley/crypto/primitives.hpp>
+
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <map>
@@ -18,8 +21,8 @@ std::optional<std::uint32_t> read_be32(const std::optional<bytes>& b) {
 
 }  // namespace
 
-encrypted_store::impl::impl(std::unique_ptr<backend> backend, crypto::root_key root,
-                            std::filesystem::path secrets_file, const options& o, dependencies deps)
+encrypted_store::impl::impl(std::unique_ptr<backend> backend, crypto::root_key root, std::filesystem::path secrets_file,
+                            const options& o, dependencies deps)
     : opts(o),
       db(std::move(backend)),
       clock(deps.clock ? *deps.clock : core::system_clock()),
@@ -27,14 +30,17 @@ encrypted_store::impl::impl(std::unique_ptr<backend> backend, crypto::root_key r
       log(deps.log ? deps.log : core::logger("store")),
       keys(std::move(root), std::move(secrets_file), o.key_cache_size, rng, log),
       states(o.bot_state_cache_size, o.bot_state_cache_bytes),
-      pool(o.threads == 0 ? 1 : o.threads) {}
+      pool(o.threads == 0 ? 1 : o.threads),
+      on_integrity(std::move(deps.on_integrity_failure)) {}
 
 encrypted_store::impl::~impl() {
   if (writer) writer->stop();
   pool.join();
 }
 
-nanos encrypted_store::impl::now() const { return detail::to_nanos(clock.now()); }
+nanos encrypted_store::impl::now() const {
+  return detail::to_nanos(clock.now());
+}
 
 result<void> encrypted_store::impl::start() {
   auto version = db->schema_version();
@@ -64,13 +70,16 @@ result<void> encrypted_store::impl::start() {
     log->error("database schema version {} is newer than this build ({})", *version, db->latest_schema_version());
     return errc::invalid_argument;
   }
+  // Rows written before erasure subjects are upgraded between the migration that adds the new
+  // columns and the one (the barrier) that drops the old ones.
+  const bool legacy_rows = *version > 0 && *version < db->upgrade_barrier();
   if (*version < db->latest_schema_version()) {
     if (!opts.migrate_on_open) {
       log->error("database schema version {}, this build needs {}: run `parley store migrate`", *version,
                  db->latest_schema_version());
       return errc::invalid_argument;
     }
-    auto migrated = db->migrate();
+    auto migrated = db->migrate(legacy_rows ? db->upgrade_barrier() - 1 : 0);
     if (!migrated) return migrated.error();
     log->info("store schema migrated from version {} to {}", *version, *migrated);
   }
@@ -100,7 +109,8 @@ result<void> encrypted_store::impl::start() {
       return fail(errc::invalid_argument);
     }
     if (!*key_install && *data_install) {
-      log->error("the key database is new but the data database is not (wrong key database path?); nothing was changed");
+      log->error(
+          "the key database is new but the data database is not (wrong key database path?); nothing was changed");
       return fail(errc::invalid_argument);
     }
     if (!*key_install) {
@@ -117,6 +127,8 @@ result<void> encrypted_store::impl::start() {
 
   // Erasure secrets: required once any tenant key exists.
   std::vector<tenant_key_row> current;
+  std::vector<std::string> tenants;
+  crypto::installation_id installation{};
   {
     auto s = db->read_session();
     if (!s) return s.error();
@@ -128,6 +140,16 @@ result<void> encrypted_store::impl::start() {
       if (r.version > slot.version) slot = std::move(r);
     }
     for (auto& [id, row] : newest) current.push_back(std::move(row));
+    auto listed = (*s)->list_tenants();
+    if (!listed) return listed.error();
+    tenants = std::move(*listed);
+    for (const auto& row : current) {
+      if (std::find(tenants.begin(), tenants.end(), row.tenant_id) == tenants.end()) tenants.push_back(row.tenant_id);
+    }
+    auto id = (*s)->get_meta(meta_scope::keys, "installation");
+    if (!id) return id.error();
+    if (!*id || (*id)->size() != installation.size()) return errc::unavailable;
+    std::copy((*id)->begin(), (*id)->end(), installation.begin());
   }
   if (auto loaded = keys.load_secrets(!current.empty()); !loaded) {
     log->error("cannot load the erasure secrets file: {}", loaded.error().message());
@@ -138,21 +160,101 @@ result<void> encrypted_store::impl::start() {
     log->error("cannot update the erasure secrets file: {}", destroyed.error().message());
     return destroyed.error();
   }
-  if (*destroyed > 0) log->warn("finished {} interrupted erasure(s): superseded erasure secrets destroyed", *destroyed);
-  std::size_t unopenable = 0;
-  for (const auto& row : current) {
-    if (auto ok = keys.check_tenant_key(row); !ok) ++unopenable;
+  if (*destroyed > 0)
+    log->warn("finished {} interrupted key rotation(s): superseded erasure secrets destroyed", *destroyed);
+  if (auto prepared = keys.prepare_secrets(installation, tenants); !prepared) {
+    if (prepared.error() != errc::stale_erasure_secrets) {
+      log->error("cannot update the erasure secrets file: {}", prepared.error().message());
+    }
+    return prepared.error();
   }
-  if (unopenable > 0 && unopenable == current.size()) {
-    log->error("no tenant key opens with this root key and erasure secrets file (wrong or stale file?)");
-    return errc::wrong_root_key;
+  if (auto checked = check_tenant_keys(current); !checked) return checked;
+  if (legacy_rows) {
+    if (auto upgraded = upgrade_legacy(); !upgraded) return upgraded;
+    auto migrated = db->migrate();
+    if (!migrated) return migrated.error();
+    log->info("store schema migrated to version {}", *migrated);
+    // The old clear values were blanked, then dropped: no row version or log page keeps them.
+    if (auto r = db->reclaim(); !r) log->warn("reclaiming space after the upgrade failed; the next erasure retries");
   }
-  if (unopenable > 0) log->error("{} tenant(s) cannot be read: their current key does not open", unopenable);
+  if (auto reconciled = reconcile(); !reconciled) return reconciled;
 
   writer = std::make_unique<detail::write_queue>(
       *db, std::max(1u, db->max_writers()), opts.max_batch,
       [this](session& s, std::span<const std::unique_ptr<detail::write_op>> ops) { process_batch(s, ops); }, log);
   return {};
+}
+
+result<void> encrypted_store::impl::check_tenant_keys(const std::vector<tenant_key_row>& current) {
+  std::size_t retired = 0;
+  std::size_t unopenable = 0;
+  for (const auto& row : current) {
+    reconcile_report::tenant t;
+    t.tenant_id = row.tenant_id;
+    if (auto ok = keys.check_tenant_key(row); !ok) {
+      ++unopenable;
+      t.readable = false;
+      if (ok.error() == errc::erased) {
+        ++retired;
+        t.problem = "its key version " + std::to_string(row.version) +
+                    " cannot be opened: that version's erasure secret is not in the erasure secrets file (the "
+                    "version was retired by a key rotation after this copy of the database was made)";
+      } else if (ok.error() == errc::wrong_root_key) {
+        t.problem = "its key was wrapped under another root key version";
+      } else {
+        t.problem = "its key record fails its integrity check (tampered with)";
+      }
+      log->error("tenant {} cannot be read: {}", row.tenant_id, t.problem);
+    }
+    report.tenants.push_back(std::move(t));
+  }
+  if (unopenable > 0 && unopenable == current.size()) {
+    if (retired == unopenable) {
+      log->error(
+          "no tenant key opens: their erasure secrets are gone (this database is a copy older than a key "
+          "rotation, or the erasure secrets file is not this installation's); the root key matches");
+      return errc::key_retired;
+    }
+    log->error("no tenant key opens with this root key and erasure secrets file");
+    return errc::corrupt;
+  }
+  return {};
+}
+
+void encrypted_store::impl::integrity(const integrity_failure& f) const {
+  std::string key = f.tenant_id;
+  for (const auto& part : {f.conversation_id, std::string(f.record), std::to_string(f.seq), f.record_id}) {
+    key.push_back('\0');
+    key.append(part);
+  }
+  {
+    std::lock_guard lock(integrity_mutex);
+    if (!integrity_seen.insert(key).second) return;  // reported once per record
+    integrity_order.push_back(std::move(key));
+    constexpr std::size_t max_remembered = 16384;
+    if (integrity_order.size() > max_remembered) {
+      integrity_seen.erase(integrity_order.front());
+      integrity_order.pop_front();
+    }
+  }
+  integrity_count.fetch_add(1, std::memory_order_relaxed);
+  log->warn("integrity: tenant {} conversation {}: {} {} {} fails its integrity check{}", f.tenant_id,
+            f.conversation_id, f.record, f.seq, f.record_id, f.key ? " (its data key does not authenticate)" : "");
+  if (on_integrity) {
+    try {
+      on_integrity(f);
+    } catch (...) {
+      log->error("integrity hook threw; ignored");
+    }
+  }
+}
+
+void encrypted_store::impl::schedule_reclaim() {
+  if (reclaim_queued.exchange(true)) return;
+  boost::asio::post(pool, [this] {
+    reclaim_queued.store(false);
+    if (auto r = db->reclaim(); !r) log->warn("reclaiming space after an erasure failed; it is retried after the next");
+  });
 }
 
 result<std::unique_ptr<encrypted_store>> encrypted_store::open(std::unique_ptr<backend> db, crypto::root_key root,
@@ -164,7 +266,15 @@ result<std::unique_ptr<encrypted_store>> encrypted_store::open(std::unique_ptr<b
   return std::unique_ptr<encrypted_store>(new encrypted_store(std::move(i)));
 }
 
-writer_stats encrypted_store::write_stats() const { return impl_->writer->counters(); }
+writer_stats encrypted_store::write_stats() const {
+  return impl_->writer->counters();
+}
+std::uint64_t encrypted_store::integrity_failures() const {
+  return impl_->integrity_count.load();
+}
+const reconcile_report& encrypted_store::report() const {
+  return impl_->report;
+}
 
 encrypted_store::encrypted_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 encrypted_store::~encrypted_store() = default;
@@ -174,46 +284,51 @@ result<std::shared_ptr<crypto::aead_key>> encrypted_store::impl::key_of(session&
 }
 
 result<encrypted_store::impl::opened_conversation> encrypted_store::impl::open_conversation(session& s,
-                                                                                           std::string_view tenant_id,
-                                                                                           std::string_view id) {
+                                                                                            std::string_view tenant_id,
+                                                                                            std::string_view id) {
   if (!detail::valid_id(tenant_id) || !detail::valid_id(id)) return errc::not_found;
   auto row = s.get_conversation(tenant_id, id);
   if (!row) return row.error();
   if (!*row) return errc::not_found;
   auto key = key_of(s, **row);
-  if (!key) return key.error();
+  if (!key) {
+    if (key.error() == errc::corrupt) integrity({std::string(tenant_id), std::string(id), "conversation", 0, {}, true});
+    return key.error();
+  }
   return opened_conversation{std::move(**row), std::move(*key)};
 }
 
 result<conversation> encrypted_store::impl::to_conversation(const conversation_row& row,
                                                             const crypto::aead_key& key) const {
-  const detail::record_place place{detail::record_kind::user_id, row.tenant_id, row.id, 0, {}, row.key_version, {}};
-  auto user = detail::open_record(key, place, row.user_sealed);
-  if (!user) {
-    log->warn("tenant {} conversation {}: user id record does not open", row.tenant_id, row.id);
+  const detail::record_place place{
+      detail::record_kind::conversation, row.tenant_id, row.id, 0, {}, row.key_version, {}};
+  auto payload = detail::open_padded(key, place, row.sealed);
+  auto fields = payload ? detail::decode_conversation(*payload) : result<detail::conversation_fields>(payload.error());
+  if (!fields) {
+    integrity({row.tenant_id, row.id, "conversation", 0, {}, false});
     return errc::corrupt;
   }
   return conversation{row.id,
                       row.tenant_id,
-                      row.bot_id,
-                      std::move(*user),
-                      detail::from_nanos(row.created),
+                      std::move(fields->bot_id),
+                      std::move(fields->user_id),
+                      detail::from_nanos(fields->created),
                       detail::from_nanos(row.last_activity),
                       row.state,
                       row.last_seq};
 }
 
 std::optional<bot_state> encrypted_store::impl::cached_bot_state(std::string_view tenant_id,
-                                                                std::string_view conversation_id) {
+                                                                 std::string_view conversation_id) {
   auto hit = states.get(tenant_id, conversation_id);
   if (!hit) return std::nullopt;
   // Only a key already in memory: a key that was evicted, or forgotten by an erasure, sends the
   // read to the database, which knows whether the conversation still exists.
   auto key = keys.cached_data_key(tenant_id, hit->key_id, hit->key_version);
   if (!key) return std::nullopt;
-  const detail::record_place place{detail::record_kind::bot_state, tenant_id, conversation_id, 0, hit->etag,
-                                   hit->key_version, {}};
-  auto data = detail::open_record(*key, place, hit->sealed);
+  const detail::record_place place{
+      detail::record_kind::bot_state_padded, tenant_id, conversation_id, 0, hit->etag, hit->key_version, {}};
+  auto data = detail::open_padded(*key, place, hit->sealed);
   if (!data) {
     states.forget(tenant_id, conversation_id);
     return std::nullopt;
@@ -221,20 +336,27 @@ std::optional<bot_state> encrypted_store::impl::cached_bot_state(std::string_vie
   return bot_state{std::move(*data), std::move(hit->etag)};
 }
 
-activity_record encrypted_store::impl::to_record(const conversation_row& conv, const crypto::aead_key& key,
+activity_record encrypted_store::impl::to_record(const conversation_row& conv, const crypto::aead_key* key,
                                                  const activity_row& row) const {
-  activity_record rec{row.seq, row.activity_id, detail::from_nanos(row.timestamp), row.type, row.sender_role, {}, false};
-  const auto extra = detail::activity_extra(row.timestamp, row.type, row.sender_role);
-  const detail::record_place place{detail::record_kind::activity_body, conv.tenant_id, conv.id, row.seq,
-                                   row.activity_id, conv.key_version, extra};
-  auto body = detail::open_record(key, place, row.body);
-  if (body) {
-    rec.body = std::move(*body);
-  } else {
-    rec.corrupt = true;
-    log->warn("tenant {} conversation {}: activity seq {} does not open (reported as corrupt)", conv.tenant_id,
-              conv.id, row.seq);
+  activity_record rec{row.seq, row.activity_id, {}, {}, {}, {}, false};
+  if (key != nullptr) {
+    const detail::record_place place{
+        detail::record_kind::activity, conv.tenant_id, conv.id, row.seq, row.activity_id, conv.key_version, {}};
+    auto payload = detail::open_padded(*key, place, row.body);
+    if (payload) {
+      auto header = detail::decode_activity(*payload, rec.body);
+      crypto::secure_wipe(*payload);
+      if (header) {
+        rec.timestamp = detail::from_nanos(header->timestamp);
+        rec.type = std::move(header->type);
+        rec.sender_role = std::move(header->sender_role);
+        return rec;
+      }
+      crypto::secure_wipe(rec.body);
+    }
   }
+  rec.corrupt = true;
+  integrity({conv.tenant_id, conv.id, "activity", row.seq, row.activity_id, key == nullptr});
   return rec;
 }
 

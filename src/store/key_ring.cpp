@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,12 +57,22 @@ crypto::wrapped_key to_wrapped(const tenant_key_row& r) {
 }
 
 crypto::wrapped_key to_wrapped(const data_key_row& r) {
-  return {crypto::key_kind::data, r.tenant_id, r.key_id, r.version, r.parent_version, r.sealed};
+  return {crypto::key_kind::data, r.tenant_id, r.key_id, r.version, r.parent_version, r.sealed, r.subject};
 }
 
 data_key_row to_row(const crypto::wrapped_key& w) {
-  return {w.tenant_id, w.key_id, w.version, w.parent_version, w.sealed};
+  return {w.tenant_id, w.key_id, w.version, w.parent_version, w.sealed, w.subject};
 }
+
+std::tuple<std::uintmax_t, std::int64_t, std::uint64_t> stamp_of(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return {};
+  return {static_cast<std::uintmax_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          static_cast<std::uint64_t>(st.st_ino)};
+}
+
+constexpr std::string_view user_ref_label = "parley/v1/user-ref";
 
 // What a failure to open a tenant key means for the store's callers.
 error_code tenant_open_error(error_code e) {
@@ -129,19 +140,70 @@ result<void> key_ring::load_secrets(bool must_exist) {
     secrets_ = crypto::erasure_secrets{};
     return {};
   }
+  const auto stamp = stamp_of(secrets_file_);
   auto loaded = crypto::erasure_secrets::load_file(secrets_file_);
   if (!loaded) return loaded.error();
   secrets_ = std::move(*loaded);
+  std::lock_guard refresh(refresh_mutex_);
+  file_stamp_ = stamp;
   return {};
 }
 
 result<void> key_ring::reload_secrets_locked() {
   std::error_code ec;
   if (!std::filesystem::exists(secrets_file_, ec)) return {};
+  const auto stamp = stamp_of(secrets_file_);
   auto loaded = crypto::erasure_secrets::load_file(secrets_file_);
   if (!loaded) return loaded.error();
   secrets_ = std::move(*loaded);
+  std::lock_guard refresh(refresh_mutex_);
+  file_stamp_ = stamp;
   return {};
+}
+
+void key_ring::refresh_secrets() {
+  {
+    std::lock_guard refresh(refresh_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refresh_ < std::chrono::seconds(1)) return;
+    last_refresh_ = now;
+    if (stamp_of(secrets_file_) == file_stamp_) return;
+  }
+  std::unique_lock lock(keys_mutex_);
+  file_lock flock(secrets_file_);
+  if (!flock.held()) return;
+  if (auto r = reload_secrets_locked(); !r) {
+    log_->error("cannot reload the erasure secrets file after another process changed it: {}", r.error().message());
+  }
+}
+
+result<void> key_ring::prepare_secrets(const crypto::installation_id& installation,
+                                       std::span<const std::string> tenants) {
+  std::unique_lock lock(keys_mutex_);
+  file_lock flock(secrets_file_);
+  if (!flock.held()) return crypto::errc::io_error;
+  if (auto r = reload_secrets_locked(); !r) return r;
+  bool changed = false;
+  if (!secrets_.installation()) {
+    secrets_.set_installation(installation);
+    changed = true;
+  } else if (*secrets_.installation() != installation) {
+    log_->error(
+        "the erasure secrets file {} belongs to another installation than this database; nothing was "
+        "changed",
+        secrets_file_.string());
+    return errc::stale_erasure_secrets;
+  }
+  for (const auto& t : tenants) {
+    if (secrets_.has_subjects(t)) continue;
+    if (auto r = secrets_.create_subjects(t, rng_); !r) return r;
+    changed = true;
+  }
+  if (!changed) return {};
+  auto saved = secrets_.save_file(secrets_file_);
+  std::lock_guard refresh(refresh_mutex_);
+  file_stamp_ = stamp_of(secrets_file_);
+  return saved;
 }
 
 // Runs fn(erasure_secrets&) -> result<bool changed> under the in-process and the cross-process
@@ -154,8 +216,11 @@ result<void> key_ring::change_secrets(Fn&& fn) {
   if (auto r = reload_secrets_locked(); !r) return r;
   result<bool> changed = fn(secrets_);
   if (!changed) return changed.error();
-  if (*changed) return secrets_.save_file(secrets_file_);
-  return {};
+  if (!*changed) return {};
+  auto saved = secrets_.save_file(secrets_file_);
+  std::lock_guard refresh(refresh_mutex_);
+  file_stamp_ = stamp_of(secrets_file_);
+  return saved;
 }
 
 result<std::size_t> key_ring::destroy_superseded_secrets(std::span<const tenant_key_row> current) {
@@ -245,6 +310,10 @@ result<void> key_ring::create_tenant(session& s, std::string_view tenant_id) {
     auto k = crypto::create_tenant_key(*root_, secrets, tenant_id, version, rng_);
     if (!k) return result<bool>(boost::system::in_place_error, k.error());
     created.emplace(std::move(*k));
+    if (!secrets.has_subjects(tenant_id)) {
+      if (auto t = secrets.create_subjects(tenant_id, rng_); !t)
+        return result<bool>(boost::system::in_place_error, t.error());
+    }
     return true;
   });
   if (!r) {
@@ -291,13 +360,32 @@ void key_ring::cache_data_key(const std::string& cache_key, std::shared_ptr<cryp
   }
 }
 
-result<key_ring::new_key> key_ring::create_data_key(session& s, std::string_view tenant_id) {
+result<crypto::secure_buffer> key_ring::subject_secret(std::string_view tenant_id, std::uint64_t subject) {
+  refresh_secrets();
+  std::shared_lock lock(keys_mutex_);
+  auto secret = secrets_.subject_secret(tenant_id, subject);
+  if (!secret) {
+    if (secret.error() == crypto::errc::key_destroyed || secret.error() == crypto::errc::invalid_argument) {
+      return errc::erased;
+    }
+    return errc::unavailable;
+  }
+  return std::move(*secret);
+}
+
+result<key_ring::new_key> key_ring::create_data_key(session& s, std::string_view tenant_id, std::uint64_t subject,
+                                                    std::span<const std::uint8_t> subject_secret) {
   auto tk = tenant_key(s, tenant_id, true);
   if (!tk) return tk.error();
   std::string key_id = core::random_id(rng_, "k", 12);
   crypto::aead_options o;
   o.random = &rng_;
-  auto dk = crypto::create_data_key(**tk, key_id, 1, o, rng_);
+  result<crypto::new_data_key> dk = crypto::errc::internal;
+  if (subject == 0) {
+    dk = crypto::create_data_key(**tk, key_id, 1, o, rng_);
+  } else {
+    dk = crypto::create_bound_data_key(**tk, key_id, 1, subject, subject_secret, o, rng_);
+  }
   if (!dk) return create_error(dk.error());
   if (auto w = s.insert_data_key(to_row(dk->wrapped)); !w) return w.error();
   if (auto w = s.add_tenant_key_uses(tenant_id, (*tk)->version(), 1); !w) return w.error();
@@ -333,7 +421,16 @@ result<std::shared_ptr<crypto::aead_key>> key_ring::data_key(session& s, std::st
   crypto::aead_options o;
   o.random = &rng_;
   o.seals_so_far = uses_so_far;
-  auto key = crypto::open_data_key(**tk, to_wrapped(**row), o);
+  result<crypto::aead_key> key = crypto::errc::internal;
+  if ((*row)->subject == 0) {
+    key = crypto::open_data_key(**tk, to_wrapped(**row), o);
+  } else {
+    // Erased subject: the conversation is gone for good, whatever rows are left (an older copy
+    // of the database, an erasure interrupted before its rows were deleted).
+    auto secret = subject_secret(tenant_id, (*row)->subject);
+    if (!secret) return secret.error();
+    key = crypto::open_data_key(**tk, to_wrapped(**row), secret->bytes(), o);
+  }
   if (!key) {
     log_->error("tenant {}: data key {} version {} does not open: {}", tenant_id, key_id, version,
                 key.error().message());
@@ -368,7 +465,7 @@ result<std::shared_ptr<crypto::aead_key>> key_ring::audit_key(session& s, std::s
 }
 
 std::shared_ptr<crypto::aead_key> key_ring::cached_data_key(std::string_view tenant_id, std::string_view key_id,
-                                                           std::uint32_t version) {
+                                                            std::uint32_t version) {
   const auto ck = data_cache_key(tenant_id, key_id, version);
   std::lock_guard lock(cache_mutex_);
   auto it = data_keys_.find(ck);
@@ -414,18 +511,88 @@ result<std::shared_ptr<crypto::secure_buffer>> key_ring::pseudonym_secret(sessio
   return shared;
 }
 
-result<std::string> key_ring::user_ref(session& s, std::string_view tenant_id, std::string_view user_id) {
-  auto secret = pseudonym_secret(s, tenant_id);
-  if (!secret) return secret.error();
-  std::string msg = "user";
+std::string key_ring::user_ref(std::span<const std::uint8_t> subject_secret, std::string_view tenant_id,
+                               std::string_view conversation_id, std::string_view user_id) {
+  std::string msg(user_ref_label);
+  msg.push_back('\0');
+  msg.append(tenant_id);
+  msg.push_back('\0');
+  msg.append(conversation_id);
   msg.push_back('\0');
   msg.append(user_id);
-  const auto mac = crypto::hmac_sha256((*secret)->bytes(), crypto::as_bytes(msg));
-  return core::base64url_encode(mac);
+  auto mac = crypto::hmac_sha256(subject_secret, crypto::as_bytes(msg));
+  auto out = core::base64url_encode(mac);
+  crypto::secure_wipe(mac);
+  return out;
 }
 
-result<std::string> key_ring::idempotency_ref(session& s, std::string_view tenant_id,
-                                              std::string_view conversation_id, std::string_view key) {
+result<void> key_ring::match_user(std::string_view tenant_id, std::vector<subject_row> rows, std::string_view user_id,
+                                  const std::function<void(const subject_row&)>& fn) {
+  std::sort(rows.begin(), rows.end(), [](const subject_row& a, const subject_row& b) { return a.subject < b.subject; });
+  std::vector<std::uint64_t> subjects;
+  subjects.reserve(rows.size());
+  for (const auto& r : rows) subjects.push_back(r.subject);
+  refresh_secrets();
+  std::shared_lock lock(keys_mutex_);
+  std::size_t k = 0;
+  auto walked =
+      secrets_.for_each_subject_secret(tenant_id, subjects, [&](std::uint64_t, std::span<const std::uint8_t> secret) {
+        const auto& row = rows[k++];
+        if (secret.empty()) return;  // erased: its rows are leftovers of an older copy
+        if (crypto::constant_time_equal(user_ref(secret, tenant_id, row.id, user_id), row.user_ref)) fn(row);
+      });
+  if (!walked && walked.error() == crypto::errc::key_destroyed) return {};  // no tree: nothing to match
+  if (!walked) return errc::unavailable;
+  return {};
+}
+
+result<std::uint64_t> key_ring::erase_subjects(std::string_view tenant_id, std::span<const std::uint64_t> subjects) {
+  std::uint64_t epoch = 0;
+  auto r = change_secrets([&](crypto::erasure_secrets& secrets) -> result<bool> {
+    auto n = secrets.erase_subjects(tenant_id, subjects);
+    if (!n && n.error() == crypto::errc::key_destroyed) {
+      epoch = secrets.erasure_epoch(tenant_id);
+      return false;  // no tree: nothing of this tenant can be derived anyway
+    }
+    if (!n) return result<bool>(boost::system::in_place_error, n.error());
+    epoch = secrets.erasure_epoch(tenant_id);
+    return *n > 0;
+  });
+  if (!r) {
+    log_->error("tenant {}: cannot record the erasure in the erasure secrets file: {}", tenant_id, r.error().message());
+    return errc::unavailable;
+  }
+  return epoch;
+}
+
+bool key_ring::subject_erased(std::string_view tenant_id, std::uint64_t subject) const {
+  std::shared_lock lock(keys_mutex_);
+  return secrets_.subject_erased(tenant_id, subject);
+}
+
+std::uint64_t key_ring::erasure_epoch(std::string_view tenant_id) const {
+  std::shared_lock lock(keys_mutex_);
+  return secrets_.erasure_epoch(tenant_id);
+}
+
+std::uint64_t key_ring::subject_floor(std::string_view tenant_id) const {
+  std::shared_lock lock(keys_mutex_);
+  return secrets_.subject_floor(tenant_id);
+}
+
+result<data_key_row> key_ring::bind_legacy_key(session& s, const data_key_row& row, std::uint64_t subject) {
+  auto tk = tenant_key(s, row.tenant_id, false);
+  if (!tk) return tk.error();
+  if ((*tk)->version() != row.parent_version) return errc::corrupt;
+  auto secret = subject_secret(row.tenant_id, subject);
+  if (!secret) return errc::unavailable;
+  auto bound = crypto::bind_data_key(**tk, to_wrapped(row), subject, secret->bytes());
+  if (!bound) return bound.error() == crypto::errc::authentication_failed ? error_code(errc::corrupt) : bound.error();
+  return to_row(*bound);
+}
+
+result<std::string> key_ring::idempotency_ref(session& s, std::string_view tenant_id, std::string_view conversation_id,
+                                              std::string_view key) {
   auto secret = pseudonym_secret(s, tenant_id);
   if (!secret) return secret.error();
   std::string msg = "idempotency";
@@ -490,9 +657,8 @@ void key_ring::tenant_rotation_committed(const tenant_rotation& r) {
     std::lock_guard lock(cache_mutex_);
     tenants_[r.tenant_id] = r.next;
   }
-  auto done = change_secrets([&](crypto::erasure_secrets& secrets) -> result<bool> {
-    return secrets.destroy(r.tenant_id, r.old_version);
-  });
+  auto done = change_secrets(
+      [&](crypto::erasure_secrets& secrets) -> result<bool> { return secrets.destroy(r.tenant_id, r.old_version); });
   if (!done) {
     // The next start finishes it (destroy_superseded_secrets); until then an older database copy
     // could still be opened with this secret.
@@ -502,9 +668,8 @@ void key_ring::tenant_rotation_committed(const tenant_rotation& r) {
 }
 
 void key_ring::tenant_rotation_failed(const tenant_rotation& r) {
-  auto done = change_secrets([&](crypto::erasure_secrets& secrets) -> result<bool> {
-    return secrets.destroy(r.tenant_id, r.new_version);
-  });
+  auto done = change_secrets(
+      [&](crypto::erasure_secrets& secrets) -> result<bool> { return secrets.destroy(r.tenant_id, r.new_version); });
   if (!done) log_->warn("tenant {}: unused erasure secret {} left in the file", r.tenant_id, r.new_version);
 }
 

@@ -1,22 +1,16 @@
 // Tests of the in-memory fake, so that other components' tests can trust its semantics.
+#include <parley/core/testing/run.hpp>
 #include <parley/store/testing/memory_store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <gtest/gtest.h>
 
 namespace parley::store {
 namespace {
 
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 TEST(MemoryStore, SequencesAreGapFreeAndIdempotent) {
   testing::memory_store s;

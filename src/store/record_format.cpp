@@ -3,7 +3,9 @@
 #include <parley/core/base64.hpp>
 #include <parley/crypto/primitives.hpp>
 
+#include <bit>
 #include <charconv>
+#include <cstring>
 
 #ifdef PARLEY_BENCH_NO_ENCRYPTION
 #include <parley/store/bench_encryption_switch.hpp>
@@ -35,12 +37,51 @@ void put_uint(std::string& out, U v) {
 std::atomic<bool> encryption_on{true};
 #endif
 
+// A bounds-checked reader over a decrypted payload.
+struct reader {
+  std::string_view in;
+  std::size_t pos = 0;
+  bool take(std::size_t n, std::string_view& out) {
+    if (in.size() - pos < n) return false;
+    out = in.substr(pos, n);
+    pos += n;
+    return true;
+  }
+  template <class U>
+  bool uint(U& v) {
+    std::string_view b;
+    if (!take(sizeof(U), b)) return false;
+    v = 0;
+    for (char c : b) v = static_cast<U>((v << 8) | static_cast<unsigned char>(c));
+    return true;
+  }
+  bool field16(std::string& out) {
+    std::uint16_t n = 0;
+    std::string_view b;
+    if (!uint(n) || !take(n, b)) return false;
+    out.assign(b);
+    return true;
+  }
+};
+
+// Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and Communication with
+// PURBs", PETS 2019): round up to a multiple of 2^(E - S), E = floor(log2 n), S = floor(log2 E) + 1.
+std::size_t padme(std::size_t n) {
+  if (n < 2) return n;
+  const unsigned e = static_cast<unsigned>(std::bit_width(n)) - 1;
+  const unsigned s = static_cast<unsigned>(std::bit_width(e));
+  const std::size_t mask = (std::size_t{1} << (e - s)) - 1;
+  return (n + mask) & ~mask;
+}
+
 }  // namespace
 
 #ifdef PARLEY_BENCH_NO_ENCRYPTION
 }  // namespace parley::store::detail
 namespace parley::store::bench {
-void set_encryption(bool on) noexcept { detail::encryption_on.store(on); }
+void set_encryption(bool on) noexcept {
+  detail::encryption_on.store(on);
+}
 }  // namespace parley::store::bench
 namespace parley::store::detail {
 #endif
@@ -91,6 +132,100 @@ result<std::string> open_record(const crypto::aead_key& key, const record_place&
   if (!n) return errc::corrupt;
   out.resize(*n);
   return out;
+}
+
+std::size_t min_padded_size(record_kind kind) noexcept {
+  switch (kind) {
+    case record_kind::conversation:
+      return 128;
+    case record_kind::attachment_meta:
+      return 256;
+    default:
+      return 256;
+  }
+}
+
+std::size_t padded_size(std::size_t n, std::size_t minimum) noexcept {
+  return std::max(minimum, padme(n + 4));
+}
+
+result<bytes> seal_padded(crypto::aead_key& key, const record_place& place, std::string_view payload) {
+  std::string framed(padded_size(payload.size(), min_padded_size(place.kind)), '\0');
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) framed[static_cast<std::size_t>(i)] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
+  std::memcpy(framed.data() + 4, payload.data(), payload.size());
+  auto sealed = seal_record(key, place, framed);
+  crypto::secure_wipe(framed);
+  return sealed;
+}
+
+result<std::string> open_padded(const crypto::aead_key& key, const record_place& place,
+                                std::span<const std::uint8_t> sealed) {
+  auto framed = open_record(key, place, sealed);
+  if (!framed) return framed.error();
+  reader r{*framed};
+  std::uint32_t n = 0;
+  std::string_view payload;
+  if (!r.uint(n) || !r.take(n, payload)) return errc::corrupt;
+  std::string out(payload);
+  crypto::secure_wipe(*framed);
+  return out;
+}
+
+std::string encode_activity(const activity_header& h, std::string_view body) {
+  std::string out;
+  out.reserve(8 + 4 + h.type.size() + h.sender_role.size() + body.size());
+  put_uint<std::uint64_t>(out, static_cast<std::uint64_t>(h.timestamp));
+  put_u16_field(out, h.type);
+  put_u16_field(out, h.sender_role);
+  out.append(body);
+  return out;
+}
+
+result<activity_header> decode_activity(std::string_view payload, std::string& body) {
+  reader r{payload};
+  activity_header h;
+  std::uint64_t ts = 0;
+  if (!r.uint(ts) || !r.field16(h.type) || !r.field16(h.sender_role)) return errc::corrupt;
+  h.timestamp = static_cast<nanos>(ts);
+  body.assign(payload.substr(r.pos));
+  return h;
+}
+
+std::string encode_conversation(const conversation_fields& c) {
+  std::string out;
+  put_u16_field(out, c.user_id);
+  put_u16_field(out, c.bot_id);
+  put_uint<std::uint64_t>(out, static_cast<std::uint64_t>(c.created));
+  return out;
+}
+
+result<conversation_fields> decode_conversation(std::string_view payload) {
+  reader r{payload};
+  conversation_fields c;
+  std::uint64_t created = 0;
+  if (!r.field16(c.user_id) || !r.field16(c.bot_id) || !r.uint(created) || r.pos != payload.size()) {
+    return errc::corrupt;
+  }
+  c.created = static_cast<nanos>(created);
+  return c;
+}
+
+std::string encode_attachment(const attachment_fields& a) {
+  std::string out;
+  put_u16_field(out, a.content_type);
+  put_u16_field(out, a.name);
+  put_uint<std::uint64_t>(out, a.size);
+  return out;
+}
+
+result<attachment_fields> decode_attachment(std::string_view payload) {
+  reader r{payload};
+  attachment_fields a;
+  if (!r.field16(a.content_type) || !r.field16(a.name) || !r.uint(a.size) || r.pos != payload.size()) {
+    return errc::corrupt;
+  }
+  return a;
 }
 
 bool valid_id(std::string_view id) noexcept {

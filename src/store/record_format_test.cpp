@@ -11,7 +11,9 @@
 namespace parley::store::detail {
 namespace {
 
-record_place base() { return {record_kind::activity_body, "bankx", "c1", 7, "a1", 1, "extra"}; }
+record_place base() {
+  return {record_kind::activity_body, "bankx", "c1", 7, "a1", 1, "extra"};
+}
 
 TEST(RecordFormat, AssociatedDataSeparatesEveryField) {
   std::set<std::string> seen;
@@ -68,6 +70,61 @@ TEST(RecordFormat, SealedRecordsOpenOnlyInTheirPlace) {
   bytes garbage{1, 2, 3};
   EXPECT_EQ(open_record(*key, base(), garbage).error(), errc::corrupt);
   EXPECT_EQ(open_record(*key, base(), bytes{}).error(), errc::corrupt);
+}
+
+TEST(RecordFormat, PaddingHidesLengthsWithinABucket) {
+  // Padmé: at most ~12 % over the framed size, and a floor per kind so short texts look alike.
+  EXPECT_EQ(padded_size(1, 256), 256u);
+  EXPECT_EQ(padded_size(200, 256), 256u);
+  for (std::size_t n : {300u, 1000u, 5000u, 100000u, 262144u}) {
+    const auto p = padded_size(n, 256);
+    EXPECT_GE(p, n + 4);
+    EXPECT_LE(p, (n + 4) * 113 / 100) << n;
+  }
+  // Lengths that differ by a few bytes share a bucket; the bucket count is small.
+  EXPECT_EQ(padded_size(1000, 256), padded_size(1010, 256));
+  std::set<std::size_t> buckets;
+  for (std::size_t n = 1; n <= 262144; n += 97) buckets.insert(padded_size(n, 256));
+  EXPECT_LT(buckets.size(), 300u);  // 16 to 32 sizes per doubling
+
+  auto key = crypto::aead_key::generate("k1", 1);
+  ASSERT_TRUE(key);
+  record_place p{record_kind::activity, "bankx", "c1", 7, "a1", 1, {}};
+  auto short_one = seal_padded(*key, p, "hi");
+  auto longer = seal_padded(*key, p, std::string(180, 'x'));
+  ASSERT_TRUE(short_one && longer);
+  EXPECT_EQ(short_one->size(), longer->size());
+  EXPECT_EQ(*open_padded(*key, p, *longer), std::string(180, 'x'));
+  // A record sealed as another kind does not open as this one.
+  auto as_state = p;
+  as_state.kind = record_kind::bot_state_padded;
+  EXPECT_EQ(open_padded(*key, as_state, *short_one).error(), errc::corrupt);
+}
+
+TEST(RecordFormat, RecordPayloadsRoundTripAndRefuseGarbage) {
+  std::string body;
+  const auto encoded = encode_activity({123456789, "message", "user"}, R"({"text":"hi"})");
+  auto h = decode_activity(encoded, body);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->timestamp, 123456789);
+  EXPECT_EQ(h->type, "message");
+  EXPECT_EQ(h->sender_role, "user");
+  EXPECT_EQ(body, R"({"text":"hi"})");
+  EXPECT_FALSE(decode_activity(encoded.substr(0, 9), body));
+
+  auto c = decode_conversation(encode_conversation({"dl_user", "bot1", 42}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->user_id, "dl_user");
+  EXPECT_EQ(c->bot_id, "bot1");
+  EXPECT_EQ(c->created, 42);
+  EXPECT_FALSE(decode_conversation(encode_conversation({"u", "b", 1}) + "x"));
+
+  auto a = decode_attachment(encode_attachment({"image/png", "cat.png", 1234}));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->content_type, "image/png");
+  EXPECT_EQ(a->name, "cat.png");
+  EXPECT_EQ(a->size, 1234u);
+  EXPECT_FALSE(decode_attachment("\x00"));
 }
 
 TEST(RecordFormat, IdsAreShortPrintableAndStartWithALetterOrDigit) {

@@ -197,10 +197,10 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
     auto& a = op->activity;
     const auto seq = c.seq + 1;
     const auto ts = detail::to_nanos(a.timestamp);
-    const auto extra = detail::activity_extra(ts, a.type, a.sender_role);
-    const detail::record_place place{detail::record_kind::activity_body, op->tenant_id, op->conversation_id, seq,
-                                     a.activity_id, c.row->key_version, extra};
-    auto sealed = detail::seal_record(*c.key, place, a.body);
+    // Timestamp, type and sender role travel inside the ciphertext, padded with the body.
+    const detail::record_place place{
+        detail::record_kind::activity, op->tenant_id, op->conversation_id, seq, a.activity_id, c.row->key_version, {}};
+    auto sealed = detail::seal_padded(*c.key, place, detail::encode_activity({ts, a.type, a.sender_role}, a.body));
     if (!sealed) {
       op->outcome = sealed.error() == crypto::errc::key_exhausted ? errc::limit_exceeded : errc::unavailable;
       continue;
@@ -214,8 +214,7 @@ result<void> encrypted_store::impl::run_appends(session& s, std::span<detail::ap
     }
     op->outcome = append_result{seq, a.activity_id, false};
     // The op's strings are not needed any more: moved into the row rather than copied.
-    rows.push_back({c.row->pk, seq, std::move(a.activity_id), ts, std::move(a.type), std::move(a.sender_role),
-                    std::move(*sealed)});
+    rows.push_back({c.row->pk, seq, std::move(a.activity_id), std::move(*sealed)});
   }
 
   // 4. Write in bulk.

@@ -93,7 +93,7 @@ awaitable<result<void>> encrypted_store::create_desk_session(desk_session in) {
     auto existing = s.get_desk_session(in.tenant_id, in.ref);
     if (!existing) return existing.error();
     if (*existing) return errc::already_exists;
-    auto key = impl_->keys.create_data_key(s, in.tenant_id);
+    auto key = impl_->keys.create_data_key(s, in.tenant_id, 0, {});
     if (!key) return key.error();
     desk_session_row row;
     row.tenant_id = in.tenant_id;
@@ -331,7 +331,7 @@ awaitable<result<std::uint64_t>> encrypted_store::put_desk_settings(std::string 
       if (!k) return k.error();
       key = std::move(*k);
     } else {
-      auto k = impl_->keys.create_data_key(s, tenant_id);
+      auto k = impl_->keys.create_data_key(s, tenant_id, 0, {});
       if (!k) return k.error();
       row.key_id = k->key_id;
       row.key_version = 1;

@@ -240,7 +240,7 @@ awaitable<result<desk_agent>> encrypted_store::put_desk_agent(desk_agent a) {
       if (!k) return k.error();
       key = std::move(*k);
     } else {
-      auto k = impl_->keys.create_data_key(s, a.tenant_id);
+      auto k = impl_->keys.create_data_key(s, a.tenant_id, 0, {});
       if (!k) return k.error();
       row.key_id = k->key_id;
       key = std::move(k->key);

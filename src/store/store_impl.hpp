@@ -1,5 +1,7 @@
 // Private: the state behind encrypted_store and the helpers its operations share. The operations
-// themselves live in store_reads.cpp, store_writes.cpp, store_appends.cpp and store_erase.cpp.
+// themselves live in store_reads.cpp, store_writes.cpp, store_appends.cpp and store_erase.cpp;
+// the one-time upgrade of rows written before erasure subjects in store_upgrade.cpp, and the
+// start-up reconciliation with the erasure secrets file in store_reconcile.cpp.
 #pragma once
 
 #include "async_bridge.hpp"
@@ -13,9 +15,12 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 
 namespace parley::store {
@@ -99,8 +104,8 @@ class append_op final : public write_op {
 }  // namespace detail
 
 struct encrypted_store::impl {
-  impl(std::unique_ptr<backend> backend, crypto::root_key root, std::filesystem::path secrets_file,
-       const options& o, dependencies deps);
+  impl(std::unique_ptr<backend> backend, crypto::root_key root, std::filesystem::path secrets_file, const options& o,
+       dependencies deps);
   ~impl();
 
   options opts;
@@ -114,9 +119,31 @@ struct encrypted_store::impl {
   std::atomic<std::uint64_t> state_stamps{0};
   boost::asio::thread_pool pool;
   std::unique_ptr<detail::write_queue> writer;
+  reconcile_report report;
+
+  // Integrity failures: counted, and reported to the hook once per record (bounded memory).
+  std::function<void(const integrity_failure&)> on_integrity;
+  mutable std::mutex integrity_mutex;
+  mutable std::set<std::string, std::less<>> integrity_seen;
+  mutable std::deque<std::string> integrity_order;
+  mutable std::atomic<std::uint64_t> integrity_count{0};
+  /// Records a failure: logs it (ids only), counts it and tells the hook, once per record.
+  void integrity(const integrity_failure& f) const;
+
+  // Background reclaim after erasures (backend::reclaim): at most one queued at a time.
+  std::atomic<bool> reclaim_queued{false};
+  void schedule_reclaim();
 
   /// Start-up checks and migrations (encrypted_store::open).
   result<void> start();
+  /// Tenant keys that do not open, named by cause (start-up).
+  result<void> check_tenant_keys(const std::vector<tenant_key_row>& current);
+  /// Upgrades every row written before erasure subjects, then rotates the tenants' keys once so
+  /// that older copies holding unbound data keys lose them (store_upgrade.cpp).
+  result<void> upgrade_legacy();
+  /// Finishes erasures the database has not seen and keeps new subjects above every erased one
+  /// (store_reconcile.cpp).
+  result<void> reconcile();
 
   /// Runs `work(session&)` on the pool with a read session; resumes the caller.
   template <class T>
@@ -158,9 +185,10 @@ struct encrypted_store::impl {
   /// The conversation row of (tenant, id) and its data key: errc::not_found, errc::erased, errc::corrupt.
   result<opened_conversation> open_conversation(session& s, std::string_view tenant_id, std::string_view id);
   result<std::shared_ptr<crypto::aead_key>> key_of(session& s, const conversation_row& row);
-  /// The contract's view of a row (opens the user id). errc::corrupt.
+  /// The contract's view of a row (opens the conversation record). errc::corrupt.
   result<conversation> to_conversation(const conversation_row& row, const crypto::aead_key& key) const;
-  activity_record to_record(const conversation_row& conv, const crypto::aead_key& key, const activity_row& row) const;
+  /// An activity as the contract returns it; `key` null: the conversation's key failed its check.
+  activity_record to_record(const conversation_row& conv, const crypto::aead_key* key, const activity_row& row) const;
   [[nodiscard]] nanos now() const;
   /// The bot state from the cache if its entry and data key are there and it opens.
   std::optional<bot_state> cached_bot_state(std::string_view tenant_id, std::string_view conversation_id);
@@ -169,9 +197,12 @@ struct encrypted_store::impl {
   /// (ensure_tenant's body; also the audit log's first append).
   result<void> ensure_tenant_row(session& s, std::string_view tenant_id);
 
-  /// Erases the given conversations of one tenant and rotates its key (store_erase.cpp).
-  result<std::size_t> erase_rows(session& s, std::string_view tenant_id, std::vector<conversation_row> rows,
-                                 std::optional<detail::tenant_rotation>& rotation);
+  /// Erases the given conversations of one tenant: their subjects in the erasure secrets file
+  /// first, then their keys and rows, and the tenant's erasure count (store_erase.cpp).
+  result<std::size_t> erase_rows(session& s, std::string_view tenant_id, const std::vector<conversation_row>& rows);
+  /// Deletes the keys and rows of conversations whose subjects are already erased.
+  result<void> delete_rows(session& s, std::string_view tenant_id, const std::vector<std::string>& key_ids,
+                           const std::vector<std::int64_t>& pks);
 };
 
 }  // namespace parley::store

@@ -67,32 +67,35 @@ awaitable<result<conversation>> encrypted_store::create_conversation(std::string
     if (!existing) return existing.error();
     if (*existing) return errc::already_exists;
 
-    auto user_ref = keys.user_ref(s, tenant_id, user_id);
-    if (!user_ref) return user_ref.error();
-    auto key = keys.create_data_key(s, tenant_id);
+    // A new erasure subject for every conversation: its data key and its user pseudonym hang on
+    // the subject's secret, so erasing it makes both meaningless everywhere (docs/adr/0018).
+    auto subject = s.next_subject();
+    if (!subject) return subject.error();
+    auto secret = keys.subject_secret(tenant_id, *subject);
+    if (!secret) {
+      impl_->log->error("tenant {}: new subject {} is already erased (restored database?)", tenant_id, *subject);
+      return errc::unavailable;
+    }
+    auto key = keys.create_data_key(s, tenant_id, *subject, secret->bytes());
     if (!key) return key.error();
     conversation_row row;
     row.tenant_id = tenant_id;
     row.id = id;
-    row.bot_id = bot_id;
-    row.user_ref = std::move(*user_ref);
+    row.user_ref = detail::key_ring::user_ref(secret->bytes(), tenant_id, id, user_id);
+    row.subject = *subject;
     row.key_id = key->key_id;
     row.key_version = 1;
-    row.created = row.last_activity = impl_->now();
-    const detail::record_place place{detail::record_kind::user_id, tenant_id, id, 0, {}, row.key_version, {}};
-    auto sealed = detail::seal_record(*key->key, place, user_id);
+    const auto created = impl_->now();
+    row.last_activity = created;
+    const detail::record_place place{detail::record_kind::conversation, tenant_id, id, 0, {}, row.key_version, {}};
+    auto sealed = detail::seal_padded(*key->key, place, detail::encode_conversation({user_id, bot_id, created}));
     if (!sealed) return seal_error(sealed.error());
-    row.user_sealed = std::move(*sealed);
+    row.sealed = std::move(*sealed);
     row.key_uses = key->key->seals();
     if (auto r = s.insert_conversation(row); !r) return r.error();
-    return conversation{id,
-                        tenant_id,
-                        bot_id,
-                        user_id,
-                        detail::from_nanos(row.created),
-                        detail::from_nanos(row.last_activity),
-                        row.state,
-                        0};
+    return conversation{
+        id,        tenant_id, bot_id, user_id, detail::from_nanos(created), detail::from_nanos(row.last_activity),
+        row.state, 0};
   });
 }
 
@@ -131,9 +134,9 @@ awaitable<result<std::string>> encrypted_store::put_bot_state(std::string tenant
     if (!dk) return dk.error();
     bot_state_row row;
     row.etag = core::random_id(impl_->rng, "", 12);
-    const detail::record_place place{detail::record_kind::bot_state, tenant_id, conversation_id, 0, row.etag,
-                                     conv.key_version, {}};
-    auto sealed = detail::seal_record(**dk, place, data);
+    const detail::record_place place{
+        detail::record_kind::bot_state_padded, tenant_id, conversation_id, 0, row.etag, conv.key_version, {}};
+    auto sealed = detail::seal_padded(**dk, place, data);
     if (!sealed) return seal_error(sealed.error());
     row.data = std::move(*sealed);
     if (auto r = s.put_bot_state(conv.pk, row); !r) return r.error();
@@ -159,7 +162,8 @@ awaitable<result<std::string>> encrypted_store::put_attachment(std::string tenan
   }
   if (!detail::valid_token(file.content_type, max_content_type)) return fail<std::string>(errc::invalid_argument);
   if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) return fail<std::string>(errc::not_found);
-  return impl_->write<std::string>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
+  return impl_->write<std::string>([this, tenant_id = std::move(tenant_id),
+                                    conversation_id = std::move(conversation_id),
                                     file = std::move(file)](session& s) -> result<std::string> {
     const std::pair<std::string, std::string> key{tenant_id, conversation_id};
     auto locked = s.lock_conversations({&key, 1});
@@ -171,18 +175,16 @@ awaitable<result<std::string>> encrypted_store::put_attachment(std::string tenan
     attachment_row row;
     row.conv_pk = conv.pk;
     row.id = core::random_id(impl_->rng, "att_", 16);
-    row.content_type = file.content_type;
-    row.size = file.bytes.size();
-    row.created = impl_->now();
-    const detail::record_place name_place{detail::record_kind::attachment_name, tenant_id, conversation_id, 0, row.id,
-                                          conv.key_version, row.content_type};
-    const detail::record_place bytes_place{detail::record_kind::attachment_bytes, tenant_id, conversation_id, 0,
-                                           row.id, conv.key_version, row.content_type};
-    auto name = detail::seal_record(**dk, name_place, file.name);
-    if (!name) return seal_error(name.error());
-    auto content = detail::seal_record(**dk, bytes_place, file.bytes);
+    const detail::record_place meta_place{
+        detail::record_kind::attachment_meta, tenant_id, conversation_id, 0, row.id, conv.key_version, {}};
+    const detail::record_place content_place{
+        detail::record_kind::attachment_content, tenant_id, conversation_id, 0, row.id, conv.key_version, {}};
+    auto meta = detail::seal_padded(**dk, meta_place,
+                                    detail::encode_attachment({file.content_type, file.name, file.bytes.size()}));
+    if (!meta) return seal_error(meta.error());
+    auto content = detail::seal_padded(**dk, content_place, file.bytes);
     if (!content) return seal_error(content.error());
-    row.name = std::move(*name);
+    row.meta = std::move(*meta);
     row.content = std::move(*content);
     if (auto r = s.insert_attachment(row); !r) return r.error();
     if (auto r = s.set_key_uses(conv.pk, (*dk)->seals()); !r) return r.error();

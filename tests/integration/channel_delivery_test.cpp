@@ -26,6 +26,16 @@ json::object message(std::string text, std::string client_id) {
                       {"channelData", {{"clientActivityID", std::move(client_id)}}}};
 }
 
+// The message activities the bot received, in order (the conversationUpdate, delivered in the
+// background, may come before or after them).
+std::vector<json::object> messages_received(harness& h) {
+  std::vector<json::object> out;
+  for (const auto& in : h.bot().received()) {
+    if (in.activity.contains("type") && in.activity.at("type") == "message") out.push_back(in.activity);
+  }
+  return out;
+}
+
 json::array poll_until(harness& h, const std::string& id, const std::string& token, std::size_t n) {
   json::array activities;
   for (int i = 0; i < 200; ++i) {
@@ -184,7 +194,10 @@ TEST_P(channel_delivery, a_retried_send_is_stored_once_and_delivered_again) {
   ASSERT_EQ(activities.size(), 2u);
   EXPECT_EQ(activities[1].at("text"), "echo: hi");
   ASSERT_TRUE(h.bot().wait_for(3));  // conversationUpdate, the first try, the retry
-  EXPECT_EQ(h.bot().received()[2].activity.at("id"), retry.json().at("id"));
+  // The conversationUpdate goes in the background: it may reach the bot before or after the messages.
+  const auto got = messages_received(h);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].at("id"), retry.json().at("id"));
 }
 
 TEST_P(channel_delivery, the_credential_guard_masks_for_storage_and_delivers_an_expected_secret_as_typed) {
@@ -194,13 +207,13 @@ TEST_P(channel_delivery, the_credential_guard_masks_for_storage_and_delivers_an_
   ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("4111 1111 1111 1111", "c-1")).status,
             200);
   ASSERT_TRUE(h.bot().wait_for(2));
-  const std::string to_bot(h.bot().received()[1].activity.at("text").as_string());
+  const std::string to_bot(messages_received(h).at(0).at("text").as_string());
   EXPECT_EQ(to_bot.find("4111 1111"), std::string::npos) << to_bot;
   // The bot's reply flagged expectsSecret: the next message reaches the bot as typed, stored masked.
   ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("ask for a code", "c-2")).status, 200);
   ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("482913", "c-3")).status, 200);
   ASSERT_TRUE(h.bot().wait_for(4));
-  EXPECT_EQ(h.bot().received()[3].activity.at("text"), "482913");
+  EXPECT_EQ(messages_received(h).at(2).at("text"), "482913");
   // What the user sent is stored masked (the test bot's own echo of the code is the bot's business).
   for (const auto& a : poll_until(h, id_of(conv), token_of(conv), 7)) {
     const auto* text = a.as_object().if_contains("text");
@@ -209,6 +222,75 @@ TEST_P(channel_delivery, the_credential_guard_masks_for_storage_and_delivers_an_
       EXPECT_EQ(std::string(text->get_string()).find("482913"), std::string::npos);
     }
   }
+}
+
+TEST_P(channel_delivery, every_client_controlled_string_is_guarded_before_storage) {
+  harness h(with_path());
+  const auto conv = h.start_conversation();
+  // An event and a postBack carry credentials outside `text`: the bot, the store and the poll see
+  // them masked, and the channel warns the user.
+  json::object event{{"type", "event"},
+                     {"name", "form/submit"},
+                     {"from", {{"id", "x"}, {"name", "password: hunter2"}}},  // a client's name is dropped
+                     {"value", {{"card", "4111 1111 1111 1111"}, {"cvc", "cvc 123"}, {"note", "password: hunter2"}}}};
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), event).status, 200);
+  json::object post_back = message("", "c-2");
+  post_back.erase("text");
+  post_back["value"] = {{"iban", "DE89 3704 0044 0532 0130 00"}};
+  post_back["attachments"] = json::array{{{"contentType", "application/json"}, {"content", {{"note", "pin: 4821"}}}}};
+  post_back["channelData"].as_object()["messageBack"] = {{"displayText", "5500-0055-5555-5559"}};
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), post_back).status, 200);
+  ASSERT_TRUE(h.bot().wait_for(3));
+  const auto stored = json::serialize(poll_until(h, id_of(conv), token_of(conv), 4));
+  std::string delivered;
+  for (const auto& in : h.bot().received()) delivered += json::serialize(in.activity);
+  for (const char* secret : {"hunter2", "4111 1111", "cvc 123", "3704 0044", "4821", "5500-0055"}) {
+    EXPECT_EQ(stored.find(secret), std::string::npos) << secret << " stored: " << stored;
+    EXPECT_EQ(delivered.find(secret), std::string::npos) << secret << " delivered: " << delivered;
+  }
+  EXPECT_NE(stored.find("For your security I hid what looked like"), std::string::npos);
+  for (const char* kind : {R"("password")", R"("card_number")", R"("security_code")"}) {
+    EXPECT_NE(stored.find(kind), std::string::npos) << kind << " not among the masked kinds: " << stored;
+  }
+}
+
+TEST_P(channel_delivery, bare_codes_are_secrets_while_a_login_waits_for_one) {
+  harness h(with_path());
+  const auto conv = h.start_conversation();
+  // The bot says a code comes (the login executor's typing activity flagged awaitsCode), before
+  // any prompt: from then on every bare code is stored masked and delivered as typed.
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("await a code", "c-1")).status, 200);
+  h.bot().set_mode(test_bot::mode::quiet);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("492 816", "c-2")).status, 200);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("135790", "c-3")).status, 200);
+  ASSERT_TRUE(h.bot().wait_for(4));
+  const auto got = messages_received(h);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].at("text"), "492 816");
+  EXPECT_EQ(got[2].at("text"), "135790") << "not a one-shot: the login still waits";
+  // A bot message without a flag ends the wait: a number is a number again.
+  h.bot().set_mode(test_bot::mode::echo);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("thanks", "c-4")).status, 200);
+  h.bot().set_mode(test_bot::mode::quiet);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("246810", "c-5")).status, 200);
+  const auto activities = poll_until(h, id_of(conv), token_of(conv), 6);
+  std::vector<std::string> user_texts;
+  for (const auto& a : activities) {
+    if (a.at("from").at("role") == "user") user_texts.emplace_back(a.at("text").as_string());
+  }
+  EXPECT_EQ(user_texts, (std::vector<std::string>{"await a code", "[secret: 7 characters]", "[secret: 6 characters]",
+                                                  "thanks", "246810"}));
+  EXPECT_EQ(json::serialize(activities).find("For your security"), std::string::npos) << "asked for: no warning";
+
+  // A login that never says it ended stops the masking after code_wait_limit (15 minutes).
+  h.bot().set_mode(test_bot::mode::echo);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("await a code", "c-6")).status, 200);
+  h.bot().set_mode(test_bot::mode::quiet);
+  h.clock().advance(16min);
+  ASSERT_EQ(h.post(conv_path(id_of(conv), "/activities"), token_of(conv), message("112233", "c-7")).status, 200);
+  const auto later = poll_until(h, id_of(conv), token_of(conv), 8);
+  ASSERT_GE(later.size(), 8u);
+  EXPECT_EQ(later.back().at("text"), "112233");
 }
 
 TEST_P(channel_delivery, replies_reach_the_stream_live) {

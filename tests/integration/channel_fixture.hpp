@@ -26,6 +26,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -73,7 +74,7 @@ struct http_result {
 /// A scriptable bot: records what it receives, answers per `mode`.
 class test_bot {
  public:
-  enum class mode { echo, late, fail, hang };
+  enum class mode { echo, late, fail, hang, quiet };  // quiet: 200, no reply
 
   explicit test_bot(asio::io_context& io, net::http_client& http) : io_(io), http_(http) {}
 
@@ -118,6 +119,7 @@ class test_bot {
     }
     const auto m = mode_.load();
     if (m == mode::fail) co_return 500;
+    if (m == mode::quiet) co_return 200;
     if (m == mode::hang) {
       asio::steady_timer t(co_await asio::this_coro::executor, 30s);
       co_await t.async_wait(core::use_tuple);
@@ -146,7 +148,7 @@ class test_bot {
       std::string reply_to = id;
       std::string body = json::serialize(reply_activity(id, text));
       auto r = co_await channel->receive_from_bot(std::move(bot_id), std::move(conversation), std::move(reply_to),
-                                                      std::move(body));
+                                                  std::move(body));
       co_return r ? 200 : 400;
     }
     auto req = net::client_request::json(net::method::post,
@@ -160,8 +162,12 @@ class test_bot {
     co_return r ? r->status : 0;
   }
 
-  // "echo: ask for a code" prompts for a secret (the credential guard's expectsSecret flag).
+  // "echo: ask for a code" prompts for a secret (the credential guard's expectsSecret flag);
+  // "echo: await a code" is a typing activity saying a login's code comes (awaitsCode), no message.
   static json::object reply_activity(std::string_view reply_to, std::string_view text) {
+    if (text == "echo: await a code") {
+      return json::object{{"type", "typing"}, {"channelData", {{"parley", {{"awaitsCode", true}}}}}};
+    }
     json::object a{{"type", "message"}, {"text", text}, {"replyToId", reply_to}};
     if (text == "echo: ask for a code") a["channelData"] = {{"parley", {{"expectsSecret", true}}}};
     return a;
@@ -245,13 +251,14 @@ class garbage_server {
 
 struct harness_settings {
   std::chrono::milliseconds bot_timeout = 3s;
-  bool anonymous_bot = false;   // bot A without app id
-  std::string bot_endpoint;     // default: the test bot
+  bool anonymous_bot = false;  // bot A without app id
+  std::string bot_endpoint;    // default: the test bot
   double client_rate = 100'000;
   double conversation_rate = 100'000;
   std::chrono::milliseconds max_throttle_delay = 5s;
   std::size_t max_upload_bytes = 256 * 1024;
-  bool in_process = false;      // bot A in-process (endpoint "in-process"): no HTTP, no tokens
+  bool in_process = false;                     // bot A in-process (endpoint "in-process"): no HTTP, no tokens
+  store::conversation_store* store = nullptr;  // default: the harness's in-memory store
   /// Changes to the channel's options after the defaults below (tenants, lifetimes, limits).
   std::function<void(options&)> tweak;
   /// The desk's side of handoffs (null: no desk).
@@ -264,8 +271,8 @@ class harness {
   using settings = harness_settings;
 
   explicit harness(settings st = {}) : work_(asio::make_work_guard(io_)) {
-    dir_ = std::filesystem::temp_directory_path() / ("parley-channel-it-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(counter()++));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parley-channel-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::remove_all(dir_);
     jose::key_store_options ko;
     ko.file = dir_ / "keys.json";
@@ -281,7 +288,8 @@ class harness {
     net::route_options json_body;
     json_body.json_body = true;
     json_body.max_body_bytes = 1 << 20;
-    bot_routes->post("/api/messages", [this](const net::request& r) { return bot_->handle(r); }, json_body);
+    bot_routes->post(
+        "/api/messages", [this](const net::request& r) { return bot_->handle(r); }, json_body);
     net::listener_options bl;
     bl.name = "bot";
     bl.port = 0;
@@ -322,9 +330,11 @@ class harness {
     if (st.tweak) st.tweak(o);
 
     in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
+    store::conversation_store& conversations = st.store != nullptr ? *st.store : store_;
     svc_ =
-        std::make_unique<service>(o, dependencies{io_, store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
-                                                  st.in_process ? in_process_bot_.get() : nullptr, st.handoff});
+        std::make_unique<service>(o, dependencies{io_, conversations, *keys_, *http_, bus_, clock_, core::os_random(),
+                                                  nullptr, st.in_process ? in_process_bot_.get() : nullptr,
+                                                  st.handoff});
     if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;

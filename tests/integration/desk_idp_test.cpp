@@ -10,6 +10,7 @@
 #include <parley/audit/testing/memory_sink.hpp>
 #include <parley/core/async.hpp>
 #include <parley/core/testing/fake_clock.hpp>
+#include <parley/core/testing/run.hpp>
 #include <parley/desk/service.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/server.hpp>
@@ -36,13 +37,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto f = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return f.get();
-}
+using parley::core::testing::run;
 
 struct answer {
   int status = 0;

@@ -66,8 +66,8 @@ class pg_backend final : public store::backend, public connection_source {
   pg_backend(options o, std::shared_ptr<spdlog::logger> log) : o_(std::move(o)), log_(std::move(log)) {
     // statement_timeout: no statement waits forever (locks included); search_path: our schema.
     conninfo_ = o_.dsn + " application_name=parley connect_timeout=" +
-                std::to_string(std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(
-                                                          o_.connect_timeout).count())) +
+                std::to_string(std::max<long long>(
+                    1, std::chrono::duration_cast<std::chrono::seconds>(o_.connect_timeout).count())) +
                 " options=" +
                 conninfo_value("-c search_path=parley_store -c statement_timeout=" +
                                std::to_string(o_.statement_timeout.count()));
@@ -131,24 +131,48 @@ class pg_backend final : public store::backend, public connection_source {
     }
   }
 
-  result<int> migrate() override {
+  int upgrade_barrier() const noexcept override { return detail::upgrade_barrier(); }
+
+  result<void> reclaim() override {
+    // Dead row versions of the erased rows stay readable in their pages (to anything that reads
+    // the files, and to tools that show dead rows) until VACUUM prunes them. VACUUM cannot run
+    // in a transaction block, hence a connection of its own.
+    auto c = connect();
+    if (!c) return c.error();
+    try {
+      pqxx::nontransaction tx(**c);
+      tx.exec("VACUUM activities, idempotency, bot_state, attachments, conversations, data_keys");
+      return {};
+    } catch (const pqxx::sql_error& e) {
+      log_->warn("postgres: VACUUM after an erasure failed: SQLSTATE {}", e.sqlstate());
+    } catch (const std::exception&) {
+      log_->warn("postgres: VACUUM after an erasure failed (connection)");
+    }
+    return make_error_code(errc::unavailable);
+  }
+
+  result<int> migrate(int up_to) override {
     auto c = connect();
     if (!c) return c.error();
     const auto steps = detail::migrations();
+    const int target = up_to == 0 ? steps.back().version : up_to;
     try {
       for (const auto& m : steps) {
         // One transaction per version, under an advisory lock: concurrent starts migrate once.
         pqxx::work tx(**c);
         tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_id);
         tx.exec("CREATE SCHEMA IF NOT EXISTS parley_store");
-        tx.exec("CREATE TABLE IF NOT EXISTS parley_store.schema_version (version BIGINT PRIMARY KEY, "
-                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-        const int current = tx.exec("SELECT COALESCE(MAX(version), 0) FROM parley_store.schema_version")[0][0].as<int>();
+        tx.exec(
+            "CREATE TABLE IF NOT EXISTS parley_store.schema_version (version BIGINT PRIMARY KEY, "
+            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+        const int current =
+            tx.exec("SELECT COALESCE(MAX(version), 0) FROM parley_store.schema_version")[0][0].as<int>();
         if (current > steps.back().version) {
           log_->error("postgres: schema version {} is newer than this build ({})", current, steps.back().version);
           return make_error_code(errc::invalid_argument);
         }
         if (m.version <= current) continue;
+        if (m.version > target) break;
         tx.exec(m.sql);
         tx.exec_params("INSERT INTO parley_store.schema_version (version) VALUES ($1)", m.version);
         tx.commit();
@@ -161,7 +185,7 @@ class pg_backend final : public store::backend, public connection_source {
       log_->error("postgres: migration failed (connection)");
       return make_error_code(errc::unavailable);
     }
-    return steps.back().version;
+    return std::min(target, steps.back().version);
   }
 
  private:

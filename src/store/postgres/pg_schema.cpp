@@ -139,9 +139,28 @@ CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_ch
 CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
   FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 )sql"},
-    // v4: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
-    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    // v4 (issue 22): erasure subjects and less metadata in clear (docs/adr/0018, 0019); as
+    // SQLite's v5. New columns beside the old ones; encrypted_store upgrades every row before v5
+    // drops the old ones. The subject counter is a sequence (processes never wait on it).
     {4, R"sql(
+ALTER TABLE conversations ADD COLUMN sealed BYTEA, ADD COLUMN subject BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN upgraded BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE attachments ADD COLUMN meta BYTEA;
+ALTER TABLE data_keys ADD COLUMN subject BIGINT NOT NULL DEFAULT 0;
+DROP INDEX conversations_by_user;
+CREATE SEQUENCE subject_index START 1;
+)sql"},
+    // v5: the columns whose content is now sealed (or blank) go. PostgreSQL only marks them
+    // dropped; the upgrade blanked them, and its VACUUM removed the row versions that held them.
+    {5, R"sql(
+ALTER TABLE activities DROP COLUMN ts, DROP COLUMN type, DROP COLUMN sender_role;
+ALTER TABLE conversations DROP COLUMN bot_id, DROP COLUMN user_sealed, DROP COLUMN created, DROP COLUMN upgraded;
+ALTER TABLE attachments DROP COLUMN content_type, DROP COLUMN size, DROP COLUMN name, DROP COLUMN created;
+)sql",
+     true},
+    // v6: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
+    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    {6, R"sql(
 CREATE TABLE desk_handoffs (
   tenant_id TEXT NOT NULL,
   conversation_id TEXT NOT NULL,
@@ -175,6 +194,15 @@ CREATE TABLE desk_agents (
 
 }  // namespace
 
-std::span<const migration> migrations() noexcept { return steps; }
+std::span<const migration> migrations() noexcept {
+  return steps;
+}
+
+int upgrade_barrier() noexcept {
+  for (const auto& m : steps) {
+    if (m.after_store_upgrade) return m.version;
+  }
+  return steps[std::size(steps) - 1].version + 1;
+}
 
 }  // namespace parley::store::postgres::detail

@@ -10,8 +10,13 @@ namespace parley::store::postgres::detail {
 struct migration {
   int version;
   const char* sql;
+  /// Applied only once encrypted_store has upgraded the rows the previous versions wrote
+  /// (backend::upgrade_barrier).
+  bool after_store_upgrade = false;
 };
 
 [[nodiscard]] std::span<const migration> migrations() noexcept;
+/// The first version that needs encrypted_store's row upgrade first.
+[[nodiscard]] int upgrade_barrier() noexcept;
 
 }  // namespace parley::store::postgres::detail

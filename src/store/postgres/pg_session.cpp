@@ -1,3 +1,4 @@
+#include "pg_rows.hpp"
 #include "pg_guarded.hpp"
 
 #include <algorithm>
@@ -6,104 +7,24 @@
 namespace parley::store::postgres::detail {
 namespace {
 
-constexpr std::size_t chunk_rows = 500;  // rows per multi-row statement (7 params each: far below 65535)
-
 constexpr char conv_cols[] =
-    "c.pk, c.tenant_id, c.id, c.bot_id, c.user_ref, c.user_sealed, c.key_id, c.key_version, c.created, "
-    "c.last_activity, c.state, c.last_seq, c.key_uses";
-
-template <class R>
-R failure(error_code e) {
-  return R(boost::system::in_place_error, e);
-}
-
-std::string str(std::string_view s) { return std::string(s); }
-
-pqxx::binarystring blob(std::span<const std::uint8_t> b) {
-  static const std::uint8_t empty = 0;
-  return b.empty() ? pqxx::binarystring(&empty, 0) : pqxx::binarystring(b.data(), b.size());
-}
-
-bytes to_bytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return bytes(b.data(), b.data() + b.size());
-}
-
-// Binary-format parameters for multi-row statements, whose SQL casts each one ($n::bigint,
-// $n::text, $n::bytea) so that the server knows how to read it.
-pqxx::binarystring bin_int8(std::int64_t v) {
-  std::uint8_t buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (56 - 8 * i));
-  return pqxx::binarystring(buf, sizeof buf);
-}
-pqxx::binarystring bin_text(std::string_view s) {
-  return blob({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-}
-
-// A text[] literal. Ids are validated printable ASCII; quotes and backslashes are escaped anyway.
-template <class Range, class Get>
-std::string text_array(const Range& items, Get get) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out.push_back(',');
-    first = false;
-    out.push_back('"');
-    for (char c : std::string_view(get(item))) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
-  }
-  out.push_back('}');
-  return out;
-}
-
-template <class Range, class Get>
-std::string int_array(const Range& items, Get get) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out.push_back(',');
-    first = false;
-    out += std::to_string(get(item));
-  }
-  out.push_back('}');
-  return out;
-}
-
-// "($1::bigint,$2::text),($3::bigint,$4::text)" for `rows` rows of `casts`.
-std::string values_list(std::size_t rows, std::initializer_list<const char*> casts) {
-  std::string out;
-  int n = 1;
-  for (std::size_t r = 0; r < rows; ++r) {
-    out += r ? ",(" : "(";
-    bool first = true;
-    for (const char* cast : casts) {
-      if (!first) out.push_back(',');
-      first = false;
-      out += "$" + std::to_string(n++) + "::" + cast;
-    }
-    out.push_back(')');
-  }
-  return out;
-}
+    "c.pk, c.tenant_id, c.id, c.user_ref, c.sealed, c.key_id, c.key_version, c.last_activity, c.state, c.last_seq, "
+    "c.key_uses, c.subject";
 
 conversation_row read_conversation(const pqxx::row& r) {
   conversation_row c;
   c.pk = r[0].as<std::int64_t>();
   c.tenant_id = r[1].as<std::string>();
   c.id = r[2].as<std::string>();
-  c.bot_id = r[3].as<std::string>();
-  c.user_ref = r[4].as<std::string>();
-  c.user_sealed = to_bytes(r[5]);
-  c.key_id = r[6].as<std::string>();
-  c.key_version = static_cast<std::uint32_t>(r[7].as<std::int64_t>());
-  c.created = r[8].as<std::int64_t>();
-  c.last_activity = r[9].as<std::int64_t>();
-  c.state = conversation_state_from_string(r[10].as<std::string>()).value_or(conversation_state::ended);
-  c.last_seq = static_cast<std::uint64_t>(r[11].as<std::int64_t>());
-  c.key_uses = static_cast<std::uint64_t>(r[12].as<std::int64_t>());
+  c.user_ref = r[3].as<std::string>();
+  if (!r[4].is_null()) c.sealed = to_bytes(r[4]);
+  c.key_id = r[5].as<std::string>();
+  c.key_version = static_cast<std::uint32_t>(r[6].as<std::int64_t>());
+  c.last_activity = r[7].as<std::int64_t>();
+  c.state = conversation_state_from_string(r[8].as<std::string>()).value_or(conversation_state::ended);
+  c.last_seq = static_cast<std::uint64_t>(r[9].as<std::int64_t>());
+  c.key_uses = static_cast<std::uint64_t>(r[10].as<std::int64_t>());
+  c.subject = static_cast<std::uint64_t>(r[11].as<std::int64_t>());
   return c;
 }
 
@@ -114,13 +35,17 @@ tenant_key_row read_tenant_key(const pqxx::row& r) {
 }
 
 data_key_row read_data_key(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), static_cast<std::uint32_t>(r[2].as<std::int64_t>()),
-          static_cast<std::uint32_t>(r[3].as<std::int64_t>()), to_bytes(r[4])};
+  return {r[0].as<std::string>(),
+          r[1].as<std::string>(),
+          static_cast<std::uint32_t>(r[2].as<std::int64_t>()),
+          static_cast<std::uint32_t>(r[3].as<std::int64_t>()),
+          to_bytes(r[4]),
+          static_cast<std::uint64_t>(r[5].as<std::int64_t>())};
 }
 
 activity_row read_activity(const pqxx::row& r) {
   return {r[0].as<std::int64_t>(), static_cast<std::uint64_t>(r[1].as<std::int64_t>()), r[2].as<std::string>(),
-          r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::string>(), to_bytes(r[6])};
+          to_bytes(r[3])};
 }
 
 std::string conv_select(const char* where) {
@@ -227,11 +152,10 @@ result<std::optional<bytes>> pg_session::get_meta(meta_scope scope, std::string_
 }
 
 result<void> pg_session::put_meta(meta_scope scope, std::string_view name, std::span<const std::uint8_t> value) {
-  const char* sql = scope == meta_scope::keys
-                        ? "INSERT INTO key_meta (name, value) VALUES ($1, $2) "
-                          "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
-                        : "INSERT INTO data_meta (name, value) VALUES ($1, $2) "
-                          "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
+  const char* sql = scope == meta_scope::keys ? "INSERT INTO key_meta (name, value) VALUES ($1, $2) "
+                                                "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+                                              : "INSERT INTO data_meta (name, value) VALUES ($1, $2) "
+                                                "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
   return guarded<result<void>>("put_meta", [&](pqxx::nontransaction& tx) -> result<void> {
     tx.exec_params0(sql, str(name), blob(value));
     return {};
@@ -242,7 +166,8 @@ result<std::optional<tenant_key_row>> pg_session::current_tenant_key(std::string
   return guarded<result<std::optional<tenant_key_row>>>("current_tenant_key", [&](pqxx::nontransaction& tx) {
     // Lock the tenant row (never deleted) first, then read the key row with a fresh snapshot, so
     // that a rotation that committed while we waited is seen.
-    if (lock == key_lock::shared) tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR SHARE", str(tenant_id));
+    if (lock == key_lock::shared)
+      tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR SHARE", str(tenant_id));
     if (lock == key_lock::exclusive) {
       tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR UPDATE", str(tenant_id));
     }
@@ -270,8 +195,8 @@ result<void> pg_session::insert_tenant_key(const tenant_key_row& k) {
     auto r = tx.exec_params(
         "INSERT INTO tenant_keys (tenant_id, version, parent_version, sealed, uses) VALUES ($1, $2, $3, $4, $5) "
         "ON CONFLICT DO NOTHING RETURNING 1",
-        k.tenant_id, static_cast<std::int64_t>(k.version), static_cast<std::int64_t>(k.parent_version),
-        blob(k.sealed), static_cast<std::int64_t>(k.uses));
+        k.tenant_id, static_cast<std::int64_t>(k.version), static_cast<std::int64_t>(k.parent_version), blob(k.sealed),
+        static_cast<std::int64_t>(k.uses));
     if (r.empty()) return errc::already_exists;
     return {};
   });
@@ -306,7 +231,7 @@ result<std::optional<data_key_row>> pg_session::get_data_key(std::string_view te
                                                              std::uint32_t version) {
   return guarded<result<std::optional<data_key_row>>>("get_data_key", [&](pqxx::nontransaction& tx) {
     auto r = tx.exec_params(
-        "SELECT tenant_id, key_id, version, parent_version, sealed FROM data_keys "
+        "SELECT tenant_id, key_id, version, parent_version, sealed, subject FROM data_keys "
         "WHERE tenant_id = $1 AND key_id = $2 AND version = $3",
         str(tenant_id), str(key_id), static_cast<std::int64_t>(version));
     return result<std::optional<data_key_row>>(r.empty() ? std::optional<data_key_row>{}
@@ -318,7 +243,7 @@ result<std::vector<data_key_row>> pg_session::tenant_data_keys(std::string_view 
   return guarded<result<std::vector<data_key_row>>>("tenant_data_keys", [&](pqxx::nontransaction& tx) {
     std::vector<data_key_row> out;
     for (const auto& row : tx.exec_params(
-             "SELECT tenant_id, key_id, version, parent_version, sealed FROM data_keys WHERE tenant_id = $1",
+             "SELECT tenant_id, key_id, version, parent_version, sealed, subject FROM data_keys WHERE tenant_id = $1",
              str(tenant_id))) {
       out.push_back(read_data_key(row));
     }
@@ -329,10 +254,10 @@ result<std::vector<data_key_row>> pg_session::tenant_data_keys(std::string_view 
 result<void> pg_session::insert_data_key(const data_key_row& k) {
   return guarded<result<void>>("insert_data_key", [&](pqxx::nontransaction& tx) -> result<void> {
     auto r = tx.exec_params(
-        "INSERT INTO data_keys (tenant_id, key_id, version, parent_version, sealed) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT DO NOTHING RETURNING 1",
+        "INSERT INTO data_keys (tenant_id, key_id, version, parent_version, sealed, subject) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
         k.tenant_id, k.key_id, static_cast<std::int64_t>(k.version), static_cast<std::int64_t>(k.parent_version),
-        blob(k.sealed));
+        blob(k.sealed), static_cast<std::int64_t>(k.subject));
     if (r.empty()) return errc::already_exists;
     return {};
   });
@@ -395,9 +320,9 @@ result<bool> pg_session::tenant_exists(std::string_view tenant_id) {
 result<void> pg_session::insert_tenant(std::string_view tenant_id, nanos created) {
   return guarded<result<void>>("insert_tenant", [&](pqxx::nontransaction& tx) -> result<void> {
     // ON CONFLICT: a concurrent insert (another process) waits for us, then finds the row.
-    auto r = tx.exec_params(
-        "INSERT INTO tenants (tenant_id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1", str(tenant_id),
-        created);
+    auto r =
+        tx.exec_params("INSERT INTO tenants (tenant_id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+                       str(tenant_id), created);
     if (r.empty()) return errc::already_exists;
     return {};
   });
@@ -413,8 +338,7 @@ result<std::vector<std::string>> pg_session::list_tenants() {
   });
 }
 
-result<std::optional<conversation_row>> pg_session::get_conversation(std::string_view tenant_id,
-                                                                     std::string_view id) {
+result<std::optional<conversation_row>> pg_session::get_conversation(std::string_view tenant_id, std::string_view id) {
   return guarded<result<std::optional<conversation_row>>>("get_conversation", [&](pqxx::nontransaction& tx) {
     auto r = tx.exec_params(conv_select("c.tenant_id = $1 AND c.id = $2"), str(tenant_id), str(id));
     return result<std::optional<conversation_row>>(
@@ -425,12 +349,12 @@ result<std::optional<conversation_row>> pg_session::get_conversation(std::string
 result<void> pg_session::insert_conversation(conversation_row& c) {
   return guarded<result<void>>("insert_conversation", [&](pqxx::nontransaction& tx) -> result<void> {
     auto r = tx.exec_params(
-        "INSERT INTO conversations (tenant_id, id, bot_id, user_ref, user_sealed, key_id, key_version, created, "
-        "last_activity, state, last_seq, key_uses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+        "INSERT INTO conversations (tenant_id, id, user_ref, sealed, key_id, key_version, last_activity, state, "
+        "last_seq, key_uses, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
         "ON CONFLICT (tenant_id, id) DO NOTHING RETURNING pk",
-        c.tenant_id, c.id, c.bot_id, c.user_ref, blob(c.user_sealed), c.key_id,
-        static_cast<std::int64_t>(c.key_version), c.created, c.last_activity, str(to_string(c.state)),
-        static_cast<std::int64_t>(c.last_seq), static_cast<std::int64_t>(c.key_uses));
+        c.tenant_id, c.id, c.user_ref, blob(c.sealed), c.key_id, static_cast<std::int64_t>(c.key_version),
+        c.last_activity, str(to_string(c.state)), static_cast<std::int64_t>(c.last_seq),
+        static_cast<std::int64_t>(c.key_uses), static_cast<std::int64_t>(c.subject));
     if (r.empty()) return errc::already_exists;
     c.pk = r[0][0].as<std::int64_t>();
     return {};
@@ -464,20 +388,21 @@ result<bool> pg_session::set_state(std::string_view tenant_id, std::string_view 
   });
 }
 
-result<std::vector<conversation_row>> pg_session::conversations_of_user(std::string_view tenant_id,
-                                                                        std::string_view user_ref) {
-  return guarded<result<std::vector<conversation_row>>>("conversations_of_user", [&](pqxx::nontransaction& tx) {
-    std::vector<conversation_row> out;
-    for (const auto& row :
-         tx.exec_params(conv_select("c.tenant_id = $1 AND c.user_ref = $2"), str(tenant_id), str(user_ref))) {
-      out.push_back(read_conversation(row));
+result<std::vector<subject_row>> pg_session::scan_subjects(std::string_view tenant_id, std::int64_t after_pk,
+                                                           std::size_t limit) {
+  return guarded<result<std::vector<subject_row>>>("scan_subjects", [&](pqxx::nontransaction& tx) {
+    std::vector<subject_row> out;
+    for (const auto& row : tx.exec_params("SELECT pk, id, subject, user_ref FROM conversations WHERE tenant_id = $1 "
+                                          "AND pk > $2 ORDER BY pk LIMIT $3",
+                                          str(tenant_id), after_pk, static_cast<std::int64_t>(limit))) {
+      out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                     static_cast<std::uint64_t>(row[2].as<std::int64_t>()), row[3].as<std::string>()});
     }
-    return result<std::vector<conversation_row>>(std::move(out));
+    return result<std::vector<subject_row>>(std::move(out));
   });
 }
 
-result<std::vector<conversation_row>> pg_session::conversations_idle_since(std::string_view tenant_id,
-                                                                           nanos cutoff) {
+result<std::vector<conversation_row>> pg_session::conversations_idle_since(std::string_view tenant_id, nanos cutoff) {
   return guarded<result<std::vector<conversation_row>>>("conversations_idle_since", [&](pqxx::nontransaction& tx) {
     std::vector<conversation_row> out;
     for (const auto& row :
@@ -559,18 +484,15 @@ result<void> pg_session::insert_activities(std::span<const activity_row> rows) {
     for (std::size_t start = 0; start < rows.size(); start += chunk_rows) {
       const auto n = std::min(chunk_rows, rows.size() - start);
       std::vector<pqxx::binarystring> params;
-      params.reserve(n * 7);
+      params.reserve(n * 4);
       for (const auto& a : rows.subspan(start, n)) {
         params.push_back(bin_int8(a.conv_pk));
         params.push_back(bin_int8(static_cast<std::int64_t>(a.seq)));
         params.push_back(bin_text(a.activity_id));
-        params.push_back(bin_int8(a.timestamp));
-        params.push_back(bin_text(a.type));
-        params.push_back(bin_text(a.sender_role));
         params.push_back(blob(a.body));
       }
-      tx.exec_params0("INSERT INTO activities (conv_pk, seq, activity_id, ts, type, sender_role, body) VALUES " +
-                          values_list(n, {"bigint", "bigint", "text", "bigint", "text", "text", "bytea"}),
+      tx.exec_params0("INSERT INTO activities (conv_pk, seq, activity_id, body) VALUES " +
+                          values_list(n, {"bigint", "bigint", "text", "bytea"}),
                       pqxx::prepare::make_dynamic_params(params));
     }
     return {};
@@ -624,10 +546,10 @@ result<std::vector<activity_row>> pg_session::read_activities(std::int64_t conv_
                                                               std::size_t limit) {
   return guarded<result<std::vector<activity_row>>>("read_activities", [&](pqxx::nontransaction& tx) {
     std::vector<activity_row> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT conv_pk, seq, activity_id, ts, type, sender_role, body FROM activities "
-             "WHERE conv_pk = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-             conv_pk, static_cast<std::int64_t>(after), static_cast<std::int64_t>(limit))) {
+    for (const auto& row :
+         tx.exec_params("SELECT conv_pk, seq, activity_id, body FROM activities "
+                        "WHERE conv_pk = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                        conv_pk, static_cast<std::int64_t>(after), static_cast<std::int64_t>(limit))) {
       out.push_back(read_activity(row));
     }
     return result<std::vector<activity_row>>(std::move(out));
@@ -637,7 +559,7 @@ result<std::vector<activity_row>> pg_session::read_activities(std::int64_t conv_
 result<std::optional<activity_row>> pg_session::find_activity(std::int64_t conv_pk, std::string_view activity_id) {
   return guarded<result<std::optional<activity_row>>>("find_activity", [&](pqxx::nontransaction& tx) {
     auto r = tx.exec_params(
-        "SELECT conv_pk, seq, activity_id, ts, type, sender_role, body FROM activities "
+        "SELECT conv_pk, seq, activity_id, body FROM activities "
         "WHERE conv_pk = $1 AND activity_id = $2 ORDER BY seq DESC LIMIT 1",
         conv_pk, str(activity_id));
     return result<std::optional<activity_row>>(r.empty() ? std::optional<activity_row>{}
@@ -666,27 +588,21 @@ result<void> pg_session::put_bot_state(std::int64_t conv_pk, const bot_state_row
 
 result<void> pg_session::insert_attachment(const attachment_row& a) {
   return guarded<result<void>>("insert_attachment", [&](pqxx::nontransaction& tx) -> result<void> {
-    tx.exec_params0(
-        "INSERT INTO attachments (conv_pk, id, content_type, size, name, content, created) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        a.conv_pk, a.id, a.content_type, static_cast<std::int64_t>(a.size), blob(a.name), blob(a.content),
-        a.created);
+    tx.exec_params0("INSERT INTO attachments (conv_pk, id, meta, content) VALUES ($1, $2, $3, $4)", a.conv_pk, a.id,
+                    blob(a.meta), blob(a.content));
     return {};
   });
 }
 
 result<std::optional<attachment_row>> pg_session::get_attachment(std::int64_t conv_pk, std::string_view id) {
   return guarded<result<std::optional<attachment_row>>>("get_attachment", [&](pqxx::nontransaction& tx) {
-    auto r = tx.exec_params(
-        "SELECT conv_pk, id, content_type, size, name, content, created FROM attachments "
-        "WHERE conv_pk = $1 AND id = $2",
-        conv_pk, str(id));
+    auto r = tx.exec_params("SELECT conv_pk, id, meta, content FROM attachments WHERE conv_pk = $1 AND id = $2",
+                            conv_pk, str(id));
     if (r.empty()) return result<std::optional<attachment_row>>(std::optional<attachment_row>{});
     const auto& row = r[0];
-    return result<std::optional<attachment_row>>(attachment_row{
-        row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
-        static_cast<std::uint64_t>(row[3].as<std::int64_t>()), to_bytes(row[4]), to_bytes(row[5]),
-        row[6].as<std::int64_t>()});
+    return result<std::optional<attachment_row>>(attachment_row{row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                                                                row[2].is_null() ? bytes{} : to_bytes(row[2]),
+                                                                to_bytes(row[3])});
   });
 }
 

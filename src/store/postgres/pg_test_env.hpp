@@ -13,6 +13,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -91,6 +92,43 @@ class postgres_env final : public store::testing::backend_env {
     return false;
   }
 
+  std::vector<std::string> columns() override {
+    pqxx::nontransaction tx(raw());
+    std::vector<std::string> out;
+    for (const auto& row :
+         tx.exec("SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = "
+                 "'parley_store' ORDER BY 1")) {
+      out.push_back(row[0].as<std::string>());
+    }
+    return out;
+  }
+
+  /// Every row version still in the store's tables (pageinspect): live ones, and dead ones that
+  /// VACUUM has not pruned yet. Bytes left in a page's free space after pruning are not rows.
+  bool rows_contain(std::string_view needle) override {
+    server_.psql(database_, "CREATE EXTENSION IF NOT EXISTS pageinspect");
+    const std::string hex = core::hex_encode(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(needle.data()), needle.size()));
+    const auto n =
+        server_.psql(database_,
+                     "SELECT count(*) FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace "
+                     "CROSS JOIN LATERAL generate_series(0, (pg_relation_size(c.oid) / 8192)::int - 1) AS b "
+                     "CROSS JOIN LATERAL heap_page_items(get_raw_page(ns.nspname || '.' || c.relname, b)) AS i "
+                     "WHERE ns.nspname = 'parley_store' AND c.relkind = 'r' AND i.lp_flags = 1 AND "
+                     "position(decode('" +
+                         hex + "', 'hex') in i.t_data) > 0");
+    return std::stoi(n) > 0;
+  }
+
+  void backup(const std::string& name) override { backups_[name] = server_.dump(database_); }
+
+  void restore(const std::string& name) override {
+    raw_.reset();
+    database_ = "t_" + core::hex_encode(crypto::sha256(core::random_id(core::os_random(), "", 12))).substr(0, 16);
+    server_.create_database(database_);
+    server_.load(database_, backups_.at(name));
+  }
+
   std::string fingerprint() override {
     // pg_dump (15.14 and later) writes a random \restrict key into every dump: leave it out.
     std::string stable;
@@ -115,6 +153,7 @@ class postgres_env final : public store::testing::backend_env {
   pg_server& server_;
   std::string database_;
   std::unique_ptr<pqxx::connection> raw_;
+  std::map<std::string, std::string> backups_;
 };
 
 }  // namespace parley::store::postgres::testing

@@ -6,7 +6,12 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -82,8 +87,9 @@ class sqlite_backend final : public store::backend {
   sqlite_backend(options o, std::shared_ptr<spdlog::logger> log) : o_(std::move(o)), log_(std::move(log)) {
     if (o_.keys_path.empty()) o_.keys_path = keys_path_for(o_.path);
     if (o_.synchronous == synchronous_mode::normal) {
-      log_->warn("sqlite: synchronous = \"normal\": acknowledged writes survive a crash of the process, "
-                 "not a power loss");
+      log_->warn(
+          "sqlite: synchronous = \"normal\": acknowledged writes survive a crash of the process, "
+          "not a power loss");
     }
   }
 
@@ -105,6 +111,19 @@ class sqlite_backend final : public store::backend {
   unsigned max_writers() const noexcept override { return 1; }
 
   result<void> create_files() {
+    // Owner-only, like the keys (the files hold ciphertext and the metadata in clear): created
+    // 0600 before SQLite opens them; the write-ahead log and its index inherit the mode. Files
+    // from earlier builds are tightened.
+    for (const auto& base : {o_.path, o_.keys_path}) {
+      if (auto r = private_file(base); !r) return r;
+      for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+        const std::string extra = base + suffix;
+        struct stat st {};
+        if (::lstat(extra.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0) {
+          if (::chmod(extra.c_str(), 0600) != 0) return fail_file(extra);
+        }
+      }
+    }
     auto pair = open_pair(false);
     if (!pair) return pair.error();
     if (o_.wal_autocheckpoint > 0) {
@@ -128,12 +147,38 @@ class sqlite_backend final : public store::backend {
     return std::min(*d, *k);
   }
 
-  result<int> migrate() override {
+  result<int> migrate(int up_to) override {
     auto pair = open_pair(false);
     if (!pair) return pair.error();
-    if (auto r = migrate_file(*(*pair)->keys, detail::key_migrations(), "key file"); !r) return r.error();
-    if (auto r = migrate_file(*(*pair)->data, detail::data_migrations(), "data file"); !r) return r.error();
-    return latest_schema_version();
+    const int target = up_to == 0 ? latest_schema_version() : up_to;
+    if (auto r = migrate_file(*(*pair)->keys, detail::key_migrations(), "key file", target); !r) return r.error();
+    if (auto r = migrate_file(*(*pair)->data, detail::data_migrations(), "data file", target); !r) return r.error();
+    return target;
+  }
+
+  int upgrade_barrier() const noexcept override { return detail::upgrade_barrier(); }
+
+  result<void> reclaim() override {
+    // secure_delete has zeroed the erased cells in the pages; the write-ahead log still holds
+    // the pages as they were before. A TRUNCATE checkpoint copies the log into the files and
+    // empties it. It waits for readers (busy timeout); another checkpoint running at the same
+    // moment (the checkpointer thread) makes it fail at once with SQLITE_BUSY: tried again.
+    std::lock_guard serial(reclaim_mutex_);
+    auto pair = open_pair(false);
+    if (!pair) return pair.error();
+    for (auto* c : {(*pair)->data.get(), (*pair)->keys.get()}) {
+      const auto deadline = std::chrono::steady_clock::now() + o_.busy_timeout;
+      for (;;) {
+        int log_frames = 0;
+        int done = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(c->handle(), "main", SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done);
+        if (rc == SQLITE_OK) break;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return c->fail(rc, "wal_checkpoint(TRUNCATE)");
+        if (std::chrono::steady_clock::now() >= deadline) return c->fail(rc, "wal_checkpoint(TRUNCATE)");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    return {};
   }
 
   result<std::unique_ptr<store::session>> read_session() override {
@@ -158,8 +203,7 @@ class sqlite_backend final : public store::backend {
     auto pair = open_pair(false);
     if (!pair) return pair.error();
     if (checkpointer_) checkpointer_->watch(*(*pair)->data);
-    return std::unique_ptr<store::session>(
-        std::make_unique<detail::sqlite_session>(std::move(*pair), nullptr, log_));
+    return std::unique_ptr<store::session>(std::make_unique<detail::sqlite_session>(std::move(*pair), nullptr, log_));
   }
 
  private:
@@ -192,16 +236,36 @@ class sqlite_backend final : public store::backend {
     return *row ? static_cast<int>(st->int64(0)) : 0;
   }
 
-  result<int> migrate_file(connection& c, std::span<const detail::migration> steps, std::string_view what) {
+  result<void> private_file(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode)) return fail_file(path);
+      if ((st.st_mode & 0077) != 0 && ::chmod(path.c_str(), 0600) != 0) return fail_file(path);
+      return {};
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return errno == EEXIST ? private_file(path) : fail_file(path);
+    const bool ok = ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    if (!ok) return fail_file(path);
+    return {};
+  }
+
+  error_code fail_file(const std::string& path) {
+    log_->error("sqlite: {} must be a regular file this process can make private (mode 0600)", path);
+    return errc::unavailable;
+  }
+
+  result<int> migrate_file(connection& c, std::span<const detail::migration> steps, std::string_view what, int target) {
     auto current = user_version(c);
     if (!current) return current.error();
     if (*current > steps.back().version) {
-      log_->error("sqlite: {} has schema version {}, newer than this build ({})", what, *current,
-                  steps.back().version);
+      log_->error("sqlite: {} has schema version {}, newer than this build ({})", what, *current, steps.back().version);
       return make_error_code(errc::invalid_argument);
     }
     for (const auto& m : steps) {
       if (m.version <= *current) continue;
+      if (m.version > target) break;
       // One transaction per version: a failed migration leaves the previous version intact.
       if (auto r = c.exec("BEGIN IMMEDIATE"); !r) return r.error();
       const std::string bump = "PRAGMA user_version=" + std::to_string(m.version);
@@ -216,7 +280,7 @@ class sqlite_backend final : public store::backend {
       }
       log_->info("sqlite: {} migrated to schema version {}", what, m.version);
     }
-    return steps.back().version;
+    return std::min(target, steps.back().version);
   }
 
   options o_;
@@ -224,6 +288,7 @@ class sqlite_backend final : public store::backend {
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection_pair>> idle_;
   std::unique_ptr<checkpointer> checkpointer_;  // null when automatic checkpoints are off
+  std::mutex reclaim_mutex_;
 };
 
 }  // namespace

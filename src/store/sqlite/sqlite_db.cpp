@@ -58,7 +58,9 @@ result<void> statement::run() {
   }
 }
 
-std::int64_t statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::int64_t statement::int64(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
 
 std::string statement::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
@@ -72,7 +74,9 @@ bytes statement::blob(int col) const {
   return p ? bytes(p, p + n) : bytes();
 }
 
-bool statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool statement::is_null(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 result<std::unique_ptr<connection>> connection::open(const std::string& path, const connection_options& o,
                                                      std::shared_ptr<spdlog::logger> log) {
@@ -103,9 +107,12 @@ result<std::unique_ptr<connection>> connection::open(const std::string& path, co
     }
   }
   // synchronous=NORMAL only when the operator chose it (sqlite::synchronous_mode::normal).
-  const char* pragmas = o.synchronous_full
-                            ? "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF"
-                            : "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
+  // secure_delete=ON explicitly (Debian builds it in by default; other builds do not): deleted
+  // content is overwritten with zeros, so an erased row leaves nothing readable in its page.
+  const char* pragmas =
+      o.synchronous_full
+          ? "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF; PRAGMA secure_delete=ON"
+          : "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF; PRAGMA secure_delete=ON";
   if (auto r = c->exec(pragmas); !r) return r.error();
   return c;
 }
@@ -137,7 +144,9 @@ result<void> connection::exec(const char* sql) {
   return {};
 }
 
-bool connection::in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
+bool connection::in_transaction() const noexcept {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
 void connection::release(sqlite3_stmt* s, bool once) noexcept {
   if (once) {

@@ -4,14 +4,15 @@
 
 #include <parley/store/encrypted_store.hpp>
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <map>
@@ -26,7 +27,9 @@ namespace {
 using store::testing::run;
 namespace fs = std::filesystem;
 
-time_point at(int s) { return time_point{} + std::chrono::seconds(1'800'000'000 + s); }
+time_point at(int s) {
+  return time_point{} + std::chrono::seconds(1'800'000'000 + s);
+}
 
 class SqliteFiles : public ::testing::Test {
  protected:
@@ -73,8 +76,8 @@ TEST_F(SqliteFiles, TheWalBeforeCheckpointHoldsOnlyCiphertext) {
   const auto wal = sqlite::testing::read_whole_file(env_.options().path + "-wal");
   ASSERT_GT(wal.size(), 0u);
   EXPECT_NE(wal.find("a1"), std::string::npos) << "positive control: clear columns are in the WAL";
-  for (const char* marker : {"MARKER_WAL_USER", "MARKER_WAL_BODY", "MARKER_WAL_STATE", "MARKER_WAL_NAME",
-                             "MARKER_WAL_BYTES"}) {
+  for (const char* marker :
+       {"MARKER_WAL_USER", "MARKER_WAL_BODY", "MARKER_WAL_STATE", "MARKER_WAL_NAME", "MARKER_WAL_BYTES"}) {
     EXPECT_FALSE(env_.storage_contains(marker)) << marker;
   }
   // And after the checkpoint (closing the store folds the WAL into the files), neither.
@@ -85,7 +88,7 @@ TEST_F(SqliteFiles, TheWalBeforeCheckpointHoldsOnlyCiphertext) {
   EXPECT_FALSE(env_.storage_contains("MARKER_WAL_BODY"));
 }
 
-TEST_F(SqliteFiles, AnOlderCopyOfTheDataFileReadsWithTheCurrentKeysExceptWhatWasErased) {
+TEST_F(SqliteFiles, AnOlderCopyReadsWithTodaysKeysExceptWhatWasErased) {
   {
     auto s = open_store();
     add(*s, "bankx", "erased-conv", "dl_a", "erase me");
@@ -95,8 +98,9 @@ TEST_F(SqliteFiles, AnOlderCopyOfTheDataFileReadsWithTheCurrentKeysExceptWhatWas
   }  // closed: checkpointed into the main files
   const fs::path copies = env_.dir() / "copies";
   fs::create_directories(copies);
-  fs::copy_file(env_.options().path, copies / "old.db");
+  for (const char* name : {"old.db", "old2.db", "old3.db"}) fs::copy_file(env_.options().path, copies / name);
   fs::copy_file(env_.options().keys_path, copies / "old-keys.db");
+  fs::copy_file(env_.options().keys_path, copies / "old-keys2.db");
   fs::copy_file(secrets(), copies / "old.secrets");
 
   {
@@ -106,37 +110,73 @@ TEST_F(SqliteFiles, AnOlderCopyOfTheDataFileReadsWithTheCurrentKeysExceptWhatWas
   }
   fs::copy_file(env_.options().keys_path, copies / "current-keys.db");
 
-  // The old data file with the current key file, root key and erasure secrets.
-  {
-    auto s = open_on((copies / "old.db").string(), (copies / "current-keys.db").string(), secrets());
-    ASSERT_TRUE(s) << s.error().message();
-    EXPECT_EQ(run((*s)->read_activities("bankx", "erased-conv", 0, 10)).error(), errc::erased);
-    EXPECT_EQ(run((*s)->read_activities("bankx", "erased-user-conv", 0, 10)).error(), errc::erased);
-    EXPECT_EQ(run((*s)->get_conversation("bankx", "erased-conv")).error(), errc::erased);
-    EXPECT_EQ(run((*s)->read_activities("bankx", "kept-conv", 0, 10))->activities.at(0).body, "keep me");
-    EXPECT_EQ(run((*s)->read_activities("insurey", "other-tenant", 0, 10))->activities.at(0).body, "other tenant");
-    EXPECT_EQ(run((*s)->get_conversation("bankx", "kept-conv"))->user_id, "dl_b");
-  }
-  // The whole old copy (its own key file too) with today's root key and erasure secrets: the
-  // erased tenant's old key version cannot be derived any more, so the erased conversation stays
-  // unreadable (and so does the rest of that tenant's old copy: read it with the current key file).
+  // The whole old copy (data and key file) with today's root key and erasure secrets: everyone
+  // but the erased reads (the tenant key did not change), and opening it finished the erasures.
   {
     auto s = open_on((copies / "old.db").string(), (copies / "old-keys.db").string(), secrets());
     ASSERT_TRUE(s) << s.error().message();
-    EXPECT_EQ(run((*s)->read_activities("bankx", "erased-conv", 0, 10)).error(), errc::erased);
+    EXPECT_EQ(run((*s)->read_activities("bankx", "erased-conv", 0, 10)).error(), errc::not_found);
+    EXPECT_EQ(run((*s)->read_activities("bankx", "erased-user-conv", 0, 10)).error(), errc::not_found);
+    EXPECT_EQ(run((*s)->read_activities("bankx", "kept-conv", 0, 10))->activities.at(0).body, "keep me");
+    EXPECT_EQ(run((*s)->get_conversation("bankx", "kept-conv"))->user_id, "dl_b");
     EXPECT_EQ(run((*s)->read_activities("insurey", "other-tenant", 0, 10))->activities.at(0).body, "other tenant");
   }
-  // Control: with the erasure secrets as they were before the erasure, the old copy does open.
-  // Destroying that secret is what made the difference.
+  EXPECT_EQ(sqlite::testing::read_whole_file(copies / "old.db").find("erase me"), std::string::npos);
+  // The old data file with the current key file reads the same way.
   {
-    auto s = open_on((copies / "old.db").string(), (copies / "old-keys.db").string(), copies / "old.secrets");
+    auto s = open_on((copies / "old2.db").string(), (copies / "current-keys.db").string(), secrets());
+    ASSERT_TRUE(s) << s.error().message();
+    EXPECT_EQ(run((*s)->get_conversation("bankx", "erased-conv")).error(), errc::not_found);
+    EXPECT_EQ(run((*s)->read_activities("bankx", "kept-conv", 0, 10))->activities.at(0).body, "keep me");
+  }
+  // Control: with the erasure secrets as they were before the erasure, the old copy does open the
+  // erased conversation. Destroying what derives its subject's secret is what made the difference.
+  {
+    auto s = open_on((copies / "old3.db").string(), (copies / "old-keys2.db").string(), copies / "old.secrets");
     ASSERT_TRUE(s) << s.error().message();
     EXPECT_EQ(run((*s)->read_activities("bankx", "erased-conv", 0, 10))->activities.at(0).body, "erase me");
   }
 }
 
+TEST_F(SqliteFiles, DatabaseFilesAreOwnerOnly) {
+  ::umask(022);
+  auto s = open_store();
+  add(*s, "bankx", "c1", "u", "x");
+  for (const auto& f : env_.files()) {
+    EXPECT_EQ(fs::status(f).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write) << f;
+  }
+  s.reset();
+  // Files of an earlier build (0644) are tightened when the store opens them.
+  fs::permissions(env_.options().path,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  s = open_store();
+  EXPECT_EQ(fs::status(env_.options().path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(SqliteFiles, DeletedRowsAreZeroedAndTheLogEmptiedAfterAnErasure) {
+  auto s = open_store();
+  add(*s, "bankx", "cMARKERERASED", "dl_x", "x");
+  add(*s, "bankx", "cMARKERKEPT", "dl_y", "y");
+  ASSERT_TRUE(env_.storage_contains("cMARKERERASED"));
+  ASSERT_TRUE(run(s->erase_conversation("bankx", "cMARKERERASED")));
+  ASSERT_TRUE(run(s->reclaim()));
+  EXPECT_FALSE(env_.storage_contains("cMARKERERASED"));
+  EXPECT_TRUE(env_.storage_contains("cMARKERKEPT"));
+  // Control: the same delete without secure_delete leaves the row's bytes in the file, which is
+  // why the store sets it explicitly rather than relying on how SQLite was built.
+  s.reset();
+  env_.exec("PRAGMA secure_delete = OFF; INSERT INTO tenants (tenant_id, created) VALUES ('tMARKERLEFT', 0);");
+  env_.exec("PRAGMA wal_checkpoint(TRUNCATE); DELETE FROM tenants WHERE tenant_id = 'tMARKERLEFT';");
+  env_.exec("PRAGMA wal_checkpoint(TRUNCATE);");
+  EXPECT_TRUE(env_.storage_contains("tMARKERLEFT"));
+}
+
 TEST_F(SqliteFiles, AKeyFileOfAnotherInstallationIsRefused) {
-  { auto s = open_store(); add(*s, "bankx", "c1", "u", "x"); }
+  {
+    auto s = open_store();
+    add(*s, "bankx", "c1", "u", "x");
+  }
   sqlite::testing::sqlite_env other;
   {
     auto b = sqlite::open(other.options());
@@ -191,7 +231,7 @@ TEST_F(SqliteFiles, KillDuringAppendsLosesNothingAcknowledgedAndLeavesNoGap) {
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
   std::vector<std::string> args{PARLEY_STORE_CRASH_CHILD, env_.options().path, env_.options().keys_path,
-                                root_file_.string(), secrets().string(), "bankx"};
+                                root_file_.string(),      secrets().string(),  "bankx"};
   args.insert(args.end(), convs.begin(), convs.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -254,8 +294,8 @@ TEST_F(SqliteFiles, AFullDiskGivesUnavailableThenTheStoreRecovers) {
   std::set<std::uint64_t> acked;
   const std::string body(16 * 1024, 'x');
   auto append = [&](int i) {
-    return run(s->append_activity("bankx", "c1", {"a" + std::to_string(i), at(i), "message", "user", body,
-                                                  std::nullopt}));
+    return run(
+        s->append_activity("bankx", "c1", {"a" + std::to_string(i), at(i), "message", "user", body, std::nullopt}));
   };
   for (int i = 0; i < 5; ++i) acked.insert(append(i)->seq);
   env_.close_raw();

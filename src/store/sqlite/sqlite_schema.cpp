@@ -4,7 +4,7 @@ namespace parley::store::sqlite::detail {
 namespace {
 
 // The activity columns, the same in schema versions 1 and 2 (only the table kind changed).
-#define ACTIVITY_COLUMNS                                                                          \
+#define ACTIVITY_COLUMNS                                                                             \
   "conv_pk INTEGER NOT NULL, seq INTEGER NOT NULL, activity_id TEXT NOT NULL, ts INTEGER NOT NULL, " \
   "type TEXT NOT NULL, sender_role TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (conv_pk, seq)"
 
@@ -129,9 +129,36 @@ CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
 CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql"},
-    // v5: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
-    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    // v5 (issue 22): erasure subjects and less metadata in clear (docs/adr/0018, 0019). New
+    // columns beside the old ones; encrypted_store upgrades every row (re-sealing what moves
+    // inside the ciphertext and blanking the old columns) before v6 drops them. The user
+    // pseudonym is per conversation now, found by a scan: its index goes.
     {5, R"sql(
+ALTER TABLE conversations ADD COLUMN sealed BLOB;
+ALTER TABLE conversations ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN upgraded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attachments ADD COLUMN meta BLOB;
+DROP INDEX conversations_by_user;
+)sql"},
+    // v6: the columns whose content is now sealed (or blank) go; SQLite rewrites every row, and
+    // secure_delete zeroes what the old rows held.
+    {6, R"sql(
+ALTER TABLE activities DROP COLUMN ts;
+ALTER TABLE activities DROP COLUMN type;
+ALTER TABLE activities DROP COLUMN sender_role;
+ALTER TABLE conversations DROP COLUMN bot_id;
+ALTER TABLE conversations DROP COLUMN user_sealed;
+ALTER TABLE conversations DROP COLUMN created;
+ALTER TABLE conversations DROP COLUMN upgraded;
+ALTER TABLE attachments DROP COLUMN content_type;
+ALTER TABLE attachments DROP COLUMN size;
+ALTER TABLE attachments DROP COLUMN name;
+ALTER TABLE attachments DROP COLUMN created;
+)sql",
+     true},
+    // v7: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
+    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    {7, R"sql(
 CREATE TABLE desk_handoffs (
   tenant_id TEXT NOT NULL,
   conversation_id TEXT NOT NULL,
@@ -185,14 +212,30 @@ CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) W
     {2, "-- v2 changes only the data file"},
     {3, "-- v3 changes only the data file"},
     {4, "-- v4 (the audit log) changes only the data file"},
-    {5, "-- v5 (the desk's queue) changes only the data file"},
+    // v5: data keys name their erasure subject; the subject counter (key_meta "next_subject").
+    {5, R"sql(
+ALTER TABLE data_keys ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    {6, "-- v6 changes only the data file", true},
+    {7, "-- v7 (the desk's queue) changes only the data file"},
 };
 
 #undef ACTIVITY_COLUMNS
 
 }  // namespace
 
-std::span<const migration> data_migrations() noexcept { return data_v; }
-std::span<const migration> key_migrations() noexcept { return key_v; }
+std::span<const migration> data_migrations() noexcept {
+  return data_v;
+}
+std::span<const migration> key_migrations() noexcept {
+  return key_v;
+}
+
+int upgrade_barrier() noexcept {
+  for (const auto& m : data_v) {
+    if (m.after_store_upgrade) return m.version;
+  }
+  return data_v[std::size(data_v) - 1].version + 1;
+}
 
 }  // namespace parley::store::sqlite::detail

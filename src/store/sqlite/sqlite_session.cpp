@@ -1,14 +1,15 @@
 #include "sqlite_session.hpp"
 
+#include "sqlite_rows.hpp"
+
 #include <sqlite3.h>
 
 namespace parley::store::sqlite::detail {
 namespace {
 
 // --- statements (static storage: the connection caches them by address) ---
-#define CONV_COLS                                                                                                \
-  "pk, tenant_id, id, bot_id, user_ref, user_sealed, key_id, key_version, created, last_activity, state, last_seq, " \
-  "key_uses"
+#define CONV_COLS \
+  "pk, tenant_id, id, user_ref, sealed, key_id, key_version, last_activity, state, last_seq, key_uses, subject"
 
 constexpr char sql_get_key_meta[] = "SELECT value FROM key_meta WHERE name = ?1";
 constexpr char sql_get_data_meta[] = "SELECT value FROM data_meta WHERE name = ?1";
@@ -23,17 +24,17 @@ constexpr char sql_insert_tenant_key[] =
     "INSERT INTO tenant_keys (tenant_id, version, parent_version, sealed, uses) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr char sql_update_tenant_key[] =
     "UPDATE tenant_keys SET parent_version = ?3, sealed = ?4 WHERE tenant_id = ?1 AND version = ?2";
-constexpr char sql_add_tenant_uses[] =
-    "UPDATE tenant_keys SET uses = uses + ?3 WHERE tenant_id = ?1 AND version = ?2";
+constexpr char sql_add_tenant_uses[] = "UPDATE tenant_keys SET uses = uses + ?3 WHERE tenant_id = ?1 AND version = ?2";
 constexpr char sql_delete_tenant_key[] = "DELETE FROM tenant_keys WHERE tenant_id = ?1 AND version = ?2";
 
 constexpr char sql_get_data_key[] =
-    "SELECT tenant_id, key_id, version, parent_version, sealed FROM data_keys "
+    "SELECT tenant_id, key_id, version, parent_version, sealed, subject FROM data_keys "
     "WHERE tenant_id = ?1 AND key_id = ?2 AND version = ?3";
 constexpr char sql_tenant_data_keys[] =
-    "SELECT tenant_id, key_id, version, parent_version, sealed FROM data_keys WHERE tenant_id = ?1";
+    "SELECT tenant_id, key_id, version, parent_version, sealed, subject FROM data_keys WHERE tenant_id = ?1";
 constexpr char sql_insert_data_key[] =
-    "INSERT INTO data_keys (tenant_id, key_id, version, parent_version, sealed) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO data_keys (tenant_id, key_id, version, parent_version, sealed, subject) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr char sql_update_data_key[] =
     "UPDATE data_keys SET parent_version = ?4, sealed = ?5 WHERE tenant_id = ?1 AND key_id = ?2 AND version = ?3";
 constexpr char sql_delete_data_key[] = "DELETE FROM data_keys WHERE tenant_id = ?1 AND key_id = ?2";
@@ -45,17 +46,17 @@ constexpr char sql_insert_tenant[] = "INSERT INTO tenants (tenant_id, created) V
 constexpr char sql_list_tenants[] = "SELECT tenant_id FROM tenants ORDER BY tenant_id";
 constexpr char sql_get_conversation[] = "SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ?1 AND id = ?2";
 constexpr char sql_insert_conversation[] =
-    "INSERT INTO conversations (tenant_id, id, bot_id, user_ref, user_sealed, key_id, key_version, created, "
-    "last_activity, state, last_seq, key_uses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "INSERT INTO conversations (tenant_id, id, user_ref, sealed, key_id, key_version, last_activity, state, last_seq, "
+    "key_uses, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr char sql_list_conversations[] =
     "SELECT " CONV_COLS
     " FROM conversations WHERE tenant_id = ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR last_activity >= ?3) "
     "AND (?4 IS NULL OR last_activity < ?4 OR (last_activity = ?4 AND id > ?5)) "
     "ORDER BY last_activity DESC, id ASC LIMIT ?6";
 constexpr char sql_set_state[] = "UPDATE conversations SET state = ?3 WHERE tenant_id = ?1 AND id = ?2";
-constexpr char sql_of_user[] = "SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ?1 AND user_ref = ?2";
-constexpr char sql_idle_since[] =
-    "SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ?1 AND last_activity < ?2";
+constexpr char sql_scan_subjects[] =
+    "SELECT pk, id, subject, user_ref FROM conversations WHERE tenant_id = ?1 AND pk > ?2 ORDER BY pk LIMIT ?3";
+constexpr char sql_idle_since[] = "SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ?1 AND last_activity < ?2";
 constexpr char sql_delete_activities[] = "DELETE FROM activities WHERE conv_pk = ?1";
 constexpr char sql_delete_idempotency[] = "DELETE FROM idempotency WHERE conv_pk = ?1";
 constexpr char sql_delete_bot_state[] = "DELETE FROM bot_state WHERE conv_pk = ?1";
@@ -64,47 +65,41 @@ constexpr char sql_delete_conversation[] = "DELETE FROM conversations WHERE pk =
 
 constexpr char sql_find_idempotency[] = "SELECT seq, activity_id FROM idempotency WHERE conv_pk = ?1 AND ref = ?2";
 constexpr char sql_insert_activity[] =
-    "INSERT INTO activities (conv_pk, seq, activity_id, ts, type, sender_role, body) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO activities (conv_pk, seq, activity_id, body) VALUES (?1, ?2, ?3, ?4)";
 constexpr char sql_insert_idempotency[] =
     "INSERT INTO idempotency (conv_pk, ref, seq, activity_id) VALUES (?1, ?2, ?3, ?4)";
-constexpr char sql_advance[] = "UPDATE conversations SET last_seq = ?2, last_activity = ?3, key_uses = ?4 WHERE pk = ?1";
+constexpr char sql_advance[] =
+    "UPDATE conversations SET last_seq = ?2, last_activity = ?3, key_uses = ?4 WHERE pk = ?1";
 constexpr char sql_set_key_uses[] = "UPDATE conversations SET key_uses = ?2 WHERE pk = ?1";
 
 constexpr char sql_read_activities[] =
-    "SELECT conv_pk, seq, activity_id, ts, type, sender_role, body FROM activities "
-    "WHERE conv_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+    "SELECT conv_pk, seq, activity_id, body FROM activities WHERE conv_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
 constexpr char sql_find_activity[] =
-    "SELECT conv_pk, seq, activity_id, ts, type, sender_role, body FROM activities "
+    "SELECT conv_pk, seq, activity_id, body FROM activities "
     "WHERE conv_pk = ?1 AND activity_id = ?2 ORDER BY seq DESC LIMIT 1";
 constexpr char sql_get_bot_state[] = "SELECT etag, data FROM bot_state WHERE conv_pk = ?1";
 constexpr char sql_put_bot_state[] = "INSERT OR REPLACE INTO bot_state (conv_pk, etag, data) VALUES (?1, ?2, ?3)";
-constexpr char sql_insert_attachment[] =
-    "INSERT INTO attachments (conv_pk, id, content_type, size, name, content, created) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr char sql_insert_attachment[] = "INSERT INTO attachments (conv_pk, id, meta, content) VALUES (?1, ?2, ?3, ?4)";
 constexpr char sql_get_attachment[] =
-    "SELECT conv_pk, id, content_type, size, name, content, created FROM attachments WHERE conv_pk = ?1 AND id = ?2";
+    "SELECT conv_pk, id, meta, content FROM attachments WHERE conv_pk = ?1 AND id = ?2";
 
 #undef CONV_COLS
-
-std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 conversation_row read_conversation(const statement& st) {
   conversation_row r;
   r.pk = st.int64(0);
   r.tenant_id = st.text(1);
   r.id = st.text(2);
-  r.bot_id = st.text(3);
-  r.user_ref = st.text(4);
-  r.user_sealed = st.blob(5);
-  r.key_id = st.text(6);
-  r.key_version = static_cast<std::uint32_t>(st.int64(7));
-  r.created = st.int64(8);
-  r.last_activity = st.int64(9);
+  r.user_ref = st.text(3);
+  r.sealed = st.blob(4);
+  r.key_id = st.text(5);
+  r.key_version = static_cast<std::uint32_t>(st.int64(6));
+  r.last_activity = st.int64(7);
   // An unknown state string (edited row) reads as ended rather than failing the whole listing.
-  r.state = conversation_state_from_string(st.text(10)).value_or(conversation_state::ended);
-  r.last_seq = static_cast<std::uint64_t>(st.int64(11));
-  r.key_uses = static_cast<std::uint64_t>(st.int64(12));
+  r.state = conversation_state_from_string(st.text(8)).value_or(conversation_state::ended);
+  r.last_seq = static_cast<std::uint64_t>(st.int64(9));
+  r.key_uses = static_cast<std::uint64_t>(st.int64(10));
+  r.subject = static_cast<std::uint64_t>(st.int64(11));
   return r;
 }
 
@@ -114,40 +109,16 @@ tenant_key_row read_tenant_key(const statement& st) {
 }
 
 data_key_row read_data_key(const statement& st) {
-  return {st.text(0), st.text(1), static_cast<std::uint32_t>(st.int64(2)), static_cast<std::uint32_t>(st.int64(3)),
-          st.blob(4)};
+  return {st.text(0),
+          st.text(1),
+          static_cast<std::uint32_t>(st.int64(2)),
+          static_cast<std::uint32_t>(st.int64(3)),
+          st.blob(4),
+          static_cast<std::uint64_t>(st.int64(5))};
 }
 
 activity_row read_activity(const statement& st) {
-  return {st.int64(0), static_cast<std::uint64_t>(st.int64(1)), st.text(2), st.int64(3), st.text(4), st.text(5),
-          st.blob(6)};
-}
-
-// Runs a prepared statement that returns at most one row and reads it with `read`.
-template <class T, class Read>
-result<std::optional<T>> one(result<statement> st, Read read) {
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<T>{};
-  return std::optional<T>{read(*st)};
-}
-
-template <class T, class Read>
-result<std::vector<T>> all(result<statement> st, Read read) {
-  if (!st) return st.error();
-  std::vector<T> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read(*st));
-  }
-}
-
-result<void> run(result<statement> st) {
-  if (!st) return st.error();
-  return st->run();
+  return {st.int64(0), static_cast<std::uint64_t>(st.int64(1)), st.text(2), st.blob(3)};
 }
 
 }  // namespace
@@ -240,7 +211,8 @@ result<std::vector<tenant_key_row>> sqlite_session::all_tenant_keys() {
 
 result<void> sqlite_session::insert_tenant_key(const tenant_key_row& r) {
   auto st = keys().prepare(sql_insert_tenant_key);
-  if (st) st->bind(1, r.tenant_id).bind(2, r.version).bind(3, r.parent_version).bind_blob(4, r.sealed).bind(5, i64(r.uses));
+  if (st)
+    st->bind(1, r.tenant_id).bind(2, r.version).bind(3, r.parent_version).bind_blob(4, r.sealed).bind(5, i64(r.uses));
   return run(std::move(st));
 }
 
@@ -277,7 +249,14 @@ result<std::vector<data_key_row>> sqlite_session::tenant_data_keys(std::string_v
 
 result<void> sqlite_session::insert_data_key(const data_key_row& r) {
   auto st = keys().prepare(sql_insert_data_key);
-  if (st) st->bind(1, r.tenant_id).bind(2, r.key_id).bind(3, r.version).bind(4, r.parent_version).bind_blob(5, r.sealed);
+  if (st) {
+    st->bind(1, r.tenant_id)
+        .bind(2, r.key_id)
+        .bind(3, r.version)
+        .bind(4, r.parent_version)
+        .bind_blob(5, r.sealed)
+        .bind(6, i64(r.subject));
+  }
   return run(std::move(st));
 }
 
@@ -343,16 +322,15 @@ result<void> sqlite_session::insert_conversation(conversation_row& r) {
   if (!st) return st.error();
   st->bind(1, r.tenant_id)
       .bind(2, r.id)
-      .bind(3, r.bot_id)
-      .bind(4, r.user_ref)
-      .bind_blob(5, r.user_sealed)
-      .bind(6, r.key_id)
-      .bind(7, r.key_version)
-      .bind(8, r.created)
-      .bind(9, r.last_activity)
-      .bind(10, to_string(r.state))
-      .bind(11, i64(r.last_seq))
-      .bind(12, i64(r.key_uses));
+      .bind(3, r.user_ref)
+      .bind_blob(4, r.sealed)
+      .bind(5, r.key_id)
+      .bind(6, r.key_version)
+      .bind(7, r.last_activity)
+      .bind(8, to_string(r.state))
+      .bind(9, i64(r.last_seq))
+      .bind(10, i64(r.key_uses))
+      .bind(11, i64(r.subject));
   if (auto w = st->run(); !w) return w;
   r.pk = sqlite3_last_insert_rowid(data().handle());
   return {};
@@ -389,11 +367,13 @@ result<bool> sqlite_session::set_state(std::string_view tenant_id, std::string_v
   return sqlite3_changes(data().handle()) > 0;
 }
 
-result<std::vector<conversation_row>> sqlite_session::conversations_of_user(std::string_view tenant_id,
-                                                                            std::string_view user_ref) {
-  auto st = data().prepare(sql_of_user);
-  if (st) st->bind(1, tenant_id).bind(2, user_ref);
-  return all<conversation_row>(std::move(st), read_conversation);
+result<std::vector<subject_row>> sqlite_session::scan_subjects(std::string_view tenant_id, std::int64_t after_pk,
+                                                               std::size_t limit) {
+  auto st = data().prepare(sql_scan_subjects);
+  if (st) st->bind(1, tenant_id).bind(2, after_pk).bind(3, static_cast<std::int64_t>(limit));
+  return all<subject_row>(std::move(st), [](const statement& s) {
+    return subject_row{s.int64(0), s.text(1), static_cast<std::uint64_t>(s.int64(2)), s.text(3)};
+  });
 }
 
 result<std::vector<conversation_row>> sqlite_session::conversations_idle_since(std::string_view tenant_id,
@@ -405,8 +385,8 @@ result<std::vector<conversation_row>> sqlite_session::conversations_idle_since(s
 
 result<void> sqlite_session::delete_conversations(std::span<const std::int64_t> pks) {
   for (auto pk : pks) {
-    for (const char* sql : {sql_delete_activities, sql_delete_idempotency, sql_delete_bot_state,
-                            sql_delete_attachments, sql_delete_conversation}) {
+    for (const char* sql : {sql_delete_activities, sql_delete_idempotency, sql_delete_bot_state, sql_delete_attachments,
+                            sql_delete_conversation}) {
       auto st = data().prepare(sql);
       if (st) st->bind(1, pk);
       if (auto w = run(std::move(st)); !w) return w;
@@ -432,7 +412,10 @@ result<std::vector<std::optional<idempotency_row>>> sqlite_session::find_idempot
     std::span<const std::pair<std::int64_t, std::string>> keys) {
   std::vector<std::optional<idempotency_row>> out;
   out.reserve(keys.size());
-  for (const auto& [pk, ref] : keys) {
+  for (const auto& key : keys) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in the lambda below.
+    const std::int64_t pk = key.first;
+    const std::string& ref = key.second;
     auto st = data().prepare(sql_find_idempotency);
     if (st) st->bind(1, pk).bind(2, ref);
     auto row = one<idempotency_row>(std::move(st), [&](const statement& s) {
@@ -451,10 +434,7 @@ result<void> sqlite_session::insert_activities(std::span<const activity_row> row
       st->bind(1, r.conv_pk)
           .bind(2, i64(r.seq))
           .bind(3, r.activity_id)
-          .bind(4, r.timestamp)
-          .bind(5, r.type)
-          .bind(6, r.sender_role)
-          .bind_blob_borrowed(7, r.body);  // `rows` outlives the statement
+          .bind_blob_borrowed(4, r.body);  // `rows` outlives the statement
     }
     if (auto w = run(std::move(st)); !w) return w;
   }
@@ -492,8 +472,7 @@ result<std::vector<activity_row>> sqlite_session::read_activities(std::int64_t c
   return all<activity_row>(std::move(st), read_activity);
 }
 
-result<std::optional<activity_row>> sqlite_session::find_activity(std::int64_t conv_pk,
-                                                                  std::string_view activity_id) {
+result<std::optional<activity_row>> sqlite_session::find_activity(std::int64_t conv_pk, std::string_view activity_id) {
   auto st = data().prepare(sql_find_activity);
   if (st) st->bind(1, conv_pk).bind(2, activity_id);
   return one<activity_row>(std::move(st), read_activity);
@@ -514,13 +493,7 @@ result<void> sqlite_session::put_bot_state(std::int64_t conv_pk, const bot_state
 result<void> sqlite_session::insert_attachment(const attachment_row& r) {
   auto st = data().prepare(sql_insert_attachment);
   if (st) {
-    st->bind(1, r.conv_pk)
-        .bind(2, r.id)
-        .bind(3, r.content_type)
-        .bind(4, i64(r.size))
-        .bind_blob(5, r.name)
-        .bind_blob(6, r.content)
-        .bind(7, r.created);
+    st->bind(1, r.conv_pk).bind(2, r.id).bind_blob(3, r.meta).bind_blob(4, r.content);
   }
   return run(std::move(st));
 }
@@ -529,8 +502,7 @@ result<std::optional<attachment_row>> sqlite_session::get_attachment(std::int64_
   auto st = data().prepare(sql_get_attachment);
   if (st) st->bind(1, conv_pk).bind(2, id);
   return one<attachment_row>(std::move(st), [](const statement& s) {
-    return attachment_row{s.int64(0), s.text(1), s.text(2), static_cast<std::uint64_t>(s.int64(3)),
-                          s.blob(4),  s.blob(5), s.int64(6)};
+    return attachment_row{s.int64(0), s.text(1), s.blob(2), s.blob(3)};
   });
 }
 

@@ -9,6 +9,7 @@
 #include <parley/store/testing/store_suite.hpp>
 
 #include <sqlite3.h>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -117,6 +118,42 @@ class sqlite_env final : public store::testing::backend_env {
       sqlite3_finalize(st);
     }
     return core::hex_encode(crypto::sha256(all));
+  }
+
+  std::vector<std::string> columns() override {
+    std::vector<std::string> out;
+    for (const char* schema : {"main", "k"}) {
+      sqlite3_stmt* st = nullptr;
+      const std::string sql = std::string("SELECT m.name, p.name FROM ") + schema +
+                              ".sqlite_master m, pragma_table_info(m.name, '" + schema +
+                              "') p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2";
+      if (sqlite3_prepare_v2(raw(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+        throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(raw()));
+      }
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        out.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + "." +
+                      reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+      }
+      sqlite3_finalize(st);
+    }
+    return out;
+  }
+
+  bool rows_contain(std::string_view needle) override { return storage_contains(needle); }
+
+  void backup(const std::string& name) override {
+    close_raw();
+    const auto to = dir_ / ("backup-" + name);
+    std::filesystem::create_directories(to);
+    for (const auto& f : files()) std::filesystem::copy_file(f, to / f.filename());
+  }
+
+  void restore(const std::string& name) override {
+    close_raw();
+    for (const auto& f : files()) std::filesystem::remove(f);
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ / ("backup-" + name))) {
+      std::filesystem::copy_file(entry.path(), dir_ / entry.path().filename());
+    }
   }
 
   const sqlite::options& options() const { return opts_; }

@@ -45,8 +45,14 @@ awaitable<result<conversation>> memory_store::create_conversation(std::string te
   if (!s_->tenants.contains(tenant_id)) co_return make_error_code(errc::not_found);
   if (s_->find(tenant_id, id)) co_return make_error_code(errc::already_exists);
   conv_data d;
-  d.meta = {id, tenant_id, bot_id, user_id, std::chrono::system_clock::now(), std::chrono::system_clock::now(),
-            conversation_state::with_bot, 0};
+  d.meta = {id,
+            tenant_id,
+            bot_id,
+            user_id,
+            std::chrono::system_clock::now(),
+            std::chrono::system_clock::now(),
+            conversation_state::with_bot,
+            0};
   auto meta = d.meta;
   s_->convs.emplace(std::pair{tenant_id, id}, std::move(d));
   co_return meta;
@@ -129,6 +135,18 @@ awaitable<result<activity_page>> memory_store::read_activities(std::string tenan
     page.last_seq = rec.seq;
   }
   co_return page;
+}
+
+bool memory_store::corrupt(const std::string& tenant_id, const std::string& conversation_id, std::uint64_t seq) {
+  std::lock_guard lock(s_->mutex);
+  auto* d = s_->find(tenant_id, conversation_id);
+  if (!d) return false;
+  for (auto& rec : d->log) {
+    if (rec.seq != seq) continue;
+    rec = activity_record{rec.seq, rec.activity_id, {}, {}, {}, {}, true};
+    return true;
+  }
+  return false;
 }
 
 awaitable<result<activity_record>> memory_store::get_activity(std::string tenant_id, std::string conversation_id,

@@ -6,7 +6,6 @@
 #include <parley/store/testing/store_suite.hpp>
 
 #include <boost/asio/thread_pool.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,7 +27,9 @@ core::testing::fake_clock& test_clock() {
   return clock;
 }
 
-time_point at(int seconds) { return time_point{} + std::chrono::seconds(1'800'000'000 + seconds); }
+time_point at(int seconds) {
+  return time_point{} + std::chrono::seconds(1'800'000'000 + seconds);
+}
 
 }  // namespace
 
@@ -59,6 +60,10 @@ crypto::root_key store_suite::root() const {
 result<std::unique_ptr<encrypted_store>> store_suite::try_open(crypto::root_key root, store::options opts) {
   store_dependencies deps;
   deps.clock = &test_clock();
+  deps.on_integrity_failure = [this](const integrity_failure& f) {
+    std::lock_guard lock(failures_mutex_);
+    failures_.push_back(f);
+  };
   return encrypted_store::open(env_->open_backend(), std::move(root), secrets_file(), opts, deps);
 }
 
@@ -88,6 +93,13 @@ std::uint64_t store_suite::append(const std::string& tenant, const std::string& 
 
 std::string store_suite::pk_of(const std::string& tenant, const std::string& conv) {
   return "(SELECT pk FROM conversations WHERE tenant_id = '" + tenant + "' AND id = '" + conv + "')";
+}
+
+std::uint64_t store_suite::subject_of(const std::string& tenant, const std::string& conv) {
+  // As text, so that both backends answer with the same SQL through select_blobs.
+  auto v = env_->select_blobs("SELECT CAST(subject AS TEXT) FROM conversations WHERE pk = " + pk_of(tenant, conv));
+  PARLEY_CHECK(v.size() == 1, "one conversation");
+  return std::stoull(std::string(v[0].begin(), v[0].end()));
 }
 
 // --- round trips --------------------------------------------------------------------------------
@@ -323,12 +335,11 @@ TEST_P(store_suite, RefusesBadInputWithClearErrors) {
 
   EXPECT_EQ(run(store_->put_bot_state("bankx", "c1", std::string(1024 * 1024 + 1, 's'), std::nullopt)).error(),
             errc::too_large);
-  EXPECT_EQ(run(store_->put_attachment("bankx", "c1", {"text/plain", "n", std::string(8 * 1024 * 1024 + 1, 'b')}))
-                .error(),
-            errc::too_large);
+  EXPECT_EQ(
+      run(store_->put_attachment("bankx", "c1", {"text/plain", "n", std::string(8 * 1024 * 1024 + 1, 'b')})).error(),
+      errc::too_large);
   EXPECT_EQ(run(store_->put_attachment("bankx", "c1", {"bad type", "n", "b"})).error(), errc::invalid_argument);
-  EXPECT_EQ(run(store_->set_conversation_state("bankx", "nope", conversation_state::ended)).error(),
-            errc::not_found);
+  EXPECT_EQ(run(store_->set_conversation_state("bankx", "nope", conversation_state::ended)).error(), errc::not_found);
   conversation_filter f;
   f.cursor = "not a cursor";
   EXPECT_EQ(run(store_->list_conversations("bankx", f)).error(), errc::invalid_argument);
@@ -385,8 +396,12 @@ TEST_P(store_suite, ConcurrentAppendsStayGapFreeAndOrdered) {
           ctx,
           [&, c, w]() -> asio::awaitable<void> {
             for (int i = 0; i < appends_per_writer; ++i) {
-              new_activity a{"w" + std::to_string(w) + "-" + std::to_string(i), at(i), "message", "user",
-                             "writer " + std::to_string(w) + " item " + std::to_string(i), std::nullopt};
+              new_activity a{"w" + std::to_string(w) + "-" + std::to_string(i),
+                             at(i),
+                             "message",
+                             "user",
+                             "writer " + std::to_string(w) + " item " + std::to_string(i),
+                             std::nullopt};
               auto r = co_await store_->append_activity("bankx", "c" + std::to_string(c), std::move(a));
               if (!r) ++failures;
             }
@@ -476,8 +491,8 @@ TEST_P(store_suite, NoPlaintextAtRest) {
   // Positive control: the scan finds what is stored in the clear.
   EXPECT_TRUE(env_->storage_contains("act-visible-1"));
   EXPECT_TRUE(env_->storage_contains("conv-plain"));
-  for (const char* marker : {"MARKER_BODY_TEXT_42", "MARKER_USER_77", "MARKER_FILE_NAME", "MARKER_FILE_BYTES",
-                             "MARKER_BOT_STATE"}) {
+  for (const char* marker :
+       {"MARKER_BODY_TEXT_42", "MARKER_USER_77", "MARKER_FILE_NAME", "MARKER_FILE_BYTES", "MARKER_BOT_STATE"}) {
     EXPECT_FALSE(env_->storage_contains(marker)) << marker << " found at rest";
   }
 }
@@ -498,14 +513,13 @@ TEST_P(store_suite, SwappedOrEditedRecordsAreCorruptAndTheRestStillReads) {
     return b[0];
   };
   auto set_body = [&](const std::string& t, const std::string& c, int seq, const bytes& v) {
-    env_->update_blob("UPDATE activities SET body = $1 WHERE conv_pk = " + pk_of(t, c) +
-                          " AND seq = " + std::to_string(seq),
-                      v);
+    env_->update_blob(
+        "UPDATE activities SET body = $1 WHERE conv_pk = " + pk_of(t, c) + " AND seq = " + std::to_string(seq), v);
   };
   const auto b1 = body("bankx", "c1", 1), b2 = body("bankx", "c1", 2);
   set_body("bankx", "c1", 1, b2);  // swap two rows of one conversation
   set_body("bankx", "c1", 2, b1);
-  set_body("bankx", "c1", 3, body("bankx", "c2", 1));  // from another conversation
+  set_body("bankx", "c1", 3, body("bankx", "c2", 1));    // from another conversation
   set_body("bankx", "c2", 1, body("insurey", "c3", 1));  // from another tenant
   auto edited = body("bankx", "c1", 4);
   edited[edited.size() / 2] ^= 0x01;  // one flipped bit
@@ -523,7 +537,7 @@ TEST_P(store_suite, SwappedOrEditedRecordsAreCorruptAndTheRestStillReads) {
   EXPECT_TRUE(c2->activities.at(0).corrupt);
   EXPECT_FALSE(run(store_->read_activities("insurey", "c3", 0, 10))->activities.at(0).corrupt);
   EXPECT_TRUE(run(store_->get_activity("bankx", "c1", "a4"))->corrupt);
-  EXPECT_TRUE(logs.contains("activity seq 4 does not open"));
+  EXPECT_TRUE(logs.contains("activity 4 a4 fails its integrity check"));
   EXPECT_FALSE(logs.contains("message"));  // ids in the log, never bodies
 
   // Swapping back restores them: nothing was destroyed, only refused.
@@ -540,11 +554,19 @@ TEST_P(store_suite, ChangedClearColumnsMakeTheRecordCorrupt) {
   make_conversation("bankx", "c1");
   append("bankx", "c1", "a1", "from the user");
   append("bankx", "c1", "a2", "another");
-  env_->exec("UPDATE activities SET sender_role = 'bot' WHERE conv_pk = " + pk_of("bankx", "c1") + " AND seq = 1");
-  env_->exec("UPDATE activities SET ts = ts + 1 WHERE conv_pk = " + pk_of("bankx", "c1") + " AND seq = 2");
+  append("bankx", "c1", "a3", "third");
+  env_->exec("UPDATE activities SET activity_id = 'other' WHERE conv_pk = " + pk_of("bankx", "c1") + " AND seq = 1");
+  env_->exec("UPDATE activities SET seq = 9 WHERE conv_pk = " + pk_of("bankx", "c1") + " AND seq = 2");
   auto page = run(store_->read_activities("bankx", "c1", 0, 10));
+  ASSERT_EQ(page->activities.size(), 3u);
   EXPECT_TRUE(page->activities.at(0).corrupt);
-  EXPECT_TRUE(page->activities.at(1).corrupt);
+  EXPECT_FALSE(page->activities.at(1).corrupt);  // seq 3, untouched
+  EXPECT_EQ(page->activities.at(2).seq, 9u);
+  EXPECT_TRUE(page->activities.at(2).corrupt);
+  // What the clear columns used to say is sealed now: a corrupt record tells nothing but its place.
+  EXPECT_TRUE(page->activities.at(0).type.empty());
+  EXPECT_TRUE(page->activities.at(0).sender_role.empty());
+  EXPECT_EQ(page->activities.at(0).timestamp, time_point{});
 }
 
 TEST_P(store_suite, SwappedStateFilesAndUserIdsAreCorrupt) {
@@ -561,12 +583,12 @@ TEST_P(store_suite, SwappedStateFilesAndUserIdsAreCorrupt) {
   EXPECT_EQ(run(store_->get_bot_state("bankx", "c1")).error(), errc::corrupt);
   EXPECT_EQ((*run(store_->get_bot_state("bankx", "c2")))->data, "state two");
 
-  const auto name = env_->select_blobs("SELECT name FROM attachments WHERE conv_pk = " + pk_of("bankx", "c1"));
-  env_->update_blob("UPDATE attachments SET content = $1 WHERE conv_pk = " + pk_of("bankx", "c1"), name.at(0));
+  const auto meta = env_->select_blobs("SELECT meta FROM attachments WHERE conv_pk = " + pk_of("bankx", "c1"));
+  env_->update_blob("UPDATE attachments SET content = $1 WHERE conv_pk = " + pk_of("bankx", "c1"), meta.at(0));
   EXPECT_EQ(run(store_->get_attachment("bankx", "c1", *f1)).error(), errc::corrupt);
 
-  const auto user2 = env_->select_blobs("SELECT user_sealed FROM conversations WHERE pk = " + pk_of("bankx", "c2"));
-  env_->update_blob("UPDATE conversations SET user_sealed = $1 WHERE pk = " + pk_of("bankx", "c1"), user2.at(0));
+  const auto user2 = env_->select_blobs("SELECT sealed FROM conversations WHERE pk = " + pk_of("bankx", "c2"));
+  env_->update_blob("UPDATE conversations SET sealed = $1 WHERE pk = " + pk_of("bankx", "c1"), user2.at(0));
   EXPECT_EQ(run(store_->get_conversation("bankx", "c1")).error(), errc::corrupt);
   EXPECT_EQ(run(store_->get_conversation("bankx", "c2"))->user_id, "dl_two");
   // The listing leaves the corrupt one out and lists the other.
@@ -646,19 +668,25 @@ TEST_P(store_suite, EraseConversationRemovesItAndLeavesTheRest) {
   ASSERT_TRUE(run(store_->put_bot_state("bankx", "gone", "s", std::nullopt)));
   append("bankx", "kept", "a1", "stays");
   append("insurey", "other", "a1", "stays too");
+  const auto gone_subject = subject_of("bankx", "gone");
+  const auto kept_subject = subject_of("bankx", "kept");
+  ASSERT_NE(gone_subject, kept_subject);
   ASSERT_TRUE(run(store_->erase_conversation("bankx", "gone")));
   EXPECT_EQ(run(store_->get_conversation("bankx", "gone")).error(), errc::not_found);
   EXPECT_EQ(run(store_->read_activities("bankx", "gone", 0, 10)).error(), errc::not_found);
   EXPECT_EQ(run(store_->erase_conversation("bankx", "gone")).error(), errc::not_found);
-  EXPECT_TRUE(env_->select_blobs("SELECT body FROM activities WHERE conv_pk NOT IN (SELECT pk FROM conversations)")
-                  .empty());
+  EXPECT_TRUE(
+      env_->select_blobs("SELECT body FROM activities WHERE conv_pk NOT IN (SELECT pk FROM conversations)").empty());
   EXPECT_EQ(run(store_->read_activities("bankx", "kept", 0, 10))->activities.at(0).body, "stays");
   EXPECT_EQ(run(store_->read_activities("insurey", "other", 0, 10))->activities.at(0).body, "stays too");
-  // The tenant key moved on and the old version's erasure secret is gone.
+  // Only the erased conversation's subject is gone: the tenant key did not move (older copies of
+  // the database keep reading everyone else).
   auto secrets = crypto::erasure_secrets::load_file(secrets_file());
   ASSERT_TRUE(secrets);
-  EXPECT_FALSE(secrets->contains("bankx", 1));
-  EXPECT_TRUE(secrets->contains("insurey", 1));
+  EXPECT_TRUE(secrets->contains("bankx", 1));
+  EXPECT_TRUE(secrets->subject_erased("bankx", gone_subject));
+  EXPECT_FALSE(secrets->subject_erased("bankx", kept_subject));
+  EXPECT_EQ(secrets->erasure_epoch("bankx"), 1u);
   // The id can be used again, with a new key.
   make_conversation("bankx", "gone");
   EXPECT_EQ(append("bankx", "gone", "a1", "new life"), 1u);

@@ -31,6 +31,7 @@ export interface widget_strings {
   send_anyway: string;
   suggested_actions_label: string;
   new_message: (name: string, text: string) => string;
+  integrity_failed: string;
   /** Handoff to a consultant (ADR 0021): waiting (place in the queue, minutes), joined, back. */
   finding_consultant: (position: number | null, minutes: number | null) => string;
   consultant_joined: (name: string) => string;
@@ -69,6 +70,7 @@ const en: widget_strings = {
   send_anyway: 'Send anyway',
   suggested_actions_label: 'Suggested replies',
   new_message: (name, text) => `${name}: ${text}`,
+  integrity_failed: 'A message of this conversation cannot be shown: it failed its integrity check. The service has been told.',
   finding_consultant: (position, minutes) =>
     'Finding a consultant for you…' +
     (position !== null ? ` You are number ${position} in the queue.` : '') +
@@ -109,6 +111,8 @@ const de: widget_strings = {
   send_anyway: 'Trotzdem senden',
   suggested_actions_label: 'Antwortvorschläge',
   new_message: (name, text) => `${name}: ${text}`,
+  integrity_failed:
+    'Eine Nachricht dieser Unterhaltung kann nicht angezeigt werden: Ihre Integritätsprüfung ist fehlgeschlagen. Der Dienst wurde benachrichtigt.',
   finding_consultant: (position, minutes) =>
     'Wir suchen eine Beraterin oder einen Berater für Sie…' +
     (position !== null ? ` Sie sind Nummer ${position} in der Warteschlange.` : '') +

@@ -51,6 +51,11 @@ export interface incoming_activity {
   display_text: string | null;
   /** The channel's `parley.handoff` event (ADR 0021); null for every other activity. */
   handoff: handoff_event | null;
+  /**
+   * Set when the channel sent this in place of a stored message that failed its integrity check
+   * (`channelData.parley.integrity`, docs/adr/0017-integrity-marker.md): its sequence number.
+   */
+  integrity_failed_seq: number | null;
 }
 
 /** Where a handoff to a consultant stands, as the channel tells the widget. */
@@ -195,6 +200,7 @@ export function parse_activity(raw: unknown): incoming_activity | null {
     hidden: channel_data?.['postBack'] === true,
     display_text: optional_string(message_back, 'displayText', max_text_chars),
     handoff: type === 'event' && obj['name'] === 'parley.handoff' ? parse_handoff(obj['value']) : null,
+    integrity_failed_seq: parse_integrity(channel_data),
   };
 }
 
@@ -214,6 +220,14 @@ function parse_handoff(raw: unknown): handoff_event | null {
     position: count('position', 100000),
     estimated_wait_seconds: count('estimatedWaitSeconds', 86400),
   };
+}
+
+/** `channelData.parley.integrity = {status: "failed", seq: N}` from the channel; null otherwise. */
+function parse_integrity(channel_data: json_object | null): number | null {
+  const integrity = as_object(as_object(channel_data?.['parley'])?.['integrity']);
+  if (!integrity || integrity['status'] !== 'failed') return null;
+  const seq = integrity['seq'];
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
 }
 
 function parse_suggested_actions(raw: unknown): card_action[] {

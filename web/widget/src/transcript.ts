@@ -6,7 +6,9 @@
 // - `ingest` takes every activity from the channel. Activities already seen (same `id`) are
 //   dropped, so a replay after a reconnect never shows a message twice. The echo of the user's own
 //   activity (same `channelData.clientActivityID`) updates the local entry instead of adding one.
-//   Only `message` activities become entries; postBacks stay hidden.
+//   Only `message` activities become entries; postBacks stay hidden. An integrity marker (a stored
+//   message that failed its integrity check, sent by the channel in its place) becomes an entry
+//   of role 'integrity' whatever its text: the view shows it as a warning, not as a bot message.
 // - Pure data, no DOM; single-threaded.
 
 import type { incoming_activity } from './protocol';
@@ -16,7 +18,7 @@ export type send_state = 'pending' | 'sent' | 'failed';
 export interface transcript_entry {
   /** Stable key for the view: the clientActivityID for the user's messages, else the activity id. */
   key: string;
-  role: 'user' | 'bot';
+  role: 'user' | 'bot' | 'integrity';
   text: string;
   /** Bot messages are Markdown; the user's own text is shown verbatim. */
   markdown: boolean;
@@ -27,6 +29,8 @@ export interface transcript_entry {
   /** Only for the user's messages. */
   state: send_state | null;
   activity_id: string | null;
+  /** Integrity markers: the sequence number of the message that failed its check. */
+  integrity_seq?: number;
 }
 
 export type ingest_result =
@@ -108,6 +112,22 @@ export class transcript {
     }
     const echo = this.match_echo(activity);
     if (echo) return echo;
+    if (activity.integrity_failed_seq !== null) {
+      const marker: transcript_entry = {
+        key: activity.id ?? `integrity-${this.entries_.length}`,
+        role: 'integrity',
+        text: '',
+        markdown: false,
+        attachment_count: 0,
+        timestamp: activity.timestamp ?? new Date().toISOString(),
+        from_name: null,
+        state: null,
+        activity_id: activity.id,
+        integrity_seq: activity.integrity_failed_seq,
+      };
+      this.entries_.push(marker);
+      return { kind: 'added', entry: marker };
+    }
     if (activity.type !== 'message' || activity.hidden) return { kind: 'ignored' };
     const text = activity.display_text ?? activity.text ?? '';
     if (text === '' && activity.attachment_count === 0) return { kind: 'ignored' };

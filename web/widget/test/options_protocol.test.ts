@@ -85,6 +85,16 @@ test('activity sets: activities must be an array; junk entries are dropped; wate
   assert.equal(set.watermark, 'opaque|7');
 });
 
+test('integrity markers: channelData.parley.integrity with status failed, and nothing else', () => {
+  const marker = { type: 'message', id: 'c|0000042', from: { id: 'parley', role: 'channel' }, text: 'x', channelData: { parley: { integrity: { status: 'failed', seq: 42 } } } };
+  const set = parse_activity_set({ activities: [marker, { type: 'message', id: 'b', text: 'hi', channelData: { parley: { integrity: { status: 'ok', seq: 1 } } } }, { type: 'message', id: 'c', text: 'hi' }] });
+  assert.equal(set.activities[0]!.integrity_failed_seq, 42);
+  assert.equal(set.activities[1]!.integrity_failed_seq, null);
+  assert.equal(set.activities[2]!.integrity_failed_seq, null);
+  const odd = parse_activity_set({ activities: [{ ...marker, channelData: { parley: { integrity: { status: 'failed', seq: 'x' } } } }] });
+  assert.equal(odd.activities[0]!.integrity_failed_seq, 0);
+});
+
 test('http: Retry-After, status errors, bad JSON, no cookies, no redirects', async () => {
   assert.equal(parse_retry_after('7'), 7);
   assert.equal(parse_retry_after('Wed, 21 Oct 2015 07:28:00 GMT'), null);

@@ -296,6 +296,7 @@ test('typing indicator: shown on a bot typing activity, hidden on the next messa
 test('handoff: the channel\'s parley.handoff events reach the view once each, in order; the consultant types and speaks', async () => {
   const { sockets, view, session } = setup();
   await session.open();
+  await flush();
   sockets.last.server_open();
   const ev = (id: string, value: unknown) => ({ type: 'event', name: 'parley.handoff', id, from: { id: 'bot', role: 'bot' }, value });
   sockets.last.server_send({
@@ -323,6 +324,33 @@ test('handoff: the channel\'s parley.handoff events reach the view once each, in
   assert.equal(view.entries.get('m1')!.from_name, 'Anna');
   sockets.last.server_send({ activities: [ev('h5', { state: 'completed' })] });
   assert.equal(view.handoffs.at(-1)!.state, 'completed');
+  session.stop();
+});
+
+test('integrity marker: a message that failed its integrity check is shown as a warning in its place, never as the bot', async () => {
+  const { sockets, view, session } = setup();
+  await session.open();
+  await flush();
+  sockets.last.server_open();
+  const marker = {
+    type: 'message',
+    id: 'conv-1|0000002',
+    from: { id: 'parley', name: 'Parley', role: 'channel' },
+    text: 'This message (number 2) cannot be shown: it failed its integrity check.',
+    timestamp: '2024-05-01T10:00:05Z',
+    channelData: { parley: { integrity: { status: 'failed', seq: 2 } } },
+  };
+  sockets.last.server_send({ activities: [welcome, marker, { type: 'message', id: 'conv-1|0000003', from: { id: 'bot', role: 'bot' }, text: 'after' }], watermark: '3' });
+  assert.equal(view.order.length, 3);
+  const shown = view.entries.get(view.order[1]!)!;
+  assert.equal(shown.role, 'integrity');
+  assert.equal(shown.integrity_seq, 2);
+  assert.equal(shown.markdown, false);
+  assert.equal(shown.text, '');  // the view shows its own, localised sentence
+  assert.equal(view.entries.get(view.order[2]!)!.text, 'after');
+  // A replay after a reconnect does not show it twice.
+  sockets.last.server_send({ activities: [marker], watermark: '3' });
+  assert.equal(view.order.length, 3);
   session.stop();
 });
 

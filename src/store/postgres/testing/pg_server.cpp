@@ -89,7 +89,9 @@ int spawn_and_wait(const std::vector<std::string>& argv, const fs::path& out_fil
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-bool running_as_root() { return ::geteuid() == 0; }
+bool running_as_root() {
+  return ::geteuid() == 0;
+}
 
 // PostgreSQL refuses to run as root: as root, files it writes belong to `postgres`.
 void give_to_server_user(const fs::path& p) {
@@ -126,8 +128,9 @@ void pg_server::init() {
   give_to_server_user(pwfile);
   fs::create_directories(dir_ / "socket");
   give_to_server_user(dir_ / "socket");
-  run_tool("initdb", {"-D", (dir_ / "data").string(), "-U", opts_.user, "--pwfile=" + pwfile.string(),
-                      "--auth-local=trust", "--auth-host=scram-sha-256", "--locale=C", "-E", "UTF8", "--no-sync"},
+  run_tool("initdb",
+           {"-D", (dir_ / "data").string(), "-U", opts_.user, "--pwfile=" + pwfile.string(), "--auth-local=trust",
+            "--auth-host=scram-sha-256", "--locale=C", "-E", "UTF8", "--no-sync"},
            true);
   fs::remove(pwfile);
 }
@@ -138,8 +141,9 @@ bool pg_server::try_start() {
                             " -c listen_addresses=127.0.0.1 -c max_connections=200";
   if (!opts_.durable) server_opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
   try {
-    run_tool("pg_ctl", {"-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
-                        server_opts, "start"},
+    run_tool("pg_ctl",
+             {"-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o", server_opts,
+              "start"},
              true);
   } catch (const std::runtime_error&) {
     return false;  // most likely the port was taken meanwhile: the caller tries another
@@ -169,8 +173,9 @@ void pg_server::start_again() {
   std::string server_opts = "-p " + std::to_string(port_) + " -k " + (dir_ / "socket").string() +
                             " -c listen_addresses=127.0.0.1 -c max_connections=200";
   if (!opts_.durable) server_opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-  run_tool("pg_ctl", {"-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o",
-                      server_opts, "start"},
+  run_tool("pg_ctl",
+           {"-D", (dir_ / "data").string(), "-l", (dir_ / "server.log").string(), "-w", "-t", "60", "-o", server_opts,
+            "start"},
            true);
   running_ = true;
 }
@@ -184,15 +189,35 @@ void pg_server::create_database(const std::string& name) {
 }
 
 std::string pg_server::psql(const std::string& database, const std::string& sql) const {
-  return run_tool("psql", {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", (dir_ / "socket").string(), "-p",
-                           std::to_string(port_), "-U", opts_.user, "-d", database, "-c", sql},
+  return run_tool("psql",
+                  {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", (dir_ / "socket").string(), "-p",
+                   std::to_string(port_), "-U", opts_.user, "-d", database, "-c", sql},
                   false);
 }
 
 std::string pg_server::dump(const std::string& database) const {
-  return run_tool("pg_dump", {"-h", (dir_ / "socket").string(), "-p", std::to_string(port_), "-U", opts_.user, "-d",
-                              database},
+  return run_tool("pg_dump",
+                  {"-h", (dir_ / "socket").string(), "-p", std::to_string(port_), "-U", opts_.user, "-d", database},
                   false);
+}
+
+void pg_server::load(const std::string& database, const std::string& script) const {
+  const auto file = dir_ / ("script-" + core::random_id(core::os_random(), "", 6) + ".sql");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << script;
+  }
+  struct cleanup {
+    fs::path f;
+    ~cleanup() {
+      std::error_code ec;
+      fs::remove(f, ec);
+    }
+  } remove_after{file};
+  run_tool("psql",
+           {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", (dir_ / "socket").string(), "-p", std::to_string(port_), "-U",
+            opts_.user, "-d", database, "-f", file.string()},
+           false);
 }
 
 std::string pg_server::run_tool(const std::string& tool, const std::vector<std::string>& args,

@@ -183,6 +183,7 @@ export class widget_view implements session_view {
     const near_end = this.is_near_end();
     this.transcript_.appendChild(node);
     if (entry.role === 'bot') this.announce(this.strings_.new_message(entry.from_name ?? this.strings_.bot_name, plain_text(entry)));
+    if (entry.role === 'integrity') this.announce(this.strings_.integrity_failed);
     if (near_end || entry.role === 'user') this.scroll_to_end();
   }
 
@@ -259,6 +260,13 @@ export class widget_view implements session_view {
 
   private render_entry(entry: transcript_entry): HTMLElement {
     const s = this.strings_;
+    if (entry.role === 'integrity') {
+      // A stored message failed its integrity check: shown in its place, never as the bot's words.
+      return el('li', { class: 'entry integrity', role: 'note', 'data-key': entry.key, 'data-seq': String(entry.integrity_seq ?? 0) }, [
+        el('div', { class: 'bubble' }, [s.integrity_failed]),
+        el('div', { class: 'meta' }, [this.render_time(entry.timestamp)]),
+      ]);
+    }
     const bubble = el('div', { class: 'bubble' });
     if (entry.markdown) bubble.appendChild(render_blocks(parse_markdown(entry.text)));
     else bubble.textContent = entry.text;

@@ -50,6 +50,11 @@ struct login_prompt {
   std::string text;              ///< markdown
   bool expects_secret = false;   ///< the answer is a secret: flag the activity so the channel stores the answer masked
   std::vector<std::string> choices;  ///< button titles (imBack: the button sends its title)
+  /// A one-time code is on its way (said before the bank is asked to send it): the channel masks
+  /// bare codes from now until the bot's next message without a flag, even before the code prompt
+  /// is stored. With an empty text nothing is shown: the bot sends a typing activity carrying the
+  /// flag (channelData.parley.awaitsCode).
+  bool awaits_code = false;
 };
 
 /// One `start_login` action to perform.

@@ -31,6 +31,9 @@ enum class errc {
   store_unavailable,    ///< 503 ServiceUnavailable: the conversation store failed; retry later
   not_started,          ///< 503 ServiceUnavailable: the channel is still starting
   internal,             ///< 500 ServiceError: a bug or an unexpected failure
+  /// 500 IntegrityFailure: a stored record (or its conversation's key) failed its integrity
+  /// check where no marker can stand in for it (docs/adr/0017-integrity-marker.md)
+  integrity_failure,
   token_revoked,        ///< 403 TokenRevoked: the token's session was revoked, ended or reused after rotation
   dpop_required,        ///< 401 Unauthorized: a bound token without its DPoP proof (or sent as Bearer)
   invalid_dpop_proof,   ///< 401 Unauthorized: a DPoP proof that fails a check (or was used before)
@@ -40,7 +43,9 @@ enum class errc {
 
 const boost::system::error_category& channel_category() noexcept;
 
-inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), channel_category()}; }
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), channel_category()};
+}
 
 }  // namespace parley::channel
 

@@ -54,7 +54,12 @@ struct wrapped_key {
   std::string key_id;               ///< tenant keys: the tenant id; data keys: e.g. the conversation id
   std::uint32_t version = 0;        ///< this key's version
   std::uint32_t parent_version = 0;  ///< version of the root key (tenant keys) or tenant key (data keys) that wrapped it
-  std::vector<std::uint8_t> sealed;  ///< sealed record (aead.hpp) of the 32 key bytes
+  std::vector<std::uint8_t> sealed;  ///< sealed record (aead.hpp) of the 32 key bytes (bound keys: of the inner record)
+  /// Data keys only: the erasure subject the key is bound to (erasure_secrets.hpp), 0 for none.
+  /// A bound key is wrapped twice: under a key derived from the subject's secret (inner), then
+  /// under the tenant key (outer), so that it opens only while both exist; tenant rotation
+  /// re-wraps the outer layer alone. The subject is part of both layers' associated data.
+  std::uint64_t subject = 0;
 };
 
 /// An unwrapped tenant key (protected memory, move-only). It never keeps an expanded key schedule
@@ -108,12 +113,33 @@ struct new_data_key {
                                                    std::uint32_t version, const aead_options& options = {},
                                                    core::random_source& rng = core::os_random());
 
-/// Unwraps a data key. errc::key_mismatch (another tenant, or wrapped by another tenant-key
-/// version), errc::authentication_failed, errc::malformed.
+/// Creates a data key bound to erasure subject `subject` (1..max_subject_index), whose secret
+/// (erasure_secrets::subject_secret) is `subject_secret`. Errors as create_data_key.
+[[nodiscard]] result<new_data_key> create_bound_data_key(tenant_key& tenant, std::string_view key_id,
+                                                         std::uint32_t version, std::uint64_t subject,
+                                                         std::span<const std::uint8_t> subject_secret,
+                                                         const aead_options& options = {},
+                                                         core::random_source& rng = core::os_random());
+
+/// Unwraps an unbound data key. errc::key_mismatch (another tenant, or wrapped by another
+/// tenant-key version), errc::authentication_failed, errc::malformed, errc::invalid_argument (the
+/// key is bound to a subject: use the overload below).
 [[nodiscard]] result<aead_key> open_data_key(const tenant_key& tenant, const wrapped_key& wrapped,
                                              const aead_options& options = {});
+/// Unwraps a data key bound to a subject with that subject's secret. Errors as above;
+/// errc::authentication_failed also for a wrong subject secret.
+[[nodiscard]] result<aead_key> open_data_key(const tenant_key& tenant, const wrapped_key& wrapped,
+                                             std::span<const std::uint8_t> subject_secret,
+                                             const aead_options& options = {});
 
-/// Re-wraps a data key from one tenant-key version to another of the same tenant.
+/// Binds an unbound data key to a subject (the same key bytes, wrapped anew; for upgrading keys
+/// made before subjects existed). errc::invalid_argument (already bound, subject 0), and the
+/// errors of open_data_key.
+[[nodiscard]] result<wrapped_key> bind_data_key(tenant_key& tenant, const wrapped_key& unbound, std::uint64_t subject,
+                                                std::span<const std::uint8_t> subject_secret);
+
+/// Re-wraps a data key from one tenant-key version to another of the same tenant (bound keys:
+/// the outer layer only; no subject secret is needed).
 [[nodiscard]] result<wrapped_key> rewrap_data_key(const tenant_key& from, tenant_key& to, const wrapped_key& wrapped);
 
 struct tenant_rotation {

@@ -1,7 +1,9 @@
 // The storage backend seam of the encrypted store: a small interface that moves opaque rows.
 // encrypted_store (encrypted_store.hpp) does all encryption, key management, validation and
 // sequencing; a backend (store/sqlite, store/postgres) only stores and finds rows. Every secret-
-// bearing column a backend sees is already a sealed record (crypto/aead.hpp) or a keyed hash.
+// bearing column a backend sees is already a sealed record (crypto/aead.hpp) or a keyed hash; the
+// columns kept in clear, and why, are listed in docs/adr/0019-metadata-in-clear.md (a test on
+// each backend fails when a column appears that is not on that list).
 //
 // Two kinds of tables: *key tables* (key_meta, tenant_keys, data_keys, tenant_secrets) and *data
 // tables* (data_meta, tenants, conversations, activities, idempotency, bot_state, attachments,
@@ -61,32 +63,39 @@ struct data_key_row {
   std::uint32_t version = 0;
   std::uint32_t parent_version = 0;  ///< tenant key version that wrapped it
   bytes sealed;
+  std::uint64_t subject = 0;  ///< the erasure subject it is bound to (0: a tenant-level key)
 };
 
 struct conversation_row {
   std::int64_t pk = 0;  ///< backend-assigned surrogate key, never reused
   std::string tenant_id;
   std::string id;
-  std::string bot_id;
-  std::string user_ref;  ///< keyed hash of the user id (erase_user looks it up)
-  bytes user_sealed;     ///< the user id, sealed under the data key
-  std::string key_id;    ///< the conversation's data key (unique per incarnation)
+  /// Keyed hash of the user id under the conversation's own subject secret: unlinkable between
+  /// conversations, and meaningless once the subject is erased (erase_user scans for it).
+  std::string user_ref;
+  bytes sealed;        ///< the conversation record (user id, bot id, creation time), sealed
+  std::string key_id;  ///< the conversation's data key (unique per incarnation)
   std::uint32_t key_version = 0;
-  nanos created = 0;
   nanos last_activity = 0;
   conversation_state state = conversation_state::with_bot;
   std::uint64_t last_seq = 0;
   std::uint64_t key_uses = 0;  ///< records sealed under the data key so far
+  std::uint64_t subject = 0;   ///< erasure subject index (crypto/erasure_secrets.hpp)
+};
+
+/// What erase_user and the erasure reconciliation scan: one conversation's lookup columns.
+struct subject_row {
+  std::int64_t pk = 0;
+  std::string id;
+  std::uint64_t subject = 0;
+  std::string user_ref;
 };
 
 struct activity_row {
   std::int64_t conv_pk = 0;
   std::uint64_t seq = 0;
   std::string activity_id;
-  nanos timestamp = 0;
-  std::string type;
-  std::string sender_role;
-  bytes body;  ///< sealed
+  bytes body;  ///< sealed: timestamp, type, sender role and the activity JSON, padded
 };
 
 struct idempotency_row {
@@ -112,11 +121,53 @@ struct bot_state_row {
 struct attachment_row {
   std::int64_t conv_pk = 0;
   std::string id;
-  std::string content_type;
-  std::uint64_t size = 0;
-  bytes name;     ///< sealed
-  bytes content;  ///< sealed
+  bytes meta;     ///< sealed: content type, file name, size
+  bytes content;  ///< sealed, padded
+};
+
+/// Rows as the schema before erasure subjects stored them (encrypted_store's one-time upgrade).
+struct legacy_conversation_row {
+  std::int64_t pk = 0;
+  std::string tenant_id;
+  std::string id;
+  std::string bot_id;
+  bytes user_sealed;
+  std::string key_id;
+  std::uint32_t key_version = 0;
   nanos created = 0;
+  std::uint64_t key_uses = 0;
+};
+struct legacy_activity_row {
+  std::uint64_t seq = 0;
+  std::string activity_id;
+  nanos timestamp = 0;
+  std::string type;
+  std::string sender_role;
+  bytes body;
+};
+struct legacy_attachment_row {
+  std::string id;
+  std::string content_type;
+  bytes name;
+  bytes content;
+};
+/// The upgraded form of one legacy conversation, written in one go.
+struct upgraded_conversation {
+  std::int64_t pk = 0;
+  std::string tenant_id;
+  std::string key_id;
+  std::uint32_t key_version = 0;
+  std::uint64_t subject = 0;  ///< 0 when its key could not be upgraded (it stays unreadable)
+  bytes data_key;             ///< the data key bound to the subject (empty: unchanged)
+  std::uint32_t data_key_parent = 0;
+  bool has_sealed = false;  ///< false: no conversation record (it stays unreadable)
+  bytes sealed;             ///< the conversation record
+  std::string user_ref;
+  std::uint64_t key_uses = 0;
+  std::vector<std::pair<std::uint64_t, bytes>> activities;  ///< seq, new body
+  std::vector<attachment_row> attachments;                  ///< by id: new meta and content
+  bool has_bot_state = false;
+  bot_state_row bot_state;  ///< the re-sealed bot state, if has_bot_state
 };
 
 struct conversation_query {
@@ -254,17 +305,16 @@ class session {
   virtual result<void> insert_tenant(std::string_view tenant_id, nanos created) = 0;
   virtual result<std::vector<std::string>> list_tenants() = 0;
 
-  virtual result<std::optional<conversation_row>> get_conversation(std::string_view tenant_id,
-                                                                   std::string_view id) = 0;
+  virtual result<std::optional<conversation_row>> get_conversation(std::string_view tenant_id, std::string_view id) = 0;
   /// Inserts and sets row.pk. errc::already_exists if (tenant, id) exists.
   virtual result<void> insert_conversation(conversation_row& row) = 0;
   virtual result<std::vector<conversation_row>> list_conversations(const conversation_query& q) = 0;
   /// False if no such conversation.
   virtual result<bool> set_state(std::string_view tenant_id, std::string_view id, conversation_state state) = 0;
-  virtual result<std::vector<conversation_row>> conversations_of_user(std::string_view tenant_id,
-                                                                      std::string_view user_ref) = 0;
-  virtual result<std::vector<conversation_row>> conversations_idle_since(std::string_view tenant_id,
-                                                                         nanos cutoff) = 0;
+  /// The tenant's conversations with pk > after_pk, in pk order, at most `limit`.
+  virtual result<std::vector<subject_row>> scan_subjects(std::string_view tenant_id, std::int64_t after_pk,
+                                                         std::size_t limit) = 0;
+  virtual result<std::vector<conversation_row>> conversations_idle_since(std::string_view tenant_id, nanos cutoff) = 0;
   /// Deletes conversations and everything they own (activities, idempotency, state, files).
   virtual result<void> delete_conversations(std::span<const std::int64_t> pks) = 0;
 
@@ -292,6 +342,22 @@ class session {
   virtual result<void> insert_attachment(const attachment_row& row) = 0;
   virtual result<std::optional<attachment_row>> get_attachment(std::int64_t conv_pk, std::string_view id) = 0;
 
+  // --- erasure subjects ---
+  /// A new subject index, never handed out before by this database (SQLite: a counter in the
+  /// key file, in the transaction; PostgreSQL: a sequence, gaps allowed).
+  virtual result<std::uint64_t> next_subject() = 0;
+  /// Makes next_subject() return at least `floor` from now on (a database restored from a copy
+  /// older than the erasure-secrets file).
+  virtual result<void> subjects_at_least(std::uint64_t floor) = 0;
+
+  // --- one-time upgrade of rows written before erasure subjects (only between the migration
+  // that adds the new columns and the one that drops the old ones: backend::upgrade_barrier) ---
+  /// Conversations not upgraded yet, in pk order.
+  virtual result<std::vector<legacy_conversation_row>> legacy_conversations(std::size_t limit) = 0;
+  virtual result<std::vector<legacy_activity_row>> legacy_activities(std::int64_t conv_pk) = 0;
+  virtual result<std::vector<legacy_attachment_row>> legacy_attachments(std::int64_t conv_pk) = 0;
+  /// Writes the upgraded conversation, blanks its legacy columns and marks it upgraded.
+  virtual result<void> upgrade_conversation(const upgraded_conversation& c) = 0;
   // --- the service desk (desk_store.hpp); data tables desk_sessions, desk_logins, desk_settings ---
   /// errc::already_exists if (tenant, ref) exists.
   virtual result<void> insert_desk_session(const desk_session_row& row) = 0;
@@ -373,9 +439,17 @@ class backend {
   /// Schema version of the database as it is (0: empty) and the newest this build knows.
   virtual result<int> schema_version() = 0;
   [[nodiscard]] virtual int latest_schema_version() const noexcept = 0;
-  /// Applies pending migrations, each in its own transaction. errc::unavailable; a database
-  /// newer than this build is refused with errc::invalid_argument.
-  virtual result<int> migrate() = 0;
+  /// Applies pending migrations up to `up_to` (0: all), each in its own transaction.
+  /// errc::unavailable; a database newer than this build is refused with errc::invalid_argument.
+  virtual result<int> migrate(int up_to = 0) = 0;
+  /// The migration that drops the columns of the schema before erasure subjects: the store
+  /// upgrades the rows (legacy_conversations...) before it may be applied.
+  [[nodiscard]] virtual int upgrade_barrier() const noexcept = 0;
+  /// After an erasure: makes the erased rows unreadable in the files too, not only unreachable
+  /// (SQLite: a TRUNCATE checkpoint of both write-ahead logs, whose old page images would hold
+  /// them; deleted cells are zeroed by secure_delete. PostgreSQL: VACUUM of the tables an erasure
+  /// deletes from, so that no dead row version keeps them). Blocks; safe from any thread.
+  virtual result<void> reclaim() = 0;
   /// A session for reads (from a pool; returned to it when destroyed).
   virtual result<std::unique_ptr<session>> read_session() = 0;
   /// A session for one writer thread; kept by that thread for its lifetime.

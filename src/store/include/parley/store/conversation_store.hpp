@@ -4,10 +4,17 @@
 // lives in this component and is chosen by src/app.
 //
 // Callers pass and receive plaintext; the store encrypts everything a person wrote or that
-// identifies them (activity bodies, attachment bytes and names, bot state) with AES-256-GCM under
-// the conversation's data key, and binds each ciphertext to its tenant, conversation, record kind
-// and sequence number. Only what queries need is stored in the clear (ids, tenant, timestamps,
-// types, states, sizes).
+// identifies them (activity bodies and their timestamps, types and roles, attachment bytes, names,
+// types and sizes, bot state, the user and bot ids) with AES-256-GCM under the conversation's data
+// key, padded to size buckets, and binds each ciphertext to its tenant, conversation, record kind
+// and sequence number. Only what queries need is stored in the clear (ids, tenant, the
+// conversation's state and last activity time, sequence numbers; docs/adr/0019).
+//
+// Integrity: a record that fails to authenticate (tampered, moved between rows, truncated, or
+// sealed under a key whose wrapped form was tampered with) is never returned as data. An activity
+// is then returned flagged `corrupt` in its place, with its sequence number, so that the reader
+// can show that something is missing (the channel turns it into an integrity marker,
+// docs/adr/0017-integrity-marker.md); other records fail with errc::corrupt.
 //
 // Every call names the tenant. A conversation id of another tenant is "not found", never data.
 //
@@ -33,19 +40,23 @@ using time_point = std::chrono::system_clock::time_point;
 
 /// Errors of the store component.
 enum class errc {
-  not_found = 1,       ///< no such tenant/conversation/activity/attachment for this tenant
-  already_exists,      ///< create of an id that exists
-  etag_mismatch,       ///< optimistic concurrency: the bot state changed since it was read
-  corrupt,             ///< a record failed to authenticate (tampered, moved, or its key is gone)
-  erased,              ///< the conversation was erased (its data key destroyed)
-  too_large,           ///< a body, attachment or state over the configured limit
-  unavailable,         ///< backend down (disk full, connection lost); retry later
-  wrong_root_key,      ///< the root key does not match the one the database was created with
-  limit_exceeded,      ///< a key reached its use limit and must be rotated
-  invalid_argument,    ///< an id, type or key that is empty, too long or not printable ASCII
+  not_found = 1,          ///< no such tenant/conversation/activity/attachment for this tenant
+  already_exists,         ///< create of an id that exists
+  etag_mismatch,          ///< optimistic concurrency: the bot state changed since it was read
+  corrupt,                ///< a record failed to authenticate (tampered, moved, or its key is gone)
+  erased,                 ///< the conversation was erased (its data key destroyed)
+  too_large,              ///< a body, attachment or state over the configured limit
+  unavailable,            ///< backend down (disk full, connection lost); retry later
+  wrong_root_key,         ///< the root key does not match the one the database was created with
+  limit_exceeded,         ///< a key reached its use limit and must be rotated
+  invalid_argument,       ///< an id, type or key that is empty, too long or not printable ASCII
+  key_retired,            ///< a tenant key version this data needs was retired after it was written
+  stale_erasure_secrets,  ///< the erasure secrets file is another installation's, or older than the database
 };
 const boost::system::error_category& store_category() noexcept;
-inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), store_category()}; }
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), store_category()};
+}
 
 enum class conversation_state { with_bot, waiting_for_consultant, with_consultant, ended };
 [[nodiscard]] std::string_view to_string(conversation_state s) noexcept;
@@ -64,22 +75,24 @@ struct conversation {
 
 /// An activity to append. `body` is the full activity JSON as the channel will deliver it.
 struct new_activity {
-  std::string activity_id;                ///< unique within the conversation
+  std::string activity_id;  ///< unique within the conversation
   time_point timestamp{};
-  std::string type;                       ///< "message", "typing", "event"... (clear, for queries)
-  std::string sender_role;                ///< "user", "bot", "consultant", "channel" (clear)
-  std::string body;                       ///< JSON, encrypted at rest
+  std::string type;                            ///< "message", "typing", "event"... (clear, for queries)
+  std::string sender_role;                     ///< "user", "bot", "consultant", "channel" (clear)
+  std::string body;                            ///< JSON, encrypted at rest
   std::optional<std::string> idempotency_key;  ///< a retried append with the same key returns the first result
 };
 
 struct activity_record {
   std::uint64_t seq = 0;  ///< gap-free per conversation, starting at 1; the Direct Line watermark
   std::string activity_id;
-  time_point timestamp{};
-  std::string type;
-  std::string sender_role;
-  std::string body;       ///< empty when corrupt
-  bool corrupt = false;   ///< the ciphertext failed to open; reported, never returned as garbage
+  time_point timestamp{};   ///< sealed with the body: the epoch when corrupt
+  std::string type;         ///< sealed with the body: empty when corrupt
+  std::string sender_role;  ///< sealed with the body: empty when corrupt
+  std::string body;         ///< empty when corrupt
+  /// The record failed its integrity check (it, or the key it is sealed under, was tampered
+  /// with): only seq and activity_id are known. Reported in place, never returned as garbage.
+  bool corrupt = false;
 };
 
 struct activity_page {
@@ -109,7 +122,7 @@ struct conversation_filter {
   std::optional<conversation_state> state;
   std::optional<time_point> active_since;  ///< last_activity >= this
   std::size_t limit = 50;
-  std::optional<std::string> cursor;       ///< from the previous page
+  std::optional<std::string> cursor;  ///< from the previous page
 };
 
 struct conversation_page {
@@ -129,8 +142,7 @@ class conversation_store {
   /// Creates a conversation (and its data key). errc::already_exists if the id is taken,
   /// errc::not_found if the tenant was never ensured.
   virtual boost::asio::awaitable<result<conversation>> create_conversation(std::string tenant_id, std::string id,
-                                                                           std::string bot_id,
-                                                                           std::string user_id) = 0;
+                                                                           std::string bot_id, std::string user_id) = 0;
   virtual boost::asio::awaitable<result<conversation>> get_conversation(std::string tenant_id, std::string id) = 0;
   virtual boost::asio::awaitable<result<conversation_page>> list_conversations(std::string tenant_id,
                                                                                conversation_filter filter) = 0;
@@ -142,7 +154,9 @@ class conversation_store {
   virtual boost::asio::awaitable<result<append_result>> append_activity(std::string tenant_id,
                                                                         std::string conversation_id,
                                                                         new_activity activity) = 0;
-  /// Activities with seq > after, at most `limit`, in order.
+  /// Activities with seq > after, at most `limit`, in order. A record that fails its integrity
+  /// check is in the page flagged `corrupt`; when the conversation's key itself fails it, every
+  /// record is. errc::erased when the conversation's key was erased (rows of an older copy).
   virtual boost::asio::awaitable<result<activity_page>> read_activities(std::string tenant_id,
                                                                         std::string conversation_id,
                                                                         std::uint64_t after, std::size_t limit) = 0;
@@ -157,16 +171,14 @@ class conversation_store {
   /// process has replaced since; put always compares with the stored etag, which catches that.
   virtual boost::asio::awaitable<result<std::optional<bot_state>>> get_bot_state(std::string tenant_id,
                                                                                  std::string conversation_id) = 0;
-  virtual boost::asio::awaitable<result<std::string>> put_bot_state(std::string tenant_id,
-                                                                    std::string conversation_id, std::string data,
+  virtual boost::asio::awaitable<result<std::string>> put_bot_state(std::string tenant_id, std::string conversation_id,
+                                                                    std::string data,
                                                                     std::optional<std::string> expected_etag) = 0;
 
   /// Uploaded files, encrypted; ids are unguessable.
-  virtual boost::asio::awaitable<result<std::string>> put_attachment(std::string tenant_id,
-                                                                     std::string conversation_id,
+  virtual boost::asio::awaitable<result<std::string>> put_attachment(std::string tenant_id, std::string conversation_id,
                                                                      attachment file) = 0;
-  virtual boost::asio::awaitable<result<attachment>> get_attachment(std::string tenant_id,
-                                                                    std::string conversation_id,
+  virtual boost::asio::awaitable<result<attachment>> get_attachment(std::string tenant_id, std::string conversation_id,
                                                                     std::string attachment_id) = 0;
 
   /// Crypto-shredding: destroys the conversation's data key, then deletes its rows.

@@ -4,9 +4,12 @@
 // conversation's data key (crypto/key_hierarchy.hpp: root key -> tenant key -> data key), with
 // associated data that binds it to tenant, conversation, record kind, sequence number or record
 // id, key version and its clear columns (docs/adr/0006-encrypted-store.md). A record that fails to
-// open is reported as errc::corrupt (activities: that record only, flagged) and logged with ids.
-// User ids are stored sealed plus a keyed hash (HMAC-SHA256 under a per-tenant secret) that
-// erase_user() looks up; idempotency keys are stored as keyed hashes only.
+// open is reported as errc::corrupt (activities: that record only, flagged), logged with ids,
+// counted (integrity_failures()) and passed to the integrity hook (store_dependencies).
+// Every conversation is an erasure subject (crypto/erasure_secrets.hpp): its data key is bound to
+// the subject's secret, derived from the tenant's tree in the erasure-secrets file. User ids are
+// sealed in the conversation record plus a keyed hash under that secret that erase_user() scans
+// for; idempotency keys are stored as keyed hashes only.
 //
 // Writes go through writer threads that group concurrent operations into one transaction (group
 // commit); sequence numbers are assigned inside it, so they stay gap-free and ordered per
@@ -14,11 +17,14 @@
 // thread pool. Every coroutine resumes on the caller's executor.
 //
 // The audit log's chains (audit_store.hpp) are appended through the same writers, sealed under
-// each tenant's audit key; erasures never touch them.
+// each tenant's audit key (a data key bound to no erasure subject); erasures never touch them.
 //
-// Erasure (erase_conversation, erase_user, purge) deletes the data keys and rows, then rotates the
-// tenant key and destroys the old version's erasure secret, so the erased conversations cannot be
-// read even from an older copy of the database (docs/adr/0003-key-wrapping.md).
+// Erasure (erase_conversation, erase_user, purge) first erases the conversations' subjects in the
+// erasure-secrets file (saved), then deletes their data keys and rows and records the tenant's
+// erasure count in the database, then reclaims the space (backend::reclaim, in the background).
+// The erased conversations cannot be read even from an older copy of the database, while every
+// other conversation of that copy still can with today's key material (docs/adr/0018). open()
+// finishes erasures that an older or interrupted database has not seen (reconcile_report).
 //
 // Ownership: the store owns its backend, root key and erasure secrets; the clock, random source
 // and logger passed in must outlive it. Destroying the store fails queued operations with
@@ -41,7 +47,10 @@
 #include <spdlog/logger.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace parley::store {
 
@@ -57,6 +66,20 @@ class store_admin {
   virtual boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) = 0;
   /// Tenants known to the store.
   virtual boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() = 0;
+  /// Makes erased rows unreadable in the database files now (backend::reclaim); erasures do it in
+  /// the background anyway. errc::unavailable.
+  virtual boost::asio::awaitable<result<void>> reclaim() = 0;
+};
+
+/// One integrity failure a read found: a record (or the key it is sealed under) that does not
+/// authenticate. Ids only, never content.
+struct integrity_failure {
+  std::string tenant_id;
+  std::string conversation_id;
+  std::string_view record;  ///< "activity", "conversation", "bot_state", "attachment"
+  std::uint64_t seq = 0;    ///< activities: the sequence number (0 otherwise)
+  std::string record_id;    ///< activity or attachment id (may be empty)
+  bool key = false;         ///< the conversation's data key failed, not the record itself
 };
 
 /// What the store uses from its surroundings; each must outlive the store.
@@ -64,6 +87,26 @@ struct store_dependencies {
   const core::clock* clock = nullptr;     ///< null: the system clock
   core::random_source* random = nullptr;  ///< null: the OS CSPRNG (ids, etags, keys)
   std::shared_ptr<spdlog::logger> log;    ///< null: core::logger("store")
+  /// Called once per failing record per process (a reader polling a tampered conversation is
+  /// reported once), on the store's reader thread that found it: quick, never blocking, never
+  /// throwing. src/app counts it in a metric and appends an audit entry.
+  std::function<void(const integrity_failure&)> on_integrity_failure;
+};
+
+/// What open() found and did to bring a database in line with the erasure secrets file: a copy
+/// restored from a backup older than the file, or an erasure interrupted between the file and the
+/// database (`parley store restore` prints it).
+struct reconcile_report {
+  struct tenant {
+    std::string tenant_id;
+    std::uint64_t erasures_in_file = 0;      ///< the tenant's erasure count in the secrets file
+    std::uint64_t erasures_in_database = 0;  ///< ... and in the database as open() found it
+    std::size_t conversations_removed = 0;   ///< rows of conversations erased since: removed now
+    bool readable = true;                    ///< its current tenant key opens
+    std::string problem;                     ///< why not (a sentence naming the cause)
+  };
+  std::vector<tenant> tenants;
+  std::size_t upgraded_conversations = 0;  ///< rows upgraded from the format before erasure subjects
 };
 
 class encrypted_store final : public conversation_store,
@@ -76,12 +119,15 @@ class encrypted_store final : public conversation_store,
 
   /// Opens the store: checks the root key against the stored key check value (a wrong key fails
   /// with errc::wrong_root_key before anything is written), then applies pending migrations if
-  /// options.migrate_on_open (else an outdated schema is errc::invalid_argument), loads the
-  /// erasure secrets from `erasure_secrets_file` (created on first use; a missing file while
-  /// tenants exist is crypto::errc::io_error), and finishes any interrupted erasure. On a fresh
-  /// database it records the root key's check value. errc::unavailable if the backend fails.
-  [[nodiscard]] static result<std::unique_ptr<encrypted_store>> open(std::unique_ptr<backend> db,
-                                                                     crypto::root_key root,
+  /// options.migrate_on_open (else an outdated schema is errc::invalid_argument), upgrading rows
+  /// written before erasure subjects on the way; loads the erasure secrets from
+  /// `erasure_secrets_file` (created on first use; a missing file while tenants exist is
+  /// crypto::errc::io_error; a file of another installation, or older than the database, is
+  /// errc::stale_erasure_secrets), and finishes erasures the database has not seen (report()).
+  /// errc::key_retired when no tenant key opens because their erasure secrets are gone (a copy
+  /// older than a tenant-key rotation). On a fresh database it records the root key's check
+  /// value. errc::unavailable if the backend fails.
+  [[nodiscard]] static result<std::unique_ptr<encrypted_store>> open(std::unique_ptr<backend> db, crypto::root_key root,
                                                                      std::filesystem::path erasure_secrets_file,
                                                                      const options& opts, dependencies deps = {});
 
@@ -143,6 +189,7 @@ class encrypted_store final : public conversation_store,
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
   boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
   boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
+  boost::asio::awaitable<result<void>> reclaim() override;
 
   // desk_queue_store (store_desk_queue.cpp)
   boost::asio::awaitable<result<queued_handoff>> enqueue_handoff(queued_handoff h) override;
@@ -186,6 +233,10 @@ class encrypted_store final : public conversation_store,
 
   /// A snapshot of the writers' counters.
   [[nodiscard]] writer_stats write_stats() const;
+  /// Distinct integrity failures found by reads since open().
+  [[nodiscard]] std::uint64_t integrity_failures() const;
+  /// What open() did to bring the database in line with the erasure secrets file.
+  [[nodiscard]] const reconcile_report& report() const;
 
   struct impl;
 

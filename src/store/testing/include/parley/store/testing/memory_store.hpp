@@ -44,6 +44,11 @@ class memory_store final : public conversation_store {
   boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
   boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
 
+  /// Test hook: record `seq` of the conversation reads from now on as the real store reports a
+  /// record that fails its integrity check (flagged corrupt; body, type, role and time unknown).
+  /// False if there is no such record.
+  bool corrupt(const std::string& tenant_id, const std::string& conversation_id, std::uint64_t seq);
+
  private:
   struct state;
   std::unique_ptr<state> s_;

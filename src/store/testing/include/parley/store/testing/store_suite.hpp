@@ -7,6 +7,7 @@
 // Thread-safety: test code, one test at a time.
 #pragma once
 
+#include <parley/core/testing/run.hpp>
 #include <parley/crypto/root_key.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/encrypted_store.hpp>
@@ -15,12 +16,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,18 +43,22 @@ class backend_env {
   [[nodiscard]] virtual bool storage_contains(std::string_view needle) = 0;
   /// A digest of every row of every table (to show that something changed nothing).
   [[nodiscard]] virtual std::string fingerprint() = 0;
+  /// Every column of every table of the store's schema (key tables too), as "table.column".
+  [[nodiscard]] virtual std::vector<std::string> columns() = 0;
+  /// True if a row version the database still keeps (live, or dead and not yet vacuumed) holds
+  /// `needle`; SQLite: anywhere in its files, write-ahead logs included.
+  [[nodiscard]] virtual bool rows_contain(std::string_view needle) = 0;
+  /// Keeps a copy of the database as an operator's backup would (the store must be closed):
+  /// SQLite copies the files, PostgreSQL runs pg_dump.
+  virtual void backup(const std::string& name) = 0;
+  /// Puts a copy taken by backup() in place of the database (PostgreSQL: a new database loaded
+  /// from the dump; open_backend() opens it from then on).
+  virtual void restore(const std::string& name) = 0;
 };
 
 using env_factory = std::unique_ptr<backend_env> (*)();
 
-/// Runs an awaitable to completion on a private io_context.
-template <class T>
-T run(boost::asio::awaitable<T> aw) {
-  boost::asio::io_context ctx;
-  auto fut = boost::asio::co_spawn(ctx, std::move(aw), boost::asio::use_future);
-  ctx.run();
-  return fut.get();
-}
+using parley::core::testing::run;
 
 /// Root key file, erasure secrets and a fresh database per test; opens stores over them.
 class store_suite : public ::testing::TestWithParam<env_factory> {
@@ -79,6 +84,12 @@ class store_suite : public ::testing::TestWithParam<env_factory> {
   [[nodiscard]] static time_point clock_now();
   /// SQL fragment selecting a conversation's pk.
   [[nodiscard]] static std::string pk_of(const std::string& tenant, const std::string& conv);
+  /// A conversation's erasure subject (read from the database).
+  [[nodiscard]] std::uint64_t subject_of(const std::string& tenant, const std::string& conv);
+
+  /// Integrity failures the store reported to its hook in this test.
+  std::vector<integrity_failure> failures_;
+  std::mutex failures_mutex_;
 
   std::unique_ptr<backend_env> env_;
   std::unique_ptr<encrypted_store> store_;

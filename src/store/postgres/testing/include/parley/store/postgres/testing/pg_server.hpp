@@ -44,6 +44,8 @@ class pg_server {
   std::string psql(const std::string& database, const std::string& sql) const;
   /// pg_dump of one database (schema and data, plain SQL).
   [[nodiscard]] std::string dump(const std::string& database) const;
+  /// Runs a SQL script (e.g. a dump) through psql -f, stopping at the first error.
+  void load(const std::string& database, const std::string& script) const;
 
   /// Fast shutdown / start again on the same port and data: a lost connection for clients.
   void stop();
@@ -55,8 +57,7 @@ class pg_server {
   explicit pg_server(pg_server_options o) : opts_(std::move(o)) {}
   void init();
   [[nodiscard]] bool try_start();
-  std::string run_tool(const std::string& tool, const std::vector<std::string>& args,
-                                     bool as_server_user) const;
+  std::string run_tool(const std::string& tool, const std::vector<std::string>& args, bool as_server_user) const;
 
   pg_server_options opts_;
   std::filesystem::path dir_;
