@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # services and tools the tests and benchmarks start
   postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
+  rabbitmq-server  # the bus tests' AMQP 1.0 broker (plugin enabled per test broker: src/bus/amqp/testing)
   python3  # bench/*/run.sh turn Google Benchmark JSON into Markdown tables
   chromium nodejs
 )
@@ -34,5 +35,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Debian postgresql package starts a cluster on port 5432; tests start their own on a random port.
+# The Debian postgresql package starts a cluster on port 5432, and rabbitmq-server a broker on
+# 5672 where a service manager runs; tests start their own on random ports.
 echo "install-deps: all packages present"

@@ -7,6 +7,7 @@
 // (a key's replay quota is per window) and valid for 5 minutes (dpop_max_age 300s); nonces are
 // off for that tenant (bench/channel/dpop.sh measures the nonce's HMAC separately). The store, the
 // key wrapper and the bot endpoint are test doubles on purpose: only the request path is measured.
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/async.hpp>
 #include <parley/core/clock.hpp>
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   auto http = net::pooled_http_client::create(io, {});
   if (!http) return 1;
   parley::store::testing::memory_store store;
-  channel::in_process_bus bus;
+  parley::bus::in_process_bus bus;
   channel::options o;
   o.verify_cache_entries = cache_entries;
   o.client_rate = 100'000;

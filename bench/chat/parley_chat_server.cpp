@@ -19,7 +19,7 @@
 #include <parley/assistant/definition.hpp>
 #include <parley/bot/login.hpp>
 #include <parley/bot/service.hpp>
-#include <parley/channel/activity_bus.hpp>
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/channel/secret_hash.hpp>
 #include <parley/channel/tokens.hpp>
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& store = **opened;
-  parley::channel::in_process_bus bus;
+  parley::bus::in_process_bus bus;
   parley::bot::unavailable_login no_login;
   parley::app::in_process_link link;  // outlives both services
 

@@ -57,8 +57,9 @@ std::optional<demo_channel> make_demo_channel(const std::filesystem::path& data_
 channel_runtime::~channel_runtime() = default;
 
 std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context& io, channel_plan plan,
-                                                         net::metrics_registry& metrics,
-                                                         channel::in_process_bot* in_process, live_link* live) {
+                                                         net::metrics_registry& metrics, bus::bus& bus,
+                                                         channel::in_process_bot* in_process,
+                                                         channel::handoff_listener* handoff) {
   std::unique_ptr<channel_runtime> rt(new channel_runtime());
   if (!plan.store) {
     std::fprintf(stderr, "parley: channel: no conversation store\n");
@@ -88,11 +89,9 @@ std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context
     return nullptr;
   }
   rt->http_ = std::move(*http);
-  rt->bus_ = std::make_unique<tapped_bus>(live);
   rt->service_ = std::make_unique<channel::service>(
-      std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, *rt->bus_,
-                                                     core::system_clock(), core::os_random(), &metrics, in_process,
-                                                     live});
+      std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, bus, core::system_clock(),
+                                                     core::os_random(), &metrics, in_process, handoff});
   return rt;
 }
 

@@ -1,12 +1,11 @@
 // Builds the channel for `parley serve` and `parley demo` (the composition root's job): the
-// signing keys (wrapped by the root key), the outbound client to the bots, the in-process bus and
-// the conversation store, then channel::service over them. Also the demo's embedded bot entry,
+// signing keys (wrapped by the root key), the outbound client to the bots, then channel::service
+// over them, the conversation store and the bus (bus_wiring.hpp). Also the demo's embedded bot entry,
 // whose secrets are generated at each start and never printed.
 #pragma once
 
-#include "live_link.hpp"
-
-#include <parley/channel/activity_bus.hpp>
+#include <parley/bus/bus.hpp>
+#include <parley/channel/handoff.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
@@ -56,12 +55,13 @@ class channel_runtime {
  public:
   /// Opens the signing keys, creates the client and the service over plan.store. On failure
   /// prints one clear line to stderr and returns nullptr.
+  /// `bus` carries appended activities to the other channel nodes; it must outlive the runtime.
   /// `in_process` (may be null) receives the activities of bots whose endpoint is "in-process".
-  /// `live` (may be null: no desk) hears handoffs and every appended activity (ADR 0021).
+  /// `handoff` (may be null: no desk) hears the handoffs bots ask for (ADR 0021).
   [[nodiscard]] static std::unique_ptr<channel_runtime> create(boost::asio::io_context& io, channel_plan plan,
-                                                               net::metrics_registry& metrics,
+                                                               net::metrics_registry& metrics, bus::bus& bus,
                                                                channel::in_process_bot* in_process = nullptr,
-                                                               live_link* live = nullptr);
+                                                               channel::handoff_listener* handoff = nullptr);
   ~channel_runtime();
 
   [[nodiscard]] channel::service& service() { return *service_; }
@@ -72,7 +72,6 @@ class channel_runtime {
   std::unique_ptr<jose::signing_key_store> keys_;
   std::shared_ptr<store::conversation_store> store_;
   std::unique_ptr<net::pooled_http_client> http_;
-  std::unique_ptr<tapped_bus> bus_;
   std::unique_ptr<channel::service> service_;
 };
 

@@ -103,12 +103,18 @@ asio::awaitable<bool> integrity_relay::append_next(bool drainer) {
 }
 
 asio::awaitable<void> integrity_relay::drain() {
-  while (co_await append_next(true)) {
+  // Not `while (co_await ...)`: GCC 12 miscompiles a co_await in a loop condition.
+  for (;;) {
+    const bool more = co_await append_next(true);
+    if (!more) co_return;
   }
 }
 
 asio::awaitable<void> integrity_relay::flush() {
-  while (co_await append_next(false)) {
+  // Not `while (co_await ...)`: GCC 12 miscompiles a co_await in a loop condition.
+  for (;;) {
+    const bool more = co_await append_next(false);
+    if (!more) co_return;
   }
 }
 

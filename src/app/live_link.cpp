@@ -41,8 +41,15 @@ std::shared_ptr<desk::service> live_link::desk() const {
   return desk_;
 }
 
-void live_link::activity(const channel::activity_event& e) {
-  if (auto d = desk()) d->conversation_activity(e.tenant_id, e.conversation_id, e.seq, e.type, e.body);
+result<std::unique_ptr<bus::subscription>> live_link::subscribe_activities(bus::bus& b,
+                                                                           boost::asio::any_io_executor ex) {
+  bus::subscription_options o;
+  o.topic = std::string(channel::activity_topic);
+  o.kind = bus::subscription_kind::fan_out;
+  return b.subscribe(std::move(o), std::move(ex), [this](bus::message m) -> awaitable<error_code> {
+    if (auto d = desk()) d->conversation_activity(m.tenant, m.key, m.seq, m.type, m.body);
+    co_return error_code{};  // settled: a desk that missed it reads the transcript from the store
+  });
 }
 
 void live_link::handoff_requested(const channel::handoff_request& r) {

@@ -1,5 +1,6 @@
 // The live desk's seams when the channel and the desk run in this process (ADR 0021): the
-// channel's handoff_listener and activity tap become desk::service calls, and the desk's
+// channel's handoff_listener and its appended activities (a fan-out subscription on the bus's
+// channel::activity_topic) become desk::service calls, and the desk's
 // conversation_link becomes channel::service's desk steps (accept_handoff, send_as_consultant,
 // update_handoff, end_handoff). Between processes the same seams ride on the bus; this class,
 // owned by the composition root, is the only place that knows both components.
@@ -10,7 +11,7 @@
 // Thread-safety: attach()/detach() at start-up and shutdown; everything else from any thread.
 #pragma once
 
-#include <parley/channel/activity_bus.hpp>
+#include <parley/bus/bus.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/channel/handoff.hpp>
 #include <parley/desk/live.hpp>
@@ -30,8 +31,11 @@ class live_link final : public channel::handoff_listener, public desk::conversat
   void attach(channel::service& channel, std::shared_ptr<desk::service> desk);
   void detach();
 
-  /// The channel's activity tap: every appended activity (the desk forwards what it watches).
-  void activity(const channel::activity_event& e);
+  /// Subscribes (fan-out) to the activities the channel appends (channel::activity_topic) and
+  /// hands each to the desk, which forwards those of the conversations its desks watch. The
+  /// subscription must end before the bus (declare it after the bus).
+  [[nodiscard]] result<std::unique_ptr<bus::subscription>> subscribe_activities(bus::bus& b,
+                                                                                boost::asio::any_io_executor ex);
 
   // channel::handoff_listener
   void handoff_requested(const channel::handoff_request& r) override;
@@ -55,22 +59,6 @@ class live_link final : public channel::handoff_listener, public desk::conversat
   std::atomic<channel::service*> channel_{nullptr};
   mutable std::mutex mutex_;
   std::shared_ptr<desk::service> desk_;
-};
-
-/// An activity_bus that also hands every published activity to a tap (the live desk), then to
-/// the channel's own receiver.
-class tapped_bus final : public channel::activity_bus {
- public:
-  explicit tapped_bus(live_link* tap) : tap_(tap) {}
-  void publish(const channel::activity_event& e) override {
-    if (receiver_) receiver_(e);
-    if (tap_) tap_->activity(e);
-  }
-  void set_receiver(receiver r) override { receiver_ = std::move(r); }
-
- private:
-  live_link* tap_;
-  receiver receiver_;
 };
 
 }  // namespace parley::app

@@ -1,5 +1,6 @@
 #include "run_services.hpp"
 
+#include "bus_wiring.hpp"
 #include "in_process_link.hpp"
 #include "integrity_relay.hpp"
 #include "live_link.hpp"
@@ -11,6 +12,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -84,10 +86,16 @@ int run_services(run_plan plan) {
   } integrity_metrics(metrics);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
+  // The bus before the services that publish and subscribe on it (in-process unless [bus] says
+  // amqp), and the thread that stops it at shutdown while the io_context still runs handlers.
+  auto bus = open_bus(plan.config, metrics);
+  if (!bus) return 1;
+  std::thread bus_stopper;
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
   in_process_link link;
   // The channel ↔ desk seam of the live desk (ADR 0021), likewise.
   live_link live(io);
+  std::unique_ptr<bus::subscription> desk_activities;
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
@@ -136,9 +144,20 @@ int run_services(run_plan plan) {
     }
     if (!check_in_process_bots(*plan.channel, wants_bot && plan.bot ? &plan.bot->bot : nullptr, plan.banner)) return 1;
     plan.channel->client = std::move(plan.net.client);  // the channel is the only outbound caller so far
-    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, &link, desk ? &live : nullptr);
+    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, *bus, &link, desk ? &live : nullptr);
     if (!channel) return 1;
-    if (desk) live.attach(channel->service(), desk->shared_service());
+    if (desk) {
+      live.attach(channel->service(), desk->shared_service());
+      // The desk hears every appended activity (channel::activity_topic, fan-out) and forwards
+      // those of the conversations its desks watch; before the bus, so it ends first.
+      auto tap = live.subscribe_activities(*bus, io.get_executor());
+      if (!tap) {
+        std::fprintf(stderr, "%s: the desk cannot subscribe to the channel's activities: %s\n", plan.banner,
+                     tap.error().message().c_str());
+        return 1;
+      }
+      desk_activities = std::move(*tap);
+    }
   }
   std::unique_ptr<bot_runtime> bot;
   if (wants_bot) {
@@ -163,7 +182,8 @@ int run_services(run_plan plan) {
                       plan.demo_bot ? &*plan.demo_bot : nullptr,
                       bot.get(),
                       desk.get(),
-                      audit ? &audit->log() : nullptr};
+                      audit ? &audit->log() : nullptr,
+                      [b = bus.get()] { return bus_readiness(*b); }};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -213,8 +233,15 @@ int run_services(run_plan plan) {
           co_await srv.shutdown();
           if (audit) co_await integrity_relay::process().flush();  // waiting integrity entries
           if (audit) co_await audit->stop();                       // no entry of this process stays uncovered
-          work.reset();
-          io.stop();  // abandon handlers still waiting after the deadline cut their connections
+          // The bus stops on a thread of its own (it waits for its handlers, which need this
+          // io_context), then ends the run.
+          bus_stopper = std::thread([&] {
+            bus->stop();
+            asio::post(io, [&] {
+              work.reset();
+              io.stop();  // abandon handlers still waiting after the deadline cut their connections
+            });
+          });
         },
         core::log_exceptions{log, "shutdown"});
   });
@@ -222,6 +249,7 @@ int run_services(run_plan plan) {
   const unsigned threads = plan.net.threads != 0 ? plan.net.threads : std::max(1U, std::thread::hardware_concurrency());
   core::thread_group group(io, threads, "io");
   group.join();
+  if (bus_stopper.joinable()) bus_stopper.join();
   link.detach();
   live.detach();
   if (plan.ready_file) {

@@ -16,9 +16,10 @@
 namespace parley::app {
 namespace {
 
-// Operational endpoints: liveness, readiness (flipped off at shutdown) and Prometheus metrics.
+// Operational endpoints: liveness, readiness (flipped off at shutdown, and while a dependency
+// such as the bus's broker is unreachable) and Prometheus metrics.
 bool add_ops_routes(net::router& r, service_context& ctx) {
-  net::add_health_routes(r, ctx.server);
+  net::add_health_routes(r, ctx.server, ctx.readiness);
   net::add_metrics_route(r, ctx.metrics);
   return true;
 }

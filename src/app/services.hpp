@@ -8,6 +8,7 @@
 
 #include <parley/audit/sink.hpp>
 #include <parley/channel/channel.hpp>
+#include <parley/net/health.hpp>
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/net/server.hpp>
@@ -39,6 +40,8 @@ struct service_context {
   /// The audit log (audit::log over the store), set whenever a store is opened; services that
   /// act on people's data append to it and refuse to act when it fails (sink.hpp).
   audit::sink* audit = nullptr;
+  /// What /readyz requires besides the server being up (the bus's broker, ...); may be empty.
+  net::readiness_check readiness;
 };
 
 struct service {

@@ -3,6 +3,7 @@
 #include "services.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace parley::app {
 namespace {
@@ -33,6 +34,20 @@ void read_store(core::config_section s, settings& out) {
     s.error("backend", "this build has no PostgreSQL backend (PARLEY_WITH_POSTGRES=OFF)");
 #endif
   }
+}
+
+// [bus] and, for the AMQP backend, [bus.amqp]: TLS files relative to the configuration's
+// directory, then every rule of bus::amqp::check() (so that check-config reports them).
+void read_bus(core::config& cfg, settings& out) {
+  auto s = cfg.section("bus");
+  auto amqp = s.section("amqp");
+  out.bus_amqp = bus::amqp::parse_options(amqp);
+  out.bus = bus::parse_options(s);
+  if (out.bus.backend != bus::backend_kind::amqp) return;
+  for (auto* file : {&out.bus_amqp.tls_ca_file, &out.bus_amqp.tls_cert_file, &out.bus_amqp.tls_key_file}) {
+    if (!file->empty() && std::filesystem::path(*file).is_relative()) *file = (cfg.base_dir() / *file).string();
+  }
+  for (const auto& p : bus::amqp::check(out.bus_amqp)) amqp.error(p.key, p.message);
 }
 
 // Listener names select services (services.hpp): a typo must fail check-config, not start nothing.
@@ -110,6 +125,7 @@ settings read_settings(core::config& cfg) {
   out.crypto = crypto::parse_options(cfg.section("crypto"));
   out.jose = jose::parse_options(cfg.section("jose"));
   read_store(cfg.section("store"), out);
+  read_bus(cfg, out);
   out.channel = channel::parse_options(cfg.section("channel"));
   const bool channel_listener = has_listener(out.net, "channel");
   if (channel_listener && out.channel.bots.empty()) {
@@ -128,8 +144,8 @@ settings read_settings(core::config& cfg) {
   }
   out.audit = audit::parse_options(cfg.section("audit"));
   check_anonymous_bots(cfg, out);
-  cfg.check_sections({"log", "net", "crypto", "jose", "store", "channel", "login", "bankx", "bot", "assistant", "desk",
-                      "audit"});
+  cfg.check_sections({"log", "net", "crypto", "jose", "store", "bus", "channel", "login", "bankx", "bot", "assistant",
+                      "desk", "audit"});
   return out;
 }
 

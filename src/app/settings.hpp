@@ -7,6 +7,8 @@
 #include <parley/assistant/options.hpp>
 #include <parley/audit/options.hpp>
 #include <parley/bot/options.hpp>
+#include <parley/bus/amqp/amqp_bus.hpp>
+#include <parley/bus/options.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
@@ -38,7 +40,9 @@ struct settings {
 #ifdef PARLEY_WITH_POSTGRES
   store::postgres::options store_postgres;
 #endif
-  bankx::options bankx;  ///< the example bank (examples/bankx), run by `parley demo`
+  bus::options bus;                 ///< [bus]: in-process (default) or AMQP 1.0
+  bus::amqp::options bus_amqp;      ///< [bus.amqp], checked when [bus] backend = "amqp"
+  bankx::options bankx;             ///< the example bank (examples/bankx), run by `parley demo`
   std::optional<bot::options> bot;  ///< [bot], read when a "bot" listener is configured
   assistant::options assistant;     ///< [assistant]: the runtime's limits
   desk::options desk;               ///< [desk] and its [[desk.tenants]] (the service desk)

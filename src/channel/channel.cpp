@@ -86,7 +86,8 @@ service::state::state(options o, dependencies d)
     : opts(std::move(o)),
       deps(d),
       bots(opts.bots),
-      conversations(d.store, d.bus, d.clock, d.rng),
+      conversations(
+          d.store, [this](activity_event e) { fan_out(std::move(e)); }, d.clock, d.rng),
       per_client(rate(opts.client_rate, opts.client_rate * 4), d.clock),
       per_conversation(rate(opts.conversation_rate, opts.conversation_rate * 4), d.clock),
       secret_attempts(rate(1, 10), d.clock),
@@ -103,7 +104,51 @@ service::state::state(options o, dependencies d)
   for (const auto& b : bots.all()) secret_candidates.push_back({"secret:" + b.id, &secret_hashes[b.id]});
   cors = make_cors(bots, false);
   cors_credentials = make_cors(bots, true);
-  deps.bus.set_receiver([this](const activity_event& e) { hub.deliver(e); });
+}
+
+namespace {
+
+// A coroutine function, not a capturing lambda: its arguments live in its own frame.
+awaitable<error_code> on_activity_message(std::weak_ptr<service::state> w, bus::message m) {
+  if (auto s = w.lock()) s->receive_remote(std::move(m));
+  co_return error_code{};  // settled: a stream that missed it reads the store
+}
+
+}  // namespace
+
+void service::state::fan_out(activity_event e) {
+  hub.deliver(e);
+  bus::message m;
+  m.topic = std::string(activity_topic);
+  m.tenant = std::move(e.tenant_id);
+  m.key = std::move(e.conversation_id);
+  m.seq = e.seq;
+  m.type = std::move(e.type);
+  m.body = std::move(e.body);
+  deps.bus.publish(std::move(m), [w = weak_from_this()](error_code ec) {
+    if (auto s = w.lock()) s->published(ec);
+  });
+}
+
+void service::state::published(error_code ec) {
+  if (ec) {
+    if (!bus_failing.exchange(true)) {
+      log->warn(
+          "publishing appended activities on the bus fails ({}); other nodes' streams will read them from the store",
+          ec.message());
+    }
+  } else if (bus_failing.exchange(false)) {
+    log->info("publishing appended activities on the bus works again");
+  }
+}
+
+void service::state::receive_remote(bus::message m) {
+  if (m.origin == deps.bus.node_id()) return;  // fan_out() gave it to this node's streams already
+  if (m.tenant.empty() || m.key.empty() || m.seq == 0) {
+    log->warn("bus message {} on {} without tenant, conversation or sequence number: dropped", m.id, m.topic);
+    return;
+  }
+  hub.deliver({std::move(m.tenant), std::move(m.key), m.seq, std::move(m.type), std::move(m.body)});
 }
 
 bool service::state::start(std::string_view listener_url) {
@@ -112,6 +157,22 @@ bool service::state::start(std::string_view listener_url) {
   if (!resolve_urls(opts)) return false;
   tokens = std::make_unique<token_service>(opts, deps.keys, deps.clock, deps.rng);
   bot = std::make_unique<bot_client>(opts, deps.http, *tokens, deps.in_process);
+  // Other nodes' appends, for the streams held here; after the bus lost and regained its link,
+  // every stream reads what it may have missed from the store.
+  bus::subscription_options sub;
+  sub.topic = std::string(activity_topic);
+  sub.kind = bus::subscription_kind::fan_out;
+  sub.on_reattached = [w = weak_from_this()] {
+    if (auto s = w.lock()) s->hub.catch_up_all();
+  };
+  auto subscribed = deps.bus.subscribe(std::move(sub), deps.io.get_executor(), [w = weak_from_this()](bus::message m) {
+    return on_activity_message(w, std::move(m));
+  });
+  if (!subscribed) {
+    log->error("cannot subscribe to {} on the bus: {}", activity_topic, subscribed.error().message());
+    return false;
+  }
+  activity_subscription = std::move(*subscribed);
   started.store(true);
   start_sweeper();
   log->info("channel ready at {} (serviceUrl {}, {} bot(s))", opts.public_url, opts.service_url, bots.all().size());
@@ -343,7 +404,7 @@ service::service(options opts, dependencies deps) : state_(std::make_shared<stat
 
 service::~service() {
   state_->stopping.store(true);
-  state_->deps.bus.set_receiver({});
+  if (state_->activity_subscription) state_->activity_subscription->close();
 }
 
 void service::add_routes(net::router& r) {

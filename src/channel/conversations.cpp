@@ -56,9 +56,9 @@ std::string with_id(std::string_view conversation_id, const store::activity_reco
   return insert_id(r.body, activity_id(conversation_id, r.seq));
 }
 
-conversation_service::conversation_service(store::conversation_store& store, activity_bus& bus,
+conversation_service::conversation_service(store::conversation_store& store, appended_fn on_appended,
                                            const core::clock& clock, core::random_source& rng)
-    : store_(store), bus_(bus), clock_(clock), rng_(rng) {}
+    : store_(store), on_appended_(std::move(on_appended)), clock_(clock), rng_(rng) {}
 
 awaitable<result<bool>> conversation_service::ensure(const conversation_ref& ref, std::string bot_id,
                                                      std::string user_id) {
@@ -123,8 +123,8 @@ awaitable<result<appended_activity>> conversation_service::append(const conversa
   out.duplicate = r->duplicate;
   if (out.duplicate) co_return out;
   out.body = insert_id(stored, out.id);
-  // Published under the lock: in-process readers get this conversation's activities in seq order.
-  bus_.publish({ref.tenant_id, ref.conversation_id, out.seq, out.type, out.body});
+  // Under the lock: this process's streams get the conversation's activities in seq order.
+  if (on_appended_) on_appended_({ref.tenant_id, ref.conversation_id, out.seq, out.type, out.body});
   co_return out;
 }
 

@@ -1,5 +1,5 @@
 // What the Direct Line API and the Connector API do to a conversation, over the store: start it,
-// append an activity (timestamp, store, publish to the bus), read activities back as clients see
+// append an activity (timestamp, store, hand it to the fan-out), read activities back as clients see
 // them. Activity ids are "<conversationId>|<seq>" (the store's gap-free sequence), so the body is
 // stored without `id` and the id is put back when the activity is read or published; a new
 // version of an activity (a bot's PUT or DELETE) is stored with its original id as first member.
@@ -17,8 +17,8 @@
 
 #include "activity.hpp"
 #include "conversation_locks.hpp"
+#include "stream_hub.hpp"
 
-#include <parley/channel/activity_bus.hpp>
 #include <parley/core/clock.hpp>
 #include <parley/core/random.hpp>
 #include <parley/store/conversation_store.hpp>
@@ -26,6 +26,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -69,8 +70,12 @@ struct client_page {
 
 class conversation_service {
  public:
-  /// `store`, `bus`, `clock` and `rng` must outlive the service.
-  conversation_service(store::conversation_store& store, activity_bus& bus, const core::clock& clock,
+  /// Receives every activity appended (not a duplicate), under its conversation's lock, so in
+  /// sequence order per conversation: the channel's fan-out to streams (channel.cpp).
+  using appended_fn = std::function<void(activity_event)>;
+
+  /// `store`, `clock` and `rng` must outlive the service.
+  conversation_service(store::conversation_store& store, appended_fn on_appended, const core::clock& clock,
                        core::random_source& rng);
 
   /// Creates the conversation if it does not exist; true when it was created now.
@@ -78,7 +83,8 @@ class conversation_service {
                                                             std::string user_id);
   [[nodiscard]] boost::asio::awaitable<result<store::conversation>> get(const conversation_ref& ref);
 
-  /// Appends and publishes (see the file comment). The lock of the conversation is held only here.
+  /// Appends and hands the activity to on_appended (see the file comment). The lock of the
+  /// conversation is held only here.
   [[nodiscard]] boost::asio::awaitable<result<appended_activity>> append(const conversation_ref& ref,
                                                                          activity_append a);
 
@@ -97,7 +103,7 @@ class conversation_service {
 
  private:
   store::conversation_store& store_;
-  activity_bus& bus_;
+  appended_fn on_appended_;
   const core::clock& clock_;
   core::random_source& rng_;
   conversation_locks locks_;

@@ -50,6 +50,12 @@ struct service::state : std::enable_shared_from_this<service::state> {
   state(options o, dependencies d);
   /// See service::start().
   [[nodiscard]] bool start(std::string_view listener_url);
+  /// An activity appended here: to this process's streams, then on the bus for the other nodes.
+  void fan_out(activity_event e);
+  /// An activity from the bus (another node appended it).
+  void receive_remote(bus::message m);
+  /// The outcome of a fan_out() publish (logged when it starts or stops failing).
+  void published(error_code ec);
 
   options opts;
   dependencies deps;
@@ -62,6 +68,8 @@ struct service::state : std::enable_shared_from_this<service::state> {
   std::atomic<bool> started{false};
   secret_verifier secrets;
   stream_hub hub;
+  std::unique_ptr<bus::subscription> activity_subscription;  // activity_topic, made by start()
+  std::atomic<bool> bus_failing{false};
   net::rate_limiter per_client;        // per client key (IPv4 address, IPv6 /64), every Direct Line call
   net::rate_limiter per_conversation;  // per conversation
   net::rate_limiter secret_attempts;   // per remote address, secrets and passwords not yet remembered

@@ -2,8 +2,6 @@
 
 #include "activity.hpp"
 
-#include <parley/channel/activity_bus.hpp>
-
 namespace parley::channel {
 namespace {
 
@@ -31,22 +29,35 @@ std::string activity_set_frame(const std::vector<std::string_view>& bodies, std:
 }
 
 stream_subscriber::stream_subscriber(std::uint64_t after, stream_sink sink, std::size_t max_pending)
-    : delivered_(after), max_pending_(max_pending), sink_(std::move(sink)) {}
+    : order_(after, max_pending), sink_(std::move(sink)) {}
+
+void stream_subscriber::on_gap(fetch_fn fetch) {
+  std::lock_guard lock(mutex_);
+  fetch_ = std::move(fetch);
+}
 
 void stream_subscriber::offer(std::uint64_t seq, std::string_view type, std::string_view body) {
-  std::lock_guard lock(mutex_);
-  if (closed_ || seq <= delivered_) return;
-  if (live_ && seq == delivered_ + 1 && pending_.empty()) {
-    delivered_ = seq;
+  std::unique_lock lock(mutex_);
+  if (closed_) return;
+  if (live_ && order_.is_next(seq) && order_.pending() == 0) {
+    order_.advance_to(seq);
     if (delivered_to_clients(type) && !sink_.send(activity_set_frame({body}, seq))) closed_ = true;
     return;
   }
-  if (pending_.size() >= max_pending_) {
-    close_locked(resync_code, "resync");
-    return;
+  switch (order_.offer(seq, pending_entry{std::string(type), std::string(body)})) {
+    case bus::offer_result::duplicate:
+      return;
+    case bus::offer_result::overflow:
+      close_locked(resync_code, "resync");
+      return;
+    case bus::offer_result::held:
+      break;
   }
-  pending_.emplace(seq, pending_entry{std::string(type), std::string(body)});
-  if (live_) drain_locked();
+  if (!live_) return;
+  drain_locked();
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
 }
 
 // Sends `bodies` (the last one has seq `last`) as frames of at most max_frame_bytes.
@@ -71,39 +82,85 @@ void stream_subscriber::replay(const std::vector<sequenced_activity>& page) {
   if (closed_) return;
   frame_writer out{sink_};
   for (const auto& a : page) {
-    if (a.seq <= delivered_) continue;
-    delivered_ = a.seq;  // the store's sequence is gap-free: this is delivered_ + 1
-    // No stale typing indicators and no conversationUpdate in a replay.
+    if (a.seq <= order_.delivered()) continue;
+    order_.advance_to(a.seq);  // the store's sequence is gap-free; held copies of it are dropped
+    // No stale typing indicators and no conversationUpdate from the store.
     if (delivered_by_polling(a.type) && !a.body.empty() && !out.add(a.body, a.seq)) {
       closed_ = true;
       return;
     }
   }
-  if (!out.flush()) closed_ = true;
+  if (!out.flush()) {
+    closed_ = true;
+    return;
+  }
+  if (live_) drain_locked();
 }
 
 void stream_subscriber::go_live() {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (closed_) return;
   live_ = true;
   drain_locked();
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
+}
+
+void stream_subscriber::fetched(bool ok) {
+  std::unique_lock lock(mutex_);
+  order_.end_fetch();
+  if (closed_) return;
+  if (!ok) {
+    close_locked(resync_code, "resync");
+    return;
+  }
+  drain_locked();
+  // Ask again only if this read made progress: a gap the store cannot fill yet waits for the
+  // next event instead of spinning.
+  if (order_.delivered() <= fetch_started_at_) return;
+  const auto gap = fetch_if_gap_locked();
+  lock.unlock();
+  fetch(gap);
+}
+
+void stream_subscriber::catch_up() {
+  std::unique_lock lock(mutex_);
+  if (closed_ || !live_ || !fetch_ || !order_.begin_catch_up()) return;
+  fetch_started_at_ = order_.delivered();
+  const auto after = fetch_started_at_;
+  lock.unlock();
+  fetch(after);
+}
+
+std::optional<std::uint64_t> stream_subscriber::fetch_if_gap_locked() {
+  if (!fetch_ || closed_) return std::nullopt;
+  const auto g = order_.begin_fetch();
+  if (!g) return std::nullopt;
+  fetch_started_at_ = g->after;
+  return g->after;
+}
+
+// fetch_ is set once before the subscriber is shared, and the sequencer lets one read be in
+// flight: calling it without the lock is safe, and lets a read that completes at once call
+// replay() and fetched() on this thread.
+void stream_subscriber::fetch(std::optional<std::uint64_t> after) {
+  if (after) fetch_(*after);
 }
 
 void stream_subscriber::drain_locked() {
-  // Drop what was delivered meanwhile, then send the contiguous run that follows.
-  while (!pending_.empty() && pending_.begin()->first <= delivered_) pending_.erase(pending_.begin());
+  // The contiguous run after the watermark, moved out of the sequencer, then framed.
+  std::vector<std::pair<std::uint64_t, pending_entry>> run;
+  order_.drain([&](std::uint64_t seq, pending_entry& e) { run.emplace_back(seq, std::move(e)); });
+  if (run.empty()) return;
   frame_writer out{sink_};
-  auto it = pending_.begin();
-  while (it != pending_.end() && it->first == delivered_ + 1) {
-    if (delivered_to_clients(it->second.type) && !out.add(it->second.body, it->first)) {
+  for (const auto& [seq, e] : run) {
+    if (delivered_to_clients(e.type) && !out.add(e.body, seq)) {
       closed_ = true;
       return;
     }
-    delivered_ = it->first;
-    ++it;
   }
   if (!out.flush()) closed_ = true;
-  pending_.erase(pending_.begin(), it);
 }
 
 void stream_subscriber::close(std::uint16_t code, std::string reason) {
@@ -114,13 +171,13 @@ void stream_subscriber::close(std::uint16_t code, std::string reason) {
 void stream_subscriber::close_locked(std::uint16_t code, std::string reason) {
   if (closed_) return;
   closed_ = true;
-  pending_.clear();
+  order_.clear();
   if (sink_.close) sink_.close(code, std::move(reason));
 }
 
 std::uint64_t stream_subscriber::delivered() const {
   std::lock_guard lock(mutex_);
-  return delivered_;
+  return order_.delivered();
 }
 
 bool stream_subscriber::closed() const {
@@ -166,6 +223,18 @@ void stream_hub::deliver(const activity_event& e) {
     }
   }
   s->offer(e.seq, e.type, e.body);
+}
+
+void stream_hub::catch_up_all() {
+  std::vector<std::shared_ptr<stream_subscriber>> open;
+  {
+    std::lock_guard lock(mutex_);
+    open.reserve(streams_.size());
+    for (const auto& [key, w] : streams_) {
+      if (auto s = w.lock()) open.push_back(std::move(s));
+    }
+  }
+  for (const auto& s : open) s->catch_up();
 }
 
 std::size_t stream_hub::size() const {

@@ -1,7 +1,7 @@
-#include "activity.hpp"
 #include "stream_hub.hpp"
 
-#include <parley/channel/activity_bus.hpp>
+#include "activity.hpp"
+
 #include <parley/core/json.hpp>
 
 #include <gtest/gtest.h>
@@ -41,7 +41,8 @@ struct recorder {
   std::vector<std::string> watermarks() {
     std::lock_guard lock(mutex);
     std::vector<std::string> out;
-    for (const auto& f : frames) out.emplace_back(core::parse_json_object(f, {.max_bytes = 1 << 24})->at("watermark").as_string());
+    for (const auto& f : frames)
+      out.emplace_back(core::parse_json_object(f, {.max_bytes = 1 << 24})->at("watermark").as_string());
     return out;
   }
 };
@@ -50,14 +51,16 @@ std::string body(std::uint64_t seq, std::string_view type = "message") {
   return R"({"type":")" + std::string(type) + R"(","id":")" + activity_id("c", seq) + "\"}";
 }
 
-sequenced_activity rec(std::uint64_t seq, std::string type = "message") { return {seq, type, body(seq, type)}; }
+sequenced_activity rec(std::uint64_t seq, std::string type = "message") {
+  return {seq, type, body(seq, type)};
+}
 
 TEST(StreamSubscriber, ReplayThenLiveInOrderWithoutDuplicates) {
   recorder r;
   stream_subscriber s(2, r.sink());
   s.offer(5, "message", body(5));  // arrives while replaying: waits
   s.offer(4, "message", body(4));
-  s.replay({rec(3), rec(4)});      // the store had 3 and 4
+  s.replay({rec(3), rec(4)});  // the store had 3 and 4
   EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000003", "c|0000004"}));
   s.go_live();
   s.offer(6, "message", body(6));
@@ -108,7 +111,8 @@ TEST(StreamSubscriber, LargeReplaysAreSplitIntoBoundedFrames) {
   std::vector<sequenced_activity> page;
   const std::string filler(200 * 1024, 'x');
   for (std::uint64_t seq = 1; seq <= 5; ++seq) {
-    page.push_back({seq, "message", R"({"type":"message","id":")" + activity_id("c", seq) + R"(","text":")" + filler + "\"}"});
+    page.push_back(
+        {seq, "message", R"({"type":"message","id":")" + activity_id("c", seq) + R"(","text":")" + filler + "\"}"});
   }
   s.replay(page);
   EXPECT_EQ(r.ids().size(), 5u);
@@ -138,10 +142,8 @@ TEST(StreamHub, DeliversToTheAttachedStreamAndReportsCollisions) {
   EXPECT_EQ(hub.size(), 0u);
 }
 
-TEST(StreamHub, InProcessBusFansOutConcurrentPublishersInOrder) {
+TEST(StreamHub, ConcurrentDeliveriesReachTheStreamInOrder) {
   stream_hub hub;
-  in_process_bus bus;
-  bus.set_receiver([&](const activity_event& e) { hub.deliver(e); });
   recorder r;
   auto s = std::make_shared<stream_subscriber>(0, r.sink(), 100'000);
   s->go_live();
@@ -149,13 +151,113 @@ TEST(StreamHub, InProcessBusFansOutConcurrentPublishersInOrder) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (std::uint64_t seq = 1 + t; seq <= 400; seq += 4) bus.publish({"t", "c", seq, "message", body(seq)});
+      for (std::uint64_t seq = 1 + t; seq <= 400; seq += 4) hub.deliver({"t", "c", seq, "message", body(seq)});
     });
   }
   for (auto& t : threads) t.join();
   const auto ids = r.ids();
   ASSERT_EQ(ids.size(), 400u);
   for (std::uint64_t seq = 1; seq <= 400; ++seq) EXPECT_EQ(ids[seq - 1], activity_id("c", seq));
+}
+
+// What the stream route does with the fetch function: read the store after `after`.
+struct fake_store_reader {
+  std::vector<sequenced_activity> store;
+  std::vector<std::uint64_t> asked;
+  void answer(stream_subscriber& s, bool ok = true) {
+    const auto after = asked.back();
+    std::vector<sequenced_activity> page;
+    for (const auto& a : store) {
+      if (a.seq > after) page.push_back(a);
+    }
+    if (ok) s.replay(page);
+    s.fetched(ok);
+  }
+};
+
+TEST(StreamSubscriber, AGapBeforeALiveEventIsReadFromTheStoreOnce) {
+  recorder r;
+  fake_store_reader st;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) st.store.push_back(rec(seq));
+  stream_subscriber s(1, r.sink());
+  s.on_gap([&](std::uint64_t after) { st.asked.push_back(after); });
+  s.go_live();
+  s.offer(4, "message", body(4));  // node C's event overtook node B's 2 and 3
+  s.offer(4, "message", body(4));
+  ASSERT_EQ(st.asked, (std::vector<std::uint64_t>{1}));
+  s.offer(5, "message", body(5));  // a read is in flight: not asked twice
+  EXPECT_EQ(st.asked.size(), 1u);
+  st.answer(s);                    // 2, 3, 4 from the store; then 5, which waited
+  s.offer(3, "message", body(3));  // the late bus copies are duplicates
+  s.offer(2, "message", body(2));
+  EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003", "c|0000004", "c|0000005"}));
+  EXPECT_EQ(s.delivered(), 5u);
+  EXPECT_EQ(st.asked.size(), 1u);
+}
+
+TEST(StreamSubscriber, AGapTheStoreCannotFillYetWaitsForTheNextEvent) {
+  recorder r;
+  fake_store_reader st;  // the store has nothing after 1
+  st.store.push_back(rec(1));
+  stream_subscriber s(1, r.sink());
+  s.on_gap([&](std::uint64_t after) { st.asked.push_back(after); });
+  s.go_live();
+  s.offer(3, "message", body(3));
+  st.answer(s);
+  EXPECT_EQ(st.asked.size(), 1u);  // no spinning
+  s.offer(2, "message", body(2));
+  EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003"}));
+}
+
+// The store read may complete before the fetch function returns (a memory store, or a co_spawn
+// that runs at once on an executor thread): it calls replay() and fetched() on the same thread,
+// which deadlocked while the fetch function was called under the subscriber's lock.
+TEST(StreamSubscriber, AReadThatCompletesAtOnceDeliversTheGap) {
+  recorder r;
+  fake_store_reader st;
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) st.store.push_back(rec(seq));
+  auto s = std::make_shared<stream_subscriber>(1, r.sink());
+  s->on_gap([&st, w = std::weak_ptr<stream_subscriber>(s)](std::uint64_t after) {
+    st.asked.push_back(after);
+    if (auto sub = w.lock()) st.answer(*sub);
+  });
+  s->go_live();
+  s->offer(4, "message", body(4));  // before the fix: hung here until the test's timeout
+  EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003", "c|0000004"}));
+  EXPECT_EQ(st.asked, (std::vector<std::uint64_t>{1}));
+  s->catch_up();  // a catch-up that completes at once, too
+  EXPECT_EQ(st.asked, (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(s->delivered(), 4u);
+}
+
+TEST(StreamSubscriber, AFailedStoreReadClosesForResync) {
+  recorder r;
+  fake_store_reader st;
+  stream_subscriber s(0, r.sink());
+  s.on_gap([&](std::uint64_t after) { st.asked.push_back(after); });
+  s.go_live();
+  s.offer(2, "message", body(2));
+  st.answer(s, false);
+  ASSERT_EQ(r.closes.size(), 1u);
+  EXPECT_EQ(r.closes[0].second, "resync");
+}
+
+TEST(StreamHub, CatchUpReadsWhatLiveStreamsMayHaveMissed) {
+  stream_hub hub;
+  recorder r;
+  fake_store_reader st;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) st.store.push_back(rec(seq));
+  auto s = std::make_shared<stream_subscriber>(1, r.sink());
+  s->on_gap([&](std::uint64_t after) { st.asked.push_back(after); });
+  hub.attach(stream_hub::key("t", "c"), s);
+  hub.catch_up_all();  // still replaying: the replay covers it
+  EXPECT_TRUE(st.asked.empty());
+  s->go_live();
+  hub.catch_up_all();  // 2 and 3 were published while the bus was down
+  hub.catch_up_all();
+  ASSERT_EQ(st.asked, (std::vector<std::uint64_t>{1}));
+  st.answer(*s);
+  EXPECT_EQ(r.ids(), (std::vector<std::string>{"c|0000002", "c|0000003"}));
 }
 
 }  // namespace

@@ -57,6 +57,39 @@ awaitable<void> replay(state_ptr s, std::shared_ptr<stream_subscriber> sub, conv
   sub->go_live();
 }
 
+// Reads a gap (or a catch-up) for a live stream from the store and hands it to the subscriber:
+// events from other nodes arrive in any order and may be lost while the bus is down.
+awaitable<void> fill_gap(std::weak_ptr<service::state> w, std::weak_ptr<stream_subscriber> weak_sub,
+                         conversation_ref ref, std::uint64_t after) {
+  auto s = w.lock();
+  if (!s) co_return;
+  bool ok = true;
+  std::size_t read = 0;
+  std::uint64_t pos = after;
+  for (;;) {
+    auto page = co_await s->conversations.read(ref, pos, replay_page);
+    auto sub = weak_sub.lock();
+    if (!sub || sub->closed()) co_return;
+    if (!page) {
+      ok = false;
+      break;
+    }
+    std::vector<sequenced_activity> batch;
+    batch.reserve(page->activities.size());
+    // Records that fail their integrity check arrive as markers (conversation_service::read).
+    for (auto& a : page->activities) batch.push_back({a.seq, std::move(a.type), std::move(a.body)});
+    sub->replay(batch);
+    read += batch.size();
+    pos = page->last_seq;
+    if (!page->more) break;
+    if (read >= s->opts.max_replay_activities) {
+      sub->close(net::close_code::normal, "reconnect to continue");
+      co_return;
+    }
+  }
+  if (auto sub = weak_sub.lock()) sub->fetched(ok);
+}
+
 net::websocket_upgrade refuse(errc e, std::string_view message = {}) {
   return net::websocket_upgrade::reject(error_response(e, message));
 }
@@ -121,6 +154,12 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
         after, stream_sink{[ws](std::string frame) { return ws.send(std::move(frame)); },
                            [ws](std::uint16_t code, std::string reason) { ws.close(code, std::move(reason)); }});
     *current = sub;
+    sub->on_gap([w = std::weak_ptr<service::state>(s), weak_sub = std::weak_ptr<stream_subscriber>(sub),
+                 ref](std::uint64_t from) {
+      if (auto st = w.lock()) {
+        asio::co_spawn(st->deps.io, fill_gap(w, weak_sub, ref, from), core::log_exceptions{st->log, "stream gap read"});
+      }
+    });
     s->sessions.add_stream(session, sub);  // closed when the token's session ends (4401/4403)
     if (auto older = s->hub.attach(key, sub)) older->close(net::close_code::policy, "collision");
     asio::co_spawn(s->deps.io, replay(s, sub, ref, after, ws), core::log_exceptions{s->log, "stream replay"});

@@ -15,6 +15,7 @@
 #include <bankx/routes.hpp>
 #include <parley/assistant/definition.hpp>
 #include <parley/bot/service.hpp>
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/channel/secret_hash.hpp>
 #include <parley/core/async.hpp>
@@ -320,7 +321,7 @@ class harness {
   store::testing::memory_store memory_;
   std::unique_ptr<store::encrypted_store> sqlite_;
   store::conversation_store* store_ = &memory_;
-  channel::in_process_bus bus_;
+  bus::in_process_bus bus_;
   app::in_process_link link_;  // before the services, which hold pointers to it
   std::unique_ptr<net::pooled_http_client> http_;
   unavailable_login unavailable_;

@@ -6,6 +6,7 @@
 
 #include "requests_served.hpp"
 
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/channel/secret_hash.hpp>
 #include <parley/core/async.hpp>
@@ -443,7 +444,7 @@ class harness {
   jose::testing::test_key_wrapper wrapper_;
   std::unique_ptr<jose::signing_key_store> keys_;
   store::testing::memory_store store_;
-  in_process_bus bus_;
+  bus::in_process_bus bus_;
   std::unique_ptr<net::pooled_http_client> http_;
   std::unique_ptr<test_bot> bot_;
   std::unique_ptr<in_process_test_bot> in_process_bot_;

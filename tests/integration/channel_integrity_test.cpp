@@ -105,12 +105,12 @@ class ChannelIntegrity : public ::testing::TestWithParam<env_factory> {
   std::string pk_of(const std::string& id) {
     return "(SELECT pk FROM conversations WHERE tenant_id = 'bankx' AND id = '" + id + "')";
   }
-  bytes body_at(const std::string& id, int seq) {
+  store::bytes body_at(const std::string& id, int seq) {
     return env_
         ->select_blobs("SELECT body FROM activities WHERE conv_pk = " + pk_of(id) + " AND seq = " + std::to_string(seq))
         .at(0);
   }
-  void set_body(const std::string& id, int seq, const bytes& b) {
+  void set_body(const std::string& id, int seq, const store::bytes& b) {
     env_->update_blob(
         "UPDATE activities SET body = $1 WHERE conv_pk = " + pk_of(id) + " AND seq = " + std::to_string(seq), b);
   }
@@ -147,7 +147,7 @@ TEST_P(ChannelIntegrity, TamperedRecordsReachTheReaderAsMarkersByPollingAndStrea
   ASSERT_EQ(polled.size(), 6u);
   for (std::uint64_t seq = 2; seq <= 5; ++seq) {
     EXPECT_TRUE(is_marker(polled[seq - 2], seq)) << json::serialize(polled[seq - 2]);
-    EXPECT_EQ(polled[seq - 2].at("id"), id + "|000000" + std::to_string(seq));
+    EXPECT_EQ(polled[seq - 2].at("id").as_string(), id + "|000000" + std::to_string(seq));
   }
   EXPECT_EQ(polled[4].at("text"), "three");
   EXPECT_EQ(polled[5].at("text"), "echo: three");

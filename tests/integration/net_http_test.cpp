@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -420,6 +421,20 @@ TEST(net_http, health_and_readiness) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(body_json(*r).at("error").at("code").as_string(), "ServiceUnavailable");
   EXPECT_EQ(get(s.port(), "/healthz")->status, 200);
+}
+
+TEST(net_http, readiness_check_fails_readyz_with_its_reason) {
+  std::atomic<bool> broker_up{false};
+  running_server s([&](router& r, server& srv, metrics_registry&) {
+    add_health_routes(r, srv,
+                      [&] { return broker_up.load() ? std::string{} : std::string("bus: broker unreachable"); });
+  });
+  const auto down = get(s.port(), "/readyz");
+  EXPECT_EQ(down->status, 503);
+  EXPECT_EQ(body_json(*down).at("error").at("message").as_string(), "not ready: bus: broker unreachable");
+  EXPECT_EQ(get(s.port(), "/healthz")->status, 200);  // alive all the same
+  broker_up = true;
+  EXPECT_EQ(get(s.port(), "/readyz")->status, 200);
 }
 
 TEST(net_http, expect_100_continue) {

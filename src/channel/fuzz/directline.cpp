@@ -12,6 +12,7 @@
 // 502/504, an unbounded growth (the service is rebuilt every few thousand inputs).
 #include "fuzz_target.hpp"
 
+#include <parley/bus/in_process.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/channel/secret_hash.hpp>
 #include <parley/core/json.hpp>
@@ -194,7 +195,7 @@ class fixture {
   asio::io_context io_;
   store::testing::memory_store store_;
   no_http http_;
-  in_process_bus bus_;
+  parley::bus::in_process_bus bus_;  // one node: the fan-out stays in this process
   answering_bot bot_;
   net::router router_;
   std::unique_ptr<service> svc_;

@@ -12,13 +12,18 @@
 // replies come back through the Connector API while the client's POST waits (up to bot_timeout).
 // A bot of the same process (endpoint "in-process") gets the same activity through
 // dependencies::in_process and answers through receive_from_bot(): no HTTP, no tokens.
+// Every appended activity goes at once to this process's streams and, over the bus (topic
+// activity_topic, fan-out), to the streams other channel nodes hold for the conversation; a node
+// skips its own messages, orders the others by the store's sequence numbers and reads any gap
+// from the store (stream_hub.hpp), so a stream receives every activity once and in order,
+// whichever node appended it.
 //
 // Ownership: the service owns its state; the dependencies must outlive it, and it must outlive
 // the io_context's last handler (background deliveries hold it). Routes share its state.
 // Thread-safety: add_routes() once at start-up; everything else is safe from any thread.
 #pragma once
 
-#include <parley/channel/activity_bus.hpp>
+#include <parley/bus/bus.hpp>
 #include <parley/channel/handoff.hpp>
 #include <parley/channel/in_process_bot.hpp>
 #include <parley/channel/options.hpp>
@@ -37,13 +42,17 @@
 
 namespace parley::channel {
 
+/// The bus topic of appended activities (fan-out to every channel node). Brokers whose
+/// subscriptions are declared out of band (RabbitMQ 4, Azure Service Bus) need it.
+inline constexpr std::string_view activity_topic = "channel.activity";
+
 /// What the channel uses and does not own.
 struct dependencies {
-  boost::asio::io_context& io;                ///< runs background work (conversationUpdate, replays)
-  store::conversation_store& store;           ///< conversations, activities, attachments
-  jose::signing_key_store& keys;              ///< opened with token_service::key_purposes()
-  net::http_client& http;                     ///< channel → bot deliveries
-  activity_bus& bus;                          ///< fan-out (in_process_bus in one process)
+  boost::asio::io_context& io;       ///< runs background work (conversationUpdate, replays)
+  store::conversation_store& store;  ///< conversations, activities, attachments
+  jose::signing_key_store& keys;     ///< opened with token_service::key_purposes()
+  net::http_client& http;            ///< channel → bot deliveries
+  bus::bus& bus;                     ///< fan-out to other nodes (bus::in_process_bus in one process)
   const core::clock& clock;
   core::random_source& rng;                   ///< ids, user ids, token ids
   net::metrics_registry* metrics = nullptr;   ///< optional channel counters
@@ -68,7 +77,8 @@ class service {
 
   /// Completes the set-up once the channel's listener is bound: `listener_url` (its base URL,
   /// e.g. "http://127.0.0.1:8401") is the public URL unless options::public_url is set, and the
-  /// other URLs derive from it (resolve_urls()). False when the resulting URL is not usable.
+  /// other URLs derive from it (resolve_urls()), and subscribes to activity_topic. False when the
+  /// resulting URL is not usable or the bus refuses the subscription.
   [[nodiscard]] bool start(std::string_view listener_url);
 
   /// A bot of this process (endpoint in_process_endpoint) sends an activity to its conversation

@@ -1,6 +1,6 @@
 // The live desk's seams (issue 19, docs/adr/0021-handoff.md): what the desk is told by the
 // channel and what it asks of the channel. The desk never depends on the channel: the composition
-// root (src/app) adapts channel::handoff_listener and the activity bus to service::handoff_*()
+// root (src/app) adapts channel::handoff_listener and the bus (channel.activity) to service::handoff_*()
 // and service::conversation_activity(), and channel::service's desk steps to conversation_link.
 // In one process these are direct calls; between processes each crosses the bus (ADR 0021:
 // `desk.handoff`, `channel.handoff`, `channel.activity`), unchanged for the desk.
