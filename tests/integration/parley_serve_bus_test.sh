@@ -52,14 +52,17 @@ wait_status() {
   echo "readyz never became $1: $(cat "$dir/body")"; cat "$dir/out.log"; return 1
 }
 wait_status 200
-curl -fsS --max-time 5 "$metrics" | grep -q '^parley_bus_connected{backend="amqp"} 1'
+# Into a file, not a pipe: grep -q stops reading at its match and curl would fail writing (set -o pipefail).
+curl -fsS --max-time 5 -o "$dir/metrics" "$metrics"
+grep -q '^parley_bus_connected{backend="amqp"} 1' "$dir/metrics"
 
 "$script" kill "$broker" >/dev/null
 wait_status 503
 grep -q 'not ready: bus: ' "$dir/body" || { cat "$dir/body"; exit 1; }
 "$script" restart "$broker" >/dev/null
 wait_status 200  # back by itself, no restart of Parley
-curl -fsS --max-time 5 "$metrics" | grep -q '^parley_bus_reconnects_total{backend="amqp"} [1-9]'
+curl -fsS --max-time 5 -o "$dir/metrics" "$metrics"
+grep -q '^parley_bus_reconnects_total{backend="amqp"} [1-9]' "$dir/metrics"
 
 kill -TERM "$pid"
 rc=0
