@@ -2,6 +2,7 @@
 
 #include "root_key_cli.hpp"
 #include "settings.hpp"
+#include "startup_checks.hpp"
 
 #include <parley/core/clock.hpp>
 #include <parley/core/config.hpp>
@@ -49,7 +50,7 @@ std::optional<jose::key_store_options> store_options(const keys_args& a) {
     base = cfg->base_dir();
   }
   jose::key_store_options s;
-  s.file = a.key_file.empty() ? base / o.key_file : std::filesystem::path(a.key_file);
+  s.file = a.key_file.empty() ? resolve_path(base, o.key_file) : a.key_file;
   s.overlap = o.key_overlap;
   s.activation_delay = o.key_activation_delay;
   s.rsa_bits = o.rsa_bits;

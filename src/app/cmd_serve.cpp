@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "run_services.hpp"
 #include "settings.hpp"
+#include "startup_checks.hpp"
 #include "store_wiring.hpp"
 
 #include <algorithm>
@@ -19,13 +20,11 @@ command add_serve(CLI::App& app) {
   sub->add_option("--config", *config_file, "TOML configuration file")->required();
   sub->add_option("--ready-file", *ready_file, "Write the service URLs here (JSON) once listening");
   return [config_file, ready_file] {
-    auto cfg = core::config::load_file(*config_file, core::process_environment());
-    auto s = read_settings(*cfg);
-    if (!cfg->ok()) {
-      for (const auto& e : cfg->errors()) std::fprintf(stderr, "%s\n", e.c_str());
-      std::fprintf(stderr, "parley: %s: %zu problem(s)\n", config_file->c_str(), cfg->errors().size());
-      return 2;
-    }
+    // The same checks as `parley check-config`, and relative paths resolved (startup_checks.hpp).
+    auto checked = load_checked_settings(*config_file);
+    if (!checked) return 2;
+    const auto& cfg = checked->cfg;
+    auto s = std::move(checked->s);
     if (const auto ec = core::init_logging(s.log)) {
       std::fprintf(stderr, "parley: cannot set up logging: %s\n", ec.message().c_str());
       return 2;
@@ -33,15 +32,13 @@ command add_serve(CLI::App& app) {
     run_plan plan;
     plan.net = std::move(s.net);
     plan.config = std::move(s);
-    // The channel, the bot and the desk share one encrypted store: [store], relative paths from the
-    // configuration file's directory (like the keys), opened once; `parley store migrate` prepares
-    // a new database. The audit log lives in the same store ([audit] checkpoint keys beside the others).
+    // The channel, the bot and the desk share one encrypted store: [store], opened once; `parley
+    // store migrate` prepares a new database. The audit log lives in the same store ([audit]
+    // checkpoint keys beside the others).
     auto shared_store = [&]() -> std::shared_ptr<store::conversation_store> {
       if (plan.store) return plan.store;
-      auto store_settings = load_settings(*config_file);
-      if (!store_settings) return nullptr;
-      std::shared_ptr<store::encrypted_store> opened = open_store(*store_settings, /*migrate=*/true);
-      if (opened) plan.audit = make_audit_plan(*store_settings, opened);
+      std::shared_ptr<store::encrypted_store> opened = open_store(plan.config, /*migrate=*/true);
+      if (opened) plan.audit = make_audit_plan(plan.config, opened);
       plan.store = opened;
       plan.desk_store = opened;  // the desk's sessions live in the same encrypted store
       plan.desk_queue = opened;
@@ -52,15 +49,10 @@ command add_serve(CLI::App& app) {
       channel_plan c;
       c.channel = conf.channel;
       c.crypto = conf.crypto;
-      // Relative paths are taken from the configuration file's directory.
-      const std::filesystem::path key_file(conf.jose.key_file);
-      c.keys.file = key_file.is_absolute() ? key_file : cfg->base_dir() / key_file;
+      c.keys.file = conf.jose.key_file;
       c.keys.overlap = conf.jose.key_overlap;
       c.keys.activation_delay = conf.jose.key_activation_delay;
       c.keys.rsa_bits = conf.jose.rsa_bits;
-      if (!conf.crypto.root_key_file.empty() && std::filesystem::path(conf.crypto.root_key_file).is_relative()) {
-        c.crypto.root_key_file = (cfg->base_dir() / conf.crypto.root_key_file).string();
-      }
       c.store = shared_store();
       if (!c.store) return 1;
       plan.channel = std::move(c);
@@ -71,7 +63,6 @@ command add_serve(CLI::App& app) {
       plan.config.bot.reset();
       b.assistant = plan.config.assistant;
       b.login = std::move(plan.config.login);
-      if (const std::filesystem::path def(b.bot.assistant); def.is_relative()) b.bot.assistant = (cfg->base_dir() / def).string();
       b.store = shared_store();
       if (!b.store) return 1;
       plan.bot = std::move(b);
@@ -80,12 +71,6 @@ command add_serve(CLI::App& app) {
     if (desk_listener) {
       desk_plan d;
       d.desk = std::move(plan.config.desk);
-      if (!d.desk.app_dir.empty() && std::filesystem::path(d.desk.app_dir).is_relative()) {
-        d.desk.app_dir = (cfg->base_dir() / d.desk.app_dir).string();
-      }
-      if (!d.desk.ca_file.empty() && std::filesystem::path(d.desk.ca_file).is_relative()) {
-        d.desk.ca_file = (cfg->base_dir() / d.desk.ca_file).string();
-      }
       d.store = shared_store();
       if (!d.store) return 1;
       d.sessions = plan.desk_store;

@@ -14,7 +14,7 @@ command add_version(CLI::App& app);
 command add_check_config(CLI::App& app);
 command add_serve(CLI::App& app);
 command add_demo(CLI::App& app);
-/// The `channel` group (cmd_channel.cpp): `channel hash-secret`.
+/// The `channel` group (cmd_channel.cpp): `channel hash-secret`, `channel bot-settings`.
 command add_channel(CLI::App& app);
 /// The `keys` group (cmd_keys.cpp): `keys init`; other key subcommands are added there.
 command add_keys(CLI::App& app);
@@ -22,5 +22,7 @@ command add_keys(CLI::App& app);
 command add_store(CLI::App& app);
 /// The `audit` group (cmd_audit.cpp): verify, export, rotate-key.
 command add_audit(CLI::App& app);
+/// `dev-tls` (cmd_dev_tls.cpp): a development CA and loopback certificate.
+command add_dev_tls(CLI::App& app);
 
 }  // namespace parley::app

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(parley::app::add_channel);
   add(parley::app::add_store);
   add(parley::app::add_audit);
+  add(parley::app::add_dev_tls);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "root_key_cli.hpp"
 
+#include "startup_checks.hpp"
+
 #include <parley/core/config.hpp>
 
 #include <cstdio>
@@ -27,9 +29,7 @@ std::optional<crypto::options> root_key_location(const root_key_args& a, const s
       std::fprintf(stderr, "parley: %s: %zu problem(s)\n", a.config.c_str(), cfg->errors().size());
       return std::nullopt;
     }
-    if (!o.root_key_file.empty() && std::filesystem::path(o.root_key_file).is_relative()) {
-      o.root_key_file = (cfg->base_dir() / o.root_key_file).lexically_normal().string();
-    }
+    o.root_key_file = resolve_path(cfg->base_dir(), o.root_key_file);
   } else if (!a.data_dir.empty()) {
     o.root_key_file = demo_root_key(a.data_dir).string();
   } else {

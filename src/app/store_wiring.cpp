@@ -1,6 +1,7 @@
 #include "store_wiring.hpp"
 
 #include "integrity_relay.hpp"
+#include "startup_checks.hpp"
 
 #include <parley/crypto/error.hpp>
 #include <parley/store/sqlite/sqlite_backend.hpp>
@@ -16,11 +17,6 @@ namespace parley::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string resolve(const fs::path& base, const std::string& p) {
-  if (p.empty() || fs::path(p).is_absolute()) return p;
-  return (base / p).lexically_normal().string();
-}
 
 void print_open_error(error_code e, const settings& s) {
   const char* what = "cannot open the store";
@@ -76,12 +72,7 @@ std::optional<settings> load_settings(const std::string& config_file) {
     std::fprintf(stderr, "parley: %s: %zu problem(s)\n", config_file.c_str(), cfg->errors().size());
     return std::nullopt;
   }
-  const auto base = cfg->base_dir();
-  s.crypto.root_key_file = resolve(base, s.crypto.root_key_file);
-  s.crypto.erasure_secrets_file = resolve(base, s.crypto.erasure_secrets_file);
-  s.store_sqlite.path = resolve(base, s.store_sqlite.path);
-  s.store_sqlite.keys_path = resolve(base, s.store_sqlite.keys_path);
-  s.audit.key_file = resolve(base, s.audit.key_file);
+  resolve_paths(s, cfg->base_dir());
   return s;
 }
 

@@ -19,8 +19,8 @@
 
 namespace parley::app {
 
-/// Loads `config_file` with PARLEY_* overrides and resolves the store's and the root key's
-/// relative paths against the file's directory. Problems go to stderr; std::nullopt then.
+/// Loads `config_file` with PARLEY_* overrides and resolves every relative path by the one rule
+/// (startup_checks.hpp: the file's directory). Problems go to stderr; std::nullopt then.
 [[nodiscard]] std::optional<settings> load_settings(const std::string& config_file);
 
 /// Where the embedded demo keeps its erasure secrets unless told: a directory beside the data

@@ -1,5 +1,7 @@
 #include "tls_context.hpp"
 
+#include <parley/net/tls_check.hpp>
+
 #include <parley/net/error.hpp>
 
 #include <openssl/err.h>
@@ -124,3 +126,21 @@ result<std::unique_ptr<ssl::context>> make_client_tls(const client_options& opti
 }
 
 }  // namespace parley::net::detail
+
+namespace parley::net {
+
+std::string check_server_tls(const listener_options& listener) {
+  if (listener.tls_cert_file.empty()) return {};
+  if (!listener.tls_key) return "tls_cert_file without tls_key";
+  std::string why;
+  if (!detail::make_server_tls(listener.tls_cert_file, *listener.tls_key, why)) return why.empty() ? "TLS setup failed" : why;
+  return {};
+}
+
+std::string check_client_tls(const client_options& client) {
+  std::string why;
+  if (!detail::make_client_tls(client, why)) return why.empty() ? "TLS setup failed" : why;
+  return {};
+}
+
+}  // namespace parley::net

@@ -74,12 +74,16 @@ tenant = "t1"
 secret_hashes = ["$hash"]
 endpoint = "in-process"
 TOML
-"$bin" check-config "$dir/inproc.toml" >/dev/null
+# check-config runs serve's start-up checks (issue 20): both refuse it with exit 2 and the same line.
+expected='channel.bots[0].endpoint: "in-process" needs a "bot" listener and a [bot] with id local-bot and tenant t1'
+rc=0
+"$bin" check-config "$dir/inproc.toml" >"$dir/inproc.check" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "in-process without a bot: check-config exit $rc"; cat "$dir/inproc.check"; exit 1; }
+grep -qF "$expected" "$dir/inproc.check" || { cat "$dir/inproc.check"; exit 1; }
 rc=0
 "$bin" serve --config "$dir/inproc.toml" >"$dir/inproc.log" 2>&1 || rc=$?
-[ "$rc" -eq 1 ] || { echo "in-process without a bot: exit $rc"; cat "$dir/inproc.log"; exit 1; }
-grep -q 'local-bot has endpoint "in-process" but this process runs no \[bot\] with id local-bot' "$dir/inproc.log" ||
-  { cat "$dir/inproc.log"; exit 1; }
+[ "$rc" -eq 2 ] || { echo "in-process without a bot: exit $rc"; cat "$dir/inproc.log"; exit 1; }
+grep -qF "$expected" "$dir/inproc.log" || { cat "$dir/inproc.log"; exit 1; }
 
 # Anonymous bots (no app_id) are trusted by position (issue 14): only when every listener involved
 # is on loopback and not behind a TLS proxy (behind a same-host proxy every client is a loopback

@@ -1,5 +1,6 @@
 // The desk's rows in SQLite (backend.hpp, "the service desk"): desk_sessions, desk_logins and
 // desk_settings, all in the data file (the sessions' data keys live in the key file).
+#include "sqlite_rows.hpp"
 #include "sqlite_session.hpp"
 
 #include <sqlite3.h>
@@ -51,27 +52,6 @@ desk_session_row read_session(const statement& st) {
   r.refresh_due = st.int64(9);
   r.data = st.blob(10);
   return r;
-}
-
-template <class T, class Read>
-result<std::optional<T>> one(result<statement> st, Read read) {
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<T>{};
-  return std::optional<T>{read(*st)};
-}
-
-template <class T, class Read>
-result<std::vector<T>> all(result<statement> st, Read read) {
-  if (!st) return st.error();
-  std::vector<T> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read(*st));
-  }
 }
 
 // Runs a statement that changes rows; true when it changed at least one.

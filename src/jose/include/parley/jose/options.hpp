@@ -10,7 +10,8 @@
 namespace parley::jose {
 
 struct options {
-  /// The signing key file; a relative path is resolved by src/app against the data directory.
+  /// The signing key file; a relative path is taken from the configuration file's directory (the
+  /// one relative-path rule of every section: README.md, "Paths"; src/app/startup_checks.hpp).
   std::string key_file = "signing-keys.json";
   /// How long a retired signing key stays published (longest token lifetime + relying parties'
   /// JWKS cache time; botbuilder caches 24 h).

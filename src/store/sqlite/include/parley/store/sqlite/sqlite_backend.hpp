@@ -53,7 +53,8 @@ struct options {
 /// "dir/parley.db" -> "dir/parley-keys.db".
 [[nodiscard]] std::string keys_path_for(const std::string& path);
 
-/// Reads [store.sqlite]; relative paths are left as they are (src/app resolves them).
+/// Reads [store.sqlite]; paths are kept as written: src/app takes a relative one from the
+/// configuration file's directory (README.md, "Paths").
 [[nodiscard]] options parse_options(core::config_section section);
 
 /// Opens (creating if missing) both files. errc::unavailable with a log line on failure.
