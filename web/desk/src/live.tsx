@@ -34,7 +34,15 @@ export function line_of(seq: number, type: string, activity: transcript_item['ac
   if (type !== 'message' || !activity || typeof activity.text !== 'string' || activity.text === '') return null;
   const role = activity.from?.role ?? 'bot';
   const who = role === 'user' ? 'Customer' : activity.from?.name ?? (role === 'bot' ? 'Assistant' : role);
-  return { key: `s${seq}`, who, role, text: activity.text, integrity_failed: false };
+  return { key: `s${seq}`, who, role, text: plain(activity.text), integrity_failed: false };
+}
+
+/** The assistant writes Markdown; the desk shows text: emphasis markers go, the words stay. */
+export function plain(text: string): string {
+  return text
+    .replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, '$1')
+    .replace(/(^|[^\w*])\*(\S(?:[^*]*\S)?)\*(?![\w*])/g, '$1$2')
+    .replace(/(^|[^\w_])__?(\S(?:[^_]*\S)?)__?(?![\w_])/g, '$1$2');
 }
 
 function failed(e: unknown): void {
@@ -209,7 +217,7 @@ function Conversation() {
       <h2 id="conversation-title">
         {owner ? 'Conversation' : 'Monitoring (read-only)'} <code>{id}</code>
       </h2>
-      <div ref={log} class="log" role="log" aria-live="polite" aria-label="Transcript">
+      <div ref={log} class="log" role="log" aria-live="polite" aria-label="Transcript" tabIndex={0}>
         <ol>
           {lines.value.map((l) => (
             <li key={l.key} class={`line ${l.role}${l.integrity_failed ? ' integrity' : ''}`}>
@@ -274,8 +282,8 @@ export function LiveDesk({ supervisor, monitor_ids }: { supervisor: boolean; mon
           <ul class="monitor">
             {monitor_ids.map((id) => (
               <li key={id}>
-                <button type="button" onClick={() => void open(id, 'monitor')} aria-label={`Watch conversation ${id}`}>
-                  Watch <code>{id}</code>
+                <button type="button" onClick={() => void open(id, 'monitor')}>
+                  Watch conversation <code>{id}</code>
                 </button>
               </li>
             ))}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { line_of } from '../src/live';
+import { line_of, plain } from '../src/live';
 
 test('transcript lines: the customer, the assistant, a consultant by name, and nothing else', () => {
   assert.deepEqual(line_of(1, 'message', { text: 'I lost my card', from: { role: 'user' } }), {
@@ -17,4 +17,13 @@ test('a record that failed its integrity check is shown as such, never as its te
   const l = line_of(7, 'message', undefined, true);
   assert.equal(l?.integrity_failed, true);
   assert.match(l?.text ?? '', /integrity check/);
+});
+
+test('the assistant\'s Markdown emphasis is shown as plain words', () => {
+  assert.equal(
+    plain("Hello! I'm the **BankX Assistant**. *I will never ask for your PIN.*"),
+    "Hello! I'm the BankX Assistant. I will never ask for your PIN.",
+  );
+  assert.equal(plain('2 * 3 = 6 and a_b_c'), '2 * 3 = 6 and a_b_c');  // not emphasis: kept
+  assert.equal(line_of(1, 'message', { text: '**Monday:** 9:00', from: { role: 'bot' } })?.text, 'Monday: 9:00');
 });
