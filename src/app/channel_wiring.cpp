@@ -58,7 +58,8 @@ channel_runtime::~channel_runtime() = default;
 
 std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context& io, channel_plan plan,
                                                          net::metrics_registry& metrics, bus::bus& bus,
-                                                         channel::in_process_bot* in_process) {
+                                                         channel::in_process_bot* in_process,
+                                                         channel::handoff_listener* handoff) {
   std::unique_ptr<channel_runtime> rt(new channel_runtime());
   if (!plan.store) {
     std::fprintf(stderr, "parley: channel: no conversation store\n");
@@ -90,7 +91,7 @@ std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context
   rt->http_ = std::move(*http);
   rt->service_ = std::make_unique<channel::service>(
       std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, bus, core::system_clock(),
-                                                     core::os_random(), &metrics, in_process});
+                                                     core::os_random(), &metrics, in_process, handoff});
   return rt;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <parley/bus/bus.hpp>
+#include <parley/channel/handoff.hpp>
 #include <parley/channel/channel.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
@@ -56,9 +57,11 @@ class channel_runtime {
   /// prints one clear line to stderr and returns nullptr.
   /// `bus` carries appended activities to the other channel nodes; it must outlive the runtime.
   /// `in_process` (may be null) receives the activities of bots whose endpoint is "in-process".
+  /// `handoff` (may be null: no desk) hears the handoffs bots ask for (ADR 0021).
   [[nodiscard]] static std::unique_ptr<channel_runtime> create(boost::asio::io_context& io, channel_plan plan,
                                                                net::metrics_registry& metrics, bus::bus& bus,
-                                                               channel::in_process_bot* in_process = nullptr);
+                                                               channel::in_process_bot* in_process = nullptr,
+                                                               channel::handoff_listener* handoff = nullptr);
   ~channel_runtime();
 
   [[nodiscard]] channel::service& service() { return *service_; }

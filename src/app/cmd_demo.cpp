@@ -210,6 +210,7 @@ command add_demo(CLI::App& app) {
     plan.config = std::move(*store_settings);
     plan.store = store;
     plan.desk_store = store;
+    plan.desk_queue = store;
     std::string bank_secret;
     if (!demo_bank_secret(dir, plan.config.bankx, bank_secret)) return 1;
     plan.data_dir = dir;

@@ -41,6 +41,7 @@ command add_serve(CLI::App& app) {
       if (opened) plan.audit = make_audit_plan(plan.config, opened);
       plan.store = opened;
       plan.desk_store = opened;  // the desk's sessions live in the same encrypted store
+      plan.desk_queue = opened;
       return plan.store;
     };
     if (plan.net.listeners.empty()) plan.net.listeners.push_back(net::listener_options{});  // ops on 127.0.0.1:8400

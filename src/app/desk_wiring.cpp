@@ -10,7 +10,8 @@ desk_runtime::~desk_runtime() {
   if (service_) service_->stop();
 }
 
-std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, desk_plan plan, audit::sink& audit) {
+std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, desk_plan plan, audit::sink& audit,
+                                                   desk::conversation_link* link) {
   if (!plan.store || !plan.sessions) {
     std::fprintf(stderr, "parley: desk: no store for conversations and sessions ([store])\n");
     return nullptr;
@@ -33,7 +34,16 @@ std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, 
     return nullptr;
   }
   rt->http_ = std::move(*http);
-  desk::dependencies deps{io, *rt->store_, *rt->sessions_, *rt->http_, audit, core::system_clock(), core::os_random()};
+  rt->queue_ = plan.queue;
+  desk::dependencies deps{io,
+                          *rt->store_,
+                          *rt->sessions_,
+                          *rt->http_,
+                          audit,
+                          core::system_clock(),
+                          core::os_random(),
+                          rt->queue_.get(),
+                          rt->queue_ ? link : nullptr};
   rt->service_ = desk::service::create(std::move(plan.desk), deps);
   return rt;
 }

@@ -3,6 +3,7 @@
 #include "bus_wiring.hpp"
 #include "in_process_link.hpp"
 #include "integrity_relay.hpp"
+#include "live_link.hpp"
 #include "service_manager.hpp"
 #include "services.hpp"
 #include "tls_expiry.hpp"
@@ -94,6 +95,9 @@ int run_services(run_plan plan) {
   std::thread bus_stopper;
   // The channel ↔ bot seam (ADR 0007) before both services: they hold pointers to it.
   in_process_link link;
+  // The channel ↔ desk seam of the live desk (ADR 0021), likewise.
+  live_link live(io);
+  std::unique_ptr<bus::subscription> desk_activities;
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
@@ -129,7 +133,8 @@ int run_services(run_plan plan) {
       std::fprintf(stderr, "%s: a \"desk\" listener needs the audit log ([store] and [audit])\n", plan.banner);
       return 1;
     }
-    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log());
+    if (!plan.desk->queue) plan.desk->queue = plan.desk_queue;
+    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log(), &live);
     if (!desk) return 1;
   }
   const bool wants_bot = has_listener(plan.net, "bot");
@@ -141,8 +146,20 @@ int run_services(run_plan plan) {
     }
     if (!check_in_process_bots(*plan.channel, wants_bot && plan.bot ? &plan.bot->bot : nullptr, plan.banner)) return 1;
     plan.channel->client = std::move(plan.net.client);  // the channel is the only outbound caller so far
-    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, *bus, &link);
+    channel = channel_runtime::create(io, std::move(*plan.channel), metrics, *bus, &link, desk ? &live : nullptr);
     if (!channel) return 1;
+    if (desk) {
+      live.attach(channel->service(), desk->shared_service());
+      // The desk hears every appended activity (channel::activity_topic, fan-out) and forwards
+      // those of the conversations its desks watch; before the bus, so it ends first.
+      auto tap = live.subscribe_activities(*bus, io.get_executor());
+      if (!tap) {
+        std::fprintf(stderr, "%s: the desk cannot subscribe to the channel's activities: %s\n", plan.banner,
+                     tap.error().message().c_str());
+        return 1;
+      }
+      desk_activities = std::move(*tap);
+    }
   }
   std::unique_ptr<bot_runtime> bot;
   if (wants_bot) {
@@ -253,6 +270,7 @@ int run_services(run_plan plan) {
   group.join();
   if (bus_stopper.joinable()) bus_stopper.join();
   link.detach();
+  live.detach();
   if (plan.ready_file) {
     std::error_code ignored;
     std::filesystem::remove(*plan.ready_file, ignored);

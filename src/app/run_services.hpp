@@ -26,6 +26,7 @@ struct run_plan {
   settings config;                                 ///< every component's options (its `net` is unused)
   std::shared_ptr<store::conversation_store> store;  ///< the opened store, or null (no channel or bot configured)
   std::shared_ptr<store::desk_store> desk_store;   ///< the same store's desk sessions (set with `store`)
+  std::shared_ptr<store::desk_queue_store> desk_queue;  ///< the same store's desk queue (set with `store`)
   std::filesystem::path data_dir;                  ///< for the services (may be empty)
   std::optional<std::filesystem::path> ready_file;  ///< written once every listener is up
   const char* banner = "parley";                   ///< prefix of the start-up lines

@@ -223,6 +223,9 @@ TEST(BankX, TalkToAHumanHandsOff) {
   ASSERT_EQ(r.actions.size(), 1u);
   EXPECT_EQ(r.actions[0].kind, action_kind::handoff);
   EXPECT_EQ(r.actions[0].reason, "user_request");
+  EXPECT_EQ(r.actions[0].queue, "general");  // the routing the definition names (ADR 0021)
+  EXPECT_EQ(r.actions[0].priority, 0);
+  EXPECT_EQ(r.actions[0].flow, "handoff");  // sent as failedIntent
   EXPECT_EQ(texts(c.complete(r, action_status::ok)),
             "A consultant will join this conversation shortly. Please stay here.");
 }

@@ -65,6 +65,11 @@ void session::run_steps() {
         a.kind = step->action;
         a.operation = step->operation;
         a.reason = step->reason;
+        if (a.kind == action_kind::handoff) {
+          a.queue = step->queue;
+          a.priority = step->priority;
+          a.flow = st_.flow;
+        }
         for (const auto& name : step->arguments) {
           const auto it = st_.values.find(name);
           if (it == st_.values.end()) continue;

@@ -155,6 +155,23 @@ void loader::read_action(table_reader& t, step_def& step, const scope& sc) {
     if (step.action != action_kind::handoff) t.error("reason", "only for action = \"handoff\"");
     step.reason = *reason;
   }
+  if (auto queue = t.string("queue")) {
+    // The channel's rule for a routing queue (ADR 0021): 1..64 of [a-z0-9._-].
+    const bool ok = !queue->empty() && queue->size() <= 64 && std::all_of(queue->begin(), queue->end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    });
+    if (step.action != action_kind::handoff) {
+      t.error("queue", "only for action = \"handoff\"");
+    } else if (!ok) {
+      t.error("queue", "must be 1..64 of a-z, 0-9, '.', '_', '-'");
+    } else {
+      step.queue = *queue;
+    }
+  }
+  if (auto priority = t.integer("priority", 0, 9)) {
+    if (step.action != action_kind::handoff) t.error("priority", "only for action = \"handoff\"");
+    step.priority = static_cast<int>(*priority);
+  }
   step.failed = read_variations(t, "failed", sc, false);
   step.denied = read_variations(t, "denied", sc, false);
   step.timeout = read_variations(t, "timeout", sc, false);

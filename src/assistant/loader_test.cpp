@@ -255,6 +255,17 @@ TEST(Loader, StepRules) {
   EXPECT_ERROR(std::string(flow_head) +
                    "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"handoff\"\noperation = \"x\"\n",
                "flows[0].steps[0].operation: only for action = \"call_api\"");
+  // A handoff's routing (ADR 0021): the channel's rule for queue names, priorities 0..9.
+  EXPECT_ERROR(std::string(flow_head) +
+                   "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"handoff\"\nqueue = \"Cards Team\"\n",
+               "flows[0].steps[0].queue: must be 1..64");
+  EXPECT_ERROR(std::string(flow_head) +
+                   "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"call_api\"\n"
+                   "operation = \"op\"\nqueue = \"cards\"\n",
+               "flows[0].steps[0].queue: only for action = \"handoff\"");
+  EXPECT_ERROR(
+      std::string(flow_head) + "[[flows.steps]]\nid = \"s\"\ntype = \"action\"\naction = \"handoff\"\npriority = 10\n",
+      "flows[0].steps[0].priority");
   EXPECT_ERROR(
       std::string(flow_head) + "[[flows.steps]]\nid = \"text\"\ntype = \"ask\"\nexpect = \"text\"\nprompt = \"?\"\n",
       "flows[0].steps[0].id: \"text\" is a built-in placeholder");

@@ -62,6 +62,8 @@ struct step_def {
   std::vector<std::string> arguments;
   std::vector<std::string> results;
   std::string reason;
+  std::string queue;                 ///< handoff
+  int priority = 0;                  ///< handoff
   say_spec failed, denied, timeout;  ///< empty: messages.action_failed
 };
 

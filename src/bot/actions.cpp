@@ -19,12 +19,6 @@ using asio::awaitable;
 using assistant::action_result;
 using assistant::action_status;
 
-// Said when a handoff was recorded: the service desk is a later issue, so the bot promises only
-// what is true — the request is queued and a consultant's answer would appear in this chat.
-constexpr std::string_view handoff_notice =
-    "I've passed your request to our consultants. When one of them takes it, their reply will appear "
-    "here in this chat.";
-
 // Proactive messages have no replyToId. Every argument of a co_await call below is a named object:
 // GCC 12 destroys a temporary argument of a coroutine call inside co_await twice (PR 99576).
 const std::string no_reply_to;
@@ -35,22 +29,6 @@ action_result outcome(const assistant::action& a, action_status status, std::str
   r.status = status;
   r.reason = std::move(reason);
   return r;
-}
-
-awaitable<action_result> handoff(const state_ptr& s, const reply_target& to, const assistant::action& a) {
-  const auto& c = to.conversation;
-  auto set = co_await s->deps.store.set_conversation_state(c.tenant_id, c.conversation_id,
-                                                           store::conversation_state::waiting_for_consultant);
-  if (!set) {
-    s->log->warn("handoff: conversation {} not queued: {}", c.conversation_id, set.error().message());
-    co_return outcome(a, action_status::failed, "store_unavailable");
-  }
-  s->log->info("handoff: conversation {} waiting for a consultant", c.conversation_id);
-  assistant::reply notice;
-  notice.text = std::string(handoff_notice);
-  auto activity = reply_activity(notice, c.user_id, to.locale);
-  (void)co_await s->connector->send(to.service_url, c.conversation_id, no_reply_to, std::move(activity));
-  co_return outcome(a, action_status::ok);
 }
 
 awaitable<action_result> end_conversation(const state_ptr& s, const reply_target& to, const assistant::action& a) {

@@ -116,6 +116,16 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
   if (a->type == "endOfConversation") co_return co_await conversation_ended(s, ref);
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
   if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
+  if (a->type == "event" && a->name == "handoff.status") {
+    // From the channel (a client cannot send handoff events): the user is told; a hand-back may
+    // name the intent to resume, which runs as if the user had chosen it.
+    auto resume = co_await on_handoff_status(s, *a);
+    if (!resume) co_return net::empty_response(200);
+    in->kind = assistant::activity_kind::message;
+    in->name.clear();
+    in->text.clear();
+    in->value = boost::json::object{{"intent", *resume}};
+  }
   if (in->kind == assistant::activity_kind::message && !in->text.empty()) {
     // A running login may be waiting for this message (customer id, method, one-time code).
     std::string text = in->text;

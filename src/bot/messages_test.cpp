@@ -345,15 +345,47 @@ TEST(actions, logout_goes_through_the_login_seam) {
   EXPECT_EQ(second.reason, "not_logged_in");
 }
 
-TEST(actions, handoff_queues_the_conversation_and_says_so_honestly) {
+TEST(actions, handoff_sends_handoff_initiate_with_the_routing_context) {
   harness h;
   h.deliver(harness::activity("message", "talk to a consultant"));
   h.wait_idle();
-  auto c = h.run(h.store().get_conversation("bankx", "conv-1"));
-  ASSERT_TRUE(c);
-  EXPECT_EQ(c->state, store::conversation_state::waiting_for_consultant);
-  EXPECT_TRUE(any_contains(h.texts(), "their reply will appear here"));
+  const json::object* initiate = nullptr;
+  const auto posted = h.posted_activities();
+  for (const auto& p : posted) {
+    if (p.activity.contains("name") && p.activity.at("name") == "handoff.initiate") initiate = &p.activity;
+  }
+  ASSERT_NE(initiate, nullptr) << "the assistant hands off as a botbuilder bot does";
+  EXPECT_EQ(initiate->at("type"), "event");
+  EXPECT_EQ(initiate->at("value").at("reason"), "user_request");
+  EXPECT_EQ(initiate->at("value").at("failedIntent"), "handoff");  // the flow it was emitted in
+  EXPECT_EQ(initiate->at("value").at("priority").as_int64(), 0);
+  // The channel records the state; the bot only says what its definition says next.
   EXPECT_TRUE(any_contains(h.texts(), "A consultant will join"));
+}
+
+TEST(actions, handoff_status_failed_is_explained_and_completed_resumes_the_named_intent) {
+  harness h;
+  auto failed = harness::activity("event");
+  failed["name"] = "handoff.status";
+  failed["value"] = json::object{{"state", "failed"}, {"message", "Our consultants are available from 8:00."}};
+  ASSERT_EQ(h.deliver(failed).status, 200);
+  h.wait_idle();
+  EXPECT_TRUE(any_contains(h.texts(), "no consultant can take your conversation right now"));
+  EXPECT_TRUE(any_contains(h.texts(), "Our consultants are available from 8:00."));
+  h.clear_posted();
+  auto accepted = failed;
+  accepted["value"] = json::object{{"state", "accepted"}};
+  ASSERT_EQ(h.deliver(accepted).status, 200);
+  h.wait_idle();
+  EXPECT_TRUE(h.texts().empty()) << "accepted: the widget shows who joined, the bot says nothing";
+  auto completed = failed;
+  completed["value"] = json::object{{"state", "completed"}, {"resumeIntent", "opening_hours"}};
+  ASSERT_EQ(h.deliver(completed).status, 200);
+  h.wait_idle();
+  const auto texts = h.texts();
+  ASSERT_GE(texts.size(), 2u);
+  EXPECT_EQ(texts.front(), "You're back with the assistant.");
+  EXPECT_TRUE(any_contains(texts, "Monday")) << "the opening_hours intent ran after the hand-back";
 }
 
 TEST(actions, end_conversation_sends_end_of_conversation_and_ends_the_conversation) {

@@ -19,7 +19,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -56,6 +58,11 @@ struct service::state : std::enable_shared_from_this<service::state> {
   std::atomic<bool> started{false};
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> background{0};  // actions in flight (tests wait for 0)
+  // Conversations whose handoff.initiate is being sent (handoff.cpp): a handoff.status `failed`
+  // that arrives meanwhile is the answer to it (the action fails; the definition says what next),
+  // not news for the user. Mapped to whether it was refused.
+  std::mutex handoff_mutex;
+  std::map<std::string, bool, std::less<>> handoffs_in_flight;
 
   [[nodiscard]] conversation_ref ref(std::string conversation_id, std::string user_id) const {
     return {opts.tenant, opts.id, std::move(conversation_id), std::move(user_id)};
@@ -83,6 +90,15 @@ using engine_step = std::function<assistant::turn_result(const assistant::dialog
 
 // messages.cpp
 void add_message_routes(net::router& r, const state_ptr& s);
+
+// handoff.cpp (ADR 0021)
+/// The `handoff` action: sends handoff.initiate with the routing context and tells the user.
+[[nodiscard]] boost::asio::awaitable<assistant::action_result> handoff(const state_ptr& s, const reply_target& to,
+                                                                       const assistant::action& a);
+/// A handoff.status from the channel: tells the user what it means; returns the intent to resume
+/// after a `completed` that names one.
+[[nodiscard]] boost::asio::awaitable<std::optional<std::string>> on_handoff_status(const state_ptr& s,
+                                                                                   const inbound_activity& a);
 
 // actions.cpp
 /// Performs `a` in the background (co_spawn with log_exceptions) and resumes the dialog with its

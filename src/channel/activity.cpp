@@ -35,9 +35,13 @@ bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size
 
 // Activities whose content the bot trusts because it believes a channel produced them: OAuthPrompt
 // takes a `tokens/response` event's value as the user's token, `signin/*` invokes complete a
-// sign-in, handoff events move the conversation to a person.
+// sign-in, handoff events move the conversation to a person; `parley.handoff` is what the channel
+// tells the widget about a handoff (a client's copy would mislead the desk's transcript).
 bool reserved_name(std::string_view type, std::string_view name) {
-  if (type == "event" && (iequals(name, "tokens/response") || iequals_prefix(name, "handoff"))) return true;
+  if (type == "event" &&
+      (iequals(name, "tokens/response") || iequals_prefix(name, "handoff") || iequals_prefix(name, "parley.handoff"))) {
+    return true;
+  }
   if (type == "invoke" && (iequals_prefix(name, "signin/") || iequals_prefix(name, "handoff"))) return true;
   return false;
 }
@@ -212,7 +216,26 @@ json::object end_of_conversation(const activity_context& ctx, std::string_view c
   return o;
 }
 
-bool delivered_to_clients(std::string_view type) noexcept { return type != "conversationUpdate"; }
+json::object handoff_status(const activity_context& ctx, std::string_view state, std::string_view message,
+                            std::string_view resume_intent) {
+  json::object value{{"state", state}};
+  if (!message.empty()) value["message"] = message;
+  if (!resume_intent.empty()) value["resumeIntent"] = resume_intent;
+  json::object o;
+  o["type"] = "event";
+  o["name"] = "handoff.status";
+  o["value"] = std::move(value);
+  o["from"] = to_json(ctx.user);
+  o["recipient"] = to_json(ctx.bot);
+  stamp(o, ctx);
+  return o;
+}
+
+bool delivered_to_clients(std::string_view type) noexcept {
+  // "handoff": the bot's handoff.initiate and the channel's handoff.status, stored under their
+  // own record type because they are between the bot, the channel and the desk (ADR 0021).
+  return type != "conversationUpdate" && type != handoff_record_type;
+}
 
 bool delivered_by_polling(std::string_view type) noexcept { return delivered_to_clients(type) && type != "typing"; }
 

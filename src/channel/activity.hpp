@@ -81,8 +81,16 @@ struct client_activity_limits {
 /// over (`code`: "sessionExpired" or "sessionRevoked"), from the user to the bot.
 [[nodiscard]] boost::json::object end_of_conversation(const activity_context& ctx, std::string_view code);
 
+/// The handoff.status event the channel sends the bot (ADR 0021): value {state, message?,
+/// resumeIntent?}, from the user to the bot.
+[[nodiscard]] boost::json::object handoff_status(const activity_context& ctx, std::string_view state,
+                                                 std::string_view message, std::string_view resume_intent);
+
+/// The store's record type of handoff.initiate and handoff.status (never delivered to clients).
+inline constexpr std::string_view handoff_record_type = "handoff";
+
 /// Kinds of delivery an activity gets.
-[[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate
+[[nodiscard]] bool delivered_to_clients(std::string_view type) noexcept;  ///< all but conversationUpdate and handoff
 [[nodiscard]] bool delivered_by_polling(std::string_view type) noexcept;  ///< also not typing
 
 /// A new conversation id: "c" + 144 random bits in base64url. The letter first matters: the store

@@ -5,6 +5,7 @@
 // HTTP pipeline retries 5xx, 429 and network errors with the same x-ms-client-request-id) is
 // answered with the first result and appended once; a bot that sends no such header gets no
 // de-duplication, because two identical bodies may well be two messages ("OK", "OK").
+#include "handoff_protocol.hpp"
 #include "routes.hpp"
 
 #include <parley/core/base64.hpp>
@@ -190,6 +191,9 @@ awaitable<result<std::string>> post_bot_activity(const state_ptr& s, const bot_o
                                                  std::optional<std::string> idempotency) {
   auto activity = normalize_bot_activity(body, s->context(bot, conv.id, conv.user_id), reply_to);
   if (!activity) co_return activity.error();
+  if (is_handoff_initiate(*activity)) {
+    co_return co_await post_bot_handoff(s, bot, conv, std::move(*activity), std::move(idempotency));
+  }
   const conversation_ref ref{conv.tenant_id, conv.id};
   // The credential guard's flags (expectsSecret, awaitsCode) count from now, before the append:
   // a user's message racing this one is guarded already.

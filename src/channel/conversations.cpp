@@ -85,7 +85,7 @@ awaitable<result<store::conversation>> conversation_service::get(const conversat
 
 awaitable<result<appended_activity>> conversation_service::append(const conversation_ref& ref, activity_append a) {
   appended_activity out;
-  out.type = std::string(a.activity.at("type").as_string());
+  out.type = a.record_type ? *a.record_type : std::string(a.activity.at("type").as_string());
   // Named locals as co_await arguments (see channel.cpp: GCC PR 99576).
   std::string key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   auto guard = co_await locks_.lock(std::move(key));

@@ -41,7 +41,7 @@ struct conversation_ref {
 /// An activity to append.
 struct activity_append {
   boost::json::object activity;                ///< normalised; no id or timestamp yet
-  std::string sender_role;                     ///< "user", "bot", "channel"
+  std::string sender_role;                     ///< "user", "bot", "channel", "consultant"
   std::optional<std::string> idempotency_key;  ///< a retried append returns the first result
   /// For a new version of an existing activity: its Direct Line id and its store activity id.
   std::optional<std::string> version_of_id;
@@ -50,6 +50,8 @@ struct activity_append {
   /// channel adds; the id counted at its longest, 20 digits of sequence) must fit in this many
   /// bytes, or append() fails with too_large and stores nothing.
   std::size_t max_bytes = 0;
+  /// The store's record type when it is not the activity's `type` (handoff_record_type).
+  std::optional<std::string> record_type;
 };
 
 struct appended_activity {

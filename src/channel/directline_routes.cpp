@@ -344,6 +344,11 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
     body = std::move(again->activities.front().body);
   }
   const bool ends = appended->type == "endOfConversation";
+  if (conv.state == store::conversation_state::with_consultant && !ends) {
+    // A consultant owns the conversation (ADR 0021): the activity is stored and on the activity
+    // bus, where the desk reads it; the bot does not get it.
+    co_return net::json_response(200, json::object{{"id", appended->id}});
+  }
   // No lock is held here: the bot's replies arrive through the Connector API meanwhile.
   auto delivered = co_await s->bot->deliver(*who.bot, std::move(body));
   if (ends) {

@@ -45,6 +45,8 @@ mapping map(errc e) noexcept {
               "this token is bound to a key: send it as Authorization: DPoP with a DPoP proof"};
     case errc::invalid_dpop_proof: return {net::errc::unauthorized, "Unauthorized", "invalid DPoP proof"};
     case errc::use_dpop_nonce: return {net::errc::unauthorized, "UseDpopNonce", "the DPoP proof needs the server's nonce"};
+    case errc::wrong_state:
+      return {net::errc::conflict, "Conflict", "not allowed in the conversation's handoff state"};
   }
   return {net::errc::internal_error, "ServiceError", "unknown error"};
 }

@@ -25,6 +25,15 @@ inline constexpr std::size_t connector_json_depth = 64;
 [[nodiscard]] boost::asio::awaitable<result<std::string>> post_bot_activity(
     const state_ptr& s, const bot_options& bot, const store::conversation& conv, const boost::json::value& body,
     std::optional<std::string_view> reply_to, std::optional<std::string> idempotency);
+/// A bot's handoff.initiate (normalised `activity`) in its conversation `conv` (handoff.cpp,
+/// ADR 0021): checked, stored, the conversation queued, the widget and the desk told. Returns the
+/// activity's id. Errors: bad_argument (the routing context), wrong_state (not with the bot), the store's.
+[[nodiscard]] boost::asio::awaitable<result<std::string>> post_bot_handoff(const state_ptr& s, const bot_options& bot,
+                                                                           const store::conversation& conv,
+                                                                           boost::json::object activity,
+                                                                           std::optional<std::string> idempotency);
+/// Tells the desk that a conversation that was handed off (`before`: its state before it ended) ended.
+void notify_handoff_abandoned(const state_ptr& s, const store::conversation& before);
 /// `inner` with the channel's current DPoP nonce in a DPoP-Nonce header (every Direct Line route
 /// a bound token may call).
 [[nodiscard]] boost::asio::awaitable<net::response> with_dpop_nonce(state_ptr s,

@@ -75,6 +75,7 @@ awaitable<void> service::state::finish_sessions(std::vector<ended_session> ended
     const conversation_ref ref{e.tenant_id, e.conversation_id};
     auto conv = co_await conversations.get(ref);
     if (bot == nullptr || !conv || conv->state == store::conversation_state::ended) continue;
+    notify_handoff_abandoned(shared_from_this(), *conv);
     // Ended first, so that nothing revives it while the bot is being told.
     (void)co_await deps.store.set_conversation_state(e.tenant_id, e.conversation_id, store::conversation_state::ended);
     auto activity = end_of_conversation(context(*bot, conv->id, conv->user_id), end_code(e.reason));
@@ -86,6 +87,7 @@ awaitable<void> service::state::finish_sessions(std::vector<ended_session> ended
 
 awaitable<std::size_t> service::state::end_conversation(const conversation_ref& ref, session_end_reason why,
                                                         bool tell_bot) {
+  auto before = co_await conversations.get(ref);
   auto ended = sessions.revoke_conversation(ref.tenant_id, ref.conversation_id, why);
   const auto n = ended.size();
   if (tell_bot && !ended.empty()) ended.back().last_of_conversation = true;  // the bot hears it once
@@ -93,6 +95,7 @@ awaitable<std::size_t> service::state::end_conversation(const conversation_ref& 
   auto marked = co_await deps.store.set_conversation_state(ref.tenant_id, ref.conversation_id,
                                                            store::conversation_state::ended);
   if (!marked) log->warn("conversation {} not marked ended: {}", ref.conversation_id, marked.error().message());
+  if (before) notify_handoff_abandoned(shared_from_this(), *before);
   co_return n;
 }
 

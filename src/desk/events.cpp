@@ -52,6 +52,14 @@ void event_hub::send_session(const std::string& tenant, const std::string& ref, 
   for (auto& [id, socket] : s->second) socket.ws.send(envelope(++socket.seq, type, data));
 }
 
+void event_hub::send_tenant(const std::string& tenant, std::string_view type, const boost::json::object& data) {
+  std::lock_guard lock(mutex_);
+  for (auto it = by_session_.lower_bound({tenant, std::string()}); it != by_session_.end() && it->first.first == tenant;
+       ++it) {
+    for (auto& [id, socket] : it->second) socket.ws.send(envelope(++socket.seq, type, data));
+  }
+}
+
 void event_hub::end_session(const std::string& tenant, const std::string& ref, std::string_view reason) {
   std::map<std::uint64_t, desk_socket> sockets;
   {

@@ -34,6 +34,8 @@ class event_hub {
   /// Sends `type` to every open desk of a session.
   void send_session(const std::string& tenant, const std::string& ref, std::string_view type,
                     const boost::json::object& data);
+  /// Sends `type` to every open desk of a tenant (queue changes).
+  void send_tenant(const std::string& tenant, std::string_view type, const boost::json::object& data);
   /// Tells every open desk of the session that it ended (and why), then closes them.
   void end_session(const std::string& tenant, const std::string& ref, std::string_view reason);
   /// The sessions with at least one open desk.

@@ -155,6 +155,7 @@ options options::clone() const {
   o.sweep_interval = sweep_interval;
   o.events_check_interval = events_check_interval;
   o.discovery_max_age = discovery_max_age;
+  o.answer_timeout = answer_timeout;
   o.ca_file = ca_file;
   for (const auto& t : tenants) o.tenants.push_back(t.clone());
   return o;
@@ -183,6 +184,7 @@ options parse_options(core::config_section s) {
   o.sweep_interval = seconds(s, "sweep_interval", o.sweep_interval, 1s, 1h);
   o.events_check_interval = seconds(s, "events_check_interval", o.events_check_interval, 1s, 10min);
   o.discovery_max_age = seconds(s, "discovery_max_age", o.discovery_max_age, 1min, 7 * 24h);
+  o.answer_timeout = seconds(s, "answer_timeout", o.answer_timeout, 10s, 1h);
   o.ca_file = s.string("ca_file");
   std::set<std::string> ids;
   for (auto& t : s.sections("tenants")) {

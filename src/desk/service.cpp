@@ -20,7 +20,9 @@ service::impl::impl(options o, dependencies d)
       sign_in_limiter({.tokens_per_second = 1.0, .burst = 20.0, .max_keys = 50'000}, d.clock),
       loop_strand(asio::make_strand(d.io)),
       sweep_timer(loop_strand),
-      check_timer(loop_strand) {
+      check_timer(loop_strand),
+      send_limiter({.tokens_per_second = 5.0, .burst = 30.0, .max_keys = 50'000}, d.clock),
+      answer_timer(asio::make_strand(d.io)) {
   for (const auto& t : opts.tenants) idps.emplace(t.id, std::make_unique<detail::idp>(t, opts, deps.http, deps.clock));
 }
 
@@ -58,8 +60,10 @@ std::shared_ptr<service> service::create(options o, dependencies deps) {
                      deps.sessions, deps.conversations, deps.audit, deps.clock, deps.random,
                      [raw](std::string_view tenant) { return raw->find_idp(tenant); },
                      [weak](const std::string& tenant, const std::string& ref, detail::end_reason reason) {
-                       if (auto self = weak.lock())
-                         self->impl_->hub.end_session(tenant, ref, detail::to_string(reason));
+                       auto self = weak.lock();
+                       if (!self) return;
+                       self->impl_->hub.end_session(tenant, ref, detail::to_string(reason));
+                       self->session_left_live(tenant, ref);
                      }});
   return s;
 }
@@ -69,6 +73,7 @@ void service::add_routes(net::router& r) {
   add_app_routes(r, self);
   add_auth_routes(r, self);
   add_api_routes(r, self);
+  add_live_routes(r, self);
 }
 
 bool service::start(const std::string& listener_url) {
@@ -114,6 +119,21 @@ bool service::start(const std::string& listener_url) {
         }
       },
       core::log_exceptions{i.log, "desk session checks"});
+  if (i.deps.queue != nullptr) {
+    asio::co_spawn(
+        i.answer_timer.get_executor(),
+        [self]() -> awaitable<void> {
+          auto& x = *self->impl_;
+          while (!x.stopped) {
+            x.answer_timer.expires_after(
+                std::max<std::chrono::seconds>(std::chrono::seconds{5}, x.opts.answer_timeout / 4));
+            co_await x.answer_timer.async_wait(core::use_tuple);
+            if (x.stopped) break;
+            co_await self->requeue_unanswered();
+          }
+        },
+        core::log_exceptions{i.log, "desk no-answer check"});
+  }
   return true;
 }
 
@@ -124,6 +144,7 @@ void service::stop() {
     self->impl_->sweep_timer.cancel();
     self->impl_->check_timer.cancel();
   });
+  asio::post(i.answer_timer.get_executor(), [self = shared_from_this()] { self->impl_->answer_timer.cancel(); });
   i.hub.close_all();
 }
 

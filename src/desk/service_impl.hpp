@@ -4,6 +4,7 @@
 
 #include "events.hpp"
 #include "idp.hpp"
+#include "live_state.hpp"
 #include "sessions.hpp"
 
 #include <parley/desk/service.hpp>
@@ -37,6 +38,7 @@ struct service::impl {
   std::shared_ptr<spdlog::logger> log;
   std::map<std::string, std::unique_ptr<detail::idp>, std::less<>> idps;
   detail::event_hub hub;
+  detail::live_state live;
   std::unique_ptr<detail::session_manager> sessions;
   /// Sign-in and callback requests per client address (each costs a store write and an audit entry).
   net::rate_limiter sign_in_limiter;
@@ -45,6 +47,9 @@ struct service::impl {
   boost::asio::strand<boost::asio::io_context::executor_type> loop_strand;
   boost::asio::steady_timer sweep_timer;
   boost::asio::steady_timer check_timer;
+  /// Consultants' sends per actor (messages and typing).
+  net::rate_limiter send_limiter;
+  boost::asio::steady_timer answer_timer;
   std::atomic<bool> stopped{false};
   std::atomic<bool> started{false};
 
@@ -59,5 +64,6 @@ struct service::impl {
 void add_auth_routes(net::router& r, const std::shared_ptr<service>& desk);
 void add_api_routes(net::router& r, const std::shared_ptr<service>& desk);
 void add_app_routes(net::router& r, const std::shared_ptr<service>& desk);
+void add_live_routes(net::router& r, const std::shared_ptr<service>& desk);
 
 }  // namespace parley::desk

@@ -44,6 +44,9 @@ enum class record_kind : std::uint8_t {
   bot_state_padded = 12,    ///< the bot state
   attachment_meta = 13,     ///< content type, file name, size
   attachment_content = 14,  ///< the file's bytes
+  // The desk's queue (desk_queue_store.hpp; not padded).
+  desk_handoff = 15,  ///< under the conversation's key; record id: the handoff id
+  desk_agent = 16,    ///< under the agent's own key; record id: the actor ref
 };
 
 /// Smallest padded plaintext per kind.

@@ -72,7 +72,7 @@ TEST_P(bot_channel, activities_take_the_configured_path) {
   }
 }
 
-TEST_P(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff) {
+TEST_P(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff_without_a_desk) {
   harness h(path());
   const auto conv = h.start_conversation();
   ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
@@ -82,11 +82,68 @@ TEST_P(bot_channel, fallback_then_rephrase_then_consultant_offer_then_handoff) {
   const auto texts = h.bot_texts(conv);
   EXPECT_TRUE(any_contains(texts, "consultant")) << "three misses offer a consultant";
   EXPECT_EQ(h.say(conv, "yes").status, 200);
-  EXPECT_TRUE(h.wait_for_text(conv, "A consultant will join"));
-  EXPECT_TRUE(h.wait_for_text(conv, "their reply will appear here"));
+  // No service desk in this deployment: the channel answers handoff.status failed before its
+  // answer to the bot's handoff.initiate, so the assistant's action fails and its definition offers
+  // the alternative (ADR 0021), never "a consultant will join".
+  EXPECT_TRUE(h.wait_for_text(conv, "Sorry, no consultant is available right now"));
+  EXPECT_FALSE(any_contains(h.bot_texts(conv), "A consultant will join"));
+  EXPECT_FALSE(any_contains(h.bot_texts(conv), "no consultant can take"));
   auto c = h.run(h.store().get_conversation("bankx", conv.first));
   ASSERT_TRUE(c);
+  EXPECT_EQ(c->state, store::conversation_state::with_bot);
+}
+
+class recording_desk final : public channel::handoff_listener {
+ public:
+  void handoff_requested(const channel::handoff_request& r) override {
+    std::lock_guard lock(m_);
+    requests_.push_back(r);
+  }
+  void handoff_abandoned(std::string_view, std::string_view) override {}
+  std::vector<channel::handoff_request> requests() const {
+    std::lock_guard lock(m_);
+    return requests_;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::vector<channel::handoff_request> requests_;
+};
+
+// The assistant's handoff through the real channel: handoff.initiate, the desk's accept, the
+// consultant's message in the chat, the user's message kept from the assistant, the hand-back
+// with an intent that the assistant then answers.
+TEST_P(bot_channel, the_assistant_hands_off_a_consultant_answers_and_hands_back) {
+  recording_desk desk;
+  auto st = path();
+  st.handoff = &desk;
+  harness h(st);
+  const auto conv = h.start_conversation();
+  ASSERT_TRUE(h.wait_for_text(conv, "BankX Assistant"));
+  EXPECT_EQ(h.say(conv, "talk to a consultant").status, 200);
+  ASSERT_TRUE(h.wait_for_text(conv, "A consultant will join"));
+  for (int i = 0; i < 200 && desk.requests().empty(); ++i) std::this_thread::sleep_for(25ms);
+  ASSERT_EQ(desk.requests().size(), 1u);
+  EXPECT_EQ(desk.requests().front().reason, "user_request");
+  EXPECT_EQ(desk.requests().front().conversation_id, conv.first);
+  auto c = h.run(h.store().get_conversation("bankx", conv.first));
   EXPECT_EQ(c->state, store::conversation_state::waiting_for_consultant);
+
+  ASSERT_TRUE(h.run(h.channel().accept_handoff("bankx", conv.first, "Anna")));
+  ASSERT_TRUE(h.run(h.channel().send_as_consultant("bankx", conv.first, "Anna", false, "Hello, Anna here.")));
+  EXPECT_TRUE(h.wait_for_text(conv, "Hello, Anna here."));
+  const auto before = h.bot_texts(conv).size();
+  EXPECT_EQ(h.say(conv, "what are your opening hours").status, 200);
+  std::this_thread::sleep_for(300ms);  // time for a wrong answer to arrive
+  EXPECT_EQ(h.bot_texts(conv).size(), before) << "the assistant stays silent while a consultant owns the chat";
+
+  ASSERT_TRUE(h.run(
+      h.channel().end_handoff("bankx", conv.first, channel::handoff_outcome::completed, "done", "opening_hours")));
+  EXPECT_TRUE(h.wait_for_text(conv, "You're back with the assistant."));
+  EXPECT_TRUE(h.wait_for_text(conv, "Monday to Friday")) << "the named intent runs after the hand-back";
+  EXPECT_EQ(h.say(conv, "thanks").status, 200);
+  c = h.run(h.store().get_conversation("bankx", conv.first));
+  EXPECT_EQ(c->state, store::conversation_state::with_bot);
 }
 
 // Issue 21, 5: the channel stored what its bot then refused (the user got 502 BotRejectedActivity,

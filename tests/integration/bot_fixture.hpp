@@ -72,6 +72,7 @@ class harness {
     /// The encrypted SQLite store in data_dir() (root key, erasure secrets, parley.db and
     /// parley-keys.db, as `parley demo` lays them out) instead of the in-memory store.
     bool sqlite_store = false;
+    channel::handoff_listener* handoff = nullptr;  // the desk's side of handoffs (null: no desk)
   };
 
   harness() : harness(settings{}) {}
@@ -157,7 +158,7 @@ class harness {
     co.tenants = {tenant};
     channel_ = std::make_unique<channel::service>(
         co, channel::dependencies{io_, *store_, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
-                                  st.in_process ? &link_ : nullptr});
+                                  st.in_process ? &link_ : nullptr, st.handoff});
     if (st.in_process) link_.attach(*channel_, *bot_);
     server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
     auto routes = std::make_shared<net::router>();
@@ -271,6 +272,7 @@ class harness {
   [[nodiscard]] core::testing::fake_clock& clock() { return clock_; }
   [[nodiscard]] bankx::bank& bank() { return *bank_; }
   [[nodiscard]] store::conversation_store& store() { return *store_; }
+  [[nodiscard]] channel::service& channel() { return *channel_; }
   /// The temp dir: signing keys and, with settings::sqlite_store, the store's files.
   [[nodiscard]] const std::filesystem::path& data_dir() const { return dir_; }
   [[nodiscard]] asio::io_context& io() { return io_; }

@@ -262,6 +262,8 @@ struct harness_settings {
   store::conversation_store* store = nullptr;  // default: the harness's in-memory store
   /// Changes to the channel's options after the defaults below (tenants, lifetimes, limits).
   std::function<void(options&)> tweak;
+  /// The desk's side of handoffs (null: no desk).
+  handoff_listener* handoff = nullptr;
 };
 
 /// The channel and its bot, both on 127.0.0.1 port 0.
@@ -332,7 +334,8 @@ class harness {
     store::conversation_store& conversations = st.store != nullptr ? *st.store : store_;
     svc_ =
         std::make_unique<service>(o, dependencies{io_, conversations, *keys_, *http_, bus_, clock_, core::os_random(),
-                                                  nullptr, st.in_process ? in_process_bot_.get() : nullptr});
+                                                  nullptr, st.in_process ? in_process_bot_.get() : nullptr,
+                                                  st.handoff});
     if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;

@@ -158,6 +158,38 @@ ALTER TABLE conversations DROP COLUMN bot_id, DROP COLUMN user_sealed, DROP COLU
 ALTER TABLE attachments DROP COLUMN content_type, DROP COLUMN size, DROP COLUMN name, DROP COLUMN created;
 )sql",
      true},
+    // v6: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
+    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    {6, R"sql(
+CREATE TABLE desk_handoffs (
+  tenant_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  handoff_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  owner_ref TEXT NOT NULL,
+  requested BIGINT NOT NULL,
+  assigned BIGINT NOT NULL,
+  answered BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, conversation_id, handoff_id));
+CREATE UNIQUE INDEX desk_handoffs_open ON desk_handoffs (tenant_id, conversation_id) WHERE status < 2;
+CREATE INDEX desk_handoffs_queue ON desk_handoffs (tenant_id, status, priority DESC, requested) WHERE status < 2;
+CREATE TABLE desk_agents (
+  tenant_id TEXT NOT NULL,
+  actor_ref TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  capacity INTEGER NOT NULL,
+  load INTEGER NOT NULL,
+  skills TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  last_assigned BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, actor_ref));
+)sql"},
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ class pg_session final : public store::session {
 #include "../audit_overrides.inc"
 #include "../session_overrides.inc"
 #include "../desk_session_overrides.inc"
+#include "../desk_queue_overrides.inc"
 
  private:
   /// guarded() for statements defined in other files (pg_audit.cpp): `f` reports through its

@@ -156,6 +156,38 @@ ALTER TABLE attachments DROP COLUMN name;
 ALTER TABLE attachments DROP COLUMN created;
 )sql",
      true},
+    // v7: the desk's queue (desk_queue_store.hpp, ADR 0021): handoffs (one open row per
+    // conversation; reason, notes and names sealed) and the consultants' availability and load.
+    {7, R"sql(
+CREATE TABLE desk_handoffs (
+  tenant_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  handoff_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  owner_ref TEXT NOT NULL,
+  requested INTEGER NOT NULL,
+  assigned INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, conversation_id, handoff_id));
+CREATE UNIQUE INDEX desk_handoffs_open ON desk_handoffs (tenant_id, conversation_id) WHERE status < 2;
+CREATE INDEX desk_handoffs_queue ON desk_handoffs (tenant_id, status, priority DESC, requested) WHERE status < 2;
+CREATE TABLE desk_agents (
+  tenant_id TEXT NOT NULL,
+  actor_ref TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  capacity INTEGER NOT NULL,
+  load INTEGER NOT NULL,
+  skills TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  last_seen INTEGER NOT NULL,
+  last_assigned INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, actor_ref)) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr migration key_v[] = {
@@ -185,6 +217,7 @@ CREATE TABLE tenant_secrets (tenant_id TEXT PRIMARY KEY, sealed BLOB NOT NULL) W
 ALTER TABLE data_keys ADD COLUMN subject INTEGER NOT NULL DEFAULT 0;
 )sql"},
     {6, "-- v6 changes only the data file", true},
+    {7, "-- v7 (the desk's queue) changes only the data file"},
 };
 
 #undef ACTIVITY_COLUMNS

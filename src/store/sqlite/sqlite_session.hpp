@@ -24,6 +24,7 @@ class sqlite_session final : public store::session {
 #include "../audit_overrides.inc"
 #include "../session_overrides.inc"
 #include "../desk_session_overrides.inc"
+#include "../desk_queue_overrides.inc"
 
  private:
   connection& data() { return *pair_->data; }

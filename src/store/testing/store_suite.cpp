@@ -67,6 +67,9 @@ result<std::unique_ptr<encrypted_store>> store_suite::try_open(crypto::root_key 
   return encrypted_store::open(env_->open_backend(), std::move(root), secrets_file(), opts, deps);
 }
 
+void store_suite::advance_clock(std::chrono::milliseconds d) { test_clock().advance(d); }
+time_point store_suite::clock_now() { return test_clock().now(); }
+
 void store_suite::open_store(store::options opts) {
   store_.reset();
   auto s = try_open(root(), opts);

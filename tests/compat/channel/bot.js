@@ -1,5 +1,6 @@
 // A real Bot Framework bot: botbuilder 4.23 CloudAdapter, an echo bot that greets the user on
-// conversationUpdate. Anonymous (no app id: the channel must be on loopback) or authenticated
+// conversationUpdate, hands off on "human please" (EventFactory.createHandoffInitiation) and says
+// the handoff.status it receives. Anonymous (no app id: the channel must be on loopback) or authenticated
 // against the channel's own OpenID metadata and token endpoint (bot-connector.md §3.2, §3.3 A:
 // an MSAL ConfidentialClientApplication with knownAuthorities, because MSAL trusts only Microsoft
 // authorities by default and requires https).
@@ -14,6 +15,7 @@ const {
   ActivityHandler,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
+  EventFactory,
 } = require('botbuilder');
 const { MsalServiceClientCredentialsFactory } = require('botframework-connector');
 const { ConfidentialClientApplication } = require('@azure/msal-node');
@@ -70,7 +72,24 @@ class EchoBot extends ActivityHandler {
       await next();
     });
     this.onMessage(async (context, next) => {
-      await context.sendActivity(`echo: ${context.activity.text}`);
+      if (context.activity.text === 'human please') {
+        // Bot Framework's handoff protocol as botbuilder ships it (ADR 0021): routing context in
+        // value, the conversation so far as a "Transcript" attachment.
+        const transcript = { activities: [{ type: 'message', text: context.activity.text, from: context.activity.from }] };
+        const initiate = EventFactory.createHandoffInitiation(
+          context, { reason: 'asked for a person', skill: 'cards', priority: 1 }, transcript);
+        await context.sendActivity(initiate);
+        await context.sendActivity('handoff requested');
+      } else {
+        await context.sendActivity(`echo: ${context.activity.text}`);
+      }
+      await next();
+    });
+    // The channel's answer (handoff.status: accepted | failed | completed), said back to the user.
+    this.onEvent(async (context, next) => {
+      if (context.activity.name === 'handoff.status') {
+        await context.sendActivity(`handoff status: ${context.activity.value && context.activity.value.state}`);
+      }
       await next();
     });
   }

@@ -173,8 +173,28 @@ async function expiry() {
   dl.end();
 }
 
+// A botbuilder bot sends handoff.initiate through the Connector and receives handoff.status
+// (ADR 0021). This channel runs without a service desk, so the answer is `failed`, at once (before
+// the channel answers the bot's POST); the client never sees the bot's handoff event, its routing
+// context or its transcript.
+async function handoff() {
+  const { dl, c } = await chat(true);
+  await post(dl, { type: 'message', text: 'human please' });
+  await c.until((s) => texts(s).includes('handoff status: failed'), 20000, 'handoff.status failed said by the bot');
+  await c.until((s) => texts(s).includes('handoff requested'), 20000, "the bot's send of handoff.initiate returned");
+  assert.ok(!c.seen.some((a) => a.name === 'handoff.initiate' || a.name === 'handoff.status'),
+    'handoff events stay between the bot and the channel');
+  // A client cannot start a handoff itself.
+  const refused = await new Promise((resolve) => dl.postActivity({ type: 'event', name: 'handoff.initiate', from: { id: 'x' } })
+    .subscribe(() => resolve(false), () => resolve(true)));
+  assert.ok(refused, 'a client handoff.initiate is refused');
+  log('ok: handoff: botbuilder EventFactory.createHandoffInitiation -> handoff.status failed (no desk)');
+  dl.end();
+}
+
 (async () => {
   if (scenario === 'websocket') (await chat(true)).dl.end();
+  else if (scenario === 'handoff') await handoff();
   else if (scenario === 'polling') (await chat(false)).dl.end();
   else if (scenario === 'reconnect') await reconnect();
   else if (scenario === 'expiry') await expiry();

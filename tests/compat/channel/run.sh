@@ -88,6 +88,7 @@ echo "channel at $channel, bot on port $bot_port ($mode)"
 run() { CHANNEL_SECRET="$2" node "$here/directline.js" "$1" "$channel" || fail "scenario $1"; }
 run websocket "$secret"
 run polling "$secret"
+run handoff "$secret"
 if [ "$mode" = anonymous ]; then
   run reconnect "$secret"
   run expiry "$short_secret"

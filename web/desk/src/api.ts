@@ -82,4 +82,71 @@ export class desk_api {
   save_settings(s: { version: number; idle_timeout_minutes: number }): Promise<desk_settings> {
     return this.call('PUT', '/desk/api/settings', s);
   }
+
+  // ---- the live desk (issue 19) ----
+  async handoffs(): Promise<handoff[]> {
+    return (await this.call<{ handoffs: handoff[] }>('GET', '/desk/api/handoffs')).handoffs;
+  }
+  /** Resolves with the handoff now owned by the caller; rejects with take_refused when another won. */
+  async take(id: string, version: number): Promise<handoff> {
+    const r = await this.fetch_fn(`/desk/api/handoffs/${encodeURIComponent(id)}/take`, {
+      method: 'POST',
+      headers: { ...csrf_header, Accept: 'application/json', 'Content-Type': 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: JSON.stringify({ version }),
+    });
+    if (r.status === 401) throw new signed_out_error('signed out');
+    if (r.status === 409) throw new take_refused(await r.text());
+    if (!r.ok) throw new Error(`take: HTTP ${r.status}`);
+    return (await r.json()) as handoff;
+  }
+  send(id: string, text: string): Promise<unknown> {
+    return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/messages`, { text });
+  }
+  typing(id: string): Promise<unknown> {
+    return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/typing`);
+  }
+  hand_back(id: string, note: string, intent: string): Promise<unknown> {
+    const body: Record<string, string> = {};
+    if (note) body['note'] = note;
+    if (intent) body['intent'] = intent;
+    return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/hand-back`, body);
+  }
+  transcript(id: string): Promise<transcript> {
+    return this.call('GET', `/desk/api/handoffs/${encodeURIComponent(id)}/transcript`);
+  }
+  monitor(id: string): Promise<transcript> {
+    return this.call('POST', `/desk/api/conversations/${encodeURIComponent(id)}/monitor`);
+  }
 }
+
+export interface handoff {
+  conversation: string;
+  queue: string;
+  priority: number;
+  status: 'waiting' | 'assigned';
+  version: number;
+  waiting_s: number;
+  reason: string;
+  failed_intent: string;
+  owner_name?: string;
+  mine?: boolean;
+}
+
+export interface transcript_item {
+  seq: number;
+  type: string;
+  role: string;
+  activity?: { text?: string; from?: { name?: string; role?: string } };
+  integrity?: 'failed';
+}
+
+export interface transcript {
+  conversation: string;
+  state: string;
+  activities: transcript_item[];
+}
+
+/** A take that another consultant won (409): the message says why. */
+export class take_refused extends Error {}

@@ -1,12 +1,13 @@
-// The desk app, part 1: sign-in (a navigation to the desk's /desk/login/{tenant}), who is signed
-// in (name, role, tenant), the tenant's conversations, the session-expiry warning and sign-out.
-// Part 2 fills the main area with the live desk.
+// The desk app: sign-in (a navigation to the desk's /desk/login/{tenant}), who is signed in (name,
+// role, tenant), the live desk (live.tsx: queue, conversation, hand-back, monitor), the tenant's
+// conversations, the session-expiry warning and sign-out.
 import { render } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { computed, signal } from '@preact/signals';
 import { conversation_summary, desk_api, desk_settings, session_info, signed_out_error, tenant_choice } from './api';
 import { desk_events, events_url, socket_like } from './events';
 import { ended_message, expiry_at, expiry_state, format_duration, sign_in_error } from './expiry';
+import { LiveDesk, init_live, on_event } from './live';
 
 const api = new desk_api((input, init) => fetch(input, init));
 const poll_ms = 30_000;
@@ -87,11 +88,12 @@ async function start(): Promise<void> {
   current.value = { kind: 'signed_in' };
   events = new desk_events(
     () => new WebSocket(events_url(location)) as unknown as socket_like,
-    () => {},
+    (e) => on_event(e),
     (reason) => show_signed_out(ended_message(reason)),
   );
   events.start();
   poller = setInterval(() => void refresh_session(), poll_ms);
+  init_live(api, () => show_signed_out(ended_message(null)));
   await load_lists();
 }
 
@@ -245,6 +247,10 @@ function Desk() {
   return (
     <>
       <ExpiryWarning />
+      <LiveDesk
+        supervisor={s.role === 'supervisor' || s.role === 'admin'}
+        monitor_ids={(live.value ?? []).map((c) => c.id).slice(0, 10)}
+      />
       <ConversationTable title="Conversations" items={conversations.value} />
       {(s.role === 'supervisor' || s.role === 'admin') && <ConversationTable title="Live conversations" items={live.value} />}
       {s.role === 'admin' && <Settings />}

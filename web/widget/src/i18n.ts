@@ -32,6 +32,12 @@ export interface widget_strings {
   suggested_actions_label: string;
   new_message: (name: string, text: string) => string;
   integrity_failed: string;
+  /** Handoff to a consultant (ADR 0021): waiting (place in the queue, minutes), joined, back. */
+  finding_consultant: (position: number | null, minutes: number | null) => string;
+  consultant_joined: (name: string) => string;
+  assistant_back: string;
+  no_consultant: string;
+  consultant_name: string;
 }
 
 const en: widget_strings = {
@@ -65,6 +71,14 @@ const en: widget_strings = {
   suggested_actions_label: 'Suggested replies',
   new_message: (name, text) => `${name}: ${text}`,
   integrity_failed: 'A message of this conversation cannot be shown: it failed its integrity check. The service has been told.',
+  finding_consultant: (position, minutes) =>
+    'Finding a consultant for you…' +
+    (position !== null ? ` You are number ${position} in the queue.` : '') +
+    (minutes !== null ? ` Expected wait: about ${minutes} min.` : ''),
+  consultant_joined: (name) => `${name} (consultant) joined the conversation.`,
+  assistant_back: 'You are back with the assistant.',
+  no_consultant: 'No consultant could join the conversation.',
+  consultant_name: 'Consultant',
 };
 
 const de: widget_strings = {
@@ -99,6 +113,14 @@ const de: widget_strings = {
   new_message: (name, text) => `${name}: ${text}`,
   integrity_failed:
     'Eine Nachricht dieser Unterhaltung kann nicht angezeigt werden: Ihre Integritätsprüfung ist fehlgeschlagen. Der Dienst wurde benachrichtigt.',
+  finding_consultant: (position, minutes) =>
+    'Wir suchen eine Beraterin oder einen Berater für Sie…' +
+    (position !== null ? ` Sie sind Nummer ${position} in der Warteschlange.` : '') +
+    (minutes !== null ? ` Voraussichtliche Wartezeit: etwa ${minutes} Min.` : ''),
+  consultant_joined: (name) => `${name} (Beratung) ist der Unterhaltung beigetreten.`,
+  assistant_back: 'Sie sind wieder beim Assistenten.',
+  no_consultant: 'Es konnte keine Beraterin und kein Berater beitreten.',
+  consultant_name: 'Beratung',
 };
 
 /** The common warning under every credential alert: what the bank never asks for. */

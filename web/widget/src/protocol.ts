@@ -49,11 +49,23 @@ export interface incoming_activity {
   hidden: boolean;
   /** messageBack display text, shown instead of `text` for the user's own activity. */
   display_text: string | null;
+  /** The channel's `parley.handoff` event (ADR 0021); null for every other activity. */
+  handoff: handoff_event | null;
   /**
    * Set when the channel sent this in place of a stored message that failed its integrity check
    * (`channelData.parley.integrity`, docs/adr/0017-integrity-marker.md): its sequence number.
    */
   integrity_failed_seq: number | null;
+}
+
+/** Where a handoff to a consultant stands, as the channel tells the widget. */
+export interface handoff_event {
+  state: 'waiting' | 'accepted' | 'completed' | 'failed';
+  /** accepted: the consultant's display name. */
+  consultant: string | null;
+  /** waiting: 1 = next; null when the desk does not know yet. */
+  position: number | null;
+  estimated_wait_seconds: number | null;
 }
 
 export interface activity_set {
@@ -187,7 +199,26 @@ export function parse_activity(raw: unknown): incoming_activity | null {
     client_activity_id: optional_string(channel_data, 'clientActivityID', max_id_chars),
     hidden: channel_data?.['postBack'] === true,
     display_text: optional_string(message_back, 'displayText', max_text_chars),
+    handoff: type === 'event' && obj['name'] === 'parley.handoff' ? parse_handoff(obj['value']) : null,
     integrity_failed_seq: parse_integrity(channel_data),
+  };
+}
+
+const handoff_states = new Set(['waiting', 'accepted', 'completed', 'failed']);
+
+function parse_handoff(raw: unknown): handoff_event | null {
+  const value = as_object(raw);
+  const state = value?.['state'];
+  if (!value || typeof state !== 'string' || !handoff_states.has(state)) return null;
+  const count = (key: string, max: number): number | null => {
+    const n = value[key];
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= max ? n : null;
+  };
+  return {
+    state: state as handoff_event['state'],
+    consultant: optional_string(as_object(value['consultant']), 'name', 64),
+    position: count('position', 100000),
+    estimated_wait_seconds: count('estimatedWaitSeconds', 86400),
   };
 }
 

@@ -21,7 +21,7 @@ import { bot_api, type assertion_provider, type token_endpoint } from './bot_api
 import { directline_client, type directline_api } from './directline';
 import { dpop_key, type proof_signer } from './dpop';
 import { http_error } from './http';
-import type { card_action, incoming_activity, outgoing_activity, token_grant } from './protocol';
+import type { card_action, handoff_event, incoming_activity, outgoing_activity, token_grant } from './protocol';
 import { backoff_delay_ms, sleep, type clock_and_timers, type fetch_fn, type socket_factory } from './runtime';
 import { activity_stream, default_stream_options, type stream_options, type stream_status } from './stream';
 import { default_token_policy, token_manager, type renewal_reason, type token_policy } from './token_manager';
@@ -39,6 +39,8 @@ export interface session_view {
   /** Buttons to show under the last bot message; empty clears them. */
   on_suggested_actions(actions: card_action[]): void;
   on_notice(kind: notice_kind, reason: renewal_reason | null): void;
+  /** A handoff to a consultant moved on (the channel's `parley.handoff` event, ADR 0021). */
+  on_handoff(event: handoff_event): void;
 }
 
 export interface session_deps {
@@ -82,6 +84,8 @@ export class chat_session {
   private connecting_: Promise<void> | null = null;
   private ready_waiters_: Array<() => void> = [];
   private typing_timer_: unknown = null;
+  /** Ids of the handoff events shown (a replay after a reconnect must not show them again). */
+  private readonly handoff_ids_ = new Set<string>();
   private epoch_ = 0;
   private stopped_ = false;
   /** The page's key (RFC 9449): made once, before the first handshake, never exported or stored. */
@@ -274,6 +278,15 @@ export class chat_session {
   }
 
   private on_activity(activity: incoming_activity): void {
+    if (activity.handoff) {
+      if (activity.id !== null) {
+        if (this.handoff_ids_.has(activity.id)) return;
+        if (this.handoff_ids_.size >= 1000) this.handoff_ids_.clear();
+        this.handoff_ids_.add(activity.id);
+      }
+      this.view_.on_handoff(activity.handoff);
+      return;
+    }
     const is_bot = activity.from_role === 'bot' || (activity.from_role !== 'user' && activity.from_id !== this.tokens_.grant?.user_id);
     if (activity.type === 'typing') {
       if (is_bot) this.show_typing(activity.from_name);

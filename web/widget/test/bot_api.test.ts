@@ -56,6 +56,7 @@ function session_with(respond: ConstructorParameters<typeof fake_fetch>[0]) {
       on_typing: () => {},
       on_suggested_actions: () => {},
       on_notice: () => {},
+      on_handoff: () => {},
     },
   );
   return { timers, http, session, statuses };

@@ -3,7 +3,7 @@ import { webcrypto } from 'node:crypto';
 import { test } from 'node:test';
 import type { token_endpoint } from '../src/bot_api';
 import { http_error } from '../src/http';
-import type { card_action, token_grant } from '../src/protocol';
+import type { card_action, handoff_event, token_grant } from '../src/protocol';
 import { chat_session, local_iso_timestamp, type session_status, type session_view } from '../src/session';
 import type { transcript_entry } from '../src/transcript';
 import { fake_fetch, fake_socket_factory, fake_timers, flush, type recorded_request } from './fakes';
@@ -15,6 +15,10 @@ class recording_view implements session_view {
   typing: boolean[] = [];
   actions: card_action[][] = [];
   notices: string[] = [];
+  handoffs: handoff_event[] = [];
+  on_handoff(e: handoff_event) {
+    this.handoffs.push(e);
+  }
   on_status(s: session_status) {
     this.statuses.push(s);
   }
@@ -286,6 +290,40 @@ test('typing indicator: shown on a bot typing activity, hidden on the next messa
   assert.deepEqual(view.typing, [true, false, true, false]);
   sockets.last.server_send({ activities: [{ type: 'typing', id: 't3', from: { id: 'dl_u1', role: 'user' } }] });
   assert.deepEqual(view.typing, [true, false, true, false], "the user's own typing is not shown");
+  session.stop();
+});
+
+test('handoff: the channel\'s parley.handoff events reach the view once each, in order; the consultant types and speaks', async () => {
+  const { sockets, view, session } = setup();
+  await session.open();
+  await flush();
+  sockets.last.server_open();
+  const ev = (id: string, value: unknown) => ({ type: 'event', name: 'parley.handoff', id, from: { id: 'bot', role: 'bot' }, value });
+  sockets.last.server_send({
+    activities: [
+      ev('h1', { state: 'waiting' }),
+      ev('h2', { state: 'waiting', position: 2, estimatedWaitSeconds: 90 }),
+      ev('h3', { state: 'accepted', consultant: { name: 'Anna' } }),
+      ev('h4', { state: 'bogus' }),
+      { type: 'event', name: 'other', id: 'e1', value: { state: 'accepted' } },
+    ],
+  });
+  assert.deepEqual(view.handoffs, [
+    { state: 'waiting', consultant: null, position: null, estimated_wait_seconds: null },
+    { state: 'waiting', consultant: null, position: 2, estimated_wait_seconds: 90 },
+    { state: 'accepted', consultant: 'Anna', position: null, estimated_wait_seconds: null },
+  ]);
+  // A replay after a reconnect shows nothing twice.
+  sockets.last.server_send({ activities: [ev('h3', { state: 'accepted', consultant: { name: 'Anna' } })] });
+  assert.equal(view.handoffs.length, 3);
+  const anna = { id: 'consultant', name: 'Anna', role: 'bot' };
+  sockets.last.server_send({ activities: [{ type: 'typing', id: 't1', from: anna }] });
+  assert.deepEqual(view.typing, [true]);
+  sockets.last.server_send({ activities: [{ type: 'message', id: 'm1', from: anna, text: 'Hello, Anna here.', timestamp: '2024-05-01T10:00:00Z' }] });
+  assert.deepEqual(view.shown(), [['Hello, Anna here.', null]]);
+  assert.equal(view.entries.get('m1')!.from_name, 'Anna');
+  sockets.last.server_send({ activities: [ev('h5', { state: 'completed' })] });
+  assert.equal(view.handoffs.at(-1)!.state, 'completed');
   session.stop();
 });
 

@@ -56,6 +56,10 @@ window.ParleyFixture = {
     for (const item of raw) {
       const activity = parse_activity(item);
       if (!activity) continue;
+      if (activity.handoff) {
+        view.on_handoff(activity.handoff);
+        continue;
+      }
       const result = model.ingest(activity);
       if (result.kind === 'added') {
         view.on_entry_added(result.entry);

@@ -10,7 +10,7 @@
 import { detect_credentials, type credential_kind } from '../credentials';
 import { never_ask, language_of, strings_for, type widget_strings } from '../i18n';
 import { parse_markdown, type inline_node } from '../markdown';
-import type { card_action } from '../protocol';
+import type { card_action, handoff_event } from '../protocol';
 import type { notice_kind, session_status, session_view } from '../session';
 import type { renewal_reason } from '../token_manager';
 import type { transcript_entry } from '../transcript';
@@ -49,6 +49,7 @@ export class widget_view implements session_view {
   private readonly status_line_: HTMLElement;
   private readonly transcript_: HTMLOListElement;
   private readonly typing_: HTMLElement;
+  private readonly handoff_: HTMLElement;
   private readonly suggestions_: HTMLElement;
   private readonly notice_: HTMLElement;
   private readonly banner_: HTMLElement;
@@ -80,6 +81,8 @@ export class widget_view implements session_view {
     const close = el('button', { type: 'button', class: 'close', 'aria-label': s.close_chat }, [icon('close')]);
     this.transcript_ = el('ol', { class: 'transcript', 'aria-label': s.conversation_label, tabindex: '0' });
     this.typing_ = el('div', { class: 'typing', hidden: true });
+    // "Finding a consultant…" and the wait: a status region of its own, apart from the log.
+    this.handoff_ = el('div', { class: 'handoff', role: 'status', hidden: true });
     this.suggestions_ = el('div', { class: 'suggestions', role: 'group', 'aria-label': s.suggested_actions_label, hidden: true });
     this.notice_ = el('div', { class: 'notice', role: 'status', hidden: true });
     this.banner_ = el('div', { class: 'banner-slot', role: 'alert' });
@@ -97,6 +100,7 @@ export class widget_view implements session_view {
     this.panel_ = el('section', { class: 'panel', id: 'parley-panel', role: 'dialog', 'aria-labelledby': 'parley-title', 'aria-describedby': 'parley-status', hidden: true }, [
       el('header', { class: 'header' }, [el('div', {}, [el('h2', { class: 'title', id: 'parley-title' }, [title]), this.status_line_]), close]),
       this.transcript_,
+      this.handoff_,
       this.typing_,
       this.suggestions_,
       this.notice_,
@@ -194,12 +198,17 @@ export class widget_view implements session_view {
   }
 
   on_typing(active: boolean, name: string | null): void {
+    const near_end = this.is_near_end();
     this.typing_.textContent = active ? this.strings_.typing(name ?? this.strings_.bot_name) : '';
     this.typing_.hidden = !active;
+    if (near_end) this.scroll_to_end();
   }
 
   on_suggested_actions(actions: card_action[]): void {
     const had_focus = this.root_.activeElement !== null && this.suggestions_.contains(this.root_.activeElement);
+    // Measured before the row appears: the row takes height from the transcript, so an answer
+    // scrolled to the end would lose its last lines and timestamp under it (issue 19).
+    const near_end = this.is_near_end();
     clear(this.suggestions_);
     for (const action of actions) {
       const button = el('button', { type: 'button', class: 'suggestion' }, [action.title]);
@@ -210,6 +219,7 @@ export class widget_view implements session_view {
       this.suggestions_.appendChild(button);
     }
     this.suggestions_.hidden = actions.length === 0;
+    if (near_end) this.scroll_to_end();
     if (had_focus && actions.length === 0) this.input_.focus();
   }
 
@@ -222,6 +232,28 @@ export class widget_view implements session_view {
     } else {
       this.show_notice(this.strings_.action_failed, false);
     }
+  }
+
+  on_handoff(event: handoff_event): void {
+    const s = this.strings_;
+    const near_end = this.is_near_end();
+    if (event.state === 'waiting') {
+      const minutes = event.estimated_wait_seconds === null ? null : Math.max(1, Math.ceil(event.estimated_wait_seconds / 60));
+      this.handoff_.textContent = s.finding_consultant(event.position, minutes);
+      this.handoff_.hidden = false;
+    } else {
+      this.handoff_.textContent = '';
+      this.handoff_.hidden = true;
+      const text =
+        event.state === 'accepted'
+          ? s.consultant_joined(event.consultant ?? s.consultant_name)
+          : event.state === 'completed'
+            ? s.assistant_back
+            : s.no_consultant;
+      this.transcript_.appendChild(el('li', { class: 'divider handoff-step', role: 'note' }, [text]));
+      this.announce(text);
+    }
+    if (near_end) this.scroll_to_end();
   }
 
   // --- internals ------------------------------------------------------------------------------

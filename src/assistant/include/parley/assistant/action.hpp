@@ -34,6 +34,9 @@ struct action {
   std::string operation;                         ///< call_api: operation name, e.g. "block_card"
   std::map<std::string, std::string> arguments;  ///< call_api: slot values by slot id
   std::string reason;                            ///< handoff: why, as written in the definition
+  std::string queue;                             ///< handoff: the routing queue/skill (empty: the tenant's default)
+  int priority = 0;                              ///< handoff: 0 (normal) .. 9
+  std::string flow;                              ///< handoff: the flow it was emitted in (the intent that failed)
   bool operator==(const action&) const = default;
 };
 

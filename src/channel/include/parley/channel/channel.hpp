@@ -24,6 +24,7 @@
 #pragma once
 
 #include <parley/bus/bus.hpp>
+#include <parley/channel/handoff.hpp>
 #include <parley/channel/in_process_bot.hpp>
 #include <parley/channel/options.hpp>
 #include <parley/channel/tokens.hpp>
@@ -58,6 +59,9 @@ struct dependencies {
   /// The bot web service of this process, for bots whose endpoint is in_process_endpoint; null
   /// when there is none (such bots then fail with 502 BotError).
   in_process_bot* in_process = nullptr;
+  /// The service desk's side of handoffs (handoff.hpp); null when there is no desk: a bot's
+  /// handoff.initiate is then answered at once with handoff.status `failed`.
+  handoff_listener* handoff = nullptr;
 };
 
 class service {
@@ -89,6 +93,34 @@ class service {
                                                                              std::string conversation_id,
                                                                              std::string reply_to_id,
                                                                              std::string activity_json);
+
+  // ---- the service desk's side of a handoff (handoff.hpp, ADR 0021). Each names the tenant of
+  // the desk's caller: another tenant's conversation is not_found. Errors: not_started,
+  // not_found, wrong_state (the conversation is not in the state the step needs), bad_argument,
+  // too_large, and the store's.
+
+  /// A consultant (`display_name` as the tenant shows it: 1..64 printable characters, no '@')
+  /// took the conversation, which must be waiting_for_consultant: it becomes with_consultant,
+  /// the widget is told who joined and the bot gets handoff.status `accepted`.
+  [[nodiscard]] boost::asio::awaitable<result<void>> accept_handoff(std::string tenant_id, std::string conversation_id,
+                                                                    std::string display_name);
+  /// The owning consultant sends a message (`text`, 1..max_text_bytes) or, with `typing`, a
+  /// typing indicator (text ignored): stored with sender role "consultant" and streamed to the
+  /// widget, `from` = {id "consultant", name display_name}. Returns the activity id.
+  [[nodiscard]] boost::asio::awaitable<result<std::string>> send_as_consultant(std::string tenant_id,
+                                                                               std::string conversation_id,
+                                                                               std::string display_name, bool typing,
+                                                                               std::string text);
+  /// While waiting: tells the widget its place in the queue and the estimated wait.
+  [[nodiscard]] boost::asio::awaitable<result<void>> update_handoff(std::string tenant_id, std::string conversation_id,
+                                                                    std::uint32_t position,
+                                                                    std::chrono::seconds estimated_wait);
+  /// Ends a waiting or owned handoff: the conversation returns to the bot (with_bot), the widget
+  /// is told, the bot gets handoff.status `completed` or `failed` with `message` (≤ 1000 bytes)
+  /// and, for completed, `resume_intent` (an intent id for the assistant to resume; may be empty).
+  [[nodiscard]] boost::asio::awaitable<result<void>> end_handoff(std::string tenant_id, std::string conversation_id,
+                                                                 handoff_outcome outcome, std::string message,
+                                                                 std::string resume_intent);
 
   /// The token service (after start()).
   [[nodiscard]] token_service& tokens();

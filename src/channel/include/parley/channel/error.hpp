@@ -38,6 +38,7 @@ enum class errc {
   dpop_required,        ///< 401 Unauthorized: a bound token without its DPoP proof (or sent as Bearer)
   invalid_dpop_proof,   ///< 401 Unauthorized: a DPoP proof that fails a check (or was used before)
   use_dpop_nonce,       ///< 401 Unauthorized: the proof needs the nonce of the DPoP-Nonce header
+  wrong_state,          ///< 409 Conflict: a handoff step the conversation's state does not allow (ADR 0021)
 };
 
 const boost::system::error_category& channel_category() noexcept;

@@ -87,6 +87,8 @@ struct options {
   /// node, expiry, refresh).
   std::chrono::seconds events_check_interval = 15s;
   std::chrono::seconds discovery_max_age = 24h;
+  /// A conversation taken (or assigned) and not answered within this goes back to the queue.
+  std::chrono::seconds answer_timeout = 120s;
   std::string ca_file;
   std::vector<tenant_options> tenants;
 

@@ -24,17 +24,21 @@
 #include <parley/core/error.hpp>
 #include <parley/core/random.hpp>
 #include <parley/desk/api.hpp>
+#include <parley/desk/live.hpp>
 #include <parley/desk/options.hpp>
 #include <parley/net/client.hpp>
 #include <parley/net/router.hpp>
 #include <parley/store/conversation_store.hpp>
+#include <parley/store/desk_queue_store.hpp>
 #include <parley/store/desk_store.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace parley::desk {
 
@@ -46,6 +50,10 @@ struct dependencies {
   audit::sink& audit;
   const core::clock& clock;
   core::random_source& random;
+  /// The live desk (issue 19): the queue in the store and the channel's steps. Null (part 1
+  /// only): the queue routes answer 503 and handoffs are not queued.
+  store::desk_queue_store* queue = nullptr;
+  conversation_link* link = nullptr;
 };
 
 class service : public std::enable_shared_from_this<service> {
@@ -77,11 +85,26 @@ class service : public std::enable_shared_from_this<service> {
   /// Open desk WebSockets (for tests and metrics).
   [[nodiscard]] std::size_t open_desks() const;
 
+  // ---- the live desk's intake (live.hpp): called by the composition root, from any thread.
+  /// Queues a recorded handoff, tells the widget its place and wait, tells the tenant's desks.
+  [[nodiscard]] boost::asio::awaitable<void> handoff_requested(handoff_notice n);
+  /// The user left (or the session ended) while waiting or with a consultant: closes it.
+  [[nodiscard]] boost::asio::awaitable<void> handoff_abandoned(std::string tenant_id, std::string conversation_id);
+  /// An activity was appended to a conversation: the desks watching it (its consultant, a
+  /// supervisor monitoring it) get it as a "conversation.activity" event. Never blocks.
+  void conversation_activity(const std::string& tenant_id, const std::string& conversation_id, std::uint64_t seq,
+                             std::string_view type, std::string_view activity_json);
+  /// One pass of the no-answer check: handoffs assigned and unanswered for longer than
+  /// [desk] answer_timeout go back to the queue. What the loop runs; public for tests.
+  [[nodiscard]] boost::asio::awaitable<void> requeue_unanswered();
+
   struct impl;
   [[nodiscard]] impl& internals() noexcept { return *impl_; }
 
  private:
   explicit service(std::unique_ptr<impl> i);
+  /// A session ended: its watches end, and what its consultant owned goes back to the queue.
+  void session_left_live(const std::string& tenant, const std::string& ref);
   std::unique_ptr<impl> impl_;
 };
 

@@ -7,7 +7,8 @@
 //
 // Two kinds of tables: *key tables* (key_meta, tenant_keys, data_keys, tenant_secrets) and *data
 // tables* (data_meta, tenants, conversations, activities, idempotency, bot_state, attachments,
-// and the audit log's audit_entries, audit_checkpoints, audit_heads).
+// the audit log's audit_entries, audit_checkpoints, audit_heads, and the desk's queue:
+// desk_handoffs, desk_agents).
 // SQLite keeps them in two files so that a copy of the data file can be read with the current
 // key file (erased conversations excepted); PostgreSQL keeps them in one database. A session's
 // commit() makes the key tables durable no later than the data tables: a crash between the two
@@ -211,6 +212,38 @@ struct desk_settings_row {
   bytes data;  ///< sealed
 };
 
+/// A handoff in the desk's queue (desk_queue_store.hpp); `data` is sealed under the
+/// conversation's data key. status: 0 waiting, 1 assigned, 2 closed.
+struct desk_handoff_row {
+  std::string tenant_id;
+  std::string conversation_id;
+  std::string handoff_id;
+  std::string queue;
+  int priority = 0;
+  int status = 0;
+  std::string owner_ref;
+  nanos requested = 0;
+  nanos assigned = 0;
+  nanos answered = 0;
+  std::uint64_t version = 0;
+  bytes data;  ///< sealed
+};
+
+/// A consultant as the queue knows them; `data` (display name) is sealed under their own key.
+/// state: 0 available, 1 busy, 2 away; skills: queue names separated by spaces.
+struct desk_agent_row {
+  std::string tenant_id;
+  std::string actor_ref;
+  int state = 2;
+  std::uint32_t capacity = 0;
+  std::uint32_t load = 0;
+  std::string skills;
+  std::string key_id;
+  nanos last_seen = 0;
+  nanos last_assigned = 0;
+  bytes data;  ///< sealed
+};
+
 /// How far a commit got. What a failed COMMIT did is not always knowable (a lost connection, a
 /// failed fsync): `unknown` then, and callers must neither assume it happened nor undo it.
 enum class commit_outcome {
@@ -355,6 +388,30 @@ class session {
   virtual result<std::optional<desk_settings_row>> get_desk_settings(std::string_view tenant_id) = 0;
   /// Inserts or replaces the tenant's row.
   virtual result<void> put_desk_settings(const desk_settings_row& row) = 0;
+
+  // --- the desk's queue (desk_queue_store.hpp); declared in desk_queue_overrides.inc ---
+  /// errc::already_exists if the conversation has an open (status < 2) handoff.
+  virtual result<void> insert_desk_handoff(const desk_handoff_row& row) = 0;
+  virtual result<std::optional<desk_handoff_row>> open_desk_handoff(std::string_view tenant_id,
+                                                                    std::string_view conversation_id) = 0;
+  /// Open handoffs: status asc, priority desc, requested asc; at most `limit`. `owner_ref`
+  /// non-empty: only those it owns.
+  virtual result<std::vector<desk_handoff_row>> list_desk_handoffs(std::string_view tenant_id,
+                                                                   std::string_view owner_ref, std::size_t limit) = 0;
+  virtual result<std::size_t> count_open_desk_handoffs(std::string_view tenant_id) = 0;
+  /// Compare-and-set: replaces queue..data of the open row (tenant, conversation, handoff id)
+  /// whose version is `expected_version`. False when no row matched (PostgreSQL re-checks the
+  /// version after waiting for a concurrent update's row lock).
+  virtual result<bool> update_desk_handoff(const desk_handoff_row& row, std::uint64_t expected_version) = 0;
+  /// Assigned, never answered and assigned before `cutoff`.
+  virtual result<std::vector<desk_handoff_row>> unanswered_desk_handoffs(std::string_view tenant_id,
+                                                                         nanos cutoff) = 0;
+  /// The agent's row, locked until commit (PostgreSQL: FOR UPDATE).
+  virtual result<std::optional<desk_agent_row>> lock_desk_agent(std::string_view tenant_id,
+                                                                std::string_view actor_ref) = 0;
+  /// Inserts or replaces the agent's row.
+  virtual result<void> put_desk_agent(const desk_agent_row& row) = 0;
+  virtual result<std::vector<desk_agent_row>> list_desk_agents(std::string_view tenant_id) = 0;
 
   // --- the audit log (audit_store.hpp); declared in audit_overrides.inc by the backends ---
   /// The tenant's head, created (seq 0, zero hash) if it has none, and locked until commit

@@ -39,6 +39,7 @@
 #include <parley/store/audit_store.hpp>
 #include <parley/store/backend.hpp>
 #include <parley/store/conversation_store.hpp>
+#include <parley/store/desk_queue_store.hpp>
 #include <parley/store/desk_store.hpp>
 #include <parley/store/options.hpp>
 #include <parley/store/writer_stats.hpp>
@@ -108,7 +109,11 @@ struct reconcile_report {
   std::size_t upgraded_conversations = 0;  ///< rows upgraded from the format before erasure subjects
 };
 
-class encrypted_store final : public conversation_store, public desk_store, public store_admin, public audit_store {
+class encrypted_store final : public conversation_store,
+                              public desk_store,
+                              public store_admin,
+                              public audit_store,
+                              public desk_queue_store {
  public:
   using dependencies = store_dependencies;
 
@@ -185,6 +190,33 @@ class encrypted_store final : public conversation_store, public desk_store, publ
   boost::asio::awaitable<result<std::uint32_t>> rotate_tenant_key(std::string tenant_id) override;
   boost::asio::awaitable<result<std::vector<std::string>>> list_tenants() override;
   boost::asio::awaitable<result<void>> reclaim() override;
+
+  // desk_queue_store (store_desk_queue.cpp)
+  boost::asio::awaitable<result<queued_handoff>> enqueue_handoff(queued_handoff h) override;
+  boost::asio::awaitable<result<std::optional<queued_handoff>>> open_handoff(std::string tenant_id,
+                                                                             std::string conversation_id) override;
+  boost::asio::awaitable<result<std::vector<queued_handoff>>> list_queue(std::string tenant_id,
+                                                                         std::size_t limit) override;
+  boost::asio::awaitable<result<take_result>> take_handoff(std::string tenant_id, std::string conversation_id,
+                                                           std::uint64_t expected_version, std::string actor_ref,
+                                                           std::optional<std::string> from_owner) override;
+  boost::asio::awaitable<result<std::optional<queued_handoff>>> assign_next(std::string tenant_id) override;
+  boost::asio::awaitable<result<bool>> mark_answered(std::string tenant_id, std::string conversation_id,
+                                                     std::string actor_ref) override;
+  boost::asio::awaitable<result<bool>> release_handoff(std::string tenant_id, std::string conversation_id,
+                                                       std::string actor_ref,
+                                                       std::optional<std::string> to_queue) override;
+  boost::asio::awaitable<result<std::vector<std::string>>> requeue_unanswered(std::string tenant_id,
+                                                                              time_point cutoff) override;
+  boost::asio::awaitable<result<std::vector<std::string>>> release_agent(std::string tenant_id,
+                                                                         std::string actor_ref) override;
+  boost::asio::awaitable<result<std::optional<queued_handoff>>> close_handoff(std::string tenant_id,
+                                                                              std::string conversation_id,
+                                                                              std::string note) override;
+  boost::asio::awaitable<result<desk_agent>> put_desk_agent(desk_agent a) override;
+  boost::asio::awaitable<result<std::optional<desk_agent>>> get_desk_agent(std::string tenant_id,
+                                                                           std::string actor_ref) override;
+  boost::asio::awaitable<result<std::vector<desk_agent>>> list_desk_agents(std::string tenant_id) override;
 
   // audit_store (store_audit.cpp)
   boost::asio::awaitable<result<audit_row>> append_audit(std::string tenant_id, std::string plaintext,

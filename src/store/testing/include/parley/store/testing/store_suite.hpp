@@ -18,6 +18,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,9 @@ class store_suite : public ::testing::TestWithParam<env_factory> {
   /// Appends a message with `body`; returns its seq (asserting success).
   std::uint64_t append(const std::string& tenant, const std::string& conv, const std::string& activity_id,
                        const std::string& body, std::optional<std::string> idempotency_key = std::nullopt);
+  /// The store's (fake) clock, shared by every store the suite opens.
+  static void advance_clock(std::chrono::milliseconds d);
+  [[nodiscard]] static time_point clock_now();
   /// SQL fragment selecting a conversation's pk.
   [[nodiscard]] static std::string pk_of(const std::string& tenant, const std::string& conv);
   /// A conversation's erasure subject (read from the database).

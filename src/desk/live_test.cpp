@@ -1,0 +1,271 @@
+// The live desk's routes (routes_live.cpp) over real sockets, signed in through the fake IdPs,
+// with the queue in a real encrypted SQLite store and a recording fake of the channel's side
+// (conversation_link; the real channel behind it is tests/integration's business): a handoff is
+// queued, exactly one consultant takes it, the other is told, messages and typing reach the
+// channel under the first name, hand-back returns it; roles, tenants, audit entries (before each
+// access), a supervisor's silent monitor with events over the WebSocket, a session that ends and
+// an unanswered assignment put it back in the queue.
+#include "routes_fixture.hpp"
+
+#include <parley/crypto/root_key.hpp>
+#include <parley/store/encrypted_store.hpp>
+#include <parley/store/sqlite/sqlite_backend.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace parley::desk {
+namespace {
+
+using test::answer;
+using test::jar;
+using testing::run;
+
+struct recording_link final : conversation_link {
+  struct call {
+    std::string what, tenant, conversation, name, text;
+    bool flag = false;
+  };
+  boost::asio::awaitable<link_result> accept(std::string t, std::string c, std::string name) override {
+    co_return note({"accept", t, c, name, "", false});
+  }
+  boost::asio::awaitable<link_result> send(std::string t, std::string c, std::string name, bool typing,
+                                           std::string text) override {
+    auto r = note({"send", t, c, name, text, typing});
+    r.activity_id = "act-" + std::to_string(calls_count());
+    co_return r;
+  }
+  boost::asio::awaitable<link_result> update(std::string t, std::string c, std::uint32_t position,
+                                             std::chrono::seconds wait) override {
+    co_return note({"update", t, c, std::to_string(position), std::to_string(wait.count()), false});
+  }
+  boost::asio::awaitable<link_result> end(std::string t, std::string c, bool completed, std::string message,
+                                          std::string intent) override {
+    co_return note({"end", t, c, intent, message, completed});
+  }
+  link_result note(call c) {
+    std::lock_guard lock(mutex);
+    calls.push_back(std::move(c));
+    return {answer_with, {}};
+  }
+  std::size_t calls_count() {
+    std::lock_guard lock(mutex);
+    return calls.size();
+  }
+  std::vector<call> of(const std::string& what) {
+    std::lock_guard lock(mutex);
+    std::vector<call> out;
+    for (const auto& c : calls) {
+      if (c.what == what) out.push_back(c);
+    }
+    return out;
+  }
+  std::mutex mutex;
+  std::vector<call> calls;
+  link_status answer_with = link_status::ok;
+};
+
+class live_desk : public test::desk_routes {
+ protected:
+  void SetUp() override {
+    store_dir_ = std::filesystem::temp_directory_path() / ("parley-desk-live-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(store_dir_);
+    std::filesystem::create_directories(store_dir_);
+    ASSERT_TRUE(crypto::root_key::create_file(store_dir_ / "root.key"));
+    auto root = crypto::root_key::load_file(store_dir_ / "root.key", 1);
+    store::sqlite::options so;
+    so.path = (store_dir_ / "parley.db").string();
+    so.keys_path = (store_dir_ / "parley-keys.db").string();
+    auto backend = store::sqlite::open(so);
+    ASSERT_TRUE(root && backend);
+    store::options opts;
+    opts.migrate_on_open = true;
+    store::store_dependencies deps;
+    deps.clock = &clock;  // the desk's no-answer cutoff and the queue's times on one clock
+    auto opened =
+        store::encrypted_store::open(std::move(*backend), std::move(*root), store_dir_ / "erasure.secrets", opts, deps);
+    ASSERT_TRUE(opened) << opened.error().message();
+    store_ = std::move(*opened);
+    queue_ = store_.get();
+    link_ = &link;
+    idps.bankx.add_account({"bo", "Bo Ek", {"Desk.Consultant"}, {}, {}, false});
+    desk_routes::SetUp();
+  }
+  void TearDown() override {
+    desk_routes::TearDown();
+    store_.reset();
+    std::filesystem::remove_all(store_dir_);
+  }
+  store::conversation_store& conversation_store() override { return *store_; }
+
+  void request_handoff(const std::string& tenant, const std::string& conversation) {
+    handoff_notice n{tenant, conversation, "h-" + conversation, "Card blocked abroad", "card_blocked", "", 3};
+    run(desk_->handoff_requested(std::move(n)));
+  }
+  std::uint64_t version_of(const std::string& conversation) {
+    auto h = run(store_->open_handoff("bankx", conversation));
+    return h && *h ? (*h)->version : 0;
+  }
+  std::vector<std::string> audit_events() {
+    std::vector<std::string> out;
+    for (const auto& e : audit.entries()) out.push_back(e.event);
+    return out;
+  }
+  void new_activity_for_bot_conversation() {
+    store::new_activity a{"a1",        clock.now(), "message", "user", R"({"type":"message","text":"I lost my card"})",
+                          std::nullopt};
+    ASSERT_TRUE(run(store_->append_activity("bankx", "conv-bankx-1", std::move(a))));
+  }
+  /// The cookie header value of a jar (for the WebSocket client).
+  static std::string cookie_of(const jar& b) { return b.header().substr(8, b.header().size() - 10); }
+
+  recording_link link;
+  std::unique_ptr<store::encrypted_store> store_;
+  std::filesystem::path store_dir_;
+};
+
+TEST_F(live_desk, exactly_one_consultant_takes_a_handoff_talks_under_the_first_name_and_hands_back) {
+  request_handoff("bankx", "conv-bankx-1");
+  // The widget is told its place: first in the queue (the estimate is the channel's to show).
+  ASSERT_EQ(link.of("update").size(), 1u);
+  EXPECT_EQ(link.of("update")[0].name, "1");
+
+  jar anna, bo, hugo;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(sign_in("bankx", "bo", bo).status, 303);
+  ASSERT_EQ(sign_in("harbour", "hugo", hugo).status, 303);
+
+  auto q = api("GET", "/desk/api/handoffs", anna);
+  ASSERT_EQ(q.status, 200) << q.raw.body;
+  ASSERT_EQ(q.json.at("handoffs").as_array().size(), 1u);
+  const auto& h = q.json.at("handoffs").at(0);
+  EXPECT_EQ(h.at("conversation"), "conv-bankx-1");
+  EXPECT_EQ(h.at("status"), "waiting");
+  EXPECT_EQ(h.at("queue"), "general");
+  EXPECT_EQ(h.at("priority"), 3);
+  EXPECT_EQ(h.at("reason"), "Card blocked abroad");
+  EXPECT_EQ(h.at("version"), 1);
+  // Another tenant sees nothing and cannot take it.
+  EXPECT_TRUE(api("GET", "/desk/api/handoffs", hugo).json.at("handoffs").as_array().empty());
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take", hugo, R"({"version":1})").status, 404);
+
+  // Two consultants take version 1: exactly one wins, the other is told.
+  auto won = api("POST", "/desk/api/handoffs/conv-bankx-1/take", anna, R"({"version":1})");
+  ASSERT_EQ(won.status, 200) << won.raw.body;
+  EXPECT_EQ(won.json.at("mine"), true);
+  EXPECT_EQ(won.json.at("owner_name"), "Anna");
+  auto lost = api("POST", "/desk/api/handoffs/conv-bankx-1/take", bo, R"({"version":1})");
+  EXPECT_EQ(lost.status, 409);
+  EXPECT_NE(lost.raw.body.find("TakenByAnother"), std::string::npos);
+  ASSERT_EQ(link.of("accept").size(), 1u);
+  EXPECT_EQ(link.of("accept")[0].name, "Anna");  // the first name, never "Anna Berg" or an e-mail
+
+  // The owner talks; another consultant may not; bad input is refused before anything is sent.
+  auto sent = api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":"Hello, I am Anna."})");
+  ASSERT_EQ(sent.status, 200) << sent.raw.body;
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/typing", anna).status, 200);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", bo, R"({"text":"me too"})").status, 403);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":""})").status, 400);
+  EXPECT_EQ(
+      api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":")" + std::string(4001, 'x') + R"("})")
+          .status,
+      400);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":"x","extra":1})").status, 400);
+  auto sends = link.of("send");
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_EQ(sends[0].text, "Hello, I am Anna.");
+  EXPECT_EQ(sends[0].name, "Anna");
+  EXPECT_FALSE(sends[0].flag);
+  EXPECT_TRUE(sends[1].flag);  // typing
+  EXPECT_TRUE(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().answered !=
+              std::chrono::system_clock::time_point{});  // the no-answer clock stopped
+
+  // Hand-back with a note and an intent to resume.
+  auto back = api("POST", "/desk/api/handoffs/conv-bankx-1/hand-back", anna,
+                  R"({"note":"Card unblocked","intent":"opening_hours"})");
+  ASSERT_EQ(back.status, 200) << back.raw.body;
+  ASSERT_EQ(link.of("end").size(), 1u);
+  EXPECT_TRUE(link.of("end")[0].flag);  // completed
+  EXPECT_EQ(link.of("end")[0].name, "opening_hours");
+  EXPECT_TRUE(api("GET", "/desk/api/handoffs", anna).json.at("handoffs").as_array().empty());
+
+  // Every access was audited, in order, before it happened.
+  auto events = audit_events();
+  auto pos = [&](const std::string& e) { return std::find(events.begin(), events.end(), e) - events.begin(); };
+  EXPECT_LT(pos("desk.handoff_taken"), pos("desk.message_sent"));
+  EXPECT_LT(pos("desk.message_sent"), pos("desk.handed_back"));
+  EXPECT_EQ(std::count(events.begin(), events.end(), "desk.message_sent"), 1);  // typing is not an access
+  EXPECT_EQ(audit.entries().back().subject, "conv-bankx-1");
+  EXPECT_EQ(audit.entries().back().details, R"({"intent":"opening_hours"})");
+}
+
+TEST_F(live_desk, a_supervisor_monitors_silently_and_gets_the_conversation_live_over_the_websocket) {
+  jar anna, sven;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(sign_in("bankx", "sven", sven).status, 303);
+  new_activity_for_bot_conversation();
+  EXPECT_EQ(api("POST", "/desk/api/conversations/conv-bankx-1/monitor", anna).status, 403);    // supervisors only
+  EXPECT_EQ(api("POST", "/desk/api/conversations/conv-harbour-1/monitor", sven).status, 404);  // other tenant
+
+  net::test::ws_client ws;
+  ws.headers = {{"Cookie", cookie_of(sven)}, {"Origin", origin_}};
+  ASSERT_EQ(ws.connect(port_, "/desk/api/events"), 101);
+  ASSERT_TRUE(ws.read());  // hello
+  auto m = api("POST", "/desk/api/conversations/conv-bankx-1/monitor", sven);
+  ASSERT_EQ(m.status, 200) << m.raw.body;
+  ASSERT_EQ(m.json.at("activities").as_array().size(), 1u);
+  EXPECT_EQ(m.json.at("activities").at(0).at("activity").at("text"), "I lost my card");
+  EXPECT_EQ(audit.entries().back().event, "desk.monitor_started");
+  EXPECT_TRUE(link.calls.empty());  // nothing reached the user's side
+
+  desk_->conversation_activity("bankx", "conv-bankx-1", 2, "message",
+                               R"({"type":"message","text":"Which card?","from":{"role":"bot"}})");
+  desk_->conversation_activity("bankx", "conv-other", 1, "message", R"({"type":"message","text":"not watched"})");
+  auto ev = ws.read();
+  ASSERT_TRUE(ev);
+  auto e = boost::json::parse(ev->text);
+  EXPECT_EQ(e.at("type"), "conversation.activity");
+  EXPECT_EQ(e.at("data").at("conversation"), "conv-bankx-1");
+  EXPECT_EQ(e.at("data").at("activity").at("text"), "Which card?");
+  EXPECT_FALSE(ws.read(300ms));  // the unwatched conversation is not sent
+}
+
+TEST_F(live_desk, a_consultants_session_ending_and_an_unanswered_take_put_the_conversation_back_in_the_queue) {
+  request_handoff("bankx", "conv-bankx-1");
+  jar anna, ada;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(sign_in("bankx", "ada", ada).status, 303);
+  ASSERT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take", anna, R"({"version":1})").status, 200);
+  ASSERT_EQ(api("POST", "/desk/api/logout", anna).status, 200);
+  // The release runs beside the sign-out: wait for it (bounded), never sleep-and-hope.
+  auto h = run(store_->open_handoff("bankx", "conv-bankx-1"));
+  for (int i = 0; i < 200 && h && *h && (*h)->status != store::handoff_status::waiting; ++i) {
+    std::this_thread::sleep_for(25ms);
+    h = run(store_->open_handoff("bankx", "conv-bankx-1"));
+  }
+  ASSERT_TRUE(h && *h);
+  EXPECT_EQ((*h)->status, store::handoff_status::waiting);
+
+  // Ada takes it and does not answer within answer_timeout: back to the queue.
+  ASSERT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take", ada,
+                R"({"version":)" + std::to_string(version_of("conv-bankx-1")) + "}")
+                .status,
+            200);
+  clock.advance(std::chrono::duration_cast<std::chrono::milliseconds>(options{}.answer_timeout) + 1s);
+  run(desk_->requeue_unanswered());
+  EXPECT_EQ(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().status, store::handoff_status::waiting);
+  // A consultant cannot take over (supervisors only), nor use a stale version.
+  jar bo;
+  ASSERT_EQ(sign_in("bankx", "bo", bo).status, 303);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take-over", bo, R"({"version":1})").status, 403);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take", bo, R"({"version":1})").status, 409);
+  // Without the CSRF header the guard refuses before anything happens.
+  EXPECT_EQ(call("POST", "/desk/api/handoffs/conv-bankx-1/take", &ada,
+                 "Origin: " + origin_ + "\r\nContent-Type: application/json\r\n", R"({"version":9})")
+                .status,
+            403);
+}
+
+}  // namespace
+}  // namespace parley::desk

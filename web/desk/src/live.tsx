@@ -1,0 +1,295 @@
+// The live desk (issue 19): the tenant's queue of handed-over conversations, taking one (another
+// consultant may win: the desk says so), the conversation as a role="log" transcript with the
+// assistant's part before the handoff, a composer (Enter sends; typing is signalled while the
+// consultant writes), hand-back with a note and an intent to resume, and a supervisor's silent
+// monitor. Typing and queue counts go to a separate status region. Events arrive over the desk's
+// WebSocket ("queue.changed", "conversation.activity", "conversation.ended").
+import { useEffect, useRef } from 'preact/hooks';
+import { signal } from '@preact/signals';
+import { desk_api, handoff, signed_out_error, take_refused, transcript_item } from './api';
+import type { envelope } from './events';
+
+export interface line {
+  key: string;
+  who: string;
+  role: string;
+  text: string;
+  integrity_failed: boolean;
+}
+
+const queue = signal<handoff[] | null>(null);
+const open_id = signal<string | null>(null);
+const open_mode = signal<'owner' | 'monitor'>('owner');
+const lines = signal<line[]>([]);
+const live_status = signal('');
+const notice = signal('');
+
+let api_ref: desk_api | null = null;
+let on_signed_out: (() => void) | null = null;
+let last_typing = 0;
+
+/** The transcript line of a stored or streamed activity (null for what is not shown). */
+export function line_of(seq: number, type: string, activity: transcript_item['activity'] | undefined, integrity_failed = false): line | null {
+  if (integrity_failed) return { key: `s${seq}`, who: 'Parley', role: 'channel', text: 'This message failed its integrity check and is not shown.', integrity_failed: true };
+  if (type !== 'message' || !activity || typeof activity.text !== 'string' || activity.text === '') return null;
+  const role = activity.from?.role ?? 'bot';
+  const who = role === 'user' ? 'Customer' : activity.from?.name ?? (role === 'bot' ? 'Assistant' : role);
+  return { key: `s${seq}`, who, role, text: plain(activity.text), integrity_failed: false };
+}
+
+/** The assistant writes Markdown; the desk shows text: emphasis markers go, the words stay. */
+export function plain(text: string): string {
+  return text
+    .replace(/\*\*(\S(?:[^*]*\S)?)\*\*/g, '$1')
+    .replace(/(^|[^\w*])\*(\S(?:[^*]*\S)?)\*(?![\w*])/g, '$1$2')
+    .replace(/(^|[^\w_])__?(\S(?:[^_]*\S)?)__?(?![\w_])/g, '$1$2');
+}
+
+function failed(e: unknown): void {
+  if (e instanceof signed_out_error) on_signed_out?.();
+}
+
+export async function load_queue(): Promise<void> {
+  if (!api_ref) return;
+  try {
+    const q = await api_ref.handoffs();
+    queue.value = q;
+    const waiting = q.filter((h) => h.status === 'waiting').length;
+    live_status.value = `${waiting} waiting in the queue.`;
+  } catch (e) {
+    failed(e);
+  }
+}
+
+async function open(id: string, mode: 'owner' | 'monitor'): Promise<void> {
+  if (!api_ref) return;
+  try {
+    const t = mode === 'owner' ? await api_ref.transcript(id) : await api_ref.monitor(id);
+    open_id.value = id;
+    open_mode.value = mode;
+    lines.value = t.activities.map((a) => line_of(a.seq, a.type, a.activity, a.integrity === 'failed')).filter((l): l is line => l !== null);
+  } catch (e) {
+    failed(e);
+    notice.value = 'The conversation could not be opened.';
+  }
+}
+
+async function take(h: handoff): Promise<void> {
+  if (!api_ref) return;
+  try {
+    await api_ref.take(h.conversation, h.version);
+    notice.value = 'You joined the conversation.';
+    await open(h.conversation, 'owner');
+  } catch (e) {
+    if (e instanceof take_refused) notice.value = 'Another consultant took this conversation first.';
+    else failed(e);
+  }
+  await load_queue();
+}
+
+/** The desk's events (main.tsx hands every envelope here). */
+export function on_event(e: envelope): void {
+  if (e.type === 'queue.changed') {
+    void load_queue();
+    return;
+  }
+  const data = e.data as { conversation?: string; seq?: number; type?: string; activity?: transcript_item['activity'] };
+  if (data.conversation !== open_id.value) return;
+  if (e.type === 'conversation.activity' && typeof data.seq === 'number') {
+    if (data.type === 'typing' && data.activity?.from?.role === 'user') {
+      live_status.value = 'The customer is typing…';
+      return;
+    }
+    const l = line_of(data.seq, data.type ?? '', data.activity);
+    if (l && !lines.value.some((x) => x.key === l.key)) {
+      lines.value = [...lines.value, l];
+      if (l.role === 'user') live_status.value = '';
+    }
+  } else if (e.type === 'conversation.ended') {
+    notice.value = 'The customer left the conversation.';
+  }
+}
+
+export function init_live(api: desk_api, signed_out: () => void): void {
+  api_ref = api;
+  on_signed_out = signed_out;
+  void load_queue();
+}
+
+function Queue() {
+  const q = queue.value;
+  return (
+    <section aria-labelledby="queue-title" class="card">
+      <h2 id="queue-title">Queue</h2>
+      {q === null ? (
+        <p>Loading…</p>
+      ) : q.length === 0 ? (
+        <p>Nobody is waiting for a consultant.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Conversation</th>
+              <th scope="col">Queue</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Status</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {q.map((h) => (
+              <tr key={h.conversation}>
+                <td>
+                  <code>{h.conversation}</code>
+                </td>
+                <td>{h.queue}</td>
+                <td>{h.reason.replace(/_/g, ' ')}</td>
+                <td>{Math.max(1, Math.round(h.waiting_s / 60))} min</td>
+                <td>{h.status === 'waiting' ? 'waiting' : h.mine ? 'yours' : `with ${h.owner_name ?? 'a consultant'}`}</td>
+                <td>
+                  {h.status === 'waiting' ? (
+                    <button type="button" onClick={() => void take(h)} aria-label={`Take conversation ${h.conversation}`}>
+                      Take
+                    </button>
+                  ) : h.mine ? (
+                    <button type="button" onClick={() => void open(h.conversation, 'owner')} aria-label={`Open conversation ${h.conversation}`}>
+                      Open
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Conversation() {
+  const id = open_id.value;
+  const log = useRef<HTMLDivElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const l = log.current;
+    if (l) l.scrollTop = l.scrollHeight;
+  }, [lines.value.length]);
+  if (!id) return null;
+  const owner = open_mode.value === 'owner';
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const text = input.current?.value.trim() ?? '';
+    if (!text || !api_ref) return;
+    try {
+      await api_ref.send(id, text);
+      if (input.current) input.current.value = '';
+    } catch (err) {
+      failed(err);
+      notice.value = 'The message was not sent.';
+    }
+  };
+  const typing = () => {
+    const now = Date.now();
+    if (!api_ref || now - last_typing < 3000) return;
+    last_typing = now;
+    void api_ref.typing(id).catch(failed);
+  };
+  const hand_back = async (e: Event) => {
+    e.preventDefault();
+    if (!api_ref) return;
+    const form = e.currentTarget as HTMLFormElement;
+    const note = (form.elements.namedItem('note') as HTMLInputElement).value;
+    const intent = (form.elements.namedItem('intent') as HTMLSelectElement).value;
+    try {
+      await api_ref.hand_back(id, note, intent);
+      notice.value = 'The conversation is back with the assistant.';
+      open_id.value = null;
+      lines.value = [];
+      await load_queue();
+    } catch (err) {
+      failed(err);
+      notice.value = 'The hand-back failed.';
+    }
+  };
+  return (
+    <section aria-labelledby="conversation-title" class="card">
+      <h2 id="conversation-title">
+        {owner ? 'Conversation' : 'Monitoring (read-only)'} <code>{id}</code>
+      </h2>
+      <div ref={log} class="log" role="log" aria-live="polite" aria-label="Transcript" tabIndex={0}>
+        <ol>
+          {lines.value.map((l) => (
+            <li key={l.key} class={`line ${l.role}${l.integrity_failed ? ' integrity' : ''}`}>
+              <span class="who">{l.who}:</span> {l.text}
+            </li>
+          ))}
+        </ol>
+      </div>
+      {owner && (
+        <>
+          <form class="composer" onSubmit={(e) => void send(e)}>
+            <label for="reply">Reply to the customer</label>
+            <textarea
+              id="reply"
+              ref={input}
+              rows={2}
+              maxLength={4000}
+              onInput={typing}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey) {
+                  e.preventDefault();
+                  (e.currentTarget.form as HTMLFormElement).requestSubmit();
+                }
+              }}
+            />
+            <button type="submit">Send</button>
+          </form>
+          <form class="hand-back" onSubmit={(e) => void hand_back(e)}>
+            <label for="note">Note for the record (not shown to the customer)</label>
+            <input id="note" name="note" maxLength={2000} />
+            <label for="intent">The assistant continues with</label>
+            <select id="intent" name="intent">
+              <option value="">nothing in particular</option>
+              <option value="opening_hours">opening hours</option>
+              <option value="branches">branches</option>
+              <option value="account_fees">account fees</option>
+            </select>
+            <button type="submit">Hand back to the assistant</button>
+          </form>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function LiveDesk({ supervisor, monitor_ids }: { supervisor: boolean; monitor_ids: string[] }) {
+  return (
+    <>
+      <p role="status" class="status live-status">
+        {live_status.value}
+      </p>
+      {notice.value && (
+        <p role="alert" class="notice">
+          {notice.value}
+        </p>
+      )}
+      <Queue />
+      <Conversation />
+      {supervisor && monitor_ids.length > 0 && (
+        <section aria-labelledby="monitor-title" class="card">
+          <h2 id="monitor-title">Watch a conversation</h2>
+          <ul class="monitor">
+            {monitor_ids.map((id) => (
+              <li key={id}>
+                <button type="button" onClick={() => void open(id, 'monitor')}>
+                  Watch conversation <code>{id}</code>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  );
+}
