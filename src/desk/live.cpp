@@ -1,7 +1,9 @@
 // The live desk's intake (live.hpp, service.hpp): a recorded handoff is queued in the store and
 // the widget told its place; the user leaving closes it; appended activities reach the desks that
 // watch their conversation; unanswered assignments and a departed consultant's conversations go
-// back to the queue. Queue changes are announced to the tenant's open desks ("queue.changed").
+// back to the queue; in a tenant with automatic assignment, waiting handoffs go to available
+// consultants; a handoff nobody took within [desk] wait_timeout fails. Queue changes are
+// announced to the tenant's open desks ("queue.changed").
 #include "live_steps.hpp"
 
 #include <parley/core/async.hpp>
@@ -87,6 +89,20 @@ awaitable<void> tell_position(service::impl& d, const std::string& tenant, const
   (void)co_await d.deps.link->update(tenant, conversation, position, wait);
 }
 
+bool auto_assigns(const service::impl& d, const std::string& tenant) {
+  const auto* p = d.find_idp(tenant);
+  return p != nullptr && p->tenant().auto_assign;
+}
+
+awaitable<void> tell_positions(service::impl& d, const std::string& tenant) {
+  if (!d.deps.queue) co_return;
+  auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
+  if (!q) co_return;
+  for (const auto& h : *q) {
+    if (h.status == store::handoff_status::waiting) co_await tell_position(d, tenant, h.conversation_id);
+  }
+}
+
 }  // namespace detail
 
 awaitable<void> service::handoff_requested(handoff_notice n) {
@@ -113,6 +129,7 @@ awaitable<void> service::handoff_requested(handoff_notice n) {
   }
   d.live.note_tenant(n.tenant_id);
   detail::queue_changed(d, n.tenant_id, n.conversation_id, "waiting");
+  if (detail::auto_assigns(d, n.tenant_id)) co_await assign_waiting(n.tenant_id);
   co_await detail::tell_position(d, n.tenant_id, n.conversation_id);
 }
 
@@ -129,6 +146,8 @@ awaitable<void> service::handoff_abandoned(std::string tenant_id, std::string co
   }
   d.live.unwatch_all(tenant_id, conversation_id);
   detail::queue_changed(d, tenant_id, conversation_id, "closed");
+  co_await assign_waiting(tenant_id);             // a consultant may have room now
+  co_await detail::tell_positions(d, tenant_id);  // the ones behind it moved up
 }
 
 void service::conversation_activity(const std::string& tenant_id, const std::string& conversation_id, std::uint64_t seq,
@@ -161,6 +180,85 @@ awaitable<void> service::requeue_unanswered() {
   }
 }
 
+namespace detail {
+
+awaitable<void> assign_waiting(service::impl& d, std::string tenant) {
+  if (!d.deps.queue || !d.deps.link || !detail::auto_assigns(d, tenant)) co_return;
+  // Bounded: at most one pass over the longest queue; each round assigns one handoff.
+  for (std::size_t round = 0; round < store::max_desk_queue_length; ++round) {
+    auto next = co_await d.deps.queue->assign_next(tenant);
+    if (!next) {
+      d.log->warn("desk: automatic assignment for tenant {} failed: {}", tenant, next.error().message());
+      co_return;
+    }
+    if (!*next) co_return;
+    const store::queued_handoff h = std::move(**next);
+    auto entry = detail::session_entry(tenant, h.owner_ref, "consultant", "desk", "desk.handoff_assigned", {});
+    entry.subject = h.conversation_id;
+    if (auto logged = co_await d.sessions->record(std::move(entry)); !logged) {
+      // Fail closed: no audit entry, no assignment.
+      std::string owner = h.owner_ref;
+      std::optional<std::string> same_queue;  // named: GCC 12, PR 99576
+      (void)co_await d.deps.queue->release_handoff(tenant, h.conversation_id, std::move(owner), std::move(same_queue));
+      co_return;
+    }
+    std::string name = h.owner_name;
+    auto accepted = co_await d.deps.link->accept(tenant, h.conversation_id, std::move(name));
+    if (accepted.status != link_status::ok) {
+      // The user left meanwhile, or the channel refused: the handoff is over.
+      std::string no_note;
+      (void)co_await d.deps.queue->close_handoff(tenant, h.conversation_id, std::move(no_note));
+      detail::queue_changed(d, tenant, h.conversation_id, "closed");
+      continue;
+    }
+    const auto data = detail::handoff_json(h, nullptr, d.deps.clock.now());
+    for (const auto& ref : d.live.sessions_of(tenant, h.owner_ref)) {
+      d.live.watch(tenant, h.conversation_id, ref, h.owner_ref);
+      d.hub.send_session(tenant, ref, "handoff.assigned", data);
+    }
+    detail::queue_changed(d, tenant, h.conversation_id, "assigned");
+  }
+}
+
+}  // namespace detail
+
+awaitable<void> service::assign_waiting(std::string tenant) {
+  co_await detail::assign_waiting(*impl_, std::move(tenant));
+}
+
+awaitable<void> service::fail_overdue(std::string tenant) {
+  auto& d = *impl_;
+  if (!d.deps.queue || !d.deps.link || d.opts.wait_timeout.count() == 0) co_return;
+  auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
+  if (!q) co_return;
+  const auto cutoff = d.deps.clock.now() - d.opts.wait_timeout;
+  for (const auto& h : *q) {
+    if (h.status != store::handoff_status::waiting || h.requested > cutoff) continue;
+    std::string note = "No consultant took it in time.";
+    auto closed = co_await d.deps.queue->close_handoff(tenant, h.conversation_id, std::move(note));
+    if (!closed || !*closed) continue;
+    auto entry =
+        detail::session_entry(tenant, "system", "", "desk", "desk.handoff_failed", R"({"reason":"wait_timeout"})");
+    entry.subject = h.conversation_id;
+    (void)co_await d.sessions->record(std::move(entry));  // after the fact: nobody accessed anything
+    // The bot hears `failed` with this message and offers its alternatives (ADR 0021).
+    std::string message = "No consultant is free to take your conversation right now.";
+    std::string no_intent;
+    (void)co_await d.deps.link->end(tenant, h.conversation_id, false, std::move(message), std::move(no_intent));
+    detail::queue_changed(d, tenant, h.conversation_id, "closed");
+  }
+}
+
+awaitable<void> service::check_queues() {
+  co_await requeue_unanswered();
+  std::vector<std::string> tenants;  // every tenant with a desk: a restarted node knows its queues too
+  for (const auto& [id, provider] : impl_->idps) tenants.push_back(id);
+  for (const auto& tenant : tenants) {
+    co_await fail_overdue(tenant);
+    co_await assign_waiting(tenant);
+  }
+}
+
 void service::session_left_live(const std::string& tenant, const std::string& ref) {
   auto& d = *impl_;
   auto actor = d.live.forget_session(tenant, ref);
@@ -176,6 +274,17 @@ void service::session_left_live(const std::string& tenant, const std::string& re
           x.live.unwatch_all(tenant, conversation);
           detail::queue_changed(x, tenant, conversation, "waiting");
         }
+        // No desk of theirs is open here any more: nothing is assigned to them until they are
+        // available again.
+        if (x.live.sessions_of(tenant, owner).empty()) {
+          auto me = co_await x.deps.queue->get_desk_agent(tenant, owner);
+          if (me && *me && (*me)->state == store::availability::available) {
+            auto away = std::move(**me);
+            away.state = store::availability::away;
+            (void)co_await x.deps.queue->put_desk_agent(std::move(away));
+          }
+        }
+        co_await self->assign_waiting(tenant);
       },
       core::log_exceptions{d.log, "desk release"});
 }

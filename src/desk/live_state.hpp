@@ -26,6 +26,20 @@ class live_state {
     watchers_[{tenant, conversation}].insert(ref);
     actors_[{tenant, ref}] = actor;
   }
+  /// Session `ref` is `actor`'s desk (it set its availability): where its assignments are told.
+  void note_session(const std::string& tenant, const std::string& ref, const std::string& actor) {
+    std::lock_guard lock(mutex_);
+    actors_[{tenant, ref}] = actor;
+  }
+  /// The session refs of `actor` on this node.
+  [[nodiscard]] std::vector<std::string> sessions_of(const std::string& tenant, const std::string& actor) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : actors_) {
+      if (k.first == tenant && v == actor) out.push_back(k.second);
+    }
+    return out;
+  }
   void unwatch_all(const std::string& tenant, const std::string& conversation) {
     std::lock_guard lock(mutex_);
     watchers_.erase({tenant, conversation});

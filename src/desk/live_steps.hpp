@@ -26,5 +26,11 @@ void queue_changed(service::impl& d, const std::string& tenant, const std::strin
 /// Tells the widget of a waiting conversation its place in its queue and an estimated wait.
 [[nodiscard]] boost::asio::awaitable<void> tell_position(service::impl& d, const std::string& tenant,
                                                          const std::string& conversation);
+/// tell_position() for every waiting conversation of the tenant (the queue moved).
+[[nodiscard]] boost::asio::awaitable<void> tell_positions(service::impl& d, const std::string& tenant);
+/// True when the tenant's [[desk.tenants]] assignment is "auto".
+[[nodiscard]] bool auto_assigns(const service::impl& d, const std::string& tenant);
+/// service::assign_waiting().
+[[nodiscard]] boost::asio::awaitable<void> assign_waiting(service::impl& d, std::string tenant);
 
 }  // namespace parley::desk::detail

@@ -98,6 +98,8 @@ class live_desk : public test::desk_routes {
     std::filesystem::remove_all(store_dir_);
   }
   store::conversation_store& conversation_store() override { return *store_; }
+  // The tests run the loop's pass themselves (check_queues()), except where the loop is the subject.
+  void adjust(options& o) override { o.queue_check_interval = std::chrono::seconds{600}; }
 
   void request_handoff(const std::string& tenant, const std::string& conversation) {
     handoff_notice n{tenant, conversation, "h-" + conversation, "Card blocked abroad", "card_blocked", "", 3};
@@ -265,6 +267,164 @@ TEST_F(live_desk, a_consultants_session_ending_and_an_unanswered_take_put_the_co
                  "Origin: " + origin_ + "\r\nContent-Type: application/json\r\n", R"({"version":9})")
                 .status,
             403);
+}
+
+// Automatic assignment (BankX's assignment = "auto"; Harbour keeps "pick").
+class live_desk_auto : public live_desk {
+ protected:
+  void adjust(options& o) override {
+    live_desk::adjust(o);
+    for (auto& t : o.tenants) {
+      if (t.id == "bankx") t.auto_assign = true;
+    }
+  }
+  /// Reads desk events until one of `type` arrives (bounded).
+  static std::optional<boost::json::value> event_of(net::test::ws_client& ws, std::string_view type) {
+    for (int i = 0; i < 20; ++i) {
+      auto m = ws.read();
+      if (!m) return std::nullopt;
+      auto e = boost::json::parse(m->text);
+      if (const auto* t = e.at("type").if_string(); t && *t == type) return e;
+    }
+    return std::nullopt;
+  }
+};
+
+TEST_F(live_desk_auto, a_waiting_handoff_goes_to_an_available_consultant_without_anyone_taking_it) {
+  ASSERT_TRUE(run(store_->create_conversation("bankx", "conv-bankx-2", "bot", "dl_u3")));
+  // Nobody available: it waits, first in the queue.
+  request_handoff("bankx", "conv-bankx-1");
+  EXPECT_TRUE(link.of("accept").empty());
+  EXPECT_EQ(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().status, store::handoff_status::waiting);
+
+  jar anna, bo;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(sign_in("bankx", "bo", bo).status, 303);
+  net::test::ws_client ws;
+  ws.headers = {{"Cookie", cookie_of(anna)}, {"Origin", origin_}};
+  ASSERT_EQ(ws.connect(port_, "/desk/api/events"), 101);
+  ASSERT_TRUE(ws.read());  // hello
+
+  // Anna becomes available: the waiting handoff is hers, accepted in the channel under her first
+  // name, and her desk is told, without a Take.
+  ASSERT_EQ(api("PUT", "/desk/api/availability", anna, R"({"state":"available","capacity":1})").status, 200);
+  ASSERT_EQ(link.of("accept").size(), 1u);
+  EXPECT_EQ(link.of("accept")[0].conversation, "conv-bankx-1");
+  EXPECT_EQ(link.of("accept")[0].name, "Anna");
+  auto h = run(store_->open_handoff("bankx", "conv-bankx-1"))->value();
+  EXPECT_EQ(h.status, store::handoff_status::assigned);
+  EXPECT_EQ(h.owner_name, "Anna");
+  auto assigned = event_of(ws, "handoff.assigned");
+  ASSERT_TRUE(assigned);
+  EXPECT_EQ(assigned->at("data").at("conversation"), "conv-bankx-1");
+  auto events = audit_events();
+  EXPECT_NE(std::find(events.begin(), events.end(), "desk.handoff_assigned"), events.end());
+  // She may write at once (she owns it), Bo may not.
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":"Hello"})").status, 200);
+  EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", bo, R"({"text":"Hi"})").status, 403);
+
+  // A new handoff while Anna is full: it goes to Bo as soon as it arrives.
+  ASSERT_EQ(api("PUT", "/desk/api/availability", bo, R"({"state":"available","capacity":2})").status, 200);
+  request_handoff("bankx", "conv-bankx-2");
+  ASSERT_EQ(link.of("accept").size(), 2u);
+  EXPECT_EQ(link.of("accept")[1].conversation, "conv-bankx-2");
+  EXPECT_EQ(link.of("accept")[1].name, "Bo");
+
+  // Another tenant in "pick" mode: its handoff waits for a Take even with a consultant available.
+  jar hugo;
+  ASSERT_EQ(sign_in("harbour", "hugo", hugo).status, 303);
+  ASSERT_EQ(api("PUT", "/desk/api/availability", hugo, R"({"state":"available"})").status, 200);
+  request_handoff("harbour", "conv-harbour-1");
+  run(desk_->check_queues());
+  EXPECT_EQ(link.of("accept").size(), 2u);
+}
+
+TEST_F(live_desk_auto, a_consultant_who_signs_out_is_away_and_their_conversation_goes_to_the_next_one) {
+  ASSERT_TRUE(run(store_->create_conversation("bankx", "conv-bankx-2", "bot", "dl_u3")));
+  jar anna, bo;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(sign_in("bankx", "bo", bo).status, 303);
+  ASSERT_EQ(api("PUT", "/desk/api/availability", anna, R"({"state":"available","capacity":1})").status, 200);
+  request_handoff("bankx", "conv-bankx-1");
+  ASSERT_EQ(link.of("accept").size(), 1u);
+  const auto anna_ref = run(store_->open_handoff("bankx", "conv-bankx-1"))->value().owner_ref;
+  // Anna signs out: the conversation is requeued and she is away (the release runs beside the
+  // sign-out: wait for it, bounded).
+  ASSERT_EQ(api("POST", "/desk/api/logout", anna).status, 200);
+  auto away = [&] {
+    auto me = run(store_->get_desk_agent("bankx", anna_ref));
+    return me && *me && (*me)->state == store::availability::away;
+  };
+  for (int i = 0; i < 200 && !away(); ++i) std::this_thread::sleep_for(25ms);
+  ASSERT_TRUE(away());
+  EXPECT_EQ(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().status, store::handoff_status::waiting);
+  run(desk_->check_queues());
+  EXPECT_EQ(link.of("accept").size(), 1u);  // not given back to Anna, who left
+  // Bo becomes available: the requeued conversation is his.
+  ASSERT_EQ(api("PUT", "/desk/api/availability", bo, R"({"state":"available","capacity":1})").status, 200);
+  ASSERT_EQ(link.of("accept").size(), 2u);
+  EXPECT_EQ(link.of("accept")[1].name, "Bo");
+}
+
+// The loop itself (every queue_check_interval, started with the desk) assigns a handoff to a
+// consultant who became available in the store without any route running (another desk node).
+class live_desk_loop : public live_desk_auto {
+ protected:
+  void adjust(options& o) override {
+    live_desk_auto::adjust(o);
+    o.queue_check_interval = std::chrono::seconds{1};
+  }
+};
+
+TEST_F(live_desk_loop, the_desks_loop_assigns_a_waiting_handoff_by_itself) {
+  request_handoff("bankx", "conv-bankx-1");
+  ASSERT_TRUE(link.of("accept").empty());
+  store::desk_agent a;
+  a.tenant_id = "bankx";
+  a.actor_ref = "agent-on-another-node";
+  a.display_name = "Maja";
+  a.state = store::availability::available;
+  a.skills = {"general"};
+  ASSERT_TRUE(run(store_->put_desk_agent(std::move(a))));
+  for (int i = 0; i < 400 && link.of("accept").empty(); ++i) std::this_thread::sleep_for(25ms);  // ≤ 10 s
+  ASSERT_EQ(link.of("accept").size(), 1u);
+  EXPECT_EQ(link.of("accept")[0].name, "Maja");
+  EXPECT_EQ(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().owner_ref, "agent-on-another-node");
+}
+
+TEST_F(live_desk, a_handoff_nobody_takes_within_the_wait_timeout_fails_and_the_bot_is_told) {
+  request_handoff("bankx", "conv-bankx-1");
+  clock.advance(std::chrono::duration_cast<std::chrono::milliseconds>(options{}.wait_timeout) - 1s);
+  run(desk_->check_queues());
+  EXPECT_TRUE(link.of("end").empty());  // not yet
+  clock.advance(2s);
+  run(desk_->check_queues());
+  ASSERT_EQ(link.of("end").size(), 1u);
+  EXPECT_FALSE(link.of("end")[0].flag);  // failed
+  EXPECT_EQ(link.of("end")[0].conversation, "conv-bankx-1");
+  EXPECT_FALSE(link.of("end")[0].text.empty());  // the explanation the assistant passes on
+  EXPECT_FALSE(run(store_->open_handoff("bankx", "conv-bankx-1"))->has_value());
+  auto events = audit_events();
+  EXPECT_NE(std::find(events.begin(), events.end(), "desk.handoff_failed"), events.end());
+  run(desk_->check_queues());
+  EXPECT_EQ(link.of("end").size(), 1u);  // once
+}
+
+TEST_F(live_desk, the_widgets_behind_are_told_their_new_place_when_the_queue_moves) {
+  ASSERT_TRUE(run(store_->create_conversation("bankx", "conv-bankx-2", "bot", "dl_u3")));
+  request_handoff("bankx", "conv-bankx-1");
+  request_handoff("bankx", "conv-bankx-2");
+  auto updates = link.of("update");
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[1].conversation, "conv-bankx-2");
+  EXPECT_EQ(updates[1].name, "2");  // second in the queue
+  jar anna;
+  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
+  ASSERT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/take", anna, R"({"version":1})").status, 200);
+  updates = link.of("update");
+  ASSERT_EQ(updates.size(), 3u);
+  EXPECT_EQ(updates[2].conversation, "conv-bankx-2");
+  EXPECT_EQ(updates[2].name, "1");  // moved up
 }
 
 }  // namespace

@@ -99,6 +99,12 @@ tenant_options parse_tenant(core::config_section s) {
     }
     if (t.id_token_algorithms.empty()) s.error("id_token_algorithms", "must name at least one algorithm");
   }
+  const auto assignment = s.string("assignment", "pick");
+  if (assignment == "auto") {
+    t.auto_assign = true;
+  } else if (assignment != "pick") {
+    s.error("assignment", "must be \"pick\" or \"auto\"");
+  }
   s.finish();
   return t;
 }
@@ -138,6 +144,7 @@ tenant_options tenant_options::clone() const {
   t.allowed_groups = allowed_groups;
   t.tid_allowlist = tid_allowlist;
   t.id_token_algorithms = id_token_algorithms;
+  t.auto_assign = auto_assign;
   return t;
 }
 
@@ -156,6 +163,8 @@ options options::clone() const {
   o.events_check_interval = events_check_interval;
   o.discovery_max_age = discovery_max_age;
   o.answer_timeout = answer_timeout;
+  o.wait_timeout = wait_timeout;
+  o.queue_check_interval = queue_check_interval;
   o.ca_file = ca_file;
   for (const auto& t : tenants) o.tenants.push_back(t.clone());
   return o;
@@ -185,6 +194,10 @@ options parse_options(core::config_section s) {
   o.events_check_interval = seconds(s, "events_check_interval", o.events_check_interval, 1s, 10min);
   o.discovery_max_age = seconds(s, "discovery_max_age", o.discovery_max_age, 1min, 7 * 24h);
   o.answer_timeout = seconds(s, "answer_timeout", o.answer_timeout, 10s, 1h);
+  o.wait_timeout = seconds(s, "wait_timeout", o.wait_timeout, 0s, 24h);
+  if (o.wait_timeout.count() != 0 && o.wait_timeout < 30s)
+    s.error("wait_timeout", "must be 0s (never) or at least 30s");
+  o.queue_check_interval = seconds(s, "queue_check_interval", o.queue_check_interval, 1s, 10min);
   o.ca_file = s.string("ca_file");
   std::set<std::string> ids;
   for (auto& t : s.sections("tenants")) {

@@ -99,6 +99,30 @@ TEST(desk_options, refuses_unsafe_or_incomplete_tenants) {
   EXPECT_TRUE(has(parse("[desk]\nbogus = 1\n"), "unknown key"));
 }
 
+TEST(desk_options, the_live_desks_queue_settings) {
+  auto p = parse(good);
+  ASSERT_TRUE(p.errors.empty());
+  EXPECT_EQ(p.o.wait_timeout, 10min);  // defaults
+  EXPECT_EQ(p.o.queue_check_interval, 5s);
+  EXPECT_FALSE(p.o.tenants[0].auto_assign);  // "pick"
+  std::string tuned = good;
+  tuned.replace(tuned.find("idle_timeout"), 0, "wait_timeout = \"0s\"\nqueue_check_interval = \"2s\"\n");
+  tuned.replace(tuned.find("tid_allowlist"), 0, "assignment = \"auto\"\n");
+  p = parse(tuned);
+  ASSERT_TRUE(p.errors.empty()) << p.errors.front();
+  EXPECT_EQ(p.o.wait_timeout, 0s);  // never
+  EXPECT_EQ(p.o.queue_check_interval, 2s);
+  EXPECT_TRUE(p.o.tenants[0].auto_assign);
+  EXPECT_TRUE(p.o.clone().tenants[0].auto_assign);
+  EXPECT_FALSE(p.o.tenants[1].auto_assign);
+  auto wrong = [](const std::string& toml) { return !parse(toml).errors.empty(); };
+  EXPECT_TRUE(wrong("[desk]\nwait_timeout = \"10s\"\n"));  // 0s or at least 30s
+  EXPECT_TRUE(wrong("[desk]\nqueue_check_interval = \"0s\"\n"));
+  std::string bad_mode = good;
+  bad_mode.replace(bad_mode.find("tid_allowlist"), 0, "assignment = \"round-robin\"\n");
+  EXPECT_TRUE(wrong(bad_mode));
+}
+
 TEST(desk_options, urls_https_or_loopback_only) {
   EXPECT_TRUE(acceptable_url("https://idp.example/t"));
   EXPECT_TRUE(acceptable_url("http://127.0.0.1:9000"));

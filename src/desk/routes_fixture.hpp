@@ -83,6 +83,7 @@ class desk_routes : public ::testing::Test {
   void start() {
     auto o = testing::two_tenants();
     o.app_dir = dir_.string();
+    adjust(o);
     dependencies deps{io_, conversation_store(), sessions, idps.client, audit, clock, core::os_random()};
     deps.queue = queue_;
     deps.link = link_;
@@ -101,6 +102,8 @@ class desk_routes : public ::testing::Test {
     ASSERT_TRUE(desk_->start(bound->base_url()));
     threads_ = std::make_unique<core::thread_group>(io_, 2, "desk-test");
   }
+  /// A fixture's changes to the desk's options before it starts.
+  virtual void adjust(options&) {}
   void stop() {
     if (!threads_) return;
     desk_->stop();

@@ -155,6 +155,8 @@ awaitable<net::response> availability(service::impl& d, const net::request& req,
   }
   auto put = co_await d.deps.queue->put_desk_agent(std::move(a));
   if (!put) co_return put.error() == store::errc::invalid_argument ? bad("bad skills") : detail::unavailable_response();
+  d.live.note_session(who.tenant_id, who.session_ref, who.actor);  // where its assignments are told
+  if (put->state == store::availability::available) co_await detail::assign_waiting(d, who.tenant_id);
   boost::json::object o;
   o["availability"] = store::to_string(put->state);
   o["capacity"] = put->capacity;
@@ -218,7 +220,9 @@ awaitable<net::response> take(service::impl& d, const net::request& req, const c
   }
   d.live.watch(who.tenant_id, id, who.session_ref, who.actor);
   detail::queue_changed(d, who.tenant_id, id, "assigned");
-  co_return ok(detail::handoff_json(taken->handoff, &who, d.deps.clock.now()));
+  auto answer = ok(detail::handoff_json(taken->handoff, &who, d.deps.clock.now()));
+  if (!over) co_await detail::tell_positions(d, who.tenant_id);  // the ones behind it moved up
+  co_return answer;
 }
 
 awaitable<net::response> send(service::impl& d, const net::request& req, const caller& who, bool typing) {
@@ -281,6 +285,7 @@ awaitable<net::response> hand_back(service::impl& d, const net::request& req, co
   if (!closed) co_return detail::unavailable_response();
   d.live.unwatch_all(who.tenant_id, id);
   detail::queue_changed(d, who.tenant_id, id, "closed");
+  co_await detail::assign_waiting(d, who.tenant_id);  // the consultant has room for the next one
   co_return ok({});
 }
 

@@ -125,14 +125,13 @@ bool service::start(const std::string& listener_url) {
         [self]() -> awaitable<void> {
           auto& x = *self->impl_;
           while (!x.stopped) {
-            x.answer_timer.expires_after(
-                std::max<std::chrono::seconds>(std::chrono::seconds{5}, x.opts.answer_timeout / 4));
+            x.answer_timer.expires_after(x.opts.queue_check_interval);
             co_await x.answer_timer.async_wait(core::use_tuple);
             if (x.stopped) break;
-            co_await self->requeue_unanswered();
+            co_await self->check_queues();
           }
         },
-        core::log_exceptions{i.log, "desk no-answer check"});
+        core::log_exceptions{i.log, "desk queue checks"});
   }
   return true;
 }

@@ -84,8 +84,12 @@ export class desk_api {
   }
 
   // ---- the live desk (issue 19) ----
-  async handoffs(): Promise<handoff[]> {
-    return (await this.call<{ handoffs: handoff[] }>('GET', '/desk/api/handoffs')).handoffs;
+  handoffs(): Promise<queue_view> {
+    return this.call('GET', '/desk/api/handoffs');
+  }
+  /** The caller as an agent of the queue (automatic assignment gives work only to "available"). */
+  set_availability(state: availability): Promise<unknown> {
+    return this.call('PUT', '/desk/api/availability', { state });
   }
   /** Resolves with the handoff now owned by the caller; rejects with take_refused when another won. */
   async take(id: string, version: number): Promise<handoff> {
@@ -132,6 +136,16 @@ export interface handoff {
   failed_intent: string;
   owner_name?: string;
   mine?: boolean;
+}
+
+export type availability = 'available' | 'busy' | 'away';
+
+export interface queue_view {
+  handoffs: handoff[];
+  waiting: number;
+  availability?: availability;
+  capacity?: number;
+  load?: number;
 }
 
 export interface transcript_item {

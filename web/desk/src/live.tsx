@@ -3,10 +3,12 @@
 // assistant's part before the handoff, a composer (Enter sends; typing is signalled while the
 // consultant writes), hand-back with a note and an intent to resume, and a supervisor's silent
 // monitor. Typing and queue counts go to a separate status region. Events arrive over the desk's
-// WebSocket ("queue.changed", "conversation.activity", "conversation.ended").
+// WebSocket ("queue.changed", "handoff.assigned", "conversation.activity", "conversation.ended").
+// The consultant's availability (available / busy / away) is theirs to set; in a tenant with
+// automatic assignment a conversation assigned to them opens by itself.
 import { useEffect, useRef } from 'preact/hooks';
 import { signal } from '@preact/signals';
-import { desk_api, handoff, signed_out_error, take_refused, transcript_item } from './api';
+import { availability, desk_api, handoff, signed_out_error, take_refused, transcript_item } from './api';
 import type { envelope } from './events';
 
 export interface line {
@@ -18,6 +20,7 @@ export interface line {
 }
 
 const queue = signal<handoff[] | null>(null);
+const my_availability = signal<availability | ''>('');
 const open_id = signal<string | null>(null);
 const open_mode = signal<'owner' | 'monitor'>('owner');
 const lines = signal<line[]>([]);
@@ -30,7 +33,10 @@ let last_typing = 0;
 
 /** The transcript line of a stored or streamed activity (null for what is not shown). */
 export function line_of(seq: number, type: string, activity: transcript_item['activity'] | undefined, integrity_failed = false): line | null {
-  if (integrity_failed) return { key: `s${seq}`, who: 'Parley', role: 'channel', text: 'This message failed its integrity check and is not shown.', integrity_failed: true };
+  if (integrity_failed) {
+    const text = `Message number ${seq} cannot be shown: it failed its integrity check (the store's marker). Do not rely on this transcript being complete.`;
+    return { key: `s${seq}`, who: 'Warning', role: 'channel', text, integrity_failed: true };
+  }
   if (type !== 'message' || !activity || typeof activity.text !== 'string' || activity.text === '') return null;
   const role = activity.from?.role ?? 'bot';
   const who = role === 'user' ? 'Customer' : activity.from?.name ?? (role === 'bot' ? 'Assistant' : role);
@@ -52,8 +58,10 @@ function failed(e: unknown): void {
 export async function load_queue(): Promise<void> {
   if (!api_ref) return;
   try {
-    const q = await api_ref.handoffs();
+    const view = await api_ref.handoffs();
+    const q = view.handoffs;
     queue.value = q;
+    my_availability.value = view.availability ?? '';
     const waiting = q.filter((h) => h.status === 'waiting').length;
     live_status.value = `${waiting} waiting in the queue.`;
   } catch (e) {
@@ -87,9 +95,30 @@ async function take(h: handoff): Promise<void> {
   await load_queue();
 }
 
+async function set_availability(state: availability): Promise<void> {
+  if (!api_ref) return;
+  try {
+    await api_ref.set_availability(state);
+    notice.value = state === 'available' ? 'You are available: conversations may be assigned to you.' : `You are ${state}.`;
+  } catch (e) {
+    failed(e);
+    notice.value = 'Your availability could not be changed.';
+  }
+  await load_queue();
+}
+
 /** The desk's events (main.tsx hands every envelope here). */
 export function on_event(e: envelope): void {
   if (e.type === 'queue.changed') {
+    void load_queue();
+    return;
+  }
+  if (e.type === 'handoff.assigned') {
+    const id = (e.data as { conversation?: string }).conversation;
+    if (typeof id === 'string' && open_id.value === null) {
+      notice.value = 'A conversation was assigned to you.';
+      void open(id, 'owner');
+    }
     void load_queue();
     return;
   }
@@ -121,6 +150,19 @@ function Queue() {
   return (
     <section aria-labelledby="queue-title" class="card">
       <h2 id="queue-title">Queue</h2>
+      <p class="availability">
+        <label for="availability">Your availability</label>{' '}
+        <select
+          id="availability"
+          value={my_availability.value}
+          onChange={(e) => void set_availability((e.currentTarget as HTMLSelectElement).value as availability)}
+        >
+          {my_availability.value === '' && <option value="">not set</option>}
+          <option value="available">available</option>
+          <option value="busy">busy</option>
+          <option value="away">away</option>
+        </select>
+      </p>
       {q === null ? (
         <p>Loading…</p>
       ) : q.length === 0 ? (

@@ -17,6 +17,8 @@ test('a record that failed its integrity check is shown as such, never as its te
   const l = line_of(7, 'message', undefined, true);
   assert.equal(l?.integrity_failed, true);
   assert.match(l?.text ?? '', /integrity check/);
+  assert.match(l?.text ?? '', /number 7/);  // which record, as the store's marker says (ADR 0017)
+  assert.equal(l?.who, 'Warning');
 });
 
 test('the assistant\'s Markdown emphasis is shown as plain words', () => {

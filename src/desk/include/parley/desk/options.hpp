@@ -10,6 +10,9 @@
 //   refresh_interval = "5m"       # how often the IdP is asked whether the consultant may stay
 //   sign_in_timeout = "10m"       # a sign-in must come back from the IdP within this
 //   ca_file = ""                  # CA bundle for the IdPs (default: the system's)
+//   answer_timeout = "2m"         # a taken or assigned conversation unanswered this long is requeued
+//   wait_timeout = "10m"          # a handoff nobody took within this fails (the assistant offers
+//                                 # the alternatives); "0s": never
 //   [[desk.tenants]]
 //   id = "bankx"                  # the tenant id conversations carry
 //   name = "BankX"                # shown on the sign-in button
@@ -27,6 +30,8 @@
 //   allowed_groups = []           # when set, the `groups` claim must hold one of these
 //   tid_allowlist = []            # Entra ID: the token's `tid` must be one of these
 //   id_token_algorithms = ["RS256", "ES256"]
+//   assignment = "pick"           # "pick": consultants take from the queue; "auto": the desk
+//                                 # assigns each waiting handoff to an available consultant
 //
 // Problems are recorded in the config (finish() is called on every table). Thread-safety: plain values.
 #pragma once
@@ -63,6 +68,9 @@ struct tenant_options {
   std::vector<std::string> allowed_groups;
   std::vector<std::string> tid_allowlist;
   std::vector<jose::algorithm> id_token_algorithms{jose::algorithm::rs256, jose::algorithm::es256};
+  /// The live desk: waiting handoffs are assigned by the desk (least loaded, round-robin)
+  /// instead of waiting for a consultant's Take.
+  bool auto_assign = false;
 
   tenant_options() = default;
   tenant_options(tenant_options&&) noexcept = default;
@@ -89,6 +97,10 @@ struct options {
   std::chrono::seconds discovery_max_age = 24h;
   /// A conversation taken (or assigned) and not answered within this goes back to the queue.
   std::chrono::seconds answer_timeout = 120s;
+  /// A handoff still waiting after this fails (handoff.status failed); zero: never.
+  std::chrono::seconds wait_timeout = 10min;
+  /// How often the live desk's loop runs (requeue, automatic assignment, wait timeouts).
+  std::chrono::seconds queue_check_interval = 5s;
   std::string ca_file;
   std::vector<tenant_options> tenants;
 

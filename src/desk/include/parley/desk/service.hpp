@@ -97,6 +97,18 @@ class service : public std::enable_shared_from_this<service> {
   /// One pass of the no-answer check: handoffs assigned and unanswered for longer than
   /// [desk] answer_timeout go back to the queue. What the loop runs; public for tests.
   [[nodiscard]] boost::asio::awaitable<void> requeue_unanswered();
+  /// In a tenant whose assignment is "auto": while a handoff waits and an available consultant
+  /// with its queue as a skill has room, assigns it (least loaded, then round-robin; the store's
+  /// compare-and-set), audits `desk.handoff_assigned`, calls the channel's accept and tells the
+  /// consultant's open desks ("handoff.assigned"). Runs on each new handoff, each consultant
+  /// becoming available, each conversation ending or requeued, and in check_queues().
+  [[nodiscard]] boost::asio::awaitable<void> assign_waiting(std::string tenant_id);
+  /// Handoffs waiting longer than [desk] wait_timeout fail: closed, audited `desk.handoff_failed`,
+  /// the bot told handoff.status failed (the assistant offers its alternatives).
+  [[nodiscard]] boost::asio::awaitable<void> fail_overdue(std::string tenant_id);
+  /// One pass of the live desk's loop (every [desk] queue_check_interval, started by start()):
+  /// requeue_unanswered(), then for every tenant fail_overdue() and assign_waiting().
+  [[nodiscard]] boost::asio::awaitable<void> check_queues();
 
   struct impl;
   [[nodiscard]] impl& internals() noexcept { return *impl_; }
