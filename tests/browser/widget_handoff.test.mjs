@@ -102,7 +102,9 @@ test('handoff: finding a consultant with the wait, who joined, their typing and 
     const entries = document.querySelector('parley-widget').shadowRoot.querySelectorAll('.entry');
     return entries[entries.length - 1].textContent;
   });
-  assert.match(last, /^Anna: Hello, I am Anna/, 'the consultant speaks under their display name');
+  assert.match(last, /^Anna \(consultant\)Hello, I am Anna/, 'the consultant speaks under their display name');
+  const sender = page.locator('parley-widget .entry.bot .sender');
+  assert.deepEqual(await sender.allInnerTexts(), ['Anna (consultant)'], 'named on screen, the assistant not');
   await screenshot(page, 'handoff-consultant');
   await ingest(page, [handoff({ state: 'completed' })]);
   assert.deepEqual(await steps.allInnerTexts(), ['Anna (consultant) joined the conversation.', 'You are back with the assistant.']);

@@ -170,7 +170,7 @@ test('a customer asks for a human, a consultant takes over, they talk, and the a
     await reply.press('Enter');
     await wait_for_text(user.page, 'Hello, this is Anna from BankX. How can I help?');
     const from_anna = user.page.locator('parley-widget .entry.bot').last();
-    assert.match(await from_anna.innerText(), /Anna/);  // shown under the consultant's name
+    assert.equal(await from_anna.locator('.sender').innerText(), 'Anna (consultant)', 'named on screen');
     assert.doesNotMatch(await widget_text(user.page), /Berg|@/, 'only the first name, never the IdP’s full name or e-mail');
     await screenshot(user.page, 'live-widget-with-consultant');
 

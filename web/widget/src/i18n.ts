@@ -35,6 +35,8 @@ export interface widget_strings {
   /** Handoff to a consultant (ADR 0021): waiting (place in the queue, minutes), joined, back. */
   finding_consultant: (position: number | null, minutes: number | null) => string;
   consultant_joined: (name: string) => string;
+  /** Above each of a consultant's messages. */
+  consultant_sender: (name: string) => string;
   assistant_back: string;
   no_consultant: string;
   consultant_name: string;
@@ -76,6 +78,7 @@ const en: widget_strings = {
     (position !== null ? ` You are number ${position} in the queue.` : '') +
     (minutes !== null ? ` Expected wait: about ${minutes} min.` : ''),
   consultant_joined: (name) => `${name} (consultant) joined the conversation.`,
+  consultant_sender: (name) => `${name} (consultant)`,
   assistant_back: 'You are back with the assistant.',
   no_consultant: 'No consultant could join the conversation.',
   consultant_name: 'Consultant',
@@ -118,6 +121,7 @@ const de: widget_strings = {
     (position !== null ? ` Sie sind Nummer ${position} in der Warteschlange.` : '') +
     (minutes !== null ? ` Voraussichtliche Wartezeit: etwa ${minutes} Min.` : ''),
   consultant_joined: (name) => `${name} (Beratung) ist der Unterhaltung beigetreten.`,
+  consultant_sender: (name) => `${name} (Beratung)`,
   assistant_back: 'Sie sind wieder beim Assistenten.',
   no_consultant: 'Es konnte keine Beraterin und kein Berater beitreten.',
   consultant_name: 'Beratung',

@@ -31,6 +31,8 @@ export interface transcript_entry {
   activity_id: string | null;
   /** Integrity markers: the sequence number of the message that failed its check. */
   integrity_seq?: number;
+  /** A consultant's message (from.id "consultant", ADR 0021): the view names the sender visibly. */
+  consultant?: boolean;
 }
 
 export type ingest_result =
@@ -142,6 +144,7 @@ export class transcript {
       from_name: activity.from_name,
       state: is_user ? 'sent' : null,
       activity_id: activity.id,
+      consultant: !is_user && activity.from_id === 'consultant',
     };
     this.entries_.push(entry);
     return { kind: 'added', entry };

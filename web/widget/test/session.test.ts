@@ -322,6 +322,7 @@ test('handoff: the channel\'s parley.handoff events reach the view once each, in
   sockets.last.server_send({ activities: [{ type: 'message', id: 'm1', from: anna, text: 'Hello, Anna here.', timestamp: '2024-05-01T10:00:00Z' }] });
   assert.deepEqual(view.shown(), [['Hello, Anna here.', null]]);
   assert.equal(view.entries.get('m1')!.from_name, 'Anna');
+  assert.equal(view.entries.get('m1')!.consultant, true, 'a consultant is named on screen');
   sockets.last.server_send({ activities: [ev('h5', { state: 'completed' })] });
   assert.equal(view.handoffs.at(-1)!.state, 'completed');
   session.stop();

@@ -280,8 +280,12 @@ export class widget_view implements session_view {
       append(meta, [el('span', { class: 'state-failed' }, [s.failed]), retry]);
     }
     const who = entry.role === 'user' ? s.you : entry.from_name ?? s.bot_name;
+    // A consultant is named on screen (the assistant and the user only for screen readers).
+    const sender = entry.consultant
+      ? el('span', { class: 'sender' }, [s.consultant_sender(entry.from_name ?? s.consultant_name)])
+      : el('span', { class: 'sr-only' }, [`${who}: `]);
     return el('li', { class: `entry ${entry.role}${entry.state === 'failed' ? ' failed' : ''}`, 'data-key': entry.key }, [
-      el('span', { class: 'sr-only' }, [`${who}: `]),
+      sender,
       bubble,
       meta,
     ]);
