@@ -2,22 +2,12 @@
 // Appends of several processes serialise per tenant on the head row: lock_audit_head creates it
 // if missing (ON CONFLICT DO NOTHING waits for a concurrent creator) and locks it FOR UPDATE
 // until the transaction ends, so seq = head + 1 is never taken twice and the chain never forks.
-#include "pg_session.hpp"
+#include "pg_rows.hpp"
 
 namespace parley::store::postgres::detail {
 namespace {
 
 constexpr char head_cols[] = "tenant_id, seq, hash, ts, key_uses, checkpoint_seq, checkpoint_ts";
-
-pqxx::binarystring blob(std::span<const std::uint8_t> b) {
-  static const std::uint8_t empty = 0;
-  return b.empty() ? pqxx::binarystring(&empty, 0) : pqxx::binarystring(b.data(), b.size());
-}
-
-bytes to_bytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return bytes(b.data(), b.data() + b.size());
-}
 
 std::int64_t i64(std::uint64_t v) {
   return static_cast<std::int64_t>(v);

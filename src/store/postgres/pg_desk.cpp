@@ -1,26 +1,12 @@
 // The desk's rows in PostgreSQL (backend.hpp, "the service desk"): desk_sessions, desk_logins
 // and desk_settings.
-#include "pg_guarded.hpp"
+#include "pg_rows.hpp"
 
 namespace parley::store::postgres::detail {
 namespace {
 
 constexpr char session_cols[] =
     "tenant_id, ref, subject_ref, sid_ref, key_id, key_version, created, last_seen, expires, refresh_due, data";
-
-std::string str(std::string_view s) {
-  return std::string(s);
-}
-
-pqxx::binarystring blob(std::span<const std::uint8_t> b) {
-  static const std::uint8_t empty = 0;
-  return b.empty() ? pqxx::binarystring(&empty, 0) : pqxx::binarystring(b.data(), b.size());
-}
-
-bytes to_bytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return bytes(b.data(), b.data() + b.size());
-}
 
 desk_session_row read_session(const pqxx::row& row) {
   desk_session_row r;

@@ -2,7 +2,7 @@
 // desk_agents. A take is `UPDATE ... WHERE version = expected`: under READ COMMITTED a second
 // taker waits for the first one's row lock and then re-checks the version against the committed
 // row, so it changes nothing; the agent's row is locked FOR UPDATE before its load is checked.
-#include "pg_guarded.hpp"
+#include "pg_rows.hpp"
 
 namespace parley::store::postgres::detail {
 namespace {
@@ -12,20 +12,6 @@ constexpr char handoff_cols[] =
     "version, data";
 constexpr char agent_cols[] =
     "tenant_id, actor_ref, state, capacity, load, skills, key_id, last_seen, last_assigned, data";
-
-std::string str(std::string_view s) {
-  return std::string(s);
-}
-
-pqxx::binarystring blob(std::span<const std::uint8_t> b) {
-  static const std::uint8_t empty = 0;
-  return b.empty() ? pqxx::binarystring(&empty, 0) : pqxx::binarystring(b.data(), b.size());
-}
-
-bytes to_bytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return bytes(b.data(), b.data() + b.size());
-}
 
 desk_handoff_row read_handoff(const pqxx::row& row) {
   desk_handoff_row r;

@@ -1,6 +1,7 @@
 // The desk queue's rows in SQLite (backend.hpp, "the desk's queue"): desk_handoffs and
 // desk_agents, in the data file. SQLite has one writer, so a compare-and-set on a handoff's
 // version and the agent's load check in the same transaction cannot interleave with another.
+#include "sqlite_rows.hpp"
 #include "sqlite_session.hpp"
 
 #include <sqlite3.h>
@@ -68,27 +69,6 @@ desk_agent_row read_agent(const statement& st) {
   r.last_assigned = st.int64(8);
   r.data = st.blob(9);
   return r;
-}
-
-template <class T, class Read>
-result<std::vector<T>> all(result<statement> st, Read read) {
-  if (!st) return st.error();
-  std::vector<T> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read(*st));
-  }
-}
-
-template <class T, class Read>
-result<std::optional<T>> one(result<statement> st, Read read) {
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<T>{};
-  return std::optional<T>{read(*st)};
 }
 
 }  // namespace
