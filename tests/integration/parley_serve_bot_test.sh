@@ -9,27 +9,21 @@
 set -euo pipefail
 bin=$1
 src=$2
-dir=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*" >&2
-  [ -f "$dir/out.log" ] && tail -n 40 "$dir/out.log" >&2
-  exit 1
-}
+# shellcheck source=../lib/parley_test.sh
+. "$(dirname "$0")/../lib/parley_test.sh"
+test_dir dir
 umask 077
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-password=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+secret=$(random_secret)
+password=$(random_secret)
 secret_hash=$(printf '%s\n' "$secret" | "$bin" channel hash-secret)
 password_hash=$(printf '%s\n' "$password" | "$bin" channel hash-secret)
 printf '%s' "$secret" >"$dir/channel-secret"
 printf '%s' "$password" >"$dir/app-password"
 export PARLEY_TEST_APP_PASSWORD="$password"  # [bot] app_password = { env = ... }
 # The channel calls the bot at a fixed URL: the bot's listener gets a port known in advance.
-bot_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bot_port=$(free_port)
 origin="http://127.0.0.1:9"
 
 write_config() {  # write_config FILE [EXTRA [bot] LINES] [CHANNEL SECRET FILE]
@@ -46,15 +40,7 @@ port = 0
 name = "bot"
 address = "127.0.0.1"
 port = $bot_port
-[crypto]
-root_key_file = "root.key"
-erasure_secrets_file = "erasure.secrets"
-[store]
-backend = "sqlite"
-[store.sqlite]
-path = "parley.db"
-[jose]
-key_file = "signing-keys.json"
+$(store_toml)
 [channel]
 bot_timeout = "15s"
 [[channel.bots]]
@@ -85,8 +71,8 @@ write_config "$dir/parley.toml"
 "$bin" check-config "$dir/parley.toml" >"$dir/check.log" 2>&1 || { cat "$dir/check.log"; fail "check-config"; }
 "$bin" serve --config "$dir/parley.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
-[ -s "$dir/ready.json" ] || fail "no ready file"
+test_pids+=("$pid")
+wait_for_file "$dir/ready.json" "$pid"
 # A secret read from { env = ... } leaves the environment once read (issue 14): neither the
 # variable nor its value is in /proc/PID/environ (what a child would inherit, what ps e shows).
 if tr '\0' '\n' <"/proc/$pid/environ" | grep -qF -- "$password"; then fail "the app password is still in the environment"; fi
@@ -135,7 +121,6 @@ grep -q "token endpoint: access token for bot serve-bot" "$dir/out.log" || fail 
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || fail "exit code $rc"
 for s in "$secret" "$password" "$token" "$text"; do
   if grep -qF -- "$s" "$dir/out.log"; then fail "a secret, token or message text is in the log"; fi
@@ -147,17 +132,8 @@ done
 (cd / && "$bin" keys list --config "$dir/parley.toml") >"$dir/list.out" 2>&1 || fail "keys list --config"
 
 # A bad [bot] section stops check-config and serve with exit 2 and the key at fault.
-expect_refused() {  # expect_refused NAME PATTERN EXTRA_LINES [CHANNEL SECRET FILE]
-  write_config "$dir/$1.toml" "$3" "${4:-}"
-  local rc=0
-  "$bin" check-config "$dir/$1.toml" >"$dir/$1.check" 2>&1 || rc=$?
-  [ "$rc" -eq 2 ] || fail "$1: check-config exit $rc"
-  grep -q -- "$2" "$dir/$1.check" || { cat "$dir/$1.check" >&2; fail "$1: unclear check-config message"; }
-  rc=0
-  "$bin" serve --config "$dir/$1.toml" >"$dir/$1.serve" 2>&1 || rc=$?
-  [ "$rc" -eq 2 ] || fail "$1: serve exit $rc"
-  grep -q -- "$2" "$dir/$1.serve" || { cat "$dir/$1.serve" >&2; fail "$1: unclear serve message"; }
-}
-expect_refused unknown_key "bot.colour: unknown key" 'colour = "blue"'
-expect_refused missing_secret "bot.channel_secret: cannot use secret file $dir/no-such-secret" "" no-such-secret
+write_config "$dir/unknown_key.toml" 'colour = "blue"'
+expect_refused "$bin" "$dir/unknown_key.toml" "bot.colour: unknown key" serve
+write_config "$dir/missing_secret.toml" "" no-such-secret
+expect_refused "$bin" "$dir/missing_secret.toml" "bot.channel_secret: cannot use secret file $dir/no-such-secret" serve
 echo "parley serve with [bot]: ok"

@@ -10,17 +10,11 @@
 set -euo pipefail
 bin=$1
 src=$2
-dir=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*" >&2
-  [ -f "$dir/out.log" ] && tail -n 40 "$dir/out.log" >&2
-  exit 1
-}
+# shellcheck source=../lib/parley_test.sh
+. "$(dirname "$0")/../lib/parley_test.sh"
+test_dir dir
 umask 077
-head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/bankx-desk-secret"
+random_secret >"$dir/bankx-desk-secret"
 mkdir -p "$dir/app"
 printf '<!doctype html><title>desk</title><script src="/desk/app/desk.js" defer></script>\n' >"$dir/app/index.html"
 
@@ -59,8 +53,8 @@ write_config "$dir/parley.toml"
 "$bin" check-config "$dir/parley.toml" >"$dir/check.log" 2>&1 || { cat "$dir/check.log"; fail "check-config"; }
 "$bin" serve --config "$dir/parley.toml" --ready-file "$dir/ready.json" >"$dir/out.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do [ -s "$dir/ready.json" ] && break; sleep 0.05; done
-[ -s "$dir/ready.json" ] || fail "no ready file"
+test_pids+=("$pid")
+wait_for_file "$dir/ready.json" "$pid"
 desk=$(sed -n 's/.*"desk":"\([^"]*\)".*/\1/p' "$dir/ready.json")
 base=${desk%/desk/}
 curl -fsS --max-time 5 "$desk" | grep -q 'src="/desk/app/desk.js"' || fail "the desk app page"
@@ -77,7 +71,6 @@ if grep -q "$(cat "$dir/bankx-desk-secret")" "$dir/out.log"; then fail "the clie
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || fail "exit code $rc"
 
 # The desk wrote to the real audit log (audit::log in the same store), not to a stand-in.
@@ -94,12 +87,9 @@ if grep -q "an-authorization-code" "$dir/audit.jsonl"; then fail "the authorizat
 
 expect_error() {  # expect_error NAME TENANT-LINES MESSAGE
   write_config "$dir/$1.toml" "$2"
-  rc=0
-  "$bin" check-config "$dir/$1.toml" >"$dir/$1.log" 2>&1 || rc=$?
-  [ "$rc" -eq 2 ] || fail "$1: check-config exit $rc"
-  grep -q "$3" "$dir/$1.log" || { cat "$dir/$1.log"; fail "$1: no \"$3\""; }
+  expect_refused "$bin" "$dir/$1.toml" "$3"
 }
-expect_error none "" "a desk listener needs at least one \[\[desk.tenants\]\] entry"
+expect_error none "" "a desk listener needs at least one [[desk.tenants]] entry"
 expect_error common '[[desk.tenants]]
 id = "bankx"
 issuer = "https://login.microsoftonline.com/common/v2.0"
@@ -111,5 +101,5 @@ id = "bankx"
 issuer = "https://idp.example"
 client_id = "c"
 client_secret = "inline-secret"
-consultant = ["x"]' "desk.tenants\[0\].client_secret"
+consultant = ["x"]' "desk.tenants[0].client_secret"
 echo "parley serve desk: ok"

@@ -36,20 +36,10 @@ name = "ops"
 address = "0.0.0.0"
 port = 0
 TOML
-rc=0
-"$bin" check-config "$dir/bad.toml" >"$dir/check.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { echo "check-config exit $rc"; exit 1; }
-grep -q "plain HTTP is only allowed on loopback addresses" "$dir/check.log"
-rc=0
-"$bin" serve --config "$dir/bad.toml" >"$dir/bad.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { echo "serve exit $rc"; exit 1; }
-grep -q "plain HTTP is only allowed on loopback addresses" "$dir/bad.log"
+expect_refused "$bin" "$dir/bad.toml" "plain HTTP is only allowed on loopback addresses" serve
 
 printf '[[net.listeners]]\nname = "chanel"\nport = 0\n' >"$dir/unknown.toml"
-rc=0
-"$bin" check-config "$dir/unknown.toml" >"$dir/unknown.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { echo "unknown service exit $rc"; exit 1; }
-grep -q 'net.listeners\[0\].name: unknown service "chanel" (known: ops, ' "$dir/unknown.log"
+expect_refused "$bin" "$dir/unknown.toml" 'net.listeners[0].name: unknown service "chanel" (known: ops, '
 # A channel bot with endpoint = "in-process" needs the [bot] of this process (ADR 0007): a clear
 # start-up error, not a 502 on the first message.
 "$bin" keys init --root-key-file "$dir/root.key" >/dev/null
@@ -68,31 +58,15 @@ endpoint = "in-process"
 TOML
 # check-config runs serve's start-up checks (issue 20): both refuse it with exit 2 and the same line.
 expected='channel.bots[0].endpoint: "in-process" needs a "bot" listener and a [bot] with id local-bot and tenant t1'
-rc=0
-"$bin" check-config "$dir/inproc.toml" >"$dir/inproc.check" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { echo "in-process without a bot: check-config exit $rc"; cat "$dir/inproc.check"; exit 1; }
-grep -qF "$expected" "$dir/inproc.check" || { cat "$dir/inproc.check"; exit 1; }
-rc=0
-"$bin" serve --config "$dir/inproc.toml" >"$dir/inproc.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || { echo "in-process without a bot: exit $rc"; cat "$dir/inproc.log"; exit 1; }
-grep -qF "$expected" "$dir/inproc.log" || { cat "$dir/inproc.log"; exit 1; }
+expect_refused "$bin" "$dir/inproc.toml" "$expected" serve
 
 # Anonymous bots (no app_id) are trusted by position (issue 14): only when every listener involved
 # is on loopback and not behind a TLS proxy (behind a same-host proxy every client is a loopback
 # peer). check-config and serve refuse the rest with exit 2 and the key at fault.
-expect_anonymous_refused() {  # NAME PATTERN: the config in $dir/NAME.toml
-  local rc=0
-  "$bin" check-config "$dir/$1.toml" >"$dir/$1.check" 2>&1 || rc=$?
-  [ "$rc" -eq 2 ] || { echo "$1: check-config exit $rc"; cat "$dir/$1.check"; exit 1; }
-  grep -q -- "$2" "$dir/$1.check" || { echo "$1: unclear message"; cat "$dir/$1.check"; exit 1; }
-  rc=0
-  "$bin" serve --config "$dir/$1.toml" >"$dir/$1.serve" 2>&1 || rc=$?
-  [ "$rc" -eq 2 ] || { echo "$1: serve exit $rc"; cat "$dir/$1.serve"; exit 1; }
-}
 sed 's/^port = 0$/port = 0\nbehind_tls_proxy = true/' "$dir/inproc.toml" >"$dir/proxied-inproc.toml"
-expect_anonymous_refused proxied-inproc 'channel.bots\[0\].app_id: an anonymous bot (no app_id) is trusted by position, but the "channel" listener is behind_tls_proxy'
+expect_refused "$bin" "$dir/proxied-inproc.toml" 'channel.bots[0].app_id: an anonymous bot (no app_id) is trusted by position, but the "channel" listener is behind_tls_proxy' serve
 sed 's|^endpoint = "in-process"$|endpoint = "http://127.0.0.1:9/api/messages"|' "$dir/proxied-inproc.toml" >"$dir/proxied-http.toml"
-expect_anonymous_refused proxied-http 'channel.bots\[0\].app_id: an anonymous bot'
+expect_refused "$bin" "$dir/proxied-http.toml" 'channel.bots[0].app_id: an anonymous bot' serve
 cat >"$dir/anonymous-bot.toml" <<TOML
 [[net.listeners]]
 name = "bot"
@@ -107,5 +81,5 @@ channel_url = "http://127.0.0.1:9"
 channel_secret = { env = "PARLEY_TEST_UNUSED_SECRET" }
 origins = ["http://127.0.0.1:9"]
 TOML
-PARLEY_TEST_UNUSED_SECRET=x expect_anonymous_refused anonymous-bot 'bot.app_id: an anonymous bot (no app_id) accepts unauthenticated activities, but the "bot" listener is behind_tls_proxy'
+PARLEY_TEST_UNUSED_SECRET=x expect_refused "$bin" "$dir/anonymous-bot.toml" 'bot.app_id: an anonymous bot (no app_id) accepts unauthenticated activities, but the "bot" listener is behind_tls_proxy' serve
 echo "parley serve: ok"

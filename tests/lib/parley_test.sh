@@ -10,6 +10,8 @@
 #   store_toml           the [crypto], [store.sqlite] and [jose] lines of a throwaway encrypted store,
 #                        relative to the configuration's directory (make root.key with `keys init`)
 #   wait_for_file FILE [PID]  waits up to 30 s for FILE to be non-empty (fails early if PID exits)
+#   expect_refused BIN FILE PATTERN [serve]  `check-config FILE` (and `serve --config FILE`) exit 2
+#                        and print PATTERN (a fixed string): a configuration refused with a clear message
 # shellcheck shell=bash
 
 test_pids=()
@@ -80,4 +82,18 @@ wait_for_file() {
     sleep 0.05
   done
   [ -s "$1" ] || fail "no $(basename "$1") after 30 s"
+}
+
+expect_refused() {
+  local bin=$1 file=$2 pattern=$3 cmd out rc args
+  shift 3
+  for cmd in check-config "$@"; do
+    out="${file%.toml}.$cmd.log"
+    args=(check-config "$file")
+    [ "$cmd" = serve ] && args=(serve --config "$file")
+    rc=0
+    "$bin" "${args[@]}" >"$out" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] || fail "$(basename "$file"): $cmd exit $rc"
+    grep -qF -- "$pattern" "$out" || fail "$(basename "$file"): $cmd did not say \"$pattern\" (its output: $(basename "$out"))"
+  done
 }
