@@ -37,12 +37,10 @@ command add_migrate(CLI::App& group) {
   auto t = std::make_shared<store_target>();
   add_store_target(sub, *t);
   return [t] {
-    auto s = target_settings(*t);
-    if (!s) return 2;
-    auto st = open_store(*s, true);
-    if (!st) return 1;
-    std::printf("store schema is current\n");
-    return 0;
+    return with_store(*t, true, [](const settings&, store::encrypted_store&) {
+      std::printf("store schema is current\n");
+      return 0;
+    });
   };
 }
 
@@ -54,14 +52,12 @@ command add_erase_conversation(CLI::App& group) {
   sub->add_option("conversation", args->second, "Conversation id")->required();
   add_store_target(sub, *t);
   return [t, args] {
-    auto s = target_settings(*t);
-    if (!s) return 2;
-    auto st = open_store(*s, false);
-    if (!st) return 1;
-    auto r = run_sync(st->erase_conversation(args->first, args->second));
-    if (!r) return report("erase-conversation", r.error());
-    std::printf("erased conversation %s of tenant %s\n", args->second.c_str(), args->first.c_str());
-    return 0;
+    return with_store(*t, false, [args](const settings&, store::encrypted_store& st) {
+      auto r = run_sync(st.erase_conversation(args->first, args->second));
+      if (!r) return report("erase-conversation", r.error());
+      std::printf("erased conversation %s of tenant %s\n", args->second.c_str(), args->first.c_str());
+      return 0;
+    });
   };
 }
 
@@ -73,15 +69,13 @@ command add_erase_user(CLI::App& group) {
   sub->add_option("user", args->second, "The end user's id as the channel bound it (e.g. dl_...)")->required();
   add_store_target(sub, *t);
   return [t, args] {
-    auto s = target_settings(*t);
-    if (!s) return 2;
-    auto st = open_store(*s, false);
-    if (!st) return 1;
-    auto n = run_sync(st->erase_user(args->first, args->second));
-    if (!n) return report("erase-user", n.error());
-    // The user id is not echoed: it identifies a person.
-    std::printf("erased %zu conversation(s) of that user in tenant %s\n", *n, args->first.c_str());
-    return 0;
+    return with_store(*t, false, [args](const settings&, store::encrypted_store& st) {
+      auto n = run_sync(st.erase_user(args->first, args->second));
+      if (!n) return report("erase-user", n.error());
+      // The user id is not echoed: it identifies a person.
+      std::printf("erased %zu conversation(s) of that user in tenant %s\n", *n, args->first.c_str());
+      return 0;
+    });
   };
 }
 
@@ -92,34 +86,32 @@ command add_purge(CLI::App& group) {
   sub->add_option("--tenant", *tenant, "Only this tenant");
   add_store_target(sub, *t);
   return [t, tenant] {
-    auto s = target_settings(*t);
-    if (!s) return 2;
-    auto st = open_store(*s, false);
-    if (!st) return 1;
-    std::vector<std::string> tenants{*tenant};
-    if (tenant->empty()) {
-      auto all = run_sync(st->list_tenants());
-      if (!all) return report("purge", all.error());
-      tenants = std::move(*all);
-    }
-    const auto now = core::system_clock().now();
-    int status = 0;
-    for (const auto& id : tenants) {
-      const auto keep = s->store.retention_for(id);
-      if (keep.count() == 0) {
-        std::printf("tenant %s: no retention configured, nothing purged\n", id.c_str());
-        continue;
+    return with_store(*t, false, [tenant](const settings& s, store::encrypted_store& st) {
+      std::vector<std::string> tenants{*tenant};
+      if (tenant->empty()) {
+        auto all = run_sync(st.list_tenants());
+        if (!all) return report("purge", all.error());
+        tenants = std::move(*all);
       }
-      const auto cutoff = now - keep;
-      auto n = run_sync(st->purge(id, cutoff));
-      if (!n) {
-        status = report("purge", n.error());
-        continue;
+      const auto now = core::system_clock().now();
+      int status = 0;
+      for (const auto& id : tenants) {
+        const auto keep = s.store.retention_for(id);
+        if (keep.count() == 0) {
+          std::printf("tenant %s: no retention configured, nothing purged\n", id.c_str());
+          continue;
+        }
+        const auto cutoff = now - keep;
+        auto n = run_sync(st.purge(id, cutoff));
+        if (!n) {
+          status = report("purge", n.error());
+          continue;
+        }
+        std::printf("tenant %s: purged %zu conversation(s) idle since before %s\n", id.c_str(), *n,
+                    iso8601(cutoff).c_str());
       }
-      std::printf("tenant %s: purged %zu conversation(s) idle since before %s\n", id.c_str(), *n,
-                  iso8601(cutoff).c_str());
-    }
-    return status;
+      return status;
+    });
   };
 }
 

@@ -15,41 +15,39 @@ command add_store_restore(CLI::App& group) {
   auto t = std::make_shared<store_target>();
   add_store_target(sub, *t);
   return [t] {
-    auto s = target_settings(*t);
-    if (!s) return 2;
-    auto st = open_store(*s, /*migrate=*/true);
-    if (!st) return 1;
-    const auto& report = st->report();
-    int status = 0;
-    if (report.upgraded_conversations > 0) {
-      std::printf("upgraded %zu conversation(s) from the format before erasure subjects\n",
-                  report.upgraded_conversations);
-    }
-    for (const auto& tenant : report.tenants) {
-      std::printf("tenant %s: ", tenant.tenant_id.c_str());
-      if (tenant.erasures_in_file > tenant.erasures_in_database) {
-        std::printf("%llu erasure(s) made since this copy, %zu conversation(s) removed; ",
-                    static_cast<unsigned long long>(tenant.erasures_in_file - tenant.erasures_in_database),
-                    tenant.conversations_removed);
-      } else {
-        std::printf("no erasure to finish; ");
+    return with_store(*t, /*migrate=*/true, [](const settings&, store::encrypted_store& st) {
+      const auto& report = st.report();
+      int status = 0;
+      if (report.upgraded_conversations > 0) {
+        std::printf("upgraded %zu conversation(s) from the format before erasure subjects\n",
+                    report.upgraded_conversations);
       }
-      if (tenant.readable) {
-        std::printf("readable\n");
-      } else {
-        std::printf("NOT readable: %s\n", tenant.problem.c_str());
-        status = 1;
+      for (const auto& tenant : report.tenants) {
+        std::printf("tenant %s: ", tenant.tenant_id.c_str());
+        if (tenant.erasures_in_file > tenant.erasures_in_database) {
+          std::printf("%llu erasure(s) made since this copy, %zu conversation(s) removed; ",
+                      static_cast<unsigned long long>(tenant.erasures_in_file - tenant.erasures_in_database),
+                      tenant.conversations_removed);
+        } else {
+          std::printf("no erasure to finish; ");
+        }
+        if (tenant.readable) {
+          std::printf("readable\n");
+        } else {
+          std::printf("NOT readable: %s\n", tenant.problem.c_str());
+          status = 1;
+        }
       }
-    }
-    if (auto r = run_sync(st->reclaim()); !r) {
-      std::fprintf(stderr,
-                   "parley: store restore: the space of removed rows was not reclaimed yet (%s); the next "
-                   "erasure retries\n",
-                   r.error().message().c_str());
-    }
-    std::printf(status == 0 ? "restore: done; every tenant reads\n"
-                            : "restore: done; some tenants cannot be read (see above)\n");
-    return status;
+      if (auto r = run_sync(st.reclaim()); !r) {
+        std::fprintf(stderr,
+                     "parley: store restore: the space of removed rows was not reclaimed yet (%s); the next "
+                     "erasure retries\n",
+                     r.error().message().c_str());
+      }
+      std::printf(status == 0 ? "restore: done; every tenant reads\n"
+                              : "restore: done; some tenants cannot be read (see above)\n");
+      return status;
+    });
   };
 }
 

@@ -37,4 +37,16 @@ inline std::optional<settings> target_settings(const store_target& t) {
   return std::nullopt;
 }
 
+// Runs `body(settings, store)` on the store that `t` names (migrate: apply pending migrations first) and
+// returns its exit code; 2 when the configuration is wrong, 1 when the store cannot be opened (both
+// already reported on stderr).
+template <class Body>
+int with_store(const store_target& t, bool migrate, Body&& body) {
+  auto s = target_settings(t);
+  if (!s) return 2;
+  auto st = open_store(*s, migrate);
+  if (!st) return 1;
+  return body(*s, *st);
+}
+
 }  // namespace parley::app
