@@ -4,21 +4,19 @@
 # Usage: bench/audit/run.sh   (PRESET=ci to reuse the ci build; MIN_TIME=<seconds>, default 1;
 # REPS=<repetitions>, default 3; FILTER=<regex>). Run it under `nice -n 10` on a shared machine.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-preset=${PRESET:-release}
+. "$(dirname "$0")/../lib/bench.sh"
 min_time=${MIN_TIME:-1}
 reps=${REPS:-3}
 filter=${FILTER:-.}
-cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
-cmake --build --preset "$preset" --target parley_audit_bench -j2 >/dev/null
-bin=build/$preset/bench/audit/parley_audit_bench
+bench_build parley_audit_bench
+bin=$build_dir/bench/audit/parley_audit_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_avg)
 "$bin" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" --benchmark_filter="$filter" \
   --benchmark_format=json >"$tmp/bench.json" 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_avg)
 
 python3 - "$tmp/bench.json" "$preset" "$min_time" "$reps" "$load_before" "$load_after" >bench/results/audit.md <<'PY'
 import json, sys

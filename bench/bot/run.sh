@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts `parley demo` (PARLEY_BIN, default the release build) on free ports and runs latency.mjs
-# against it; writes bench/results/bot.md. The machine is shared: figures are indicative.
+# Starts `parley demo` (PARLEY_BIN, default the preset's build: PRESET=ci for the test build) on
+# free ports and runs latency.mjs against it; writes bench/results/bot.md. The machine is shared: figures are indicative.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${PARLEY_BIN:-$here/../../build/release/src/app/parley}  # PARLEY_BIN=build/ci/... for a ci build
+. "$here/../lib/bench.sh"
+[ -n "${PARLEY_BIN:-}" ] || bench_build parley
+bin=${PARLEY_BIN:-$build_dir/src/app/parley}
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }

@@ -4,26 +4,24 @@
 # here). Writes bench/results/bus.md. Usage: bench/bus/run.sh (PRESET=ci to reuse the ci build;
 # SIZES="700 8192"; RATE=1000; COUNT=<messages for the throughput run, RabbitMQ>).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-preset=${PRESET:-release}
+. "$(dirname "$0")/../lib/bench.sh"
 sizes=${SIZES:-700 8192}
 rate=${RATE:-1000}
 count=${COUNT:-20000}
-cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
-cmake --build --preset "$preset" --target parley_bus_bench -j2 >/dev/null  # a shared machine
-bin=build/$preset/bench/bus/parley_bus_bench
+bench_build parley_bus_bench
+bin=$build_dir/bench/bus/parley_bus_bench
 script=src/bus/amqp/testing/rabbitmq.sh
 tmp=$(mktemp -d)
 export PARLEY_TEST_BROKER=$tmp/broker
 trap '"$script" stop "$PARLEY_TEST_BROKER" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 "$script" start "$PARLEY_TEST_BROKER" >/dev/null
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_avg)
 for size in $sizes; do
   "$bin" in-process "$size" 200000 "$rate" >>"$tmp/results.jsonl"
   "$bin" rabbitmq "$size" "$count" "$rate" >>"$tmp/results.jsonl"
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_avg)
 
 python3 - "$tmp/results.jsonl" "$preset" "$rate" "$load_before" "$load_after" >bench/results/bus.md <<'PY'
 import json, platform, subprocess, sys

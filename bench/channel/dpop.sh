@@ -9,18 +9,12 @@
 # `release` preset (PRESET=ci measures the -O2 test build); writes bench/results/dpop.md.
 # Environment: RUNS (3), DURATION (10s), CONNECTIONS (50), SKIP_BUILD=1, PRESET.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 runs=${RUNS:-3}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-50}
-preset=${PRESET:-release}
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
-  cmake --build --preset "$preset" -j2 --target bench_channel_server bench_channel_tokens
-fi
-bin=build/$preset/bench/channel
-raw=bench/results/raw
-mkdir -p "$raw"
+bench_build bench_channel_server bench_channel_tokens
+bin=$build_dir/bench/channel
 proofs="$raw/dpop-proofs.txt"
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -f "$proofs"; }
@@ -40,24 +34,23 @@ token=$(sed -n 's/^token //p' "$out")
 conv=$(sed -n 's/^conversation //p' "$out")
 [ -n "$conv" ] || { cat "$out"; exit 1; }
 poll="http://127.0.0.1:$port/v3/directline/conversations/$conv/activities?watermark=3"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 : >"$raw/dpop-table.md"
 : >"$raw/dpop-summary.txt"
 measure() {  # measure NAME RUN
   local file="$raw/dpop-$1.run$2.txt" before after
-  before=$(cpu_ticks)
+  before=$(cpu_ticks "$pid")
   case $1 in
     bare) taskset -c 1 wrk -t1 -c"$connections" -d"$duration" "http://127.0.0.1:$port/hello" >"$file" ;;
     bearer) taskset -c 1 wrk -t1 -c"$connections" -d"$duration" -H "Authorization: Bearer $token" "$poll" >"$file" ;;
     dpop) PROOFS="$proofs" PROOFS_START=$(( ($2 - 1) * slice + 1 )) taskset -c 1 wrk -t1 -c"$connections" -d"$duration" \
             -s bench/channel/dpop_proofs.lua "$poll" >"$file" ;;
   esac
-  after=$(cpu_ticks)
+  after=$(cpu_ticks "$pid")
   local rps requests non2xx cpu_us
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$file")
   requests=$(awk '/requests in/ {print $1}' "$file")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$file")
-  cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+  cpu_us=$(cpu_us_per $((after - before)) "$requests")
   echo "| $2 | $1 | $rps | ${non2xx:-0} | $cpu_us |" >>"$raw/dpop-table.md"
   echo "$1 run $2: $rps req/s, ${non2xx:-0} non-2xx, $cpu_us µs CPU/request"
   echo "$1 $cpu_us" >>"$raw/dpop-summary.txt"
@@ -113,6 +106,6 @@ taskset -c 0 "$bin/bench_channel_tokens" --benchmark_min_time=1 --benchmark_filt
   grep -E '^(verify|Benchmark|-)' "$raw/dpop-tokens.txt" || true
   echo '```'
   echo
-  echo "Load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share these 2 CPUs)."
+  echo "Load average when the run ended: $(load_avg) (other engineers share these 2 CPUs)."
 } >bench/results/dpop.md
 cat bench/results/dpop.md

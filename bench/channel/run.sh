@@ -8,18 +8,12 @@
 # Builds the `release` preset (PRESET=ci measures the -O2 test build instead); writes
 # bench/results/channel.md. Environment: RUNS (3), DURATION (10s), CONNECTIONS (50), SKIP_BUILD=1, PRESET.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 runs=${RUNS:-3}
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-50}
-preset=${PRESET:-release}
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
-  cmake --build --preset "$preset" -j2 --target bench_channel_server bench_channel_tokens
-fi
-bin=build/$preset/bench/channel
-raw=bench/results/raw
-mkdir -p "$raw"
+bench_build bench_channel_server bench_channel_tokens
+bin=$build_dir/bench/channel
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -34,7 +28,6 @@ start() {  # start NAME CACHE_ENTRIES -> port_NAME, pid_NAME, token_NAME, conv_N
   eval "token_$1=$(sed -n 's/^token //p' "$out")"
   eval "conv_$1=$(sed -n 's/^conversation //p' "$out")"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 url_of() {  # url_of NAME: "bare" is GET /hello on the cached server
   local server=$1
   [ "$1" = bare ] && server=cached
@@ -55,7 +48,7 @@ measure() {  # measure NAME RUN
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$file")
   requests=$(awk '/requests in/ {print $1}' "$file")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$file")
-  cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+  cpu_us=$(cpu_us_per $((after - before)) "$requests")
   echo "| $2 | $1 | $rps | ${non2xx:-0} | $cpu_us |" >>"$raw/channel-table.md"
   echo "$1 run $2: $rps req/s, ${non2xx:-0} non-2xx, $cpu_us µs CPU/request"
   echo "$1 $cpu_us" >>"$raw/channel-summary.txt"
@@ -105,6 +98,6 @@ taskset -c 0 "$bin/bench_channel_tokens" --benchmark_min_time=1 >"$raw/channel-t
   grep -E '^(verify|issue|Benchmark|-)' "$raw/channel-tokens.txt" || true
   echo '```'
   echo
-  echo "Load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share these 2 CPUs)."
+  echo "Load average when the run ended: $(load_avg) (other engineers share these 2 CPUs)."
 } >bench/results/channel.md
 cat bench/results/channel.md

@@ -6,17 +6,14 @@
 # Environment: USERS (50), SECONDS_PROFILED (15), DELIVERY (inproc; http: the protocol path between
 # the channel and the bot, ADR 0007), IO_THREADS (1).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 users=${USERS:-50}
 secs=${SECONDS_PROFILED:-15}
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset release -DPARLEY_BUILD_TESTS=ON >/dev/null
-  cmake --build --preset release -j2 --target parley_chat_server parley_loadgen
-fi
+bench_build parley_chat_server parley_loadgen
 raw=bench/results/raw/chat
 mkdir -p "$raw"
 log="$raw/profile-server.log"
-taskset -c 0 "${BUILD_DIR:-build/release}"/bench/chat/parley_chat_server examples/echo/assistant.toml "${IO_THREADS:-1}" "${DELIVERY:-inproc}" \
+taskset -c 0 "$build_dir"/bench/chat/parley_chat_server examples/echo/assistant.toml "${IO_THREADS:-1}" "${DELIVERY:-inproc}" \
   >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
@@ -24,7 +21,7 @@ for _ in $(seq 1 200); do grep -q '^channel ' "$log" && break; sleep 0.05; done
 token_url="$(sed -n 's/^bot //p' "$log")/api/token"
 directline="$(sed -n 's/^channel //p' "$log")/v3/directline"
 # Enough messages to outlast the sampling window.
-taskset -c 1 "${BUILD_DIR:-build/release}"/bench/loadgen/parley_loadgen --target parley --mode stream --token-url "$token_url" \
+taskset -c 1 "$build_dir"/bench/loadgen/parley_loadgen --target parley --mode stream --token-url "$token_url" \
   --directline "$directline" --users "$users" --messages 100000 --think-ms 0 --ramp-ms 500 \
   --server-pid "$server" >"$raw/profile-loadgen.json" 2>/dev/null &
 lg=$!

@@ -11,7 +11,7 @@
 # SKIP_BUILD=1, BUILD_DIR (build/release; e.g. build/ci to measure the test build's -O2 binaries). Parley's channel reaches its bot in-process (ADR 0007); the side-by-side scenario
 # also runs the protocol path (loopback HTTP + JWTs, as for an external bot) as "parley-http-polling".
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 runs=${RUNS:-3}
 scenarios=${SCENARIOS:-side roundtrip polling handshake idle}
 side_users=${SIDE_USERS:-50}
@@ -19,12 +19,8 @@ side_messages=${SIDE_MESSAGES:-20}
 roundtrip_users=${ROUNDTRIP_USERS:-100 1000 10000}
 idle_streams=${IDLE_STREAMS:-10000}
 io_threads=${IO_THREADS:-1}
-build_dir=${BUILD_DIR:-build/release}
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset release -DPARLEY_BUILD_TESTS=ON >/dev/null
-  cmake --build --preset release -j2 --target parley_chat_server parley_loadgen
-  scripts/install-npm.sh >/dev/null
-fi
+bench_build parley_chat_server parley_loadgen
+[ "${SKIP_BUILD:-0}" = 1 ] || scripts/install-npm.sh >/dev/null
 loadgen=$build_dir/bench/loadgen/parley_loadgen
 raw=bench/results/raw/chat
 mkdir -p "$raw"

@@ -2,12 +2,10 @@
 # AEAD throughput of crypto::aead_key beside `openssl speed` on this machine, in one run.
 # Writes bench/results/crypto.md. Usage: bench/crypto/run.sh   (PRESET=ci to reuse the ci build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-preset=${PRESET:-release}
+. "$(dirname "$0")/../lib/bench.sh"
 seconds=${SECONDS_PER_RUN:-3}
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" --target parley_crypto_bench >/dev/null
-bin=build/$preset/bench/crypto/parley_crypto_bench
+bench_build parley_crypto_bench
+bin=$build_dir/bench/crypto/parley_crypto_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -21,13 +19,13 @@ speed() {  # speed <label> <extra args...>
     echo "$label $size $v" >>"$tmp/openssl.txt"
   done
 }
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_avg)
 speed encrypt
 speed decrypt -decrypt
 speed aead -aead
 "$bin" --benchmark_min_time="$seconds" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_format=json >"$tmp/bench.json" 2>/dev/null
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_avg)
 
 python3 - "$tmp/openssl.txt" "$tmp/bench.json" "$preset" "$seconds" "$load_before" "$load_after" \
   >bench/results/crypto.md <<'PY'

@@ -5,7 +5,7 @@
 # (CPU time, medians of REPS), and writes bench/results/guard.md.
 # Usage: bench/guard/run.sh            BASE=<rev> REPS=5 MIN_TIME=0.5 bench/guard/run.sh
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 base=${BASE:-main}
 reps=${REPS:-5}
 min_time=${MIN_TIME:-0.5}
@@ -22,12 +22,12 @@ build() {  # build <out> <guard dir>
 }
 build "$tmp/before" "$tmp/base/src/guard"
 build "$tmp/after" src/guard
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_avg)
 for side in before after; do
   "$tmp/$side" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
     --benchmark_report_aggregates_only=true --benchmark_format=json >"$tmp/$side.json" 2>/dev/null
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_avg)
 
 python3 - "$tmp/before.json" "$tmp/after.json" "$(git rev-parse --short "$base")" \
   "$(git rev-parse --short HEAD)$(git diff --quiet -- src/guard || echo '+changes')" "$reps" "$load_before" "$load_after" \

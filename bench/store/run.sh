@@ -4,23 +4,21 @@
 # Usage: bench/store/run.sh   (PRESET=ci to reuse the ci build; MIN_TIME=<seconds> per
 # measurement, default 1; REPS=<repetitions>, default 3; FILTER=<regex> to run part of it)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-preset=${PRESET:-release}
+. "$(dirname "$0")/../lib/bench.sh"
 min_time=${MIN_TIME:-1}
 reps=${REPS:-3}
 filter=${FILTER:-.}
-cmake --preset "$preset" -DPARLEY_BUILD_TESTS=ON >/dev/null
-cmake --build --preset "$preset" --target parley_store_bench -j2 >/dev/null  # a shared machine
-bin=build/$preset/bench/store/parley_store_bench
+bench_build parley_store_bench
+bin=$build_dir/bench/store/parley_store_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_avg)
 "$bin" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" --benchmark_filter="$filter" \
   --benchmark_format=json >"$tmp/bench.json" 2>"$tmp/stderr" || {
   cat "$tmp/stderr" >&2; exit 1; }
 cp "$tmp/bench.json" bench/results/store.json
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(load_avg)
 
 python3 - "$tmp/bench.json" "$preset" "$min_time" "$reps" "$load_before" "$load_after" >bench/results/store.md <<'PY'
 import json, sys

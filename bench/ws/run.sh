@@ -4,20 +4,15 @@
 # 100 000. Builds the `release` preset; writes bench/results/ws-idle.md.
 # Environment: N (default 9000: both processes stay under a 20 000 descriptor limit), SKIP_BUILD=1.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib/bench.sh"
 n=${N:-9000}
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release -j2 --target bench_http_parley bench_ws_idle
-fi
-raw=bench/results/raw
-mkdir -p "$raw"
-build/release/bench/http/bench_http_parley 0 200000 >"$raw/ws-server.log" 2>&1 &
+bench_build bench_http_parley bench_ws_idle
+"$build_dir"/bench/http/bench_http_parley 0 200000 >"$raw/ws-server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do grep -q '^port ' "$raw/ws-server.log" && break; sleep 0.05; done
 port=$(sed -n 's/^port //p' "$raw/ws-server.log")
-read -r opened before after per < <(build/release/bench/ws/bench_ws_idle "$port" "$server" "$n")
+read -r opened before after per < <("$build_dir"/bench/ws/bench_ws_idle "$port" "$server" "$n")
 total=$(awk -v p="$per" 'BEGIN { printf "%.0f", p * 100000 / 1048576 }')
 {
   echo "# Idle WebSocket memory"
