@@ -97,11 +97,11 @@ result<std::unique_ptr<bus::subscription>> live_link::subscribe_desk_events(bus:
     if (!d) co_return error_code{};
     boost::system::error_code ec;
     auto body = boost::json::parse(m.body, ec);
-    const auto* o = body.if_object();
-    if (ec || !o) co_return error_code{};  // settled: not ours to retry
-    const auto* scope = o->if_contains("scope");
-    const auto* key = o->if_contains("key");
-    const auto* data = o->if_contains("data");
+    const auto* fields = body.if_object();
+    if (ec || !fields) co_return error_code{};  // settled: not ours to retry
+    const auto* scope = fields->if_contains("scope");
+    const auto* key = fields->if_contains("key");
+    const auto* data = fields->if_contains("data");
     if (!scope || !scope->is_string() || !key || !key->is_string() || !data || !data->is_string()) {
       co_return error_code{};
     }

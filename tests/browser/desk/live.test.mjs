@@ -258,17 +258,21 @@ test('a supervisor watches a conversation with the assistant without the custome
   }
 });
 
-// The BankX site in German (the widget takes its language from <html lang>): the same page
-// with lang="de", served as it is otherwise (scripts and CSP unchanged).
+// The BankX site in German (the widget takes its language from <html lang>): the page's lang is
+// set to "de" as the document starts, before any script runs (the page itself is served as it
+// is: rewriting the response would move it out of the loopback address space for Chromium).
 async function customer_de() {
   const context = await browser.newContext({ locale: 'de-DE' });
+  await context.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.documentElement) {
+        document.documentElement.lang = 'de';
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true });
+  });
   const page = await context.newPage();
   const report = await watch_page(page);
-  await page.route(demo.site, async (route) => {
-    const response = await route.fetch();
-    const body = (await response.text()).replace('<html lang="en">', '<html lang="de">');
-    await route.fulfill({ response, body });
-  });
   await page.goto(demo.site);
   await page.locator('parley-widget .launcher').click();
   await bot_entries(page).first().waitFor({ timeout: 20_000 });
@@ -321,7 +325,7 @@ test('in German: a consultant transfers the conversation to the queue, the super
     const reply = sven.page.getByLabel('Reply to the customer');
     await reply.focus();
     await sven.page.keyboard.press('/');
-    await sven.page.getByRole('combobox').waitFor();
+    await sven.page.getByRole('combobox', { name: /Canned responses/ }).waitFor();
     await sven.page.keyboard.type('greet');
     await sven.page.keyboard.press('Enter');
     assert.equal(await reply.inputValue(), 'Hello, this is BankX. How can I help you?');
@@ -330,6 +334,7 @@ test('in German: a consultant transfers the conversation to the queue, the super
     await sven.page.getByLabel('Private note (only the desk sees it)').fill('Private-Note-For-The-Desk');
     await sven.page.getByRole('button', { name: 'Save note' }).click();
     await sven.page.getByText('The note was saved').waitFor({ timeout: 20_000 });
+    await sven.page.getByRole('log', { name: 'Transcript' }).getByText('Private-Note-For-The-Desk').waitFor();
     const download = sven.page.waitForEvent('download');
     await sven.page.getByRole('button', { name: 'Export transcript' }).click();
     assert.equal((await download).suggestedFilename(), `transcript-${h.conversation}.json`);

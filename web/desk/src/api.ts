@@ -133,7 +133,7 @@ export class desk_api {
     return (await this.call<{ canned: canned_response[] }>('GET', '/desk/api/canned')).canned;
   }
   /** A private note on the conversation (kept with it; never shown to the customer). */
-  add_note(id: string, text: string): Promise<unknown> {
+  add_note(id: string, text: string): Promise<{ id: string; seq: number }> {
     return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/notes`, { text });
   }
   /** The transcript as the file the server offers for download (audited there). */

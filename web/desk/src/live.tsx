@@ -347,7 +347,17 @@ function Conversation() {
               i.focus();
             }}
           />
-          {api_ref && <NoteAndExport api={api_ref} id={id} notice={(t) => (notice.value = t)} />}
+          {api_ref && (
+            <NoteAndExport
+              api={api_ref}
+              id={id}
+              notice={(t) => (notice.value = t)}
+              noted={(seq, text) => {
+                const l = line_of(seq, 'handoff', { name: 'parley.note', text, from: { name: 'you' } });
+                if (l && !lines.value.some((x) => x.key === l.key)) lines.value = [...lines.value, l];
+              }}
+            />
+          )}
           <form class="hand-back" onSubmit={(e) => void hand_back(e)}>
             <label for="note">Note for the record (not shown to the customer)</label>
             <input id="note" name="note" maxLength={2000} />

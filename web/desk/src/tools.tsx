@@ -112,15 +112,28 @@ export function CannedPicker({ insert }: { insert: (text: string) => void }) {
 }
 
 /** A private note (never shown to the customer) and the transcript's export. */
-export function NoteAndExport({ api, id, notice }: { api: desk_api; id: string; notice: (text: string) => void }) {
+export function NoteAndExport({
+  api,
+  id,
+  notice,
+  noted,
+}: {
+  api: desk_api;
+  id: string;
+  notice: (text: string) => void;
+  /** The saved note's place in the record (its seq) and text, for the transcript on screen. */
+  noted: (seq: number, text: string) => void;
+}) {
   const add_note = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     const input = form.elements.namedItem('private-note') as HTMLInputElement;
     if (!input.value.trim()) return;
     try {
-      await api.add_note(id, input.value.trim());
+      const text = input.value.trim();
+      const saved = await api.add_note(id, text);
       input.value = '';
+      noted(saved.seq, text);
       notice('The note was saved (only the desk sees it).');
     } catch {
       notice('The note could not be saved.');
