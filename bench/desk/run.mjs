@@ -4,7 +4,7 @@
 // them one by one and writes MESSAGES (default 5) messages to each. Measured:
 //   take        the consultant's POST .../take, request to answer (the compare-and-set, the audit
 //               entry, the channel's accept)
-//   queue       from a take's answer to the next waiting customer's widget showing its new place
+//   queue       from a take's request to the next waiting customer's widget showing its new place
 //               ("number 1"): the queue update reaching the widget
 //   send        from the consultant's POST .../messages to the customer's widget showing the text
 //   to desk     from the customer's send (Enter) to the consultant's desk showing it (its WebSocket)
@@ -100,10 +100,10 @@ try {
     const taken = await api(desk, 'POST', `/desk/api/handoffs/${h.conversation}/take`, { version: h.version });
     if (taken.status !== 200) throw new Error(`take: ${taken.status}`);
     result.take.push(taken.end - taken.start);
-    if (moved) result.queue.push((await moved) - taken.end);
+    if (moved) result.queue.push((await moved) - taken.start);  // the widgets are told before the take answers
     // Which customer is it? The one whose widget names Anna.
     const user = users[i];
-    await user.locator('parley-widget').getByText('Anna (consultant) joined', { exact: false }).waitFor({ timeout: 30_000 });
+    await user.locator('parley-widget').getByText('Anna (consultant) joined', { exact: false }).first().waitFor({ timeout: 30_000 });
     for (let m = 0; m < messages; m++) {
       const text = `Message ${m} to customer ${i} from Anna.`;
       const shown = watch_widget(user, text);
@@ -150,7 +150,7 @@ ${messages} messages to each; each customer writes back once. Wall-clock times i
 | measure | from → to | n | p50 | p90 | max |
 |---|---|---|---|---|---|
 ${row('take', 'POST .../take sent → answered (compare-and-set, audit entry, channel accept)', result.take)}
-${row('queue update', 'take answered → the next customer\'s widget shows "number 1"', result.queue)}
+${row('queue update', 'take sent → the next customer\'s widget shows "number 1" (told before the take answers)', result.queue)}
 ${row('consultant → widget', 'POST .../messages sent → the text in the customer\'s widget', result.send)}
 ${row('customer → desk', 'Enter in the widget → the text on the consultant\'s desk', result.to_desk)}
 
