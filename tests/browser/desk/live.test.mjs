@@ -8,7 +8,10 @@
 // reaches the consultant's desk over its WebSocket and not the assistant; the consultant hands
 // back naming an intent, the assistant resumes it and answers the next message. A supervisor
 // watches another conversation without the customer seeing anything; a consultant of the other
-// tenant sees none of it. Last, every step is in BankX's audit log and its chain verifies.
+// tenant sees none of it. In German, a consultant transfers a conversation back to the queue
+// (the widget says so, the assistant stays silent), a supervisor takes over, uses a canned
+// response ("/"), a private note and the export. Last, every step is in BankX's audit log and
+// its chain verifies.
 // The consultant and the supervisor use the desk app (web/desk, live.tsx); axe-core finds no
 // serious or critical violation on its pages. Screenshots go to artifacts/.
 import assert from 'node:assert/strict';
