@@ -17,6 +17,7 @@ packages=(
   postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
   rabbitmq-server  # the bus tests' AMQP 1.0 broker (plugin enabled per test broker: src/bus/amqp/testing)
   python3  # bench/*/run.sh turn Google Benchmark JSON into Markdown tables
+  tzdata  # the desk's opening hours read time zones from /usr/share/zoneinfo (src/desk/hours.cpp)
   # the package and its checks (scripts/package.sh; docs/operations.md): lintian, promtool (the
   # alert rules), systemd-analyze (verify and security on the unit)
   lintian prometheus systemd

@@ -80,6 +80,10 @@ std::optional<demo_desk> start_demo_desk(const fs::path& data_dir, const std::st
     o.supervisor = {"Desk.Supervisor"};
     o.admin = {"Desk.Admin"};
     o.id_token_algorithms = {jose::algorithm::rs256};
+    // A few canned responses ("/" in the desk's composer), as an admin would configure them.
+    o.canned = {{"Greeting", std::string("Hello, this is ") + t.name + ". How can I help you?"},
+                {"Identity check", "Before I can change anything, please confirm your identity in online banking."},
+                {"Goodbye", "Thank you for contacting us. Have a good day!"}};
     d.tenants.push_back(std::move(o));
   }
   out.accounts_json = boost::json::serialize(accounts);

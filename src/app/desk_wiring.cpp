@@ -11,7 +11,7 @@ desk_runtime::~desk_runtime() {
 }
 
 std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, desk_plan plan, audit::sink& audit,
-                                                   desk::conversation_link* link) {
+                                                   desk::conversation_link* link, desk::event_relay* relay) {
   if (!plan.store || !plan.sessions) {
     std::fprintf(stderr, "parley: desk: no store for conversations and sessions ([store])\n");
     return nullptr;
@@ -44,6 +44,7 @@ std::unique_ptr<desk_runtime> desk_runtime::create(boost::asio::io_context& io, 
                           core::os_random(),
                           rt->queue_.get(),
                           rt->queue_ ? link : nullptr};
+  deps.relay = rt->queue_ ? relay : nullptr;
   rt->service_ = desk::service::create(std::move(plan.desk), deps);
   return rt;
 }

@@ -31,10 +31,11 @@ class desk_runtime {
  public:
   /// `audit` (the audit log) must outlive the runtime. On failure prints one clear line to
   /// stderr and returns nullptr.
-  /// `link` (may be null: no channel here) is the channel's side of the live desk.
+  /// `link` (may be null: no channel here) is the channel's side of the live desk; `relay`
+  /// (may be null) carries its events to the other nodes' desks.
   [[nodiscard]] static std::unique_ptr<desk_runtime> create(boost::asio::io_context& io, desk_plan plan,
-                                                            audit::sink& audit,
-                                                            desk::conversation_link* link = nullptr);
+                                                            audit::sink& audit, desk::conversation_link* link = nullptr,
+                                                            desk::event_relay* relay = nullptr);
   ~desk_runtime();
 
   [[nodiscard]] desk::service& service() { return *service_; }

@@ -5,6 +5,8 @@
 #include <parley/core/log.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <exception>
 
@@ -52,6 +54,73 @@ result<std::unique_ptr<bus::subscription>> live_link::subscribe_activities(bus::
   });
 }
 
+namespace {
+
+constexpr std::string_view desk_event_topic = "desk.event";
+
+std::string_view scope_name(desk::desk_event::scope s) {
+  switch (s) {
+    case desk::desk_event::scope::tenant:
+      return "tenant";
+    case desk::desk_event::scope::actor:
+      return "actor";
+    case desk::desk_event::scope::conversation:
+      return "conversation";
+  }
+  return "tenant";
+}
+
+}  // namespace
+
+void live_link::publish(desk::desk_event e) {
+  auto* b = bus_.load();
+  if (!b) return;
+  bus::message m;
+  m.topic = std::string(desk_event_topic);
+  m.tenant = std::move(e.tenant_id);
+  m.key = e.conversation;
+  m.type = std::move(e.type);
+  boost::json::object body{{"scope", scope_name(e.to)}, {"key", std::move(e.key)}, {"data", std::move(e.data)}};
+  m.body = boost::json::serialize(body);
+  b->publish(std::move(m), [](error_code) {});  // a lost event costs the other desks a reload
+}
+
+result<std::unique_ptr<bus::subscription>> live_link::subscribe_desk_events(bus::bus& b,
+                                                                            boost::asio::any_io_executor ex,
+                                                                            std::weak_ptr<desk::service> desk) {
+  bus::subscription_options o;
+  o.topic = std::string(desk_event_topic);
+  o.kind = bus::subscription_kind::fan_out;
+  auto sub = b.subscribe(std::move(o), std::move(ex), [&b, desk](bus::message m) -> awaitable<error_code> {
+    if (m.origin == b.node_id()) co_return error_code{};  // this node told its own desks already
+    auto d = desk.lock();
+    if (!d) co_return error_code{};
+    boost::system::error_code ec;
+    auto body = boost::json::parse(m.body, ec);
+    const auto* fields = body.if_object();
+    if (ec || !fields) co_return error_code{};  // settled: not ours to retry
+    const auto* scope = fields->if_contains("scope");
+    const auto* key = fields->if_contains("key");
+    const auto* data = fields->if_contains("data");
+    if (!scope || !scope->is_string() || !key || !key->is_string() || !data || !data->is_string()) {
+      co_return error_code{};
+    }
+    desk::desk_event e;
+    e.tenant_id = m.tenant;
+    e.to = scope->get_string() == "actor"          ? desk::desk_event::scope::actor
+           : scope->get_string() == "conversation" ? desk::desk_event::scope::conversation
+                                                   : desk::desk_event::scope::tenant;
+    e.key = std::string(key->get_string());
+    e.conversation = m.key;
+    e.type = m.type;
+    e.data = std::string(data->get_string());
+    d->relayed_event(e);
+    co_return error_code{};
+  });
+  if (sub) bus_.store(&b);
+  return sub;
+}
+
 void live_link::handoff_requested(const channel::handoff_request& r) {
   auto d = desk();
   if (!d) return;
@@ -96,6 +165,14 @@ awaitable<desk::link_result> live_link::update(std::string tenant_id, std::strin
   auto* c = channel_.load();
   if (!c) co_return desk::link_result{};
   auto r = co_await c->update_handoff(std::move(tenant_id), std::move(conversation_id), position, estimated_wait);
+  co_return desk::link_result{status_of(r ? boost::system::error_code{} : r.error()), {}};
+}
+
+awaitable<desk::link_result> live_link::transfer(std::string tenant_id, std::string conversation_id,
+                                                 std::string display_name) {
+  auto* c = channel_.load();
+  if (!c) co_return desk::link_result{};
+  auto r = co_await c->transfer_handoff(std::move(tenant_id), std::move(conversation_id), std::move(display_name));
   co_return desk::link_result{status_of(r ? boost::system::error_code{} : r.error()), {}};
 }
 

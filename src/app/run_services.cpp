@@ -98,6 +98,7 @@ int run_services(run_plan plan) {
   // The channel ↔ desk seam of the live desk (ADR 0021), likewise.
   live_link live(io);
   std::unique_ptr<bus::subscription> desk_activities;
+  std::unique_ptr<bus::subscription> desk_events;  // the other nodes' desk events (ADR 0023)
   // Services before the server: its routes refer to them until it is destroyed.
   std::unique_ptr<channel_runtime> channel;
   if (plan.bot) {
@@ -134,8 +135,15 @@ int run_services(run_plan plan) {
       return 1;
     }
     if (!plan.desk->queue) plan.desk->queue = plan.desk_queue;
-    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log(), &live);
+    desk = desk_runtime::create(io, std::move(*plan.desk), audit->log(), &live, &live);
     if (!desk) return 1;
+    auto events = live.subscribe_desk_events(*bus, io.get_executor(), desk->shared_service());
+    if (!events) {
+      std::fprintf(stderr, "%s: the desk cannot subscribe to desk events: %s\n", plan.banner,
+                   events.error().message().c_str());
+      return 1;
+    }
+    desk_events = std::move(*events);
   }
   const bool wants_bot = has_listener(plan.net, "bot");
   const bool wants_channel = has_listener(plan.net, "channel");

@@ -172,8 +172,27 @@ awaitable<result<void>> service::update_handoff(std::string tenant_id, std::stri
   if (position == 0 || estimated_wait.count() < 0) co_return make_error_code(errc::bad_argument);
   auto at = co_await locate(s, std::move(tenant_id), std::move(conversation_id));
   if (!at) co_return at.error();
-  if (at->conv.state != conversation_state::waiting_for_consultant) co_return make_error_code(errc::wrong_state);
+  // Waiting, or transferred (with_consultant at the channel while the desk finds the next one).
+  if (!handed_off(at->conv.state)) co_return make_error_code(errc::wrong_state);
   co_await tell_widget(s, *at->bot, at->conv, {"waiting", {}, position, estimated_wait.count()});
+  co_return result<void>{};
+}
+
+awaitable<result<void>> service::transfer_handoff(std::string tenant_id, std::string conversation_id,
+                                                  std::string to_display_name) {
+  const auto s = state_;
+  if (!to_display_name.empty() && !valid_display_name(to_display_name)) co_return make_error_code(errc::bad_argument);
+  auto at = co_await locate(s, std::move(tenant_id), std::move(conversation_id));
+  if (!at) co_return at.error();
+  if (at->conv.state != conversation_state::with_consultant) co_return make_error_code(errc::wrong_state);
+  // The conversation stays with_consultant at the channel either way: the user's messages are
+  // stored and go to the desk (the next consultant reads them), never to the bot in between.
+  if (to_display_name.empty()) {
+    co_await tell_widget(s, *at->bot, at->conv, {"waiting", {}, std::nullopt, std::nullopt, true});
+  } else {
+    co_await tell_widget(s, *at->bot, at->conv, {"accepted", to_display_name, std::nullopt, std::nullopt, true});
+  }
+  s->log->info("handoff: conversation {} transferred", at->conv.id);
   co_return result<void>{};
 }
 

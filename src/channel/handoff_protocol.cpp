@@ -96,6 +96,7 @@ json::object widget_handoff_activity(const widget_handoff& w) {
   if (!w.consultant.empty()) value["consultant"] = json::object{{"name", w.consultant}};
   if (w.position) value["position"] = static_cast<std::int64_t>(*w.position);
   if (w.estimated_wait_seconds) value["estimatedWaitSeconds"] = *w.estimated_wait_seconds;
+  if (w.transferred) value["transferred"] = true;
   return json::object{{"type", "event"}, {"name", widget_handoff_event}, {"value", std::move(value)}};
 }
 

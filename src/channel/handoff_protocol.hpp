@@ -40,6 +40,7 @@ struct widget_handoff {
   std::string_view consultant;            ///< accepted: who joined
   std::optional<std::uint32_t> position;  ///< waiting: 1 = next
   std::optional<std::int64_t> estimated_wait_seconds;
+  bool transferred = false;  ///< waiting or accepted after a consultant's transfer (value.transferred)
 };
 [[nodiscard]] boost::json::object widget_handoff_activity(const widget_handoff& w);
 

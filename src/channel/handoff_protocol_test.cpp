@@ -89,6 +89,9 @@ TEST(HandoffProtocol, WidgetEventsAndStatusAreShapedAndKeptFromClients) {
   auto joined = widget_handoff_activity({"accepted", "Anna", std::nullopt, std::nullopt});
   EXPECT_EQ(joined.at("value").at("consultant").at("name"), "Anna");
   EXPECT_FALSE(joined.at("value").as_object().contains("position"));
+  EXPECT_FALSE(joined.at("value").as_object().contains("transferred"));
+  auto took_over = widget_handoff_activity({"accepted", "Bo", std::nullopt, std::nullopt, true});
+  EXPECT_EQ(took_over.at("value").at("transferred"), true);
 
   const activity_context ctx{
       "conv1", {"dl_alice", "", "user"}, {"bankx-assistant", "BankX Assistant", "bot"}, "http://x/"};

@@ -10,6 +10,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -52,12 +53,52 @@ boost::json::object handoff_json(const store::queued_handoff& h, const caller* w
   return o;
 }
 
+namespace {
+
+void relay(service::impl& d, desk_event::scope to, const std::string& tenant, const std::string& key,
+           const std::string& conversation, std::string_view type, const boost::json::object& data) {
+  if (d.deps.relay == nullptr) return;
+  d.deps.relay->publish(desk_event{tenant, to, key, conversation, std::string(type), boost::json::serialize(data)});
+}
+
+void actor_here(service::impl& d, const std::string& tenant, const std::string& actor, const std::string& conversation,
+                std::string_view type, const boost::json::object& data) {
+  for (const auto& ref : d.live.sessions_of(tenant, actor)) {
+    d.live.watch(tenant, conversation, ref, actor);
+    d.hub.send_session(tenant, ref, type, data);
+  }
+}
+
+void watchers_here(service::impl& d, const std::string& tenant, const std::string& conversation, std::string_view type,
+                   const boost::json::object& data) {
+  for (const auto& ref : d.live.watchers(tenant, conversation)) d.hub.send_session(tenant, ref, type, data);
+}
+
+}  // namespace
+
+void tell_tenant(service::impl& d, const std::string& tenant, std::string_view type, const boost::json::object& data) {
+  d.hub.send_tenant(tenant, type, data);
+  relay(d, desk_event::scope::tenant, tenant, tenant, {}, type, data);
+}
+
+void tell_actor(service::impl& d, const std::string& tenant, const std::string& actor, const std::string& conversation,
+                std::string_view type, const boost::json::object& data) {
+  actor_here(d, tenant, actor, conversation, type, data);
+  relay(d, desk_event::scope::actor, tenant, actor, conversation, type, data);
+}
+
+void tell_watchers(service::impl& d, const std::string& tenant, const std::string& conversation, std::string_view type,
+                   const boost::json::object& data) {
+  watchers_here(d, tenant, conversation, type, data);
+  relay(d, desk_event::scope::conversation, tenant, conversation, conversation, type, data);
+}
+
 void queue_changed(service::impl& d, const std::string& tenant, const std::string& conversation,
                    std::string_view status) {
   boost::json::object o;
   o["conversation"] = conversation;
   o["status"] = status;
-  d.hub.send_tenant(tenant, "queue.changed", o);
+  tell_tenant(d, tenant, "queue.changed", o);
 }
 
 awaitable<void> tell_position(service::impl& d, const std::string& tenant, const std::string& conversation) {
@@ -89,6 +130,16 @@ awaitable<void> tell_position(service::impl& d, const std::string& tenant, const
   (void)co_await d.deps.link->update(tenant, conversation, position, wait);
 }
 
+awaitable<link_result> join(service::impl& d, const std::string& tenant, const std::string& conversation,
+                            std::string display_name) {
+  std::string name = display_name;
+  auto accepted = co_await d.deps.link->accept(tenant, conversation, std::move(name));
+  if (accepted.status != link_status::wrong_state) co_return accepted;
+  // Not waiting at the channel: it was with a consultant before (transferred, or requeued when
+  // its consultant left or did not answer). The new one takes over without the bot hearing it.
+  co_return co_await d.deps.link->transfer(tenant, conversation, std::move(display_name));
+}
+
 bool auto_assigns(const service::impl& d, const std::string& tenant) {
   const auto* p = d.find_idp(tenant);
   return p != nullptr && p->tenant().auto_assign;
@@ -108,6 +159,21 @@ awaitable<void> tell_positions(service::impl& d, const std::string& tenant) {
 awaitable<void> service::handoff_requested(handoff_notice n) {
   auto& d = *impl_;
   if (!d.deps.queue) co_return;
+  if (const auto* p = d.find_idp(n.tenant_id); p && !p->tenant().hours.open_at(d.deps.clock.now())) {
+    // Outside the tenant's opening hours: failed at once, with the hours; the assistant tells the
+    // user and offers its alternatives (ADR 0021). Nothing is queued.
+    auto entry =
+        detail::session_entry(n.tenant_id, "system", "", "desk", "desk.handoff_failed", R"({"reason":"closed"})");
+    entry.subject = n.conversation_id;
+    (void)co_await d.sessions->record(std::move(entry));
+    if (d.deps.link) {
+      std::string message =
+          "No consultant is available outside our opening hours: " + p->tenant().hours.describe() + ".";
+      std::string no_intent;
+      (void)co_await d.deps.link->end(n.tenant_id, n.conversation_id, false, std::move(message), std::move(no_intent));
+    }
+    co_return;
+  }
   store::queued_handoff h;
   h.tenant_id = n.tenant_id;
   h.conversation_id = n.conversation_id;
@@ -141,9 +207,7 @@ awaitable<void> service::handoff_abandoned(std::string tenant_id, std::string co
   if (!closed || !*closed) co_return;
   boost::json::object o;
   o["conversation"] = conversation_id;
-  for (const auto& ref : d.live.watchers(tenant_id, conversation_id)) {
-    d.hub.send_session(tenant_id, ref, "conversation.ended", o);
-  }
+  detail::tell_watchers(d, tenant_id, conversation_id, "conversation.ended", o);
   d.live.unwatch_all(tenant_id, conversation_id);
   detail::queue_changed(d, tenant_id, conversation_id, "closed");
   co_await assign_waiting(tenant_id);             // a consultant may have room now
@@ -164,6 +228,26 @@ void service::conversation_activity(const std::string& tenant_id, const std::str
   o["type"] = type;
   o["activity"] = std::move(activity);
   for (const auto& ref : refs) d.hub.send_session(tenant_id, ref, "conversation.activity", o);
+}
+
+void service::relayed_event(const desk_event& e) {
+  auto& d = *impl_;
+  boost::system::error_code ec;
+  auto data = boost::json::parse(e.data, ec);
+  if (ec || !data.is_object() || e.type.empty() || e.type.size() > 64) return;
+  const auto& o = data.get_object();
+  switch (e.to) {
+    case desk_event::scope::tenant:
+      d.hub.send_tenant(e.tenant_id, e.type, o);
+      break;
+    case desk_event::scope::actor:
+      detail::actor_here(d, e.tenant_id, e.key, e.conversation, e.type, o);
+      break;
+    case desk_event::scope::conversation:
+      detail::watchers_here(d, e.tenant_id, e.key, e.type, o);
+      if (e.type == "conversation.ended") d.live.unwatch_all(e.tenant_id, e.key);
+      break;
+  }
 }
 
 awaitable<void> service::requeue_unanswered() {
@@ -202,8 +286,7 @@ awaitable<void> assign_waiting(service::impl& d, std::string tenant) {
       (void)co_await d.deps.queue->release_handoff(tenant, h.conversation_id, std::move(owner), std::move(same_queue));
       co_return;
     }
-    std::string name = h.owner_name;
-    auto accepted = co_await d.deps.link->accept(tenant, h.conversation_id, std::move(name));
+    auto accepted = co_await detail::join(d, tenant, h.conversation_id, h.owner_name);
     if (accepted.status != link_status::ok) {
       // The user left meanwhile, or the channel refused: the handoff is over.
       std::string no_note;
@@ -212,10 +295,7 @@ awaitable<void> assign_waiting(service::impl& d, std::string tenant) {
       continue;
     }
     const auto data = detail::handoff_json(h, nullptr, d.deps.clock.now());
-    for (const auto& ref : d.live.sessions_of(tenant, h.owner_ref)) {
-      d.live.watch(tenant, h.conversation_id, ref, h.owner_ref);
-      d.hub.send_session(tenant, ref, "handoff.assigned", data);
-    }
+    detail::tell_actor(d, tenant, h.owner_ref, h.conversation_id, "handoff.assigned", data);
     detail::queue_changed(d, tenant, h.conversation_id, "assigned");
   }
 }
@@ -234,8 +314,14 @@ awaitable<void> service::fail_overdue(std::string tenant) {
   const auto cutoff = d.deps.clock.now() - d.opts.wait_timeout;
   for (const auto& h : *q) {
     if (h.status != store::handoff_status::waiting || h.requested > cutoff) continue;
+    // The timeout is for a first wait: a conversation a consultant already had (transferred, or
+    // back in the queue when its consultant left) waits for the next one.
+    auto c = co_await d.deps.conversations.get_conversation(tenant, h.conversation_id);
+    if (c && c->state == store::conversation_state::with_consultant) continue;
     std::string note = "No consultant took it in time.";
-    auto closed = co_await d.deps.queue->close_handoff(tenant, h.conversation_id, std::move(note));
+    // Only at the version the scan saw: a consultant who took it meanwhile keeps it (one outcome).
+    std::optional<std::uint64_t> seen = h.version;
+    auto closed = co_await d.deps.queue->close_handoff(tenant, h.conversation_id, std::move(note), seen);
     if (!closed || !*closed) continue;
     auto entry =
         detail::session_entry(tenant, "system", "", "desk", "desk.handoff_failed", R"({"reason":"wait_timeout"})");

@@ -105,6 +105,38 @@ tenant_options parse_tenant(core::config_section s) {
   } else if (assignment != "pick") {
     s.error("assignment", "must be \"pick\" or \"auto\"");
   }
+  if (s.has("hours")) {
+    auto h = s.section("hours");
+    const auto zone = h.string("time_zone");
+    if (auto z = load_time_zone(zone)) {
+      t.hours.zone = std::move(*z);
+    } else {
+      h.error("time_zone", "required: a time zone of the system's database, e.g. \"Europe/Berlin\"");
+    }
+    static constexpr std::string_view days[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (std::size_t d = 0; d < 7; ++d) {
+      for (const auto& text : h.strings(days[d])) {
+        std::pair<int, int> interval;
+        if (!parse_interval(text, interval)) {
+          h.error(days[d], "each interval is \"HH:MM-HH:MM\", from before to (00:00 to 24:00)");
+        } else {
+          t.hours.week[d].push_back(interval);
+        }
+      }
+    }
+    h.finish();
+    t.hours.configured = true;
+  }
+  std::set<std::string> titles;
+  for (auto& c : s.sections("canned")) {
+    canned_response r{c.string("title"), c.string("text")};
+    if (r.title.empty() || r.title.size() > 80) c.error("title", "required: 1-80 bytes");
+    if (!titles.insert(r.title).second) c.error("title", "duplicate canned response title");
+    if (r.text.empty() || r.text.size() > 4000) c.error("text", "required: 1-4000 bytes");
+    c.finish();
+    t.canned.push_back(std::move(r));
+  }
+  if (t.canned.size() > 200) s.error("canned", "at most 200 canned responses per tenant");
   s.finish();
   return t;
 }
@@ -145,6 +177,8 @@ tenant_options tenant_options::clone() const {
   t.tid_allowlist = tid_allowlist;
   t.id_token_algorithms = id_token_algorithms;
   t.auto_assign = auto_assign;
+  t.canned = canned;
+  t.hours = hours;
   return t;
 }
 

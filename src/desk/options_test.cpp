@@ -123,6 +123,29 @@ TEST(desk_options, the_live_desks_queue_settings) {
   EXPECT_TRUE(wrong(bad_mode));
 }
 
+TEST(desk_options, canned_responses_per_tenant) {
+  auto p = parse(good + R"(
+[[desk.tenants.canned]]
+title = "Greeting"
+text = "Hello, this is Harbour Bank. How can I help?"
+[[desk.tenants.canned]]
+title = "Card blocked"
+text = "I can unblock your card once you have confirmed your identity."
+)");
+  ASSERT_TRUE(p.errors.empty()) << p.errors.front();
+  EXPECT_TRUE(p.o.tenants[0].canned.empty());
+  ASSERT_EQ(p.o.tenants[1].canned.size(), 2u);  // the table belongs to the tenant above it
+  EXPECT_EQ(p.o.tenants[1].canned[1].title, "Card blocked");
+  EXPECT_EQ(p.o.clone().tenants[1].canned[0].text, "Hello, this is Harbour Bank. How can I help?");
+  auto wrong = [](const std::string& extra) { return !parse(good + extra).errors.empty(); };
+  EXPECT_TRUE(wrong("[[desk.tenants.canned]]\ntitle = \"A\"\n"));                               // no text
+  EXPECT_TRUE(wrong("[[desk.tenants.canned]]\ntext = \"x\"\n"));                                // no title
+  EXPECT_TRUE(wrong("[[desk.tenants.canned]]\ntitle = \"A\"\ntext = \"x\"\nlang = \"de\"\n"));  // unknown key
+  EXPECT_TRUE(wrong(
+      "[[desk.tenants.canned]]\ntitle = \"A\"\ntext = \"x\"\n[[desk.tenants.canned]]\ntitle = \"A\"\ntext = \"y\"\n"));
+  EXPECT_TRUE(wrong("[[desk.tenants.canned]]\ntitle = \"A\"\ntext = \"" + std::string(4001, 'x') + "\"\n"));
+}
+
 TEST(desk_options, urls_https_or_loopback_only) {
   EXPECT_TRUE(acceptable_url("https://idp.example/t"));
   EXPECT_TRUE(acceptable_url("http://127.0.0.1:9000"));

@@ -13,6 +13,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <map>
+
 namespace parley::desk {
 
 using boost::asio::awaitable;
@@ -86,10 +88,30 @@ awaitable<net::response> list(service::impl& d, const net::request& req, const c
       co_return net::error_response(net::errc::bad_request, "bad cursor");
     co_return detail::unavailable_response();
   }
+  // Where each conversation stands in the live desk's queue (the store's state says "with bot"
+  // until the channel moves it; the queue knows a handoff at once, and its wait).
+  std::map<std::string, const store::queued_handoff*> open;
+  result<std::vector<store::queued_handoff>> queue = std::vector<store::queued_handoff>{};
+  if (d.deps.queue) queue = co_await d.deps.queue->list_queue(who.tenant_id, store::max_desk_queue_length);
+  if (queue) {
+    for (const auto& h : *queue) open[h.conversation_id] = &h;
+  }
+  const auto now = d.deps.clock.now();
   boost::json::array items;
   for (const auto& c : page->conversations) {
     if (live && c.state == store::conversation_state::ended) continue;
-    items.push_back(conversation_json(c));
+    auto o = conversation_json(c);
+    if (auto it = open.find(c.id); it != open.end()) {
+      const auto& h = *it->second;
+      boost::json::object handoff;
+      handoff["status"] = store::to_string(h.status);
+      handoff["queue"] = h.queue;
+      handoff["waiting_s"] =
+          std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(now - h.requested).count());
+      if (h.status == store::handoff_status::assigned) handoff["owner_name"] = h.owner_name;
+      o["handoff"] = std::move(handoff);
+    }
+    items.push_back(std::move(o));
   }
   boost::json::object o;
   o["conversations"] = std::move(items);

@@ -87,6 +87,7 @@ class desk_routes : public ::testing::Test {
     dependencies deps{io_, conversation_store(), sessions, idps.client, audit, clock, core::os_random()};
     deps.queue = queue_;
     deps.link = link_;
+    deps.relay = relay_;
     desk_ = service::create(std::move(o), deps);
     server_ = std::make_unique<net::server>(io_, net::server_options{}, metrics_);
     auto routes = std::make_shared<net::router>();
@@ -181,6 +182,7 @@ class desk_routes : public ::testing::Test {
   std::filesystem::path dir_;
   store::desk_queue_store* queue_ = nullptr;  ///< the live desk (routes_live.cpp): set before start()
   conversation_link* link_ = nullptr;
+  event_relay* relay_ = nullptr;  ///< the other nodes (live.hpp): set before start()
 };
 
 }  // namespace parley::desk::test

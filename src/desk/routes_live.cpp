@@ -8,6 +8,8 @@
 //   POST /desk/api/handoffs/{id}/hand-back       {note?, intent?}: back to the assistant
 //   GET  /desk/api/handoffs/{id}/transcript      the owner's or a supervisor's (audited)
 //   POST /desk/api/conversations/{id}/monitor    a supervisor watches silently (audited)
+//   (transfer and the agents list: routes_transfer.cpp; canned responses, search, export:
+//   routes_tools.cpp)
 // Every access to a conversation is audited before it happens (fail closed: 503); a conversation
 // of another tenant is not found. Events reach the desks over /desk/api/events.
 #include "api_guard.hpp"
@@ -23,7 +25,46 @@ namespace parley::desk {
 
 using boost::asio::awaitable;
 
+namespace detail {
+
+// Appends the entry before anything happens; nullopt when recorded.
+// (Arguments are named variables or views at the call sites: GCC 12, PR 99576.)
+awaitable<std::optional<net::response>> audited(service::impl& d, const caller& who, std::string_view event,
+                                                std::string_view subject, std::string details) {
+  auto entry = detail::entry_for(who, event, subject, std::move(details));
+  if (auto logged = co_await d.sessions->record(std::move(entry)); !logged) {
+    co_return detail::unavailable_response();
+  }
+  co_return std::nullopt;
+}
+
+// The open handoff, if the caller may act on it (its owner, or any supervisor).
+awaitable<result<store::queued_handoff>> owned(service::impl& d, const caller& who, const std::string& id,
+                                               net::response& refusal) {
+  auto h = co_await d.deps.queue->open_handoff(who.tenant_id, id);
+  if (!h) {
+    refusal = h.error() == store::errc::not_found ? net::error_response(net::errc::not_found, "no such handoff")
+                                                  : unavailable_response();
+    co_return h.error();
+  }
+  if (!*h) {
+    refusal = net::error_response(net::errc::not_found, "no such handoff");
+    co_return make_error_code(store::errc::not_found);
+  }
+  const bool mine = (*h)->status == store::handoff_status::assigned && (*h)->owner_ref == who.actor;
+  if (!mine && who.role < role::supervisor) {
+    refusal = net::error_response(net::errc::forbidden, "another consultant owns this conversation");
+    co_return make_error_code(store::errc::not_found);
+  }
+  co_return std::move(**h);
+}
+
+}  // namespace detail
+
 namespace {
+
+using detail::audited;
+using detail::owned;
 
 constexpr std::size_t max_text = 4000;
 constexpr std::size_t transcript_limit = 500;
@@ -60,38 +101,6 @@ net::response link_failure(link_status s) {
   return detail::unavailable_response();
 }
 
-// Appends the entry before anything happens; nullopt when recorded.
-// (Arguments are named variables or views at the call sites: GCC 12, PR 99576.)
-awaitable<std::optional<net::response>> audited(service::impl& d, const caller& who, std::string_view event,
-                                                std::string_view subject, std::string details = {}) {
-  auto entry = detail::entry_for(who, event, subject, std::move(details));
-  if (auto logged = co_await d.sessions->record(std::move(entry)); !logged) {
-    co_return detail::unavailable_response();
-  }
-  co_return std::nullopt;
-}
-
-// The open handoff, if the caller may act on it (its owner, or any supervisor).
-awaitable<result<store::queued_handoff>> owned(service::impl& d, const caller& who, const std::string& id,
-                                               net::response& refusal) {
-  auto h = co_await d.deps.queue->open_handoff(who.tenant_id, id);
-  if (!h) {
-    refusal = h.error() == store::errc::not_found ? net::error_response(net::errc::not_found, "no such handoff")
-                                                  : detail::unavailable_response();
-    co_return h.error();
-  }
-  if (!*h) {
-    refusal = net::error_response(net::errc::not_found, "no such handoff");
-    co_return make_error_code(store::errc::not_found);
-  }
-  const bool mine = (*h)->status == store::handoff_status::assigned && (*h)->owner_ref == who.actor;
-  if (!mine && who.role < role::supervisor) {
-    refusal = net::error_response(net::errc::forbidden, "another consultant owns this conversation");
-    co_return make_error_code(store::errc::not_found);
-  }
-  co_return std::move(**h);
-}
-
 awaitable<net::response> list(service::impl& d, const caller& who) {
   if (auto no = not_live(d)) co_return std::move(*no);
   auto q = co_await d.deps.queue->list_queue(who.tenant_id, 200);
@@ -105,6 +114,10 @@ awaitable<net::response> list(service::impl& d, const caller& who) {
   boost::json::object o;
   o["handoffs"] = std::move(items);
   o["waiting"] = waiting;
+  if (const auto* p = d.find_idp(who.tenant_id); p && p->tenant().hours.configured) {
+    o["open"] = p->tenant().hours.open_at(d.deps.clock.now());  // closed: handoffs fail at once
+    o["hours"] = p->tenant().hours.describe();
+  }
   auto me = co_await d.deps.queue->get_desk_agent(who.tenant_id, who.actor);
   if (me && *me) {
     o["availability"] = store::to_string((*me)->state);
@@ -209,7 +222,7 @@ awaitable<net::response> take(service::impl& d, const net::request& req, const c
       co_return net::error_response(net::errc::conflict, "NotAvailable", "set yourself available first");
   }
   if (!over) {
-    auto accepted = co_await d.deps.link->accept(who.tenant_id, id, taken->handoff.owner_name);
+    auto accepted = co_await detail::join(d, who.tenant_id, id, taken->handoff.owner_name);
     if (accepted.status != link_status::ok) {
       // The user left meanwhile, or the channel refused: the handoff is over.
       std::string no_note;
@@ -218,7 +231,12 @@ awaitable<net::response> take(service::impl& d, const net::request& req, const c
       co_return link_failure(accepted.status);
     }
   }
+  // Every desk of the consultant shows it: each tab of this session (one WebSocket each) and
+  // their desks in other browsers, here and on other nodes, open it ("handoff.assigned").
+  d.live.note_session(who.tenant_id, who.session_ref, who.actor);
+  const auto assigned = detail::handoff_json(taken->handoff, nullptr, d.deps.clock.now());
   d.live.watch(who.tenant_id, id, who.session_ref, who.actor);
+  detail::tell_actor(d, who.tenant_id, who.actor, id, "handoff.assigned", assigned);
   detail::queue_changed(d, who.tenant_id, id, "assigned");
   auto answer = ok(detail::handoff_json(taken->handoff, &who, d.deps.clock.now()));
   if (!over) co_await detail::tell_positions(d, who.tenant_id);  // the ones behind it moved up
@@ -362,6 +380,8 @@ void add_live_routes(net::router& r, const std::shared_ptr<service>& desk) {
   api.add(r, net::method::post, "/desk/api/conversations/{id}/monitor",
           [dp](const net::request& req, const caller& who) { return transcript(*dp, req, who, true); },
           {.minimum = role::supervisor});
+  detail::add_transfer_routes(r, desk);
+  detail::add_tool_routes(r, desk);
 }
 
 }  // namespace parley::desk

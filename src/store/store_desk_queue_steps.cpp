@@ -189,20 +189,21 @@ awaitable<result<std::vector<std::string>>> encrypted_store::release_agent(std::
       });
 }
 
-awaitable<result<std::optional<queued_handoff>>> encrypted_store::close_handoff(std::string tenant_id,
-                                                                                std::string conversation_id,
-                                                                                std::string note) {
+awaitable<result<std::optional<queued_handoff>>> encrypted_store::close_handoff(
+    std::string tenant_id, std::string conversation_id, std::string note,
+    std::optional<std::uint64_t> expected_version) {
   using out_t = std::optional<queued_handoff>;
   if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id) || !valid_text(note)) {
     return fail<out_t>(errc::invalid_argument);
   }
   return impl_->write<out_t>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
-                              note = std::move(note)](session& s) -> result<out_t> {
+                              note = std::move(note), expected_version](session& s) -> result<out_t> {
     const queue_ops q{*impl_};
     auto row = s.open_desk_handoff(tenant_id, conversation_id);
     if (!row) return row.error();
     if (!*row) return out_t{};
     const auto& r = **row;
+    if (expected_version && r.version != *expected_version) return out_t{};  // changed meanwhile
     auto h = q.open(s, r);
     if (!h) return h.error();
     if (r.status == 1) {
@@ -212,7 +213,11 @@ awaitable<result<std::optional<queued_handoff>>> encrypted_store::close_handoff(
     h->note = note;
     auto changed = q.change(s, r, *h, true);
     if (!changed) return changed.error();
-    if (!changed->value) return errc::unavailable;  // cannot happen under the agent lock: say so
+    if (!changed->value) {
+      // A concurrent take won (PostgreSQL's re-check); nothing was unloaded, nothing to undo.
+      if (expected_version && r.status != 1) return out_t{};
+      return errc::unavailable;  // cannot happen under the agent lock: say so
+    }
     return out_t{std::move(*h)};
   });
 }

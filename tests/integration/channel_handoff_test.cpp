@@ -285,5 +285,58 @@ TEST(ChannelHandoff, TheUserLeavingEndsTheHandoff) {
   EXPECT_EQ(run(h, h.channel().send_as_consultant("bankx", id, "Anna", false, "hello?")).error(), errc::wrong_state);
 }
 
+/// The widget's parley.handoff events with their transferred flag.
+std::vector<std::string> widget_steps(harness& h, const json::object& conv) {
+  std::vector<std::string> out;
+  for (const auto& a : client_view(h, conv)) {
+    const auto& o = a.as_object();
+    if (!o.contains("name") || o.at("name") != "parley.handoff") continue;
+    const auto& v = o.at("value").as_object();
+    std::string step(v.at("state").as_string());
+    if (v.contains("consultant")) step += " " + std::string(v.at("consultant").at("name").as_string());
+    if (v.contains("transferred") && v.at("transferred") == true) step += " (transferred)";
+    out.push_back(step);
+  }
+  return out;
+}
+
+TEST(ChannelHandoff, ATransferKeepsTheConversationFromTheBotAndTellsTheWidget) {
+  recording_desk desk;
+  harness::settings st;
+  st.handoff = &desk;
+  harness h(st);
+  auto conv = h.start_conversation();
+  const auto id = conv_id(conv);
+  ASSERT_EQ(bot_post(h, id, initiate()).status, 200);
+  // Only a conversation with a consultant can be transferred.
+  EXPECT_EQ(run(h, h.channel().transfer_handoff("bankx", id, {})).error(), errc::wrong_state);
+  ASSERT_TRUE(run(h, h.channel().accept_handoff("bankx", id, "Anna")));
+  EXPECT_TRUE(eventually([&] { return statuses(h) == std::vector<std::string>{"accepted"}; }));
+  EXPECT_EQ(run(h, h.channel().transfer_handoff("otherbank", id, {})).error(), errc::not_found);
+  EXPECT_EQ(run(h, h.channel().transfer_handoff("bankx", id, "bo@bankx.example")).error(), errc::bad_argument);
+
+  // To another queue: the widget is told, then its place; the user writes meanwhile and the bot
+  // hears nothing of it (no answer in between), nor a status.
+  ASSERT_TRUE(run(h, h.channel().transfer_handoff("bankx", id, {})));
+  ASSERT_TRUE(run(h, h.channel().update_handoff("bankx", id, 1, std::chrono::seconds(60))));
+  const auto before = messages_to_bot(h);
+  auto user = h.post("/v3/directline/conversations/" + id + "/activities", token_of(conv),
+                     json::object{{"type", "message"}, {"text", "are you still there?"}});
+  ASSERT_EQ(user.status, 200) << user.body;
+  // The next consultant takes over (not a second accept: the bot is not told again).
+  EXPECT_EQ(run(h, h.channel().accept_handoff("bankx", id, "Bo")).error(), errc::wrong_state);
+  ASSERT_TRUE(run(h, h.channel().transfer_handoff("bankx", id, "Bo")));
+  ASSERT_TRUE(run(h, h.channel().send_as_consultant("bankx", id, "Bo", false, "Bo here.")));
+  std::this_thread::sleep_for(200ms);  // give a wrong delivery the time to happen
+  EXPECT_EQ(messages_to_bot(h), before);
+  EXPECT_EQ(statuses(h), std::vector<std::string>{"accepted"});
+  EXPECT_EQ(run(h, h.store().get_conversation("bankx", id))->state, store::conversation_state::with_consultant);
+  EXPECT_EQ(widget_steps(h, conv), (std::vector<std::string>{"waiting", "accepted Anna", "waiting (transferred)",
+                                                             "waiting", "accepted Bo (transferred)"}));
+  // Hand-back as usual.
+  ASSERT_TRUE(run(h, h.channel().end_handoff("bankx", id, handoff_outcome::completed, {}, {})));
+  EXPECT_TRUE(eventually([&] { return statuses(h) == std::vector<std::string>{"accepted", "completed"}; }));
+}
+
 }  // namespace
 }  // namespace parley::channel::test

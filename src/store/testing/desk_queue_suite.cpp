@@ -251,4 +251,23 @@ TEST_P(store_suite, DeskQueueRequeuesUnansweredAndReleasedHandoffsAndClosesWithA
   EXPECT_EQ(run(store_->list_queue("bankx", 100))->size(), 2u);
 }
 
+TEST_P(store_suite, DeskQueueClosesAWaitingHandoffOnlyAtTheVersionItWasSeenAt) {
+  // The wait-timeout scan saw c1 waiting at version 1; a consultant took it before the close:
+  // exactly one outcome, the take (issue 19, the timeout race).
+  make_conversation("bankx", "c1");
+  ASSERT_TRUE(run(store_->enqueue_handoff(handoff_of("c1", "general", 0))));
+  ASSERT_TRUE(run(store_->put_desk_agent(agent_of("actor-anna", "Anna", 3))));
+  ASSERT_EQ(run(store_->take_handoff("bankx", "c1", 1, "actor-anna", std::nullopt))->outcome, take_outcome::taken);
+  auto late = run(store_->close_handoff("bankx", "c1", "No consultant took it in time.", std::uint64_t{1}));
+  ASSERT_TRUE(late) << late.error().message();
+  EXPECT_FALSE(late->has_value());
+  auto still = run(store_->open_handoff("bankx", "c1"))->value();
+  EXPECT_EQ(still.status, handoff_status::assigned);
+  EXPECT_EQ(run(store_->get_desk_agent("bankx", "actor-anna"))->value().load, 1u);
+  // At the version it has now, it closes.
+  auto closed = run(store_->close_handoff("bankx", "c1", "", still.version));
+  ASSERT_TRUE(closed && *closed);
+  EXPECT_EQ(run(store_->get_desk_agent("bankx", "actor-anna"))->value().load, 0u);
+}
+
 }  // namespace parley::store::testing

@@ -8,7 +8,10 @@
 // reaches the consultant's desk over its WebSocket and not the assistant; the consultant hands
 // back naming an intent, the assistant resumes it and answers the next message. A supervisor
 // watches another conversation without the customer seeing anything; a consultant of the other
-// tenant sees none of it. Last, every step is in BankX's audit log and its chain verifies.
+// tenant sees none of it. In German, a consultant transfers a conversation back to the queue
+// (the widget says so, the assistant stays silent), a supervisor takes over, uses a canned
+// response ("/"), a private note and the export. Last, every step is in BankX's audit log and
+// its chain verifies.
 // The consultant and the supervisor use the desk app (web/desk, live.tsx); axe-core finds no
 // serious or critical violation on its pages. Screenshots go to artifacts/.
 import assert from 'node:assert/strict';
@@ -258,11 +261,108 @@ test('a supervisor watches a conversation with the assistant without the custome
   }
 });
 
+// The BankX site in German (the widget takes its language from <html lang>): the page's lang is
+// set to "de" as the document starts, before any script runs (the page itself is served as it
+// is: rewriting the response would move it out of the loopback address space for Chromium).
+async function customer_de() {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  await context.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.documentElement) {
+        document.documentElement.lang = 'de';
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true });
+  });
+  const page = await context.newPage();
+  const report = await watch_page(page);
+  await page.goto(demo.site);
+  await page.locator('parley-widget .launcher').click();
+  await bot_entries(page).first().waitFor({ timeout: 20_000 });
+  return { context, page, report };
+}
+
+test('in German: a consultant transfers the conversation to the queue, the supervisor takes over, the assistant never answers in between', { skip }, async () => {
+  const user = await customer_de();
+  const anna = await desk_user('bankx', 'consultant');
+  const sven = await desk_user('bankx', 'supervisor');
+  try {
+    await say(user.page, 'I want to talk to a human');
+    const status = user.page.locator('parley-widget .handoff');
+    await status.getByText('Wir suchen eine Beraterin oder einen Berater für Sie', { exact: false }).waitFor({ timeout: 20_000 });
+    const h = await waiting_handoff(anna.page);
+    // The supervisor's conversation list shows it waiting for a consultant, without a reload.
+    const listed = sven.page.locator('section', { has: sven.page.getByRole('heading', { name: 'Conversations', exact: true }) });
+    const row = listed.getByRole('row').filter({ hasText: h.conversation });
+    await row.getByText('waiting for a consultant', { exact: false }).waitFor({ timeout: 20_000 });
+
+    await anna.page.getByRole('button', { name: `Take conversation ${h.conversation}` }).click();
+    await anna.page.getByText('You joined the conversation.').waitFor({ timeout: 20_000 });
+    await wait_for_text(user.page, 'Anna (Beratung) ist der Unterhaltung beigetreten.');
+    await row.getByText('with Anna').waitFor({ timeout: 20_000 });
+
+    // Anna transfers it to the general queue, keyboard only.
+    const to = anna.page.getByLabel('Transfer to');
+    await to.focus();
+    await to.selectOption('queue:general');
+    await anna.page.keyboard.press('Tab');
+    await anna.page.keyboard.press('Enter');
+    await anna.page.getByText('The conversation was transferred to the queue general.').waitFor({ timeout: 20_000 });
+    await wait_for_text(user.page, 'Sie werden an eine andere Beraterin oder einen anderen Berater weitergeleitet.');
+    await status.getByText('Wir suchen eine Beraterin oder einen Berater für Sie', { exact: false }).waitFor({ timeout: 20_000 });
+    await row.getByText('waiting for a consultant', { exact: false }).waitFor({ timeout: 20_000 });
+
+    // The customer writes while it is being transferred: the assistant stays silent.
+    const bot_before = await bot_entries(user.page).count();
+    await say(user.page, 'Are you still there?');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await bot_entries(user.page).count(), bot_before, 'the assistant did not answer during the transfer');
+
+    // Sven takes it from the queue: he takes over (the customer is told), and sees what was said.
+    await sven.page.getByRole('button', { name: `Take conversation ${h.conversation}` }).click();
+    await sven.page.getByText('You joined the conversation.').waitFor({ timeout: 20_000 });
+    await wait_for_text(user.page, 'Sven (Beratung) hat die Unterhaltung übernommen.');
+    await sven.page.getByRole('log', { name: 'Transcript' }).getByText('Are you still there?').waitFor({ timeout: 20_000 });
+    // Sven's tools, keyboard only: "/" opens the canned responses, typing filters, Enter inserts;
+    // a private note the customer never sees; the transcript exported as a file.
+    const reply = sven.page.getByLabel('Reply to the customer');
+    await reply.focus();
+    await sven.page.keyboard.press('/');
+    await sven.page.getByRole('combobox', { name: /Canned responses/ }).waitFor();
+    await sven.page.keyboard.type('greet');
+    await sven.page.keyboard.press('Enter');
+    assert.equal(await reply.inputValue(), 'Hello, this is BankX. How can I help you?');
+    await reply.press('Enter');
+    await wait_for_text(user.page, 'Hello, this is BankX. How can I help you?');
+    await sven.page.getByLabel('Private note (only the desk sees it)').fill('Private-Note-For-The-Desk');
+    await sven.page.getByRole('button', { name: 'Save note' }).click();
+    await sven.page.getByText('The note was saved').waitFor({ timeout: 20_000 });
+    await sven.page.getByRole('log', { name: 'Transcript' }).getByText('Private-Note-For-The-Desk').waitFor();
+    const download = sven.page.waitForEvent('download');
+    await sven.page.getByRole('button', { name: 'Export transcript' }).click();
+    assert.equal((await download).suggestedFilename(), `transcript-${h.conversation}.json`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch(await widget_text(user.page), /Private-Note/, 'a note never reaches the customer');
+    await screenshot(user.page, 'live-widget-transfer-de');
+    await screenshot(sven.page, 'live-desk-after-transfer');
+    assert.deepEqual(await axe(anna.page), []);
+    assert.deepEqual(await axe(sven.page), []);
+    await sven.page.getByRole('button', { name: 'Hand back to the assistant' }).click();
+    await wait_for_text(user.page, 'Sie sind wieder beim Assistenten.');
+    assert.deepEqual(user.report.page_errors, []);
+    assert.deepEqual(await user.report.violations(), []);
+  } finally {
+    await user.context.close();
+    await anna.context.close();
+    await sven.context.close();
+  }
+});
+
 test('every step is in BankX’s audit log and the chain verifies', { skip }, () => {
   const exported = parley_audit('export', '--tenant', 'bankx');
   assert.equal(exported.status, 0, exported.stderr);
   const events = exported.stdout.trim().split('\n').map((line) => JSON.parse(line).event);
-  for (const e of ['desk.handoff_taken', 'desk.message_sent', 'desk.transcript_viewed', 'desk.handed_back', 'desk.monitor_started']) {
+  for (const e of ['desk.handoff_taken', 'desk.message_sent', 'desk.transcript_viewed', 'desk.handed_back', 'desk.monitor_started', 'desk.handoff_transferred', 'desk.note_added', 'desk.transcript_exported']) {
     assert.ok(events.includes(e), `${e} in ${events}`);
   }
   assert.ok(!exported.stdout.includes('Hello, this is Anna'), 'no message body in the audit log');

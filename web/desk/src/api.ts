@@ -25,6 +25,8 @@ export interface conversation_summary {
   created: string;
   last_activity: string;
   activities: number;
+  /** Where it stands in the live desk's queue, when it is handed over. */
+  handoff?: { status: 'waiting' | 'assigned'; queue: string; waiting_s: number; owner_name?: string };
 }
 
 export interface desk_settings {
@@ -123,6 +125,62 @@ export class desk_api {
   monitor(id: string): Promise<transcript> {
     return this.call('POST', `/desk/api/conversations/${encodeURIComponent(id)}/monitor`);
   }
+  /** The tenant's consultants as the queue knows them (whom to transfer to). */
+  async agents(): Promise<agent[]> {
+    return (await this.call<{ agents: agent[] }>('GET', '/desk/api/agents')).agents;
+  }
+  async canned(): Promise<canned_response[]> {
+    return (await this.call<{ canned: canned_response[] }>('GET', '/desk/api/canned')).canned;
+  }
+  /** A private note on the conversation (kept with it; never shown to the customer). */
+  add_note(id: string, text: string): Promise<{ id: string; seq: number }> {
+    return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/notes`, { text });
+  }
+  /** The transcript as the file the server offers for download (audited there). */
+  async export_transcript(id: string): Promise<Blob> {
+    const r = await this.fetch_fn(`/desk/api/conversations/${encodeURIComponent(id)}/export`, {
+      headers: { ...csrf_header, Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    if (r.status === 401) throw new signed_out_error('signed out');
+    if (!r.ok) throw new Error(`export: HTTP ${r.status}`);
+    return r.blob();
+  }
+  search(p: { q: string; from?: number; to?: number }): Promise<{ conversations: search_hit[]; complete: boolean }> {
+    const params = new URLSearchParams();
+    if (p.q) params.set('q', p.q);
+    if (p.from !== undefined) params.set('from', String(p.from));
+    if (p.to !== undefined) params.set('to', String(p.to));
+    return this.call('GET', `/desk/api/search?${params.toString()}`);
+  }
+  /** Passes an owned conversation to another queue or consultant (the assistant is not asked in between). */
+  transfer(id: string, to: { queue: string } | { consultant: string }): Promise<unknown> {
+    return this.call('POST', `/desk/api/handoffs/${encodeURIComponent(id)}/transfer`, to);
+  }
+}
+
+export interface canned_response {
+  title: string;
+  text: string;
+}
+
+export interface search_hit {
+  id: string;
+  user: string;
+  state: string;
+  last_activity: number;
+  activities: number;
+}
+
+export interface agent {
+  id: string;
+  name: string;
+  availability: availability;
+  load: number;
+  capacity: number;
+  skills: string[];
+  me: boolean;
 }
 
 export interface handoff {
@@ -146,13 +204,16 @@ export interface queue_view {
   availability?: availability;
   capacity?: number;
   load?: number;
+  /** With opening hours configured: false outside them (a handoff then fails at once). */
+  open?: boolean;
+  hours?: string;
 }
 
 export interface transcript_item {
   seq: number;
   type: string;
   role: string;
-  activity?: { text?: string; from?: { name?: string; role?: string } };
+  activity?: { text?: string; name?: string; from?: { name?: string; role?: string } };
   integrity?: 'failed';
 }
 

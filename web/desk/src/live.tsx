@@ -5,11 +5,13 @@
 // monitor. Typing and queue counts go to a separate status region. Events arrive over the desk's
 // WebSocket ("queue.changed", "handoff.assigned", "conversation.activity", "conversation.ended").
 // The consultant's availability (available / busy / away) is theirs to set; in a tenant with
-// automatic assignment a conversation assigned to them opens by itself.
+// automatic assignment a conversation assigned to them opens by itself. The owner may transfer
+// it to another queue or to an available colleague (the assistant does not answer in between).
 import { useEffect, useRef } from 'preact/hooks';
 import { signal } from '@preact/signals';
-import { availability, desk_api, handoff, signed_out_error, take_refused, transcript_item } from './api';
+import { agent, availability, conversation_summary, desk_api, handoff, signed_out_error, take_refused, transcript_item } from './api';
 import type { envelope } from './events';
+import { CannedPicker, NoteAndExport, Search, open_picker } from './tools';
 
 export interface line {
   key: string;
@@ -26,6 +28,8 @@ const open_mode = signal<'owner' | 'monitor'>('owner');
 const lines = signal<line[]>([]);
 const live_status = signal('');
 const notice = signal('');
+const colleagues = signal<agent[]>([]);
+const closed = signal<string | null>(null);
 
 let api_ref: desk_api | null = null;
 let on_signed_out: (() => void) | null = null;
@@ -37,10 +41,31 @@ export function line_of(seq: number, type: string, activity: transcript_item['ac
     const text = `Message number ${seq} cannot be shown: it failed its integrity check (the store's marker). Do not rely on this transcript being complete.`;
     return { key: `s${seq}`, who: 'Warning', role: 'channel', text, integrity_failed: true };
   }
+  if (type === 'handoff' && activity?.name === 'parley.note' && typeof activity.text === 'string') {
+    // A consultant's private note (the channel never delivers this record type to the customer).
+    return { key: `s${seq}`, who: `Note by ${activity.from?.name ?? 'a consultant'}`, role: 'note', text: activity.text, integrity_failed: false };
+  }
   if (type !== 'message' || !activity || typeof activity.text !== 'string' || activity.text === '') return null;
   const role = activity.from?.role ?? 'bot';
   const who = role === 'user' ? 'Customer' : activity.from?.name ?? (role === 'bot' ? 'Assistant' : role);
   return { key: `s${seq}`, who, role, text: plain(activity.text), integrity_failed: false };
+}
+
+/** How the conversation lists show a conversation's state: a queued one as waiting (with its wait). */
+export function state_label(c: Pick<conversation_summary, 'state' | 'handoff'>): string {
+  if (c.handoff?.status === 'waiting') return `waiting for a consultant (${Math.max(1, Math.round(c.handoff.waiting_s / 60))} min)`;
+  if (c.handoff?.status === 'assigned') return `with ${c.handoff.owner_name ?? 'a consultant'}`;
+  return c.state.replace(/_/g, ' ');
+}
+
+/** Where an owned conversation may go: the queues known here and the available colleagues. */
+export function transfer_targets(agents: agent[], queues: string[]): { queues: string[]; consultants: agent[] } {
+  const names = new Set(['general', ...queues]);
+  for (const a of agents) for (const q of a.skills) names.add(q);
+  return {
+    queues: [...names].sort(),
+    consultants: agents.filter((a) => !a.me && a.availability === 'available' && a.load < a.capacity),
+  };
 }
 
 /** The assistant writes Markdown; the desk shows text: emphasis markers go, the words stay. */
@@ -62,6 +87,7 @@ export async function load_queue(): Promise<void> {
     const q = view.handoffs;
     queue.value = q;
     my_availability.value = view.availability ?? '';
+    closed.value = view.open === false ? `Closed: outside the opening hours (${view.hours ?? ''}). Customers are told at once and the assistant offers its alternatives.` : null;
     const waiting = q.filter((h) => h.status === 'waiting').length;
     live_status.value = `${waiting} waiting in the queue.`;
   } catch (e) {
@@ -75,6 +101,7 @@ async function open(id: string, mode: 'owner' | 'monitor'): Promise<void> {
     const t = mode === 'owner' ? await api_ref.transcript(id) : await api_ref.monitor(id);
     open_id.value = id;
     open_mode.value = mode;
+    if (mode === 'owner') colleagues.value = await api_ref.agents().catch(() => []);
     lines.value = t.activities.map((a) => line_of(a.seq, a.type, a.activity, a.integrity === 'failed')).filter((l): l is line => l !== null);
   } catch (e) {
     failed(e);
@@ -150,6 +177,7 @@ function Queue() {
   return (
     <section aria-labelledby="queue-title" class="card">
       <h2 id="queue-title">Queue</h2>
+      {closed.value && <p class="closed">{closed.value}</p>}
       <p class="availability">
         <label for="availability">Your availability</label>{' '}
         <select
@@ -254,6 +282,25 @@ function Conversation() {
       notice.value = 'The hand-back failed.';
     }
   };
+  const transfer = async (e: Event) => {
+    e.preventDefault();
+    if (!api_ref) return;
+    const form = e.currentTarget as HTMLFormElement;
+    const to = (form.elements.namedItem('transfer-to') as HTMLSelectElement).value;
+    const [kind, target] = [to.slice(0, to.indexOf(':')), to.slice(to.indexOf(':') + 1)];
+    if (!target) return;
+    try {
+      await api_ref.transfer(id, kind === 'queue' ? { queue: target } : { consultant: target });
+      notice.value = kind === 'queue' ? `The conversation was transferred to the queue ${target}.` : 'The conversation was transferred.';
+      open_id.value = null;
+      lines.value = [];
+      await load_queue();
+    } catch (err) {
+      failed(err);
+      notice.value = 'The transfer failed (the consultant may be full or away, or the conversation moved on).';
+    }
+  };
+  const targets = transfer_targets(colleagues.value, (queue.value ?? []).map((h) => h.queue));
   return (
     <section aria-labelledby="conversation-title" class="card">
       <h2 id="conversation-title">
@@ -279,6 +326,11 @@ function Conversation() {
               maxLength={4000}
               onInput={typing}
               onKeyDown={(e) => {
+                if (e.key === '/' && e.currentTarget.value === '' && api_ref) {
+                  e.preventDefault();
+                  void open_picker(api_ref);
+                  return;
+                }
                 if (e.key === 'Enter' && !e.shiftKey) {
                   e.preventDefault();
                   (e.currentTarget.form as HTMLFormElement).requestSubmit();
@@ -287,6 +339,25 @@ function Conversation() {
             />
             <button type="submit">Send</button>
           </form>
+          <CannedPicker
+            insert={(text) => {
+              const i = input.current;
+              if (!i) return;
+              if (text) i.value = text;
+              i.focus();
+            }}
+          />
+          {api_ref && (
+            <NoteAndExport
+              api={api_ref}
+              id={id}
+              notice={(t) => (notice.value = t)}
+              noted={(seq, text) => {
+                const l = line_of(seq, 'handoff', { name: 'parley.note', text, from: { name: 'you' } });
+                if (l && !lines.value.some((x) => x.key === l.key)) lines.value = [...lines.value, l];
+              }}
+            />
+          )}
           <form class="hand-back" onSubmit={(e) => void hand_back(e)}>
             <label for="note">Note for the record (not shown to the customer)</label>
             <input id="note" name="note" maxLength={2000} />
@@ -298,6 +369,28 @@ function Conversation() {
               <option value="account_fees">account fees</option>
             </select>
             <button type="submit">Hand back to the assistant</button>
+          </form>
+          <form class="transfer" onSubmit={(e) => void transfer(e)}>
+            <label for="transfer-to">Transfer to</label>
+            <select id="transfer-to" name="transfer-to">
+              <optgroup label="Queues">
+                {targets.queues.map((q) => (
+                  <option key={`q${q}`} value={`queue:${q}`}>
+                    queue {q}
+                  </option>
+                ))}
+              </optgroup>
+              {targets.consultants.length > 0 && (
+                <optgroup label="Consultants">
+                  {targets.consultants.map((a) => (
+                    <option key={`c${a.id}`} value={`consultant:${a.id}`}>
+                      {a.name}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+            </select>
+            <button type="submit">Transfer</button>
           </form>
         </>
       )}
@@ -318,6 +411,7 @@ export function LiveDesk({ supervisor, monitor_ids }: { supervisor: boolean; mon
       )}
       <Queue />
       <Conversation />
+      {api_ref && <Search api={api_ref} open={supervisor ? (id) => void open(id, 'monitor') : undefined} />}
       {supervisor && monitor_ids.length > 0 && (
         <section aria-labelledby="monitor-title" class="card">
           <h2 id="monitor-title">Watch a conversation</h2>

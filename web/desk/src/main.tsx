@@ -7,7 +7,7 @@ import { computed, signal } from '@preact/signals';
 import { conversation_summary, desk_api, desk_settings, session_info, signed_out_error, tenant_choice } from './api';
 import { desk_events, events_url, socket_like } from './events';
 import { ended_message, expiry_at, expiry_state, format_duration, sign_in_error } from './expiry';
-import { LiveDesk, init_live, on_event } from './live';
+import { LiveDesk, init_live, on_event, state_label } from './live';
 
 const api = new desk_api((input, init) => fetch(input, init));
 const poll_ms = 30_000;
@@ -88,7 +88,11 @@ async function start(): Promise<void> {
   current.value = { kind: 'signed_in' };
   events = new desk_events(
     () => new WebSocket(events_url(location)) as unknown as socket_like,
-    (e) => on_event(e),
+    (e) => {
+      on_event(e);
+      // A handoff moved: the conversation lists show it (waiting, with whom) without a reload.
+      if (e.type === 'queue.changed') void load_lists();
+    },
     (reason) => show_signed_out(ended_message(reason)),
   );
   events.start();
@@ -202,7 +206,7 @@ function ConversationTable({ title, items }: { title: string; items: conversatio
                 <td>
                   <code>{c.id}</code>
                 </td>
-                <td>{c.state.replace(/_/g, ' ')}</td>
+                <td>{state_label(c)}</td>
                 <td>
                   <time dateTime={c.last_activity}>{new Date(c.last_activity).toLocaleString()}</time>
                 </td>

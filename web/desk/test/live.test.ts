@@ -29,3 +29,21 @@ test('the assistant\'s Markdown emphasis is shown as plain words', () => {
   assert.equal(plain('2 * 3 = 6 and a_b_c'), '2 * 3 = 6 and a_b_c');  // not emphasis: kept
   assert.equal(line_of(1, 'message', { text: '**Monday:** 9:00', from: { role: 'bot' } })?.text, 'Monday: 9:00');
 });
+
+test('a conversation in the queue is listed as waiting with its wait, an owned one with its consultant', async () => {
+  const { state_label } = await import('../src/live');
+  assert.equal(state_label({ state: 'with_bot' }), 'with bot');
+  assert.equal(state_label({ state: 'with_bot', handoff: { status: 'waiting', queue: 'general', waiting_s: 185 } }), 'waiting for a consultant (3 min)');
+  assert.equal(state_label({ state: 'waiting_for_consultant', handoff: { status: 'waiting', queue: 'general', waiting_s: 5 } }), 'waiting for a consultant (1 min)');
+  assert.equal(state_label({ state: 'with_consultant', handoff: { status: 'assigned', queue: 'general', waiting_s: 5, owner_name: 'Anna' } }), 'with Anna');
+});
+
+test('a conversation is transferred to a known queue or to an available colleague with room, never to oneself', async () => {
+  const { transfer_targets } = await import('../src/live');
+  const a = (id: string, over: Partial<{ availability: 'available' | 'busy' | 'away'; load: number; me: boolean; skills: string[] }> = {}) => ({
+    id, name: id, availability: 'available' as const, load: 0, capacity: 2, skills: ['general'], me: false, ...over,
+  });
+  const t = transfer_targets([a('me', { me: true, skills: ['cards'] }), a('bo'), a('full', { load: 2 }), a('away', { availability: 'away' })], ['loans']);
+  assert.deepEqual(t.queues, ['cards', 'general', 'loans']);
+  assert.deepEqual(t.consultants.map((x) => x.id), ['bo']);
+});

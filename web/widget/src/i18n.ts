@@ -35,6 +35,9 @@ export interface widget_strings {
   /** Handoff to a consultant (ADR 0021): waiting (place in the queue, minutes), joined, back. */
   finding_consultant: (position: number | null, minutes: number | null) => string;
   consultant_joined: (name: string) => string;
+  /** A consultant passed the conversation on: to another queue, or to a colleague by name. */
+  being_transferred: string;
+  consultant_took_over: (name: string) => string;
   /** Above each of a consultant's messages. */
   consultant_sender: (name: string) => string;
   assistant_back: string;
@@ -78,6 +81,8 @@ const en: widget_strings = {
     (position !== null ? ` You are number ${position} in the queue.` : '') +
     (minutes !== null ? ` Expected wait: about ${minutes} min.` : ''),
   consultant_joined: (name) => `${name} (consultant) joined the conversation.`,
+  being_transferred: 'You are being transferred to another consultant. Please stay in the chat.',
+  consultant_took_over: (name) => `${name} (consultant) took over the conversation.`,
   consultant_sender: (name) => `${name} (consultant)`,
   assistant_back: 'You are back with the assistant.',
   no_consultant: 'No consultant could join the conversation.',
@@ -121,6 +126,8 @@ const de: widget_strings = {
     (position !== null ? ` Sie sind Nummer ${position} in der Warteschlange.` : '') +
     (minutes !== null ? ` Voraussichtliche Wartezeit: etwa ${minutes} Min.` : ''),
   consultant_joined: (name) => `${name} (Beratung) ist der Unterhaltung beigetreten.`,
+  being_transferred: 'Sie werden an eine andere Beraterin oder einen anderen Berater weitergeleitet. Bitte bleiben Sie im Chat.',
+  consultant_took_over: (name) => `${name} (Beratung) hat die Unterhaltung übernommen.`,
   consultant_sender: (name) => `${name} (Beratung)`,
   assistant_back: 'Sie sind wieder beim Assistenten.',
   no_consultant: 'Es konnte keine Beraterin und kein Berater beitreten.',

@@ -66,6 +66,8 @@ export interface handoff_event {
   /** waiting: 1 = next; null when the desk does not know yet. */
   position: number | null;
   estimated_wait_seconds: number | null;
+  /** A consultant passed the conversation on (waiting: to another queue; accepted: who took over). */
+  transferred: boolean;
 }
 
 export interface activity_set {
@@ -219,6 +221,7 @@ function parse_handoff(raw: unknown): handoff_event | null {
     consultant: optional_string(as_object(value['consultant']), 'name', 64),
     position: count('position', 100000),
     estimated_wait_seconds: count('estimatedWaitSeconds', 86400),
+    transferred: value['transferred'] === true,
   };
 }
 

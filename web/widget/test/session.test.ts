@@ -305,17 +305,21 @@ test('handoff: the channel\'s parley.handoff events reach the view once each, in
       ev('h2', { state: 'waiting', position: 2, estimatedWaitSeconds: 90 }),
       ev('h3', { state: 'accepted', consultant: { name: 'Anna' } }),
       ev('h4', { state: 'bogus' }),
+      ev('h6', { state: 'waiting', transferred: true }),
+      ev('h7', { state: 'accepted', consultant: { name: 'Bo' }, transferred: true }),
       { type: 'event', name: 'other', id: 'e1', value: { state: 'accepted' } },
     ],
   });
   assert.deepEqual(view.handoffs, [
-    { state: 'waiting', consultant: null, position: null, estimated_wait_seconds: null },
-    { state: 'waiting', consultant: null, position: 2, estimated_wait_seconds: 90 },
-    { state: 'accepted', consultant: 'Anna', position: null, estimated_wait_seconds: null },
+    { state: 'waiting', consultant: null, position: null, estimated_wait_seconds: null, transferred: false },
+    { state: 'waiting', consultant: null, position: 2, estimated_wait_seconds: 90, transferred: false },
+    { state: 'accepted', consultant: 'Anna', position: null, estimated_wait_seconds: null, transferred: false },
+    { state: 'waiting', consultant: null, position: null, estimated_wait_seconds: null, transferred: true },
+    { state: 'accepted', consultant: 'Bo', position: null, estimated_wait_seconds: null, transferred: true },
   ]);
   // A replay after a reconnect shows nothing twice.
   sockets.last.server_send({ activities: [ev('h3', { state: 'accepted', consultant: { name: 'Anna' } })] });
-  assert.equal(view.handoffs.length, 3);
+  assert.equal(view.handoffs.length, 5);
   const anna = { id: 'consultant', name: 'Anna', role: 'bot' };
   sockets.last.server_send({ activities: [{ type: 'typing', id: 't1', from: anna }] });
   assert.deepEqual(view.typing, [true]);

@@ -238,6 +238,10 @@ export class widget_view implements session_view {
     const s = this.strings_;
     const near_end = this.is_near_end();
     if (event.state === 'waiting') {
+      if (event.transferred) {
+        this.transcript_.appendChild(el('li', { class: 'divider handoff-step', role: 'note' }, [s.being_transferred]));
+        this.announce(s.being_transferred);
+      }
       const minutes = event.estimated_wait_seconds === null ? null : Math.max(1, Math.ceil(event.estimated_wait_seconds / 60));
       this.handoff_.textContent = s.finding_consultant(event.position, minutes);
       this.handoff_.hidden = false;
@@ -246,7 +250,7 @@ export class widget_view implements session_view {
       this.handoff_.hidden = true;
       const text =
         event.state === 'accepted'
-          ? s.consultant_joined(event.consultant ?? s.consultant_name)
+          ? (event.transferred ? s.consultant_took_over : s.consultant_joined)(event.consultant ?? s.consultant_name)
           : event.state === 'completed'
             ? s.assistant_back
             : s.no_consultant;

@@ -54,8 +54,8 @@ struct dependencies {
   net::http_client& http;            ///< channel → bot deliveries
   bus::bus& bus;                     ///< fan-out to other nodes (bus::in_process_bus in one process)
   const core::clock& clock;
-  core::random_source& rng;                   ///< ids, user ids, token ids
-  net::metrics_registry* metrics = nullptr;   ///< optional channel counters
+  core::random_source& rng;                  ///< ids, user ids, token ids
+  net::metrics_registry* metrics = nullptr;  ///< optional channel counters
   /// The bot web service of this process, for bots whose endpoint is in_process_endpoint; null
   /// when there is none (such bots then fail with 502 BotError).
   in_process_bot* in_process = nullptr;
@@ -111,7 +111,16 @@ class service {
                                                                                std::string conversation_id,
                                                                                std::string display_name, bool typing,
                                                                                std::string text);
-  /// While waiting: tells the widget its place in the queue and the estimated wait.
+  /// A consultant-owned (with_consultant) conversation changes hands; it stays with_consultant,
+  /// so the user's messages go to the desk and never to the bot in between, and the bot hears
+  /// nothing (the handoff goes on). Empty `to_display_name`: the desk queues it again, the widget
+  /// is told it is being transferred (then its place, update_handoff); else the consultant of
+  /// that name took it over and the widget is told so. The desk calls this, not accept_handoff(),
+  /// for the next consultant of a conversation that was with one.
+  [[nodiscard]] boost::asio::awaitable<result<void>> transfer_handoff(std::string tenant_id,
+                                                                      std::string conversation_id,
+                                                                      std::string to_display_name);
+  /// While waiting (or transferred): tells the widget its place in the queue and the estimated wait.
   [[nodiscard]] boost::asio::awaitable<result<void>> update_handoff(std::string tenant_id, std::string conversation_id,
                                                                     std::uint32_t position,
                                                                     std::chrono::seconds estimated_wait);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace parley::desk {
 
@@ -42,7 +43,7 @@ struct link_result {
 };
 
 /// The channel's side of the desk's steps (channel::service accept_handoff, send_as_consultant,
-/// update_handoff, end_handoff, for the named tenant only).
+/// update_handoff, transfer_handoff, end_handoff, for the named tenant only).
 class conversation_link {
  public:
   virtual ~conversation_link() = default;
@@ -52,9 +53,43 @@ class conversation_link {
                                                    std::string display_name, bool typing, std::string text) = 0;
   virtual boost::asio::awaitable<link_result> update(std::string tenant_id, std::string conversation_id,
                                                      std::uint32_t position, std::chrono::seconds estimated_wait) = 0;
+  /// A consultant-owned conversation changes hands without the bot in between (channel::service
+  /// transfer_handoff): `display_name` empty, it waits for the next consultant (the widget is told
+  /// it is being transferred); else that consultant took it over. wrong_state unless it is with a
+  /// consultant. (Default: unavailable, for a link that cannot carry it.)
+  virtual boost::asio::awaitable<link_result> transfer(std::string /*tenant_id*/, std::string /*conversation_id*/,
+                                                       std::string /*display_name*/) {
+    co_return link_result{};
+  }
   /// `completed` false: the handoff failed (no consultant); `message` is told to the bot.
   virtual boost::asio::awaitable<link_result> end(std::string tenant_id, std::string conversation_id, bool completed,
                                                   std::string message, std::string resume_intent) = 0;
+};
+
+/// A live-desk event for the desks on other nodes (ADR 0023): what one node tells its own open
+/// desks, the composition root carries to the others (the bus, `desk.event`, fan-out), where
+/// service::relayed_event() tells theirs. The store stays the source of truth: a desk that
+/// missed one reloads what it shows.
+struct desk_event {
+  enum class scope {
+    tenant,        ///< every open desk of the tenant (queue.changed)
+    actor,         ///< the desks of the consultant `key` (handoff.assigned: they now watch `conversation`)
+    conversation,  ///< the desks watching the conversation `key` (conversation.ended)
+  };
+  std::string tenant_id;
+  scope to = scope::tenant;
+  std::string key;
+  std::string conversation;
+  std::string type;  ///< the envelope's type ("queue.changed", "handoff.assigned", "conversation.ended")
+  std::string data;  ///< the envelope's data: a JSON object
+};
+
+/// Where a desk publishes its events for the other nodes. publish() never blocks (a lost event
+/// costs a reload, never data).
+class event_relay {
+ public:
+  virtual ~event_relay() = default;
+  virtual void publish(desk_event e) = 0;
 };
 
 }  // namespace parley::desk

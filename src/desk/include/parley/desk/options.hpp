@@ -32,12 +32,20 @@
 //   id_token_algorithms = ["RS256", "ES256"]
 //   assignment = "pick"           # "pick": consultants take from the queue; "auto": the desk
 //                                 # assigns each waiting handoff to an available consultant
+//   [desk.tenants.hours]          # opening hours of the live desk (absent: always open); outside
+//   time_zone = "Europe/Berlin"   # them a handoff fails at once (the assistant offers its
+//   mon = ["08:00-18:00"]         # alternatives). mon..sun: "HH:MM-HH:MM" in that zone (local
+//   sat = ["09:00-13:00"]         # time, summer time included); a day not named is closed
+//   [[desk.tenants.canned]]       # canned responses the tenant's consultants insert with "/"
+//   title = "Greeting"            # 1-80 bytes, unique in the tenant (at most 200 per tenant)
+//   text = "Hello, how can I help?"   # 1-4000 bytes
 //
 // Problems are recorded in the config (finish() is called on every table). Thread-safety: plain values.
 #pragma once
 
 #include <parley/core/config.hpp>
 #include <parley/core/log.hpp>
+#include <parley/desk/hours.hpp>
 #include <parley/jose/key.hpp>
 
 #include <chrono>
@@ -51,6 +59,12 @@ using namespace std::chrono_literals;
 enum class token_auth_method { client_secret_basic, client_secret_post };
 
 /// One tenant's identity provider and how its claims map to desk roles.
+/// A canned response of a tenant (admin-managed in its configuration).
+struct canned_response {
+  std::string title;
+  std::string text;
+};
+
 struct tenant_options {
   std::string id;
   std::string name;
@@ -71,6 +85,8 @@ struct tenant_options {
   /// The live desk: waiting handoffs are assigned by the desk (least loaded, round-robin)
   /// instead of waiting for a consultant's Take.
   bool auto_assign = false;
+  std::vector<canned_response> canned;
+  opening_hours hours;
 
   tenant_options() = default;
   tenant_options(tenant_options&&) noexcept = default;

@@ -54,6 +54,8 @@ struct dependencies {
   /// only): the queue routes answer 503 and handoffs are not queued.
   store::desk_queue_store* queue = nullptr;
   conversation_link* link = nullptr;
+  /// Carries this node's desk events to the other nodes' desks (live.hpp); null: one node.
+  event_relay* relay = nullptr;
 };
 
 class service : public std::enable_shared_from_this<service> {
@@ -94,6 +96,9 @@ class service : public std::enable_shared_from_this<service> {
   /// supervisor monitoring it) get it as a "conversation.activity" event. Never blocks.
   void conversation_activity(const std::string& tenant_id, const std::string& conversation_id, std::uint64_t seq,
                              std::string_view type, std::string_view activity_json);
+  /// A desk event another node published (event_relay): told to this node's open desks it
+  /// concerns (the tenant's, the consultant's, the conversation's watchers). Never blocks.
+  void relayed_event(const desk_event& e);
   /// One pass of the no-answer check: handoffs assigned and unanswered for longer than
   /// [desk] answer_timeout go back to the queue. What the loop runs; public for tests.
   [[nodiscard]] boost::asio::awaitable<void> requeue_unanswered();

@@ -128,10 +128,11 @@ class desk_queue_store {
   virtual boost::asio::awaitable<result<std::vector<std::string>>> release_agent(std::string tenant_id,
                                                                                  std::string actor_ref) = 0;
   /// Closes the open handoff (hand-back with `note`, the user left, a failure); the owner's
-  /// load drops. Returns it as closed; nullopt when there was none.
-  virtual boost::asio::awaitable<result<std::optional<queued_handoff>>> close_handoff(std::string tenant_id,
-                                                                                      std::string conversation_id,
-                                                                                      std::string note) = 0;
+  /// load drops. Returns it as closed; nullopt when there was none, or (compare-and-set) when
+  /// `expected_version` is given and the handoff changed since (taken meanwhile: nothing closed).
+  virtual boost::asio::awaitable<result<std::optional<queued_handoff>>> close_handoff(
+      std::string tenant_id, std::string conversation_id, std::string note,
+      std::optional<std::uint64_t> expected_version = {}) = 0;
 
   /// Creates or updates an agent: availability, capacity, skills and display name (load and
   /// times are the store's). errc::not_found (tenant).

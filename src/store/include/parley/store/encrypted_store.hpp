@@ -182,8 +182,8 @@ class encrypted_store final : public conversation_store,
   boost::asio::awaitable<result<void>> put_desk_login(desk_login login) override;
   boost::asio::awaitable<result<desk_login>> take_desk_login(std::string tenant_id, std::string ref) override;
   boost::asio::awaitable<result<std::optional<desk_settings>>> get_desk_settings(std::string tenant_id) override;
-  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(std::string tenant_id, std::string data,
-                                                                  std::optional<std::uint64_t> expected_version) override;
+  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(
+      std::string tenant_id, std::string data, std::optional<std::uint64_t> expected_version) override;
 
   // store_admin
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
@@ -210,9 +210,9 @@ class encrypted_store final : public conversation_store,
                                                                               time_point cutoff) override;
   boost::asio::awaitable<result<std::vector<std::string>>> release_agent(std::string tenant_id,
                                                                          std::string actor_ref) override;
-  boost::asio::awaitable<result<std::optional<queued_handoff>>> close_handoff(std::string tenant_id,
-                                                                              std::string conversation_id,
-                                                                              std::string note) override;
+  boost::asio::awaitable<result<std::optional<queued_handoff>>> close_handoff(
+      std::string tenant_id, std::string conversation_id, std::string note,
+      std::optional<std::uint64_t> expected_version = {}) override;
   boost::asio::awaitable<result<desk_agent>> put_desk_agent(desk_agent a) override;
   boost::asio::awaitable<result<std::optional<desk_agent>>> get_desk_agent(std::string tenant_id,
                                                                            std::string actor_ref) override;
