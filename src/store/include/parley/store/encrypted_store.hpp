@@ -42,6 +42,7 @@
 #include <parley/store/desk_queue_store.hpp>
 #include <parley/store/desk_store.hpp>
 #include <parley/store/options.hpp>
+#include <parley/store/single_use.hpp>
 #include <parley/store/writer_stats.hpp>
 
 #include <spdlog/logger.h>
@@ -113,7 +114,8 @@ class encrypted_store final : public conversation_store,
                               public desk_store,
                               public store_admin,
                               public audit_store,
-                              public desk_queue_store {
+                              public desk_queue_store,
+                              public single_use_store {
  public:
   using dependencies = store_dependencies;
 
@@ -163,6 +165,10 @@ class encrypted_store final : public conversation_store,
   boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
   boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
 
+  // single_use_store (store_writes.cpp)
+  boost::asio::awaitable<result<bool>> use_once(std::string tenant_id, std::string conversation_id,
+                                                std::string use_id) override;
+
   // desk_store (store_desk.cpp)
   boost::asio::awaitable<result<void>> create_desk_session(desk_session s) override;
   boost::asio::awaitable<result<desk_session>> get_desk_session(std::string tenant_id, std::string ref) override;
@@ -182,8 +188,8 @@ class encrypted_store final : public conversation_store,
   boost::asio::awaitable<result<void>> put_desk_login(desk_login login) override;
   boost::asio::awaitable<result<desk_login>> take_desk_login(std::string tenant_id, std::string ref) override;
   boost::asio::awaitable<result<std::optional<desk_settings>>> get_desk_settings(std::string tenant_id) override;
-  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(std::string tenant_id, std::string data,
-                                                                  std::optional<std::uint64_t> expected_version) override;
+  boost::asio::awaitable<result<std::uint64_t>> put_desk_settings(
+      std::string tenant_id, std::string data, std::optional<std::uint64_t> expected_version) override;
 
   // store_admin
   boost::asio::awaitable<result<void>> rotate_root_key(crypto::root_key next) override;
