@@ -214,6 +214,7 @@ TOML
 done
 
 "$parley" keys init --config "$dir/channel-1.toml" >"$dir/keys-init.log" 2>&1
+for name in "${names[@]}"; do "$parley" check-config "$dir/$name.toml" >"$dir/$name.check.log" 2>&1; done
 "$parley" store migrate --config "$dir/channel-1.toml" >"$dir/migrate.log" 2>&1
 
 # 4. HAProxy first (its health checks mark each node up once it is ready): one frontend per role

@@ -251,29 +251,45 @@ async function failover(a, base, pid, streams, perStream, signal = 'SIGKILL') {
   console.log(`ok: ${streams} streams survived ${how} of their node: every activity once, in order (${reconnects} reconnects)`);
 }
 
-// Not a test: append on node `post` → the activity's frame on a stream held on node `a` (ms), for
-// `count` messages one after the other; prints p50/p90/p99 as one JSON line (bench/cluster/run.sh).
+// Not a test: COUNT messages posted one after the other to node `post`, each seen on a stream held
+// on `post` itself (the in-process path) and on a stream held on node `a` (one bus hop). Prints,
+// as one JSON line, p50/p90/p99 of: POST start → frame on the same node, and frame on the same
+// node → frame on the other node (what the bus adds). bench/cluster/run.sh
 async function latency(a, post, count, label) {
   const c = await startConversation(post);
-  const stream = await openStream(streamOn(c.streamUrl, a));
-  const arrived = new Map();
-  stream.ws.on('message', (data) => {
-    const text = String(data);
-    if (!text) return;
-    for (const x of JSON.parse(text).activities || []) if (x.text && !x.replyToId) arrived.set(x.text, performance.now());
-  });
-  const samples = [];
+  const arrivals = async (base) => {
+    const s = await openStream(streamOn(c.streamUrl, base));
+    const seen = new Map();
+    s.ws.on('message', (data) => {
+      const text = String(data);
+      if (!text) return;
+      for (const x of JSON.parse(text).activities || []) if (x.text && !x.replyToId && !seen.has(x.text)) seen.set(x.text, performance.now());
+    });
+    return { s, seen };
+  };
+  const local = await arrivals(post);
+  // A second stream token for the other node's stream (each is single use).
+  const again = await http(post, 'GET', `/conversations/${c.id}`, c.token);
+  c.streamUrl = again.json.streamUrl;
+  const remote = await arrivals(a);
+  const toLocal = [];
+  const hop = [];
   for (let n = 0; n < count; ++n) {
     const text = `latency ${n}`;
     const t0 = performance.now();
     await send(post, c, text);
-    await waitFor(() => arrived.has(text), 10000, text);
-    samples.push(arrived.get(text) - t0);
+    await waitFor(() => local.seen.has(text) && remote.seen.has(text), 10000, text);
+    toLocal.push(local.seen.get(text) - t0);
+    hop.push(remote.seen.get(text) - local.seen.get(text));
   }
-  stream.ws.close();
-  samples.sort((x, y) => x - y);
-  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))].toFixed(2);
-  console.log(JSON.stringify({ label, count, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: samples.at(-1).toFixed(2) }));
+  local.s.ws.close();
+  remote.s.ws.close();
+  const stats = (v) => {
+    v.sort((x, y) => x - y);
+    const q = (p) => Number(v[Math.min(v.length - 1, Math.floor(p * v.length))].toFixed(2));
+    return { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: Number(v.at(-1).toFixed(2)) };
+  };
+  console.log(JSON.stringify({ label, count, post_to_local_frame_ms: stats(toLocal), local_to_remote_frame_ms: stats(hop) }));
 }
 
 const [scenario, ...args] = process.argv.slice(2);
