@@ -16,6 +16,7 @@ packages=(
   # services and tools the tests and benchmarks start
   postgresql sqlite3 sslscan openssl wrk gdb procps curl ca-certificates
   rabbitmq-server  # the bus tests' AMQP 1.0 broker (plugin enabled per test broker: src/bus/amqp/testing)
+  haproxy  # the load balancer of examples/cluster and the cluster tests
   python3  # bench/*/run.sh turn Google Benchmark JSON into Markdown tables
   tzdata  # the desk's opening hours read time zones from /usr/share/zoneinfo (src/desk/hours.cpp)
   # the package and its checks (scripts/package.sh; docs/operations.md): lintian, promtool (the

@@ -3,11 +3,15 @@
 #include "url_util.hpp"
 
 #include <parley/bot/error.hpp>
+#include <parley/core/async.hpp>
 #include <parley/core/json.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/random.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -117,26 +121,42 @@ asio::awaitable<result<void>> connector_client::send(std::string service_url, st
   if (url.empty() || url.back() != '/') url.push_back('/');
   url += "v3/conversations/" + encode_segment(conversation_id) + "/activities";
   if (!reply_to_id.empty()) url += "/" + encode_segment(reply_to_id);
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  // One request id for every attempt: the channel stores a retried activity once (its
+  // x-ms-client-request-id is an idempotency key), so a reply whose answer was lost with a channel
+  // node (cut connection, 502/503/504 from the load balancer) is sent again, not dropped.
+  const std::string request_id = core::random_id(core::os_random(), "", 16);
+  constexpr int max_attempts = 4;
+  bool refreshed = false;
+  error_code last = make_error_code(errc::channel_error);
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    if (attempt > 0 && last != errc::channel_error) {
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(100 * attempt));
+      (void)co_await pause.async_wait(core::use_tuple);
+    }
     auto token = co_await access_token();
     if (!token) co_return token.error();
     auto req = net::client_request::json(net::method::post, url, activity);
     if (!token->empty()) req.headers.set("Authorization", "Bearer " + *token);
+    req.headers.set("x-ms-client-request-id", request_id);
     req.timeout = s_.timeout;
     auto r = co_await http_.send(std::move(req));
     if (!r) {
       log->warn("connector: conversation {} unreachable ({})", conversation_id, r.error().message());
-      co_return make_error_code(errc::channel_unreachable);
+      last = make_error_code(errc::channel_unreachable);
+      continue;
     }
     if (r->status >= 200 && r->status < 300) co_return result<void>{};
-    if (r->status == 401 && !s_.app_id.empty() && attempt == 0) {
+    if (r->status == 401 && !s_.app_id.empty() && !refreshed) {
+      refreshed = true;
       invalidate();
+      last = make_error_code(errc::channel_error);
       continue;
     }
     log->warn("connector: conversation {} answered {}", conversation_id, r->status);
-    co_return make_error_code(errc::channel_error);
+    if (r->status != 502 && r->status != 503 && r->status != 504) co_return make_error_code(errc::channel_error);
+    last = make_error_code(errc::channel_unreachable);
   }
-  co_return make_error_code(errc::channel_error);
+  co_return last;
 }
 
 asio::awaitable<result<void>> connector_client::send_in_process(std::string conversation_id, std::string reply_to_id,

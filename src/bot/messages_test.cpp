@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 namespace parley::bot {
 struct service_test_access {
@@ -18,7 +20,8 @@ namespace parley::bot::test {
 namespace {
 
 bool any_contains(const std::vector<std::string>& texts, std::string_view needle) {
-  return std::any_of(texts.begin(), texts.end(), [&](const std::string& t) { return t.find(needle) != std::string::npos; });
+  return std::any_of(texts.begin(), texts.end(),
+                     [&](const std::string& t) { return t.find(needle) != std::string::npos; });
 }
 
 // ---- the channel's JWT ----
@@ -55,7 +58,8 @@ TEST(messages, forged_or_mismatched_channel_tokens_are_refused) {
        })},
       {"not yet valid", h.channel_token([now](jose::claims& c) { c.set_time("nbf", now + 10min); })},
       {"alg none", core::base64url_encode(std::string_view(R"({"alg":"none","typ":"JWT"})")) + "." +
-                       core::base64url_encode(json::serialize(json::object{{"iss", channel_url}, {"aud", app_id},
+                       core::base64url_encode(json::serialize(json::object{{"iss", channel_url},
+                                                                           {"aud", app_id},
                                                                            {"serviceurl", service_url},
                                                                            {"exp", core::unix_seconds(now) + 600}})) +
                        "."},
@@ -169,7 +173,9 @@ TEST(turns, welcome_once_on_conversation_update_even_when_delivered_concurrently
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 6);
   const auto texts = h.texts();
-  EXPECT_EQ(std::count_if(texts.begin(), texts.end(), [](const std::string& t) { return t.find("BankX Assistant") != std::string::npos; }), 1)
+  EXPECT_EQ(std::count_if(texts.begin(), texts.end(),
+                          [](const std::string& t) { return t.find("BankX Assistant") != std::string::npos; }),
+            1)
       << "the etag discipline lets exactly one of the concurrent turns welcome the user";
 }
 
@@ -205,8 +211,10 @@ TEST(turns, an_etag_conflict_reruns_the_whole_step_on_the_fresh_state) {
       auto fresh = d;
       fresh.misses = 42;
       auto cur = asio::co_spawn(h.io(), h.store().get_bot_state("bankx", "conv-1"), asio::use_future).get();
-      auto put = asio::co_spawn(h.io(), h.store().put_bot_state("bankx", "conv-1", assistant::to_json(fresh), (*cur)->etag),
-                                asio::use_future).get();
+      auto put =
+          asio::co_spawn(h.io(), h.store().put_bot_state("bankx", "conv-1", assistant::to_json(fresh), (*cur)->etag),
+                         asio::use_future)
+              .get();
       EXPECT_TRUE(put);
     }
     assistant::turn_result r;
@@ -228,7 +236,9 @@ TEST(turns, a_conversation_that_keeps_changing_gives_up_with_state_conflict) {
   const engine_step step = [&](const assistant::dialog_state& d) {
     ++calls;
     auto cur = asio::co_spawn(h.io(), h.store().get_bot_state("bankx", "conv-1"), asio::use_future).get();
-    (void)asio::co_spawn(h.io(), h.store().put_bot_state("bankx", "conv-1", (*cur)->data, (*cur)->etag), asio::use_future).get();
+    (void)asio::co_spawn(h.io(), h.store().put_bot_state("bankx", "conv-1", (*cur)->data, (*cur)->etag),
+                         asio::use_future)
+        .get();
     assistant::turn_result r;
     r.state = d;
     return r;
@@ -273,7 +283,8 @@ TEST(actions, lost_card_flow_blocks_the_card_through_the_client_api_when_logged_
 
 TEST(actions, call_api_without_login_fails_honestly) {
   harness h;  // unavailable_login: nobody is logged in
-  for (const auto* text : {"I lost my card", "credit", "yesterday", "yes"}) h.deliver(harness::activity("message", text));
+  for (const auto* text : {"I lost my card", "credit", "yesterday", "yes"})
+    h.deliver(harness::activity("message", text));
   h.wait_idle();
   EXPECT_TRUE(h.http().to(bank_url).empty());
   EXPECT_TRUE(any_contains(h.texts(), "couldn't block the card"));
@@ -302,8 +313,11 @@ TEST(actions, login_then_balance_through_the_seams) {
   harness h({.real_login = true});
   h.http().on(bank_url + "/accounts", [](const net::client_request& r) {
     EXPECT_EQ(r.headers.get("Authorization").value_or(""), "Bearer bank-token-after-login");
-    return json_answer(200, json::object{{"accounts", json::array{json::object{{"name", "Current account"}, {"balance", "2431.67"}, {"currency", "EUR"}},
-                                                                  json::object{{"name", "Savings"}, {"balance", "12500.00"}, {"currency", "EUR"}}}}});
+    return json_answer(
+        200, json::object{
+                 {"accounts",
+                  json::array{json::object{{"name", "Current account"}, {"balance", "2431.67"}, {"currency", "EUR"}},
+                              json::object{{"name", "Savings"}, {"balance", "12500.00"}, {"currency", "EUR"}}}}});
   });
   h.deliver(harness::activity("message", "what is my balance"));
   h.wait_idle();
@@ -449,7 +463,8 @@ id = "bankx-assistant"
 tenant = "bankx"
 assistant = "a.toml"
 channel_url = "https://chat.bank.example/"
-channel_secret = { file = ")" + secret_file.string() + R"(" }
+channel_secret = { file = ")" + secret_file.string() +
+                                      R"(" }
 origins = ["https://www.bank.example"]
 app_id = "app"
 app_password = { env = "BOT_PW" }
@@ -490,7 +505,8 @@ unknown_key = 1
   (void)parse_options(bad->section("bot"));
   const auto errors = bad->errors();
   auto has = [&](std::string_view needle) {
-    return std::any_of(errors.begin(), errors.end(), [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
   };
   EXPECT_TRUE(has("bot.id"));
   EXPECT_TRUE(has("bot.assistant"));
@@ -528,6 +544,49 @@ TEST(actions, a_401_from_the_connector_fetches_a_new_token_once) {
   h.connector_status() = 401;
   h.deliver(harness::activity("message", "opening hours"));
   EXPECT_EQ(h.token_fetches().load(), 2);
+}
+
+}  // namespace
+}  // namespace parley::bot::test
+
+namespace parley::bot::test {
+namespace {
+
+// A reply the channel's load balancer answered 502 or 503 (a channel node lost mid-request) is sent
+// again, with the same x-ms-client-request-id so that the channel stores it once; a refusal is not.
+TEST(connector, a_reply_cut_by_a_lost_channel_node_is_sent_again_with_the_same_request_id) {
+  harness h;
+  std::mutex m;
+  std::vector<std::string> ids;
+  std::atomic<int> answers{0};
+  h.http().on(service_url + "v3/conversations/", [&](const net::client_request& r) {
+    std::lock_guard lock(m);
+    ids.emplace_back(r.headers.get("x-ms-client-request-id").value_or(""));
+    const int n = answers++;
+    return json_answer(n == 0 ? 502 : n == 1 ? 503 : 200, json::object{{"id", "x"}});
+  });
+  ASSERT_EQ(h.deliver(harness::activity("message", "what are your opening hours")).status, 200);
+  std::lock_guard lock(m);
+  ASSERT_GE(ids.size(), 3u);
+  EXPECT_FALSE(ids[0].empty());
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(ids[2], ids[0]);
+}
+
+TEST(connector, a_reply_the_channel_refuses_is_not_sent_again) {
+  harness h;
+  std::mutex m;
+  std::vector<std::string> ids;
+  h.http().on(service_url + "v3/conversations/", [&](const net::client_request& r) {
+    std::lock_guard lock(m);
+    ids.emplace_back(r.headers.get("x-ms-client-request-id").value_or(""));
+    return json_answer(400, json::object{{"error", json::object{{"code", "BadArgument"}}}});
+  });
+  (void)h.deliver(harness::activity("message", "what are your opening hours"));
+  std::lock_guard lock(m);
+  ASSERT_FALSE(ids.empty());
+  std::set<std::string> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), ids.size()) << "a refused reply was sent again";
 }
 
 }  // namespace

@@ -8,11 +8,14 @@
 #include "routes.hpp"
 
 #include <parley/core/async.hpp>
+#include <parley/core/base64.hpp>
 #include <parley/net/websocket.hpp>
+#include <parley/store/single_use.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/json/parse.hpp>
 
 namespace parley::channel {
 namespace {
@@ -100,6 +103,33 @@ std::string stream_htu(const state_ptr& s, const net::request& req) {
   return std::string(https ? "wss://" : "ws://") + s->opts.public_url.substr(https ? 8 : 7) + std::string(req.path);
 }
 
+// The `jti` of a stream token the token service has just admitted (so: signed, well formed).
+std::string token_id(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = token.find('.', first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos) return {};
+  auto payload = core::base64url_decode_string(token.substr(first + 1, second - first - 1));
+  if (!payload) return {};
+  boost::system::error_code ec;
+  auto claims = boost::json::parse(*payload, ec);
+  if (ec || !claims.is_object()) return {};
+  const auto* jti = claims.as_object().if_contains("jti");
+  return jti && jti->is_string() ? std::string(jti->as_string()) : std::string();
+}
+
+// Single use across nodes (ADR 0025): the token service's replay set knows this node's
+// redemptions only; a store shared by several nodes records every node's.
+awaitable<error_code> use_once_across_nodes(const state_ptr& s, const conversation_ref& ref, std::string_view token) {
+  auto* shared = dynamic_cast<store::single_use_store*>(&s->deps.store);
+  if (shared == nullptr) co_return error_code{};
+  auto id = token_id(token);
+  if (id.empty()) co_return make_error_code(errc::bad_credentials);
+  auto first = co_await shared->use_once(ref.tenant_id, ref.conversation_id, std::move(id));
+  if (!first)
+    co_return make_error_code(first.error() == store::errc::not_found ? errc::not_found : errc::store_unavailable);
+  co_return *first ? error_code{} : make_error_code(errc::bad_credentials);
+}
+
 awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request& req) {
   if (!s->started.load()) co_return refuse(errc::not_started);
   const auto t = req.query.get("t");
@@ -144,6 +174,11 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   auto conv = co_await s->conversations.get(ref);
   if (!conv && conv.error() != errc::integrity_failure) co_return refuse(errc::not_found);
   if (conv && conv->state == store::conversation_state::ended) co_return refuse(errc::token_revoked);
+  if (auto used = co_await use_once_across_nodes(s, ref, *t)) {
+    if (used == errc::bad_credentials)
+      co_return refuse(errc::bad_credentials, "stream token invalid, expired or already used");
+    co_return refuse(used == errc::not_found ? errc::not_found : errc::store_unavailable);
+  }
 
   const auto key = stream_hub::key(ref.tenant_id, ref.conversation_id);
   auto current = std::make_shared<std::shared_ptr<stream_subscriber>>();

@@ -25,6 +25,11 @@ awaitable<result<T>> fail(error_code e) {
   co_return e;
 }
 
+// A bool through the writer (basic_op's result<T> would take an error_code for a bool).
+struct used_flag {
+  bool first = false;
+};
+
 }  // namespace
 
 awaitable<result<void>> encrypted_store::ensure_tenant(std::string tenant_id) {
@@ -108,6 +113,36 @@ awaitable<result<void>> encrypted_store::set_conversation_state(std::string tena
     if (!*found) return errc::not_found;
     return {};
   });
+}
+
+// An idempotency row of the conversation, its key put in a namespace of its own: the channel's
+// and the bot's keys come from HTTP headers, which cannot hold a NUL byte.
+awaitable<result<bool>> encrypted_store::use_once(std::string tenant_id, std::string conversation_id,
+                                                  std::string use_id) {
+  if (!detail::valid_id(tenant_id) || !detail::valid_id(conversation_id)) co_return bool_error(errc::not_found);
+  if (use_id.empty() || use_id.size() > 256) co_return bool_error(errc::invalid_argument);
+  // Two statements: GCC 12 destroys a class temporary of a co_await's full-expression twice (PR 99576).
+  auto pending =
+      impl_->write<used_flag>([this, tenant_id = std::move(tenant_id), conversation_id = std::move(conversation_id),
+                               use_id = std::move(use_id)](session& s) -> result<used_flag> {
+        const std::pair<std::string, std::string> key{tenant_id, conversation_id};
+        auto locked = s.lock_conversations({&key, 1});
+        if (!locked) return locked.error();
+        if (!(*locked)[0]) return errc::not_found;
+        const auto pk = (*locked)[0]->pk;
+        auto ref = impl_->keys.idempotency_ref(s, tenant_id, conversation_id, std::string("\0use-once\0", 10) + use_id);
+        if (!ref) return ref.error();
+        const std::pair<std::int64_t, std::string> lookup{pk, *ref};
+        auto seen = s.find_idempotency({&lookup, 1});
+        if (!seen) return seen.error();
+        if ((*seen)[0]) return used_flag{false};
+        const idempotency_row row{pk, *ref, 0, {}};
+        if (auto w = s.insert_idempotency({&row, 1}); !w) return w.error();
+        return used_flag{true};
+      });
+  auto r = co_await std::move(pending);
+  if (!r) co_return bool_error(r.error());
+  co_return r->first;
 }
 
 awaitable<result<std::string>> encrypted_store::put_bot_state(std::string tenant_id, std::string conversation_id,

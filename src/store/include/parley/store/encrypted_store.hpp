@@ -42,6 +42,7 @@
 #include <parley/store/desk_queue_store.hpp>
 #include <parley/store/desk_store.hpp>
 #include <parley/store/options.hpp>
+#include <parley/store/single_use.hpp>
 #include <parley/store/writer_stats.hpp>
 
 #include <spdlog/logger.h>
@@ -113,7 +114,8 @@ class encrypted_store final : public conversation_store,
                               public desk_store,
                               public store_admin,
                               public audit_store,
-                              public desk_queue_store {
+                              public desk_queue_store,
+                              public single_use_store {
  public:
   using dependencies = store_dependencies;
 
@@ -162,6 +164,10 @@ class encrypted_store final : public conversation_store,
   boost::asio::awaitable<result<void>> erase_conversation(std::string tenant_id, std::string conversation_id) override;
   boost::asio::awaitable<result<std::size_t>> erase_user(std::string tenant_id, std::string user_id) override;
   boost::asio::awaitable<result<std::size_t>> purge(std::string tenant_id, time_point older_than) override;
+
+  // single_use_store (store_writes.cpp)
+  boost::asio::awaitable<result<bool>> use_once(std::string tenant_id, std::string conversation_id,
+                                                std::string use_id) override;
 
   // desk_store (store_desk.cpp)
   boost::asio::awaitable<result<void>> create_desk_session(desk_session s) override;
