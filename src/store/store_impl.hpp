@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <string_view>
 
 namespace parley::store {
 
@@ -145,6 +147,9 @@ struct encrypted_store::impl {
   /// (store_reconcile.cpp).
   result<void> reconcile();
 
+  /// Timing of every read and write (dependencies::on_operation); may be empty.
+  std::function<void(std::string_view, std::chrono::steady_clock::duration)> on_operation;
+
   /// Runs `work(session&)` on the pool with a read session; resumes the caller.
   template <class T>
   boost::asio::awaitable<result<T>> read(std::function<result<T>(session&)> work) {
@@ -152,7 +157,8 @@ struct encrypted_store::impl {
       log->error("store: unexpected exception in a read");
       return make_error_code(errc::unavailable);
     };
-    return detail::offload<T>(
+    const auto start = std::chrono::steady_clock::now();
+    result<T> r = co_await detail::offload<T>(
         pool,
         [this, w = std::move(work)]() -> result<T> {
           auto s = db->read_session();
@@ -160,16 +166,21 @@ struct encrypted_store::impl {
           return w(**s);
         },
         on_exception);
+    if (on_operation) on_operation("read", std::chrono::steady_clock::now() - start);
+    co_return r;
   }
 
   /// Queues a write operation; resumes the caller when its transaction is done.
   template <class T>
   boost::asio::awaitable<result<T>> write(typename detail::basic_op<T>::body_fn body,
                                           typename detail::basic_op<T>::after_fn after = {}) {
-    return detail::async_result_of<T>(
+    const auto start = std::chrono::steady_clock::now();
+    result<T> r = co_await detail::async_result_of<T>(
         [this, b = std::move(body), a = std::move(after)](detail::completion_ptr<T> done) mutable {
           writer->submit(std::make_unique<detail::basic_op<T>>(std::move(b), std::move(done), std::move(a)));
         });
+    if (on_operation) on_operation("write", std::chrono::steady_clock::now() - start);
+    co_return r;
   }
 
   /// The group-commit body of a writer batch (store_appends.cpp).
