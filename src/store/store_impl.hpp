@@ -103,6 +103,25 @@ class append_op final : public write_op {
   completion_ptr<append_result> done_;
 };
 
+/// A write's completion that reports its time (dependencies::on_operation) before passing the
+/// result on.
+template <class T>
+class timed_completion final : public completion<T> {
+ public:
+  using hook = std::function<void(std::string_view, std::chrono::steady_clock::duration)>;
+  timed_completion(completion_ptr<T> inner, hook h, std::chrono::steady_clock::time_point start)
+      : inner_(std::move(inner)), hook_(std::move(h)), start_(start) {}
+  void complete(result<T> r) override {
+    hook_("write", std::chrono::steady_clock::now() - start_);
+    inner_->complete(std::move(r));
+  }
+
+ private:
+  completion_ptr<T> inner_;
+  hook hook_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace detail
 
 struct encrypted_store::impl {
@@ -151,36 +170,38 @@ struct encrypted_store::impl {
   std::function<void(std::string_view, std::chrono::steady_clock::duration)> on_operation;
 
   /// Runs `work(session&)` on the pool with a read session; resumes the caller.
+  // Not coroutines (read, write): a coroutine taking the std::function a caller builds inside its
+  // co_await expression would destroy it twice (GCC 12, PR 99576). The time is taken on the
+  // store's threads instead: from the call to the end of the work (read) or of the transaction.
   template <class T>
   boost::asio::awaitable<result<T>> read(std::function<result<T>(session&)> work) {
     auto on_exception = [log = log](std::exception_ptr) -> result<T> {
       log->error("store: unexpected exception in a read");
       return make_error_code(errc::unavailable);
     };
-    const auto start = std::chrono::steady_clock::now();
-    result<T> r = co_await detail::offload<T>(
+    return detail::offload<T>(
         pool,
-        [this, w = std::move(work)]() -> result<T> {
-          auto s = db->read_session();
-          if (!s) return s.error();
-          return w(**s);
+        [this, w = std::move(work), start = std::chrono::steady_clock::now()]() -> result<T> {
+          auto r = [&]() -> result<T> {
+            auto s = db->read_session();
+            if (!s) return s.error();
+            return w(**s);
+          }();
+          if (on_operation) on_operation("read", std::chrono::steady_clock::now() - start);
+          return r;
         },
         on_exception);
-    if (on_operation) on_operation("read", std::chrono::steady_clock::now() - start);
-    co_return r;
   }
 
   /// Queues a write operation; resumes the caller when its transaction is done.
   template <class T>
   boost::asio::awaitable<result<T>> write(typename detail::basic_op<T>::body_fn body,
                                           typename detail::basic_op<T>::after_fn after = {}) {
-    const auto start = std::chrono::steady_clock::now();
-    result<T> r = co_await detail::async_result_of<T>(
-        [this, b = std::move(body), a = std::move(after)](detail::completion_ptr<T> done) mutable {
-          writer->submit(std::make_unique<detail::basic_op<T>>(std::move(b), std::move(done), std::move(a)));
-        });
-    if (on_operation) on_operation("write", std::chrono::steady_clock::now() - start);
-    co_return r;
+    return detail::async_result_of<T>([this, b = std::move(body), a = std::move(after),
+                                       start = std::chrono::steady_clock::now()](detail::completion_ptr<T> done) mutable {
+      if (on_operation) done = std::make_unique<detail::timed_completion<T>>(std::move(done), on_operation, start);
+      writer->submit(std::make_unique<detail::basic_op<T>>(std::move(b), std::move(done), std::move(a)));
+    });
   }
 
   /// The group-commit body of a writer batch (store_appends.cpp).

@@ -93,9 +93,9 @@ struct store_dependencies {
   /// reported once), on the store's reader thread that found it: quick, never blocking, never
   /// throwing. src/app counts it in a metric and appends an audit entry.
   std::function<void(const integrity_failure&)> on_integrity_failure;
-  /// Called after every operation with its kind ("read": a read session on the store's pool;
-  /// "write": queued, group-committed and done) and the time the caller waited for it, on the
-  /// caller's executor: quick, never blocking, never throwing. src/app observes it in
+  /// Called after every operation with its kind ("read": queued for and run on the store's pool;
+  /// "write": queued, group-committed and done) and its time from the call, on the store's thread
+  /// that finished it: quick, never blocking, never throwing. src/app observes it in
   /// parley_store_operation_duration_seconds.
   std::function<void(std::string_view operation, std::chrono::steady_clock::duration waited)> on_operation;
 };
