@@ -13,6 +13,7 @@ foreach(app widget desk)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/web/${app}/dist/ DESTINATION share/parley/${app} OPTIONAL)
 endforeach()
 install(FILES examples/config/single-node-tls.toml examples/config/behind-proxy.toml examples/config/postgres.toml
+              examples/config/reference.toml
               examples/config/README.md examples/echo/assistant.toml
         DESTINATION share/doc/parley/examples)
 install(PROGRAMS examples/config/make-test-ca.sh examples/config/make-secrets.sh DESTINATION share/doc/parley/examples)

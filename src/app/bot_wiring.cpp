@@ -139,4 +139,8 @@ bool bot_runtime::add_routes(net::router& r) {
   return !site_ || add_site_routes(r, *site_);
 }
 
+void bot_runtime::count_login_outcomes(net::metrics_registry& metrics) {
+  if (flow_) flow_->count_outcomes(metrics);
+}
+
 }  // namespace parley::app

@@ -56,6 +56,9 @@ class bot_runtime {
   ~bot_runtime();
 
   [[nodiscard]] bot::service& service() { return *service_; }
+  /// Counts the end users' login outcomes on `metrics` (parley_login_outcomes_total), which must
+  /// outlive the runtime. Nothing without [login] tenants. Before the listeners start.
+  void count_login_outcomes(net::metrics_registry& metrics);
   /// The bot's routes, plus the demo site's when there is one.
   [[nodiscard]] bool add_routes(net::router& r);
 

@@ -65,6 +65,8 @@ class channel_runtime {
   ~channel_runtime();
 
   [[nodiscard]] channel::service& service() { return *service_; }
+  /// The signing keys (SIGHUP re-reads them: reload.hpp).
+  [[nodiscard]] jose::signing_key_store& signing_keys() { return *keys_; }
 
  private:
   channel_runtime() = default;

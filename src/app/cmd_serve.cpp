@@ -77,6 +77,7 @@ command add_serve(CLI::App& app) {
       plan.desk = std::move(d);
     }
     if (!ready_file->empty()) plan.ready_file = *ready_file;
+    plan.config_file = *config_file;
     // Every component has its secrets now: the ones from { env = ... } leave the environment
     // (no child inherits them, /proc/PID/environ no longer shows them).
     core::scrub_environment(cfg->secret_env_names());

@@ -4,8 +4,10 @@
 #include "in_process_link.hpp"
 #include "integrity_relay.hpp"
 #include "live_link.hpp"
+#include "reload.hpp"
 #include "service_manager.hpp"
 #include "services.hpp"
+#include "store_timing.hpp"
 #include "tls_expiry.hpp"
 
 #include <parley/core/async.hpp>
@@ -83,8 +85,14 @@ int run_services(run_plan plan) {
   net::metrics_registry metrics;  // before the io_context: queued handlers refer to it
   // The store's integrity failures counted on /metrics while the services run.
   struct relay_attachment {
-    explicit relay_attachment(net::metrics_registry& m) { integrity_relay::process().attach(m); }
-    ~relay_attachment() { integrity_relay::process().detach(); }
+    explicit relay_attachment(net::metrics_registry& m) {
+      integrity_relay::process().attach(m);
+      store_timing::process().attach(m);  // parley_store_operation_duration_seconds
+    }
+    ~relay_attachment() {
+      store_timing::process().detach();
+      integrity_relay::process().detach();
+    }
   } integrity_metrics(metrics);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
@@ -180,6 +188,7 @@ int run_services(run_plan plan) {
         channel && wants_in_process(channel->service().get_options(), plan.bot->bot.id, plan.bot->bot.tenant);
     bot = bot_runtime::create(io, std::move(*plan.bot), linked ? &link : nullptr);
     if (!bot) return 1;
+    bot->count_login_outcomes(metrics);
     if (linked) link.attach(channel->service(), bot->service());
   }
   net::server srv(io, plan.net.server, metrics);
@@ -236,13 +245,16 @@ int run_services(run_plan plan) {
   service_watchdog watchdog(io);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  // SIGHUP (a terminal closing, `kill -HUP`) must not end the service. Re-reading certificates
-  // and keys in place is not implemented yet: the line says how to pick them up.
+  // SIGHUP (`systemctl reload`, ExecReload): new TLS certificates and rotated signing keys,
+  // open streams untouched (reload.hpp); systemd hears RELOADING=1 ... READY=1.
   asio::signal_set hangups(io, SIGHUP);
+  const reload_targets reloadable{plan.config_file, &srv, &metrics, channel ? &channel->signing_keys() : nullptr};
   std::function<void()> await_hangup = [&] {
     hangups.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      log->warn("SIGHUP: reloading is not supported yet; restart the service to read new certificates or keys");
+      notify_service_manager(reloading_notice(), "reloading certificates and keys");
+      const bool ok = reload(reloadable);
+      notify_service_manager("READY=1", ok ? "listening" : "listening; the last reload failed (see the log)");
       await_hangup();
     });
   };

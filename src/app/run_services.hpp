@@ -37,6 +37,7 @@ struct run_plan {
   /// More members of the ready file: key → a serialised JSON value (the demo's desk_accounts).
   std::vector<std::pair<std::string, std::string>> ready_extra;
   std::optional<audit_plan> audit;                 ///< the audit log over the opened store (with `store`)
+  std::filesystem::path config_file;               ///< re-read at SIGHUP (reload.hpp); empty: none
 };
 
 /// Returns the process exit code: 0 after a signal-driven graceful stop, 1 when a listener or a

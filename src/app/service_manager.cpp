@@ -5,6 +5,8 @@
 #include <systemd/sd-daemon.h>
 
 #include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <string>
 
 namespace parley::app {
@@ -15,6 +17,13 @@ void notify_service_manager(std::string_view state, std::string_view status) {
   // 0 without NOTIFY_SOCKET, negative on a send error: nothing to do either way (the unit's
   // start timeout reports a service that never became ready).
   (void)::sd_notify(0, message.c_str());
+}
+
+std::string reloading_notice() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  const auto usec = static_cast<std::uint64_t>(now.tv_sec) * 1'000'000U + static_cast<std::uint64_t>(now.tv_nsec) / 1000U;
+  return "RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec);
 }
 
 struct service_watchdog::state {

@@ -8,12 +8,16 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace parley::app {
 
 /// "READY=1", "STOPPING=1"... (sd_notify(3)); `status` goes in STATUS= when set.
 void notify_service_manager(std::string_view state, std::string_view status = {});
+
+/// "RELOADING=1" with the MONOTONIC_USEC= that systemd 253+ (Type=notify-reload) asks beside it.
+[[nodiscard]] std::string reloading_notice();
 
 /// Sends WATCHDOG=1 every half of WATCHDOG_USEC on `io` until destroyed (or never, when systemd
 /// set no watchdog). Construct on the thread that runs before `io` starts; destroy after it stops.

@@ -1,6 +1,7 @@
 #include "store_wiring.hpp"
 
 #include "integrity_relay.hpp"
+#include "store_timing.hpp"
 #include "startup_checks.hpp"
 
 #include <parley/crypto/error.hpp>
@@ -202,6 +203,9 @@ std::unique_ptr<store::encrypted_store> open_store(const settings& s, bool migra
   opts.migrate_on_open = opts.migrate_on_open || migrate;
   store::store_dependencies deps;
   deps.on_integrity_failure = [](const store::integrity_failure& f) { integrity_relay::process().report(f); };
+  deps.on_operation = [](std::string_view op, std::chrono::steady_clock::duration d) {
+    store_timing::process().observe(op, d);
+  };
   auto opened = store::encrypted_store::open(std::move(*backend), std::move(*root), s.crypto.erasure_secrets_file, opts,
                                              std::move(deps));
   if (!opened) {

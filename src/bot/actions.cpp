@@ -102,7 +102,7 @@ struct prompt_sender : std::enable_shared_from_this<prompt_sender> {
 
 awaitable<action_result> start_login(const state_ptr& s, const reply_target& to, const assistant::action& a) {
   try {
-    login_request request{to.conversation, a.id, a.arguments, {}};
+    login_request request{to.conversation, a.id, a.arguments, {}, to.traceparent};
     auto sender = std::make_shared<prompt_sender>(s, to);
     request.say = [sender](login_prompt p) { sender->say(std::move(p)); };
     // The call and the co_await are two statements: GCC 12 mishandles the lifetime of a by-value

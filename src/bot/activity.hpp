@@ -31,6 +31,7 @@ struct inbound_activity {
   std::string service_url;  ///< required: where replies go (checked against the token's serviceurl)
   std::string channel_id;   ///< "directline" (checked against key endorsements)
   std::string conversation_id;  ///< required
+  std::string traceparent;      ///< not in the JSON: the W3C traceparent of the request that brought it
   channel_account from;
   channel_account recipient;
   std::string text;

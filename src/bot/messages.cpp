@@ -28,7 +28,7 @@ using net::response;
 constexpr std::size_t message_json_depth = max_inbound_depth;
 
 awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in, bool may_register) {
-  reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale};
+  reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale, a.traceparent};
   const engine_step step = [&s, &in](const assistant::dialog_state& st) { return s->engine.turn(*s->def, st, in); };
   auto turn = co_await transact(s, to.conversation, step, may_register);
   if (!turn) {
@@ -82,10 +82,12 @@ awaitable<response> conversation_ended(const state_ptr& s, const conversation_re
 // One activity from the channel, authenticated (HTTP: the channel's JWT) or trusted (in-process:
 // the channel of this process, whose replies go back through the link, never to serviceUrl).
 awaitable<response> handle_activity(const state_ptr& s, const boost::json::value& body,
-                                    std::optional<std::string> authorization, bool in_process) {
+                                    std::optional<std::string> authorization, bool in_process,
+                                    std::string traceparent = {}) {
   if (!s->started.load()) co_return net::error_response(net::errc::service_unavailable, "starting; retry shortly");
   auto a = parse_activity(body);
   if (!a) co_return net::error_response(net::errc::bad_request, "not a valid activity");
+  a->traceparent = std::move(traceparent);
   // Only an authenticated activity (the channel's JWT, or the channel of this process) may
   // introduce a conversation the bot's store does not hold yet.
   bool may_register = in_process;
@@ -150,7 +152,9 @@ awaitable<response> messages(const state_ptr& s, const request& req) {
   }
   std::optional<std::string> authorization;
   if (auto h = req.headers.get("authorization")) authorization = std::string(*h);
-  co_return co_await handle_activity(s, req.json(), std::move(authorization), false);
+  // The server's traceparent for this request (always present): the login's calls to the bank join it.
+  std::string traceparent(req.headers.get("traceparent").value_or(""));
+  co_return co_await handle_activity(s, req.json(), std::move(authorization), false, std::move(traceparent));
 }
 
 }  // namespace

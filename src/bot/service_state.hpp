@@ -32,6 +32,7 @@ struct reply_target {
   conversation_ref conversation;
   std::string service_url;
   std::string locale;
+  std::string traceparent;  ///< of the inbound activity's request (empty: none); for the bank calls
 };
 
 struct service::state : std::enable_shared_from_this<service::state> {

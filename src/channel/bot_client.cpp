@@ -3,6 +3,7 @@
 #include <parley/channel/error.hpp>
 #include <parley/core/log.hpp>
 #include <parley/net/error.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <parley/core/async.hpp>
 
@@ -72,13 +73,16 @@ awaitable<result<void>> bot_client::deliver_in_process(const bot_options& bot, s
   co_return result<void>{};
 }
 
-awaitable<result<void>> bot_client::deliver(const bot_options& bot, std::string activity_json) {
+awaitable<result<void>> bot_client::deliver(const bot_options& bot, std::string activity_json,
+                                            std::string traceparent) {
   static const auto log = core::logger("channel");
   if (bot.endpoint == in_process_endpoint) co_return co_await deliver_in_process(bot, std::move(activity_json));
   net::client_request req;
   req.method = net::method::post;
   req.url = bot.endpoint;
   req.headers.set("Content-Type", "application/json; charset=utf-8");
+  req.headers.set("traceparent", net::parse_traceparent(traceparent) ? std::move(traceparent)
+                                                                      : net::child_span(std::nullopt).traceparent());
   if (!bot.app_id.empty()) {
     auto token = tokens_.to_bot_token(bot.app_id, opts_.service_url);
     if (!token) co_return token.error();

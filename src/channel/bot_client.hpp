@@ -29,7 +29,10 @@ class bot_client {
   /// All references (and `in_process`, which may be null) must outlive the client.
   bot_client(const options& opts, net::http_client& http, token_service& tokens, in_process_bot* in_process = nullptr);
 
-  [[nodiscard]] boost::asio::awaitable<result<void>> deliver(const bot_options& bot, std::string activity_json);
+  /// `traceparent` (W3C, the client request's): sent on the HTTP call to the bot when valid, a
+  /// new trace otherwise (net/trace_context.hpp). Not carried in-process.
+  [[nodiscard]] boost::asio::awaitable<result<void>> deliver(const bot_options& bot, std::string activity_json,
+                                                             std::string traceparent = {});
 
  private:
   boost::asio::awaitable<result<void>> deliver_in_process(const bot_options& bot, std::string activity_json);

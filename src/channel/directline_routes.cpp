@@ -283,7 +283,8 @@ awaitable<response> poll(const state_ptr& s, const request& req) {
 // Shared with the upload route: stores, echoes and delivers one client activity, then answers
 // {id} once the bot has (or 502/504).
 awaitable<response> post_client_activity(const state_ptr& s, const client_identity& who,
-                                         const store::conversation& conv, json::object activity) {
+                                         const store::conversation& conv, json::object activity,
+                                         std::string traceparent) {
   const conversation_ref ref{conv.tenant_id, conv.id};
   std::optional<std::string> key;
   if (const auto* cd = activity.if_contains("channelData"); cd && cd->is_object()) {
@@ -350,7 +351,7 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
     co_return net::json_response(200, json::object{{"id", appended->id}});
   }
   // No lock is held here: the bot's replies arrive through the Connector API meanwhile.
-  auto delivered = co_await s->bot->deliver(*who.bot, std::move(body));
+  auto delivered = co_await s->bot->deliver(*who.bot, std::move(body), std::move(traceparent));
   if (ends) {
     // The page ended the chat: its tokens die with the conversation (the bot got the activity and
     // ends the user's login at the bank), its stream closes with 4403.
@@ -374,7 +375,8 @@ awaitable<response> post_activity(const state_ptr& s, const request& req) {
   if (!co_await s->throttle(s->per_conversation, id)) co_return error_response(errc::rate_limited);
   auto activity = normalize_client_activity(req.json(), s->context(*who->bot, conv->id, conv->user_id, who->grant.user_name));
   if (!activity) co_return error_response(activity.error());
-  co_return co_await post_client_activity(s, *who, *conv, std::move(*activity));
+  std::string traceparent(req.headers.get("traceparent").value_or(""));  // named: GCC 12, PR 99576
+  co_return co_await post_client_activity(s, *who, *conv, std::move(*activity), std::move(traceparent));
 }
 
 // GET /session/getsessionid (token, withCredentials): a session id bound to this browser.

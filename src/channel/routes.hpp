@@ -15,10 +15,12 @@ using state_ptr = std::shared_ptr<service::state>;
 inline constexpr std::size_t connector_json_depth = 64;
 
 /// Stores, echoes and delivers one normalised client activity; answers {id} once the bot has
-/// answered, or 502/504 (shared by POST activities and upload).
+/// answered, or 502/504 (shared by POST activities and upload). `traceparent` (the request's,
+/// net/trace_context.hpp) goes on the call to the bot.
 [[nodiscard]] boost::asio::awaitable<net::response> post_client_activity(const state_ptr& s, const client_identity& who,
                                                                        const store::conversation& conv,
-                                                                       boost::json::object activity);
+                                                                       boost::json::object activity,
+                                                                       std::string traceparent = {});
 /// Normalises (from = the bot), stores and streams one activity of an authenticated bot in its
 /// conversation `conv`; returns the activity's id. Shared by the Connector route and the
 /// in-process path (service::receive_from_bot). Errors: normalisation's and the store's.

@@ -105,7 +105,8 @@ awaitable<response> upload_files(const state_ptr& s, const request& req) {
   }
   (*activity)["attachments"] = std::move(attachments);
   s->log->info("upload: conversation {}, {} file(s)", conv->id, (*activity)["attachments"].as_array().size());
-  co_return co_await post_client_activity(s, *who, *conv, std::move(*activity));
+  std::string traceparent(req.headers.get("traceparent").value_or(""));  // named: GCC 12, PR 99576
+  co_return co_await post_client_activity(s, *who, *conv, std::move(*activity), std::move(traceparent));
 }
 
 }  // namespace

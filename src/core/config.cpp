@@ -1,4 +1,5 @@
 #include <parley/core/config.hpp>
+#include <parley/core/config_keys.hpp>
 #include <parley/core/toml_text.hpp>
 
 #include <toml++/toml.h>
@@ -261,6 +262,7 @@ bool config_section::has(std::string_view key) const { return table_ && table_->
 
 std::string config_section::string(std::string_view key, std::string fallback) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return fallback;
   if (const auto* s = n->as_string()) return s->get();
@@ -270,6 +272,7 @@ std::string config_section::string(std::string_view key, std::string fallback) {
 
 std::int64_t config_section::integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return fallback;
   const auto* i = n->as_integer();
@@ -286,6 +289,7 @@ std::int64_t config_section::integer(std::string_view key, std::int64_t fallback
 
 bool config_section::boolean(std::string_view key, bool fallback) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return fallback;
   if (const auto* b = n->as_boolean()) return b->get();
@@ -295,6 +299,7 @@ bool config_section::boolean(std::string_view key, bool fallback) {
 
 std::chrono::milliseconds config_section::duration(std::string_view key, std::chrono::milliseconds fallback) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return fallback;
   if (const auto* i = n->as_integer()) {
@@ -308,6 +313,7 @@ std::chrono::milliseconds config_section::duration(std::string_view key, std::ch
 
 std::vector<std::string> config_section::strings(std::string_view key, std::vector<std::string> fallback) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return fallback;
   const auto* arr = n->as_array();
@@ -329,6 +335,7 @@ std::vector<std::string> config_section::strings(std::string_view key, std::vect
 
 std::optional<secret_string> config_section::secret(std::string_view key) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return std::nullopt;
   const auto* t = n->as_table();
@@ -385,6 +392,7 @@ std::optional<secret_string> config_section::secret(std::string_view key) {
 
 config_section config_section::section(std::string_view key) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (n && !n->is_table()) {
     error(key, "expected a table, found " + type_name(*n));
@@ -395,6 +403,7 @@ config_section config_section::section(std::string_view key) {
 
 std::vector<config_section> config_section::sections(std::string_view key) {
   used_.emplace_back(key);
+  config_key_recorder::note(path_, key);
   std::vector<config_section> out;
   const auto* n = table_ ? table_->get(key) : nullptr;
   if (!n) return out;
@@ -422,6 +431,28 @@ void config_section::finish() {
       owner_->add_error(key_path(k.str()) + ": unknown key");
     }
   }
+}
+
+namespace {
+thread_local config_key_recorder* active_recorder = nullptr;
+}  // namespace
+
+config_key_recorder::config_key_recorder() { active_recorder = this; }
+config_key_recorder::~config_key_recorder() { active_recorder = nullptr; }
+
+void config_key_recorder::note(const std::string& section_path, std::string_view key) {
+  if (active_recorder == nullptr) return;
+  std::string path;
+  path.reserve(section_path.size() + 1 + key.size());
+  bool in_index = false;
+  for (const char c : section_path) {  // "channel.bots[0]" -> "channel.bots"
+    if (c == '[') in_index = true;
+    if (!in_index) path.push_back(c);
+    if (c == ']') in_index = false;
+  }
+  path.append(".").append(key);
+  auto& keys = active_recorder->keys_;
+  if (std::find(keys.begin(), keys.end(), path) == keys.end()) keys.push_back(std::move(path));
 }
 
 }  // namespace parley::core

@@ -1,5 +1,6 @@
 #include <parley/core/error.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/core/log_format.hpp>
 
 #include <openssl/crypto.h>
@@ -241,6 +242,16 @@ class line_formatter final : public spdlog::formatter {
     append(dest, std::string_view(level.data(), level.size()));
     append(dest, "\",\"component\":\"");
     append_json_string(dest, component);
+    if (const auto* ids = log_fields_scope::current()) {
+      for (const auto& [name, value] : {std::pair{"conversation", ids->conversation}, std::pair{"tenant", ids->tenant},
+                                        std::pair{"request_id", ids->request_id}, std::pair{"trace_id", ids->trace_id}}) {
+        if (value.empty()) continue;
+        append(dest, "\",\"");
+        append(dest, name);
+        append(dest, "\":\"");
+        append_json_string(dest, value);
+      }
+    }
     append(dest, "\",\"msg\":\"");
     append_json_string(dest, payload);
     append(dest, "\"}\n");
@@ -405,5 +416,15 @@ void secret_string::wipe() noexcept {
   OPENSSL_cleanse(value_.data(), value_.capacity());
   value_.clear();
 }
+
+namespace {
+thread_local const log_fields* current_log_fields = nullptr;
+}  // namespace
+
+log_fields_scope::log_fields_scope(const log_fields& fields) noexcept : previous_(current_log_fields) {
+  current_log_fields = &fields;
+}
+log_fields_scope::~log_fields_scope() { current_log_fields = previous_; }
+const log_fields* log_fields_scope::current() noexcept { return current_log_fields; }
 
 }  // namespace parley::core

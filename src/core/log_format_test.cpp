@@ -1,4 +1,5 @@
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/core/log_format.hpp>
 
 #include <boost/json/parse.hpp>
@@ -71,6 +72,40 @@ TEST_F(LogFormat, JsonLinesAreValidJsonWithTheFieldsAndRedacted) {
     EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
     EXPECT_EQ(line.find(jwt), std::string::npos) << line;
   }
+}
+
+// log_fields.hpp: the ids of a scope become separate JSON fields (empty ones left out), only
+// while the scope lives, innermost first; text lines stay as they were.
+TEST_F(LogFormat, JsonLinesCarryTheIdsOfTheScope) {
+  ASSERT_FALSE(set_log_format(log_format::json));
+  const log_fields outer{.conversation = "c-1", .tenant = "bank", .request_id = "00f067aa0ba902b7",
+                         .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"};
+  const log_fields inner{.tenant = "other\"quoted"};
+  {
+    log_fields_scope scope(outer);
+    logger("net")->info("with ids");
+    {
+      log_fields_scope nested(inner);
+      logger("net")->info("nested");
+    }
+  }
+  logger("net")->info("without");
+  const auto got = lines();
+  ASSERT_EQ(got.size(), 3u);
+  const auto first = boost::json::parse(got[0]).as_object();
+  EXPECT_EQ(first.at("conversation").as_string(), "c-1");
+  EXPECT_EQ(first.at("tenant").as_string(), "bank");
+  EXPECT_EQ(first.at("request_id").as_string(), "00f067aa0ba902b7");
+  EXPECT_EQ(first.at("trace_id").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(first.at("msg").as_string(), "with ids");
+  const auto second = boost::json::parse(got[1]).as_object();
+  EXPECT_EQ(second.at("tenant").as_string(), "other\"quoted");
+  EXPECT_FALSE(second.contains("conversation"));
+  EXPECT_FALSE(second.contains("trace_id"));
+  const auto third = boost::json::parse(got[2]).as_object();
+  EXPECT_FALSE(third.contains("tenant"));
+  EXPECT_FALSE(third.contains("request_id"));
+  EXPECT_EQ(log_fields_scope::current(), nullptr);
 }
 
 TEST_F(LogFormat, JournalLinesCarryTheSyslogPriorityAndNoTimestamp) {

@@ -4,6 +4,7 @@
 #include <parley/core/json.hpp>
 #include <parley/crypto/primitives.hpp>
 #include <parley/login/api_client.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -102,8 +103,11 @@ api_client::api_client(tenant_options opts, net::http_client& http, crypto::secr
 
 std::chrono::seconds api_client::last_retry_after() const noexcept { return std::chrono::seconds{retry_after_s_.load()}; }
 
-boost::asio::awaitable<result<net::client_response>> api_client::post(const std::string& path, std::string body) {
+boost::asio::awaitable<result<net::client_response>> api_client::post(const std::string& path, std::string body,
+                                                                     const std::string& traceparent) {
   net::client_request req;
+  req.headers.set("traceparent", net::parse_traceparent(traceparent) ? traceparent
+                                                                      : net::child_span(std::nullopt).traceparent());
   req.method = net::method::post;
   req.url = join_url(opts_.base_url, path);
   req.sensitive = true;
@@ -157,10 +161,11 @@ error_code api_client::map_error_status(const net::client_response& res, std::st
 }
 
 boost::asio::awaitable<result<started_login>> api_client::start_login(std::string customer_id, method m,
-                                                                      std::string conversation_ref) {
+                                                                      std::string conversation_ref,
+                                                                      std::string traceparent) {
   json::object body{{"customerId", customer_id}, {"method", to_string(m)}, {"conversationRef", conversation_ref}};
   std::string text = json::serialize(body);  // named: GCC 12 destroys a co_await operand's temporary twice
-  auto res = co_await post(opts_.start_path, std::move(text));
+  auto res = co_await post(opts_.start_path, std::move(text), traceparent);
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status != 200) co_return map_error_status(*res, "startLogin");
@@ -228,7 +233,7 @@ result<status_answer> api_client::parse_status(net::client_response& res, const 
 }
 
 boost::asio::awaitable<result<status_answer>> api_client::poll(const crypto::sealed_secret& polling_token,
-                                                               std::string seal_context) {
+                                                               std::string seal_context, std::string traceparent) {
   // Built before the co_await (GCC 12 cannot keep an initializer_list's array across a
   // suspension), while the token is open: the body is its only plaintext copy, sent sensitive.
   auto body = polling_token.with_plaintext([](std::string_view t) -> std::optional<std::string> {
@@ -237,7 +242,7 @@ boost::asio::awaitable<result<status_answer>> api_client::poll(const crypto::sea
   });
   if (!body) co_return body.error();
   if (!*body) co_return make_error_code(errc::invalid_request);
-  auto res = co_await post(opts_.poll_path, std::move(**body));
+  auto res = co_await post(opts_.poll_path, std::move(**body), traceparent);
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status != 200) co_return map_error_status(*res, "pollLogin");
@@ -247,7 +252,8 @@ boost::asio::awaitable<result<status_answer>> api_client::poll(const crypto::sea
 }
 
 boost::asio::awaitable<result<status_answer>> api_client::verify_otp(const crypto::sealed_secret& polling_token,
-                                                                     core::secret_string otp, std::string seal_context) {
+                                                                     core::secret_string otp, std::string seal_context,
+                                                                     std::string traceparent) {
   if (!all_digits(otp.reveal()) || otp.size() > 10) co_return make_error_code(errc::invalid_request);
   auto body = polling_token.with_plaintext([&otp](std::string_view t) -> std::optional<std::string> {
     if (!token_shaped(t)) return std::nullopt;
@@ -255,7 +261,7 @@ boost::asio::awaitable<result<status_answer>> api_client::verify_otp(const crypt
   });
   if (!body) co_return body.error();
   if (!*body) co_return make_error_code(errc::invalid_request);
-  auto res = co_await post(opts_.verify_path, std::move(**body));
+  auto res = co_await post(opts_.verify_path, std::move(**body), traceparent);
   if (!res) co_return res.error();
   body_wiper wipe{*res};
   if (res->status == 400) {

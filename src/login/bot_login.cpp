@@ -180,7 +180,7 @@ asio::awaitable<action_result> bot_login::start_login(bot::login_request request
   // Before the bank sends (or the user reads) a code: the channel masks bare codes from now on,
   // even if the user types one before the prompt below is stored.
   if (uses_code(m)) s->tell({{}, false, {}, true});
-  auto started = co_await flow_.start(key, customer, m, std::move(report));
+  auto started = co_await flow_.start(key, customer, m, std::move(report), request.traceparent);
   if (!started) co_return fail(std::move(request.action_id), action_status::failed, reason_for(started.error()));
   if (uses_code(m)) {
     {

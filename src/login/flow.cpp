@@ -2,7 +2,9 @@
 // the shared state (logins in progress, vault) behind one mutex that is never held across a wait.
 #include <parley/core/async.hpp>
 #include <parley/crypto/primitives.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/login/flow.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -60,6 +62,8 @@ struct pending_login {
   conversation_key key;
   method m;
   std::string ref;  // conversation_ref, for log lines
+  std::string traceparent;  // W3C: on every call of this login to the bank
+  std::string trace_id;     // its trace id, for the JSON log lines
   api_client* client = nullptr;
   crypto::sealed_secret polling_token;  // sealed by the api_client; opened only into a request body
   std::chrono::seconds interval{5};
@@ -93,6 +97,18 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
   std::atomic<bool> stopping{false};
   bool sweeping = false;
   asio::steady_timer sweep_timer;
+  net::metrics_registry* metrics = nullptr;  // count_outcomes()
+
+  // parley_login_outcomes_total{tenant, outcome}: a locked registry lookup, but logins are rare.
+  void count(const conversation_key& key, std::string_view outcome, std::uint64_t n = 1) const {
+    if (!metrics) return;
+    metrics
+        ->counter_for("parley_login_outcomes_total",
+                      "End-user logins, by tenant and how they ended (approved, denied, expired, failed, cancelled, "
+                      "start_failed)",
+                      {{"tenant", key.tenant}, {"outcome", std::string(outcome)}})
+        .inc(n);
+  }
 
   api_client* client_for(std::string_view tenant) const {
     std::lock_guard lock(mutex);
@@ -124,7 +140,12 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
   }
 
   void finish_polled(const std::shared_ptr<pending_login>& p, outcome o) {
-    log->info("login {}: {}", p->ref, to_string(o));
+    {
+      const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+      const core::log_fields_scope scope(ids);
+      log->info("login {}: {}", p->ref, to_string(o));
+    }
+    count(p->key, to_string(o));
     if (p->done) p->done(p->key, o);
   }
 
@@ -151,7 +172,7 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
       // Arguments are named before co_await throughout: GCC 12 destroys a temporary in a
       // co_await operand twice.
       const std::string context = seal_context(p->key);
-      auto answer = co_await p->client->poll(p->polling_token, context);
+      auto answer = co_await p->client->poll(p->polling_token, context, p->traceparent);
       const auto after = clock.steady_now();
       if (p->finished || stopping) co_return;
       if (!answer) {
@@ -227,7 +248,8 @@ std::size_t flow::logins() const {
   return state_->logins.size();
 }
 
-asio::awaitable<result<start_info>> flow::start(conversation_key key, std::string customer_id, method m, on_done done) {
+asio::awaitable<result<start_info>> flow::start(conversation_key key, std::string customer_id, method m, on_done done,
+                                                std::string traceparent) {
   auto st = state_;
   if (st->stopping) co_return make_error_code(errc::shutting_down);
   auto* client = st->client_for(key.tenant);
@@ -236,6 +258,10 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
   p->client = client;
   p->done = std::move(done);
   p->ref = conversation_ref(key, ++st->serial);
+  // The login's trace: the caller's, or a new one (a valid traceparent either way).
+  const auto parent = net::parse_traceparent(traceparent);
+  p->traceparent = parent ? std::move(traceparent) : net::child_span(std::nullopt).traceparent();
+  p->trace_id = p->traceparent.substr(3, 32);
   {
     // Reserve the conversation's slot before the call, so that two turns cannot both start one.
     std::lock_guard lock(st->mutex);
@@ -246,11 +272,14 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
     }
     st->logins.emplace(key, p);
   }
-  auto started = co_await client->start_login(std::move(customer_id), m, p->ref);
+  auto started = co_await client->start_login(std::move(customer_id), m, p->ref, p->traceparent);
   if (!started || st->stopping || p->finished) {
     st->claim(p);
     if (!started) {
+      const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+      const core::log_fields_scope scope(ids);
       st->log->info("login {}: startLogin failed: {}", p->ref, started.error().message());
+      st->count(p->key, "start_failed");
       co_return started.error();
     }
     co_return make_error_code(st->stopping ? errc::shutting_down : errc::no_login);
@@ -261,8 +290,12 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
   p->interval = started->interval;
   p->expires_at = now + lifetime;
   p->next_poll_at = now + p->interval;
-  st->log->info("login {}: started ({}), interval {}s, expires in {}s", p->ref, to_string(m), p->interval.count(),
-                lifetime.count());
+  {
+    const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+    const core::log_fields_scope scope(ids);
+    st->log->info("login {}: started ({}), interval {}s, expires in {}s", p->ref, to_string(m), p->interval.count(),
+                  lifetime.count());
+  }
   asio::co_spawn(p->strand, st->poll_loop(p), core::log_exceptions{st->log, "login poll"});
   start_info info;
   info.used = m;
@@ -278,7 +311,7 @@ asio::awaitable<result<otp_result>> flow::verify_otp(conversation_key key, core:
   if (!p || p->finished) co_return make_error_code(errc::no_login);
   if (!uses_code(p->m)) co_return make_error_code(errc::otp_not_expected);
   const std::string context = seal_context(key);
-  auto answer = co_await p->client->verify_otp(p->polling_token, std::move(otp), context);
+  auto answer = co_await p->client->verify_otp(p->polling_token, std::move(otp), context, p->traceparent);
   if (!answer) co_return answer.error();
   otp_result out;
   out.status = answer->status;
@@ -384,6 +417,22 @@ void flow::start_sweeper() {
   asio::co_spawn(state_->sweep_timer.get_executor(), state_->sweep_loop(), core::log_exceptions{state_->log, "login sweep"});
 }
 
+void flow::count_outcomes(net::metrics_registry& metrics) {
+  state_->metrics = &metrics;
+  // Every series from zero, so that rate() and the alert on failures see the first one.
+  std::vector<std::string> tenants;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (const auto& [tenant, client] : state_->clients) tenants.push_back(tenant);
+  }
+  for (const auto& t : tenants) {
+    for (const auto o : {outcome::approved, outcome::denied, outcome::expired, outcome::failed, outcome::cancelled}) {
+      state_->count({t, ""}, to_string(o), 0);
+    }
+    state_->count({t, ""}, "start_failed", 0);
+  }
+}
+
 void flow::shutdown() {
   if (state_->stopping.exchange(true)) return;
   std::map<conversation_key, std::shared_ptr<pending_login>> all;
@@ -395,6 +444,7 @@ void flow::shutdown() {
     auto& p = entry.second;  // not a structured binding: clang 14 cannot capture one in a lambda
     if (p->finished.exchange(true)) continue;
     asio::post(p->strand, [p] { p->timer.cancel(); });
+    state_->count(p->key, to_string(outcome::cancelled));
     if (p->done) p->done(p->key, outcome::cancelled);
   }
   auto st = state_;

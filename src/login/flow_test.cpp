@@ -3,9 +3,19 @@
 #include "test_support.hpp"
 
 #include <parley/core/base64.hpp>
+#include <parley/core/log_format.hpp>
 #include <parley/core/testing/log_capture.hpp>
 #include <parley/crypto/primitives.hpp>
 #include <parley/login/flow.hpp>
+#include <parley/net/metrics.hpp>
+#include <parley/net/trace_context.hpp>
+
+#include <boost/json/parse.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include <gmock/gmock.h>
 
@@ -253,6 +263,34 @@ TEST_F(flow_test, a_failed_start_frees_the_conversation) {
   EXPECT_TRUE(start());
 }
 
+// parley_login_outcomes_total{tenant, outcome}: one count per login's end, and start_failed when
+// the bank refused to start one.
+TEST_F(flow_test, outcomes_are_counted_per_tenant) {
+  net::metrics_registry metrics;
+  f->count_outcomes(metrics);
+  const auto count = [&](const char* o) {
+    return metrics.counter_for("parley_login_outcomes_total", "", {{"tenant", "bankx"}, {"outcome", o}}).value();
+  };
+  http.respond(json_response(429, json::object{{"error", json::object{{"code", "too_many_requests"}, {"message", "x"}}}}));
+  ASSERT_FALSE(start());
+  EXPECT_EQ(count("start_failed"), 1u);
+  http.respond(started());
+  ASSERT_TRUE(start());
+  http.respond(status("denied"));
+  advance(5s);
+  EXPECT_EQ(count("denied"), 1u);
+  http.respond(started());
+  ASSERT_TRUE(start());
+  EXPECT_TRUE(f->cancel(key));
+  EXPECT_EQ(count("cancelled"), 1u);
+  http.respond(started());
+  ASSERT_TRUE(start());
+  f->shutdown();
+  EXPECT_EQ(count("cancelled"), 2u);
+  EXPECT_EQ(count("approved"), 0u);
+  f.reset();  // before the registry it counts in
+}
+
 TEST_F(flow_test, cancel_stops_polling_and_reports_cancelled_once) {
   http.respond(started());
   ASSERT_TRUE(start());
@@ -386,6 +424,52 @@ TEST_F(flow_test, shutdown_stops_polling_and_wipes_the_vault) {
   auto r = start();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), errc::shutting_down);
+}
+
+// W3C traceparent: the login's calls to the bank (start, polls, codes) carry the traceparent of
+// the request that led to it, and its JSON log lines the tenant and trace id as fields, never a
+// token, code, customer id, secret or the conversation id.
+TEST_F(flow_test, the_login_carries_its_trace_to_the_bank_and_into_json_log_lines) {
+  const auto file = std::filesystem::temp_directory_path() / ("parley_flow_trace_" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(file);
+  ASSERT_FALSE(core::init_logging({.level = "info", .file = file.string()}));
+  ASSERT_FALSE(core::set_log_format(core::log_format::json));
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  http.respond(started(5, 180, true));
+  ASSERT_TRUE(run(io, f->start(key, "anna.schmidt", method::otp_sms, [](auto&, auto) {}, traceparent)));
+  http.respond(status("pending"));
+  advance(5s);
+  http.respond(approved());
+  ASSERT_TRUE(run(io, f->verify_otp(key, core::secret_string("246802"))));
+  // Without a caller's trace (in-process), a login starts its own: valid, and new each time.
+  http.respond(started());
+  ASSERT_TRUE(run(io, f->start({"bankx", "conv-2"}, "ben.meyer", method::push, [](auto&, auto) {})));
+  core::logger("login")->flush();
+  ASSERT_FALSE(core::init_logging({}));  // stderr and text again for the other tests
+
+  const auto sent = http.requests();
+  ASSERT_EQ(sent.size(), 4u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(sent[i].headers.get("traceparent"), traceparent) << sent[i].url;
+  const auto own = net::parse_traceparent(std::string(sent[3].headers.get("traceparent").value_or("")));
+  ASSERT_TRUE(own);
+  EXPECT_NE(own->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+
+  std::ifstream in(file);
+  std::vector<boost::json::object> lines;
+  for (std::string line; std::getline(in, line);) {
+    for (const std::string_view needle : {access_token, polling_token, client_secret, std::string_view("246802"),
+                                          std::string_view("anna.schmidt"), std::string_view("ben.meyer"),
+                                          std::string_view("conv-1"), std::string_view("conv-2")}) {
+      EXPECT_EQ(line.find(needle), std::string::npos) << needle << " in " << line;
+    }
+    lines.push_back(boost::json::parse(line).as_object());
+  }
+  std::filesystem::remove(file);
+  const auto traced = std::count_if(lines.begin(), lines.end(), [](const boost::json::object& o) {
+    return o.contains("trace_id") && o.at("trace_id").as_string() == "4bf92f3577b34da6a3ce929d0e0e4736" &&
+           o.at("tenant").as_string() == "bankx";
+  });
+  EXPECT_GE(traced, 2) << "the login's started and outcome lines carry its trace and tenant";
 }
 
 TEST_F(flow_test, no_token_code_or_secret_reaches_a_log_line) {

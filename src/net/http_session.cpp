@@ -9,6 +9,8 @@
 
 #include <parley/core/async.hpp>
 #include <parley/core/json.hpp>
+#include <parley/core/log_fields.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -45,6 +47,10 @@ struct exchange {
   const router::endpoint* endpoint = nullptr;
   header_map cors_headers;
   bool must_close = false;
+  // W3C Trace Context (trace_context.hpp): this request's span, and the traceparent naming it,
+  // which the handler sees as the request's traceparent header and the response carries.
+  trace_context trace;
+  std::string traceparent;
 };
 
 tcp::socket& lowest(plain_stream& s) { return s; }
@@ -61,6 +67,7 @@ class http_connection final : public connection, public std::enable_shared_from_
         listener_(std::move(l)),
         slot_(std::move(slot)),
         timer_(socket.get_executor()),
+        tls_(is_tls ? listener_->current_tls() : nullptr),
         stream_(make_stream(std::move(socket))),
         opts_(server_->options),
         buffer_(opts_.max_header_bytes) {
@@ -104,7 +111,7 @@ class http_connection final : public connection, public std::enable_shared_from_
  private:
   Stream make_stream(tcp::socket&& socket) {
     if constexpr (is_tls) {
-      return Stream(std::move(socket), *listener_->tls);
+      return Stream(std::move(socket), *tls_);
     } else {
       return std::move(socket);
     }
@@ -162,6 +169,10 @@ class http_connection final : public connection, public std::enable_shared_from_
       clear_deadline();
       if (ec) {
         server_->log->debug("{} #{}: TLS handshake failed: {}", listener_->info.name, peer_.id, ec.message());
+        // A peer that closes without a word (a TCP health check) is no failed handshake.
+        if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
+          listener_->tls_handshake_failures->inc();
+        }
         boost::system::error_code ignored;
         lowest(stream_).close(ignored);
         co_return;
@@ -219,7 +230,20 @@ class http_connection final : public connection, public std::enable_shared_from_
     x.req.method_token = msg.method_string();
     x.req.method = parse_method(x.req.method_token);
     x.req.path = path;
-    for (const auto& f : msg) x.req.headers.add(f.name_string(), f.value());
+    // Every traceparent the client sent is replaced by this hop's: the parent taken when there was
+    // exactly one and it is valid, else a new trace (never a half-trusted one).
+    std::optional<trace_context> parent;
+    int traceparents = 0;
+    for (const auto& f : msg) {
+      if (iequals(f.name_string(), "traceparent")) {
+        if (++traceparents == 1) parent = parse_traceparent(f.value());
+        continue;
+      }
+      x.req.headers.add(f.name_string(), f.value());
+    }
+    x.trace = child_span(traceparents == 1 ? parent : std::nullopt);
+    x.traceparent = x.trace.traceparent();
+    x.req.headers.add("traceparent", x.traceparent);
     x.req.remote_address = peer_.address;
     x.req.remote_port = peer_.port;
     if (peer_trusted_) {
@@ -408,6 +432,7 @@ class http_connection final : public connection, public std::enable_shared_from_
     const bool unread_body = !parser.is_done();
     const bool keep = msg.keep_alive() && !stopping_ && !x.must_close && !unread_body;
     for (auto& [name, value] : x.cors_headers) r.headers.set(name, std::move(value));
+    if (!x.traceparent.empty()) r.headers.set("traceparent", x.traceparent);
     const std::size_t body_in = msg.body().size();
     auto out = to_beast(std::move(r), {opts_, msg.version(), keep, x.req.secure, x.req.method == method::head},
                         *server_->log);
@@ -450,6 +475,8 @@ class http_connection final : public connection, public std::enable_shared_from_
       return;
     }
     const auto level = status >= 500 ? spdlog::level::warn : status >= 400 ? spdlog::level::info : spdlog::level::debug;
+    const core::log_fields ids{.request_id = x.trace.span_id, .trace_id = x.trace.trace_id};
+    const core::log_fields_scope scope(ids);
     // Method, route pattern, status, time and sizes only: never the target, query or header values.
     server_->log->log(level, "{} #{} {} {} {} {:.3f}ms in={} out={}", listener_->info.name, peer_.id,
                       method_name(x.req.method), x.req.route, status, seconds * 1000, body_in, body_out);
@@ -491,6 +518,7 @@ class http_connection final : public connection, public std::enable_shared_from_
   std::shared_ptr<listener_state> listener_;
   connection_slot slot_;
   asio::steady_timer timer_;
+  std::shared_ptr<asio::ssl::context> tls_;  // the listener's context when this connection began
   Stream stream_;
   const server_options& opts_;
   beast::flat_buffer buffer_;  // capped at max_header_bytes: bounds trailers and chunk headers too
@@ -525,7 +553,7 @@ void spawn(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l,
 
 void start_http_connection(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l,
                            asio::ip::tcp::socket socket, connection_slot slot) {
-  if (l->tls) {
+  if (l->info.tls) {
     detail::spawn<detail::tls_stream>(std::move(st), std::move(l), std::move(socket), std::move(slot));
   } else {
     detail::spawn<detail::plain_stream>(std::move(st), std::move(l), std::move(socket), std::move(slot));

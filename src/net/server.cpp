@@ -348,6 +348,11 @@ result<listener_info> server::listen(const listener_options& opts, std::shared_p
       return ctx.error();
     }
     l->tls = std::move(*ctx);
+    l->tls_handshake_failures = &state_->metrics.counter_for(
+        "parley_tls_handshake_failures_total",
+        "TLS handshakes that failed (protocol or cipher mismatch, a client refusing the certificate, a timeout), by "
+        "listener",
+        {{"listener", opts.name}});
   }
 
   boost::system::error_code ec;
@@ -380,6 +385,38 @@ result<listener_info> server::listen(const listener_options& opts, std::shared_p
             l->info.base_url(), tls ? "TLS" : "plain HTTP", l->max_per_client, l->reserved, l->trusted_proxies.size(),
             l->trusted_proxies.size() == 1 ? "y" : "ies");
   return l->info;
+}
+
+result<void> server::reload_tls(const listener_options& opts) {
+  auto& log = state_->log;
+  std::shared_ptr<listener_state> l;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (const auto& candidate : state_->listeners) {
+      if (candidate->info.name == opts.name) l = candidate;
+    }
+  }
+  if (!l || !l->info.tls) {
+    log->error("listener {}: TLS reload refused: no TLS listener of that name is running (a new listener, or TLS "
+               "on a plain one, needs a restart)",
+               opts.name);
+    return make_error_code(errc::tls_setup_failed);
+  }
+  std::string why;
+  if (opts.tls_cert_file.empty() || !opts.tls_key) {
+    why = "tls_cert_file and tls_key are both required";
+  } else if (auto ctx = detail::make_server_tls(opts.tls_cert_file, *opts.tls_key, why)) {
+    {
+      std::lock_guard lock(l->tls_mutex);
+      l->tls = std::move(*ctx);
+    }
+    log->info("listener {}: TLS certificate reloaded from {} (new connections use it; open ones keep theirs)",
+              opts.name, opts.tls_cert_file);
+    return {};
+  }
+  log->error("listener {}: TLS reload failed, the previous certificate stays in use: {}", opts.name,
+             why.empty() ? std::string("TLS setup failed") : why);
+  return make_error_code(errc::tls_setup_failed);
 }
 
 void server::set_ready(bool ready) noexcept { state_->ready.store(ready); }

@@ -84,7 +84,11 @@ class refusal_log {
 struct listener_state {
   listener_info info;
   std::shared_ptr<const router> routes;
-  std::unique_ptr<asio::ssl::context> tls;  // null: plain HTTP
+  // The current TLS context (null: plain HTTP). reload_tls() swaps it under tls_mutex; each
+  // connection takes its own reference (and OpenSSL's SSL object one on the SSL_CTX), so open
+  // connections keep the certificate they started with.
+  std::shared_ptr<asio::ssl::context> tls;
+  mutable std::mutex tls_mutex;
   bool behind_tls_proxy = false;
   asio::ip::tcp::acceptor acceptor;
   std::unordered_map<const router::endpoint*, std::unique_ptr<route_stats>> stats;
@@ -99,6 +103,7 @@ struct listener_state {
   counter* refused_per_client = nullptr;  // parley_http_connections_refused_total{listener, reason}
   counter* refused_full = nullptr;
   counter* rate_limited = nullptr;  // parley_http_requests_rate_limited_total{listener}
+  counter* tls_handshake_failures = nullptr;  // parley_tls_handshake_failures_total{listener}
 
   explicit listener_state(asio::any_io_executor ex) : acceptor(std::move(ex)) {}
   [[nodiscard]] bool trusted(const ip_bytes& peer) const noexcept {
@@ -106,6 +111,10 @@ struct listener_state {
       if (n.contains(peer)) return true;
     }
     return false;
+  }
+  [[nodiscard]] std::shared_ptr<asio::ssl::context> current_tls() const {
+    std::lock_guard lock(tls_mutex);
+    return tls;
   }
   [[nodiscard]] route_stats& stats_for(const router::endpoint* e) {
     if (e) {

@@ -31,7 +31,8 @@ encrypted_store::impl::impl(std::unique_ptr<backend> backend, crypto::root_key r
       keys(std::move(root), std::move(secrets_file), o.key_cache_size, rng, log),
       states(o.bot_state_cache_size, o.bot_state_cache_bytes),
       pool(o.threads == 0 ? 1 : o.threads),
-      on_integrity(std::move(deps.on_integrity_failure)) {}
+      on_integrity(std::move(deps.on_integrity_failure)),
+      on_operation(std::move(deps.on_operation)) {}
 
 encrypted_store::impl::~impl() {
   if (writer) writer->stop();

@@ -5,6 +5,7 @@
 
 #include <parley/core/testing/log_capture.hpp>
 #include <parley/net/health.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace parley::net::test {
 namespace {
@@ -62,6 +64,9 @@ void build_routes(router& r, server& srv, metrics_registry& metrics) {
     throw std::runtime_error("zzinternal-detailzz");
     co_return response{};
   });
+  r.get("/trace", [](const request& req) -> asio::awaitable<response> {
+    co_return text_response(200, std::string(req.headers.get("traceparent").value_or("none")));
+  });
   r.get("/page", [](const request&) -> asio::awaitable<response> { co_return html_response(200, "<p>hi</p>"); });
   route_options cors_opts;
   auto policy = std::make_shared<cors_policy>();
@@ -103,6 +108,39 @@ TEST(net_http, keep_alive_serves_several_requests_on_one_connection) {
     EXPECT_NE(r->header("connection"), "close");
   }
   EXPECT_EQ(s.metrics().counter_for("parley_http_connections_accepted_total", "TCP connections accepted").value(), 1u);
+}
+
+// W3C traceparent: a valid one is continued (same trace, a new span for this request, which the
+// handler and the response both see); a bad one, or two, start a new trace; none starts one.
+TEST(net_http, traceparent_is_continued_or_started_and_returned) {
+  running_server s(build_routes);
+  probe p(s.port());
+  const std::string incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const auto ask = [&](const std::string& extra) {
+    EXPECT_TRUE(p.send("GET /trace HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n"));
+    auto r = p.read_response();
+    EXPECT_TRUE(r);
+    if (!r) return trace_context{};
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, r->header("traceparent")) << "the handler saw another traceparent than the response";
+    const auto t = parse_traceparent(r->body);
+    EXPECT_TRUE(t) << r->body;
+    return t.value_or(trace_context{});
+  };
+  const auto continued = ask("traceparent: " + incoming + "\r\n");
+  EXPECT_EQ(continued.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(continued.span_id, "00f067aa0ba902b7");
+  EXPECT_EQ(continued.flags, "01");
+  const std::vector<std::string> bad_ones = {
+      "traceparent: 00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01\r\n",
+      "traceparent: 00-00000000000000000000000000000000-00f067aa0ba902b7-01\r\n",
+      "traceparent: " + incoming + "\r\ntraceparent: " + incoming + "\r\n", ""};
+  for (const auto& bad : bad_ones) {
+    const auto fresh = ask(bad);
+    EXPECT_NE(fresh.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") << bad;
+    EXPECT_EQ(fresh.flags, "00") << bad;
+  }
+  EXPECT_NE(ask("").trace_id, ask("").trace_id);
 }
 
 TEST(net_http, pipelined_requests_are_answered_in_order) {

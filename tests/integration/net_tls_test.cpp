@@ -12,11 +12,15 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -196,6 +200,108 @@ TEST_F(tls_test, wss_echo) {
   const auto m = c.read();
   ASSERT_TRUE(m);
   EXPECT_EQ(m->text, "wss:hi");
+}
+
+// The certificate a new TLS connection to 127.0.0.1:port is served, as DER (verification off:
+// the test compares it with the files).
+std::string served_certificate(std::uint16_t port) {
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  asio::ssl::stream<asio::ip::tcp::socket> s(io, ctx);
+  boost::system::error_code ec;
+  s.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (!ec) s.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) return "handshake failed: " + ec.message();
+  X509* cert = SSL_get1_peer_certificate(s.native_handle());
+  std::string der;
+  if (cert) {
+    unsigned char* out = nullptr;
+    const int n = i2d_X509(cert, &out);
+    if (n > 0) der.assign(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+    OPENSSL_free(out);
+    X509_free(cert);
+  }
+  s.shutdown(ec);
+  return der;
+}
+
+std::string certificate_der(const fs::path& pem) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(pem.c_str(), "r"), &std::fclose);
+  std::unique_ptr<X509, void (*)(X509*)> cert(f ? PEM_read_X509(f.get(), nullptr, nullptr, nullptr) : nullptr,
+                                              &X509_free);
+  if (!cert) return "unreadable " + pem.string();
+  unsigned char* out = nullptr;
+  const int n = i2d_X509(cert.get(), &out);
+  std::string der(reinterpret_cast<const char*>(out), static_cast<std::size_t>(std::max(n, 0)));
+  OPENSSL_free(out);
+  return der;
+}
+
+// SIGHUP's certificate renewal (server::reload_tls): an open WebSocket keeps going on the old
+// certificate, new connections get the new one; a broken renewal is refused and the certificate in
+// use stays.
+TEST_F(tls_test, reload_swaps_the_certificate_for_new_connections_and_keeps_open_ones) {
+  const auto old_cert = pki_.issue("old", {"localhost"}, {"127.0.0.1"});
+  const auto new_cert = pki_.issue("new", {"localhost"}, {"127.0.0.1"});
+  ASSERT_NE(certificate_der(old_cert.cert_file), certificate_der(new_cert.cert_file));
+  running_server s(routes, {}, tls_listener(old_cert));
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file(pki_.ca_file().string());
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  wss_client ws(&ctx);
+  ASSERT_EQ(ws.connect(s.port(), "/ws"), 101);
+  EXPECT_EQ(served_certificate(s.port()), certificate_der(old_cert.cert_file));
+
+  ASSERT_TRUE(s.srv().reload_tls(tls_listener(new_cert)));
+  EXPECT_EQ(served_certificate(s.port()), certificate_der(new_cert.cert_file));
+  ASSERT_TRUE(ws.write("after reload"));
+  auto m = ws.read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->text, "wss:after reload");
+
+  // Broken renewals: a key of another certificate, a missing file, a listener not running.
+  auto mismatched = tls_listener(new_cert);
+  mismatched.tls_key = core::secret_string(old_cert.key_pem);
+  auto r = s.srv().reload_tls(mismatched);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), make_error_code(errc::tls_setup_failed));
+  auto missing = tls_listener(new_cert);
+  missing.tls_cert_file = (dir_ / "missing.pem").string();
+  EXPECT_FALSE(s.srv().reload_tls(missing));
+  auto other = tls_listener(new_cert);
+  other.name = "channel";
+  EXPECT_FALSE(s.srv().reload_tls(other));
+  EXPECT_EQ(served_certificate(s.port()), certificate_der(new_cert.cert_file));
+  ASSERT_TRUE(ws.write("still open"));
+  m = ws.read();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->text, "wss:still open");
+}
+
+// parley_tls_handshake_failures_total{listener}: plain HTTP to a TLS port fails the handshake; a
+// connection closed without a byte (a TCP health check) does not count.
+TEST_F(tls_test, failed_handshakes_are_counted_per_listener) {
+  const auto cert = pki_.issue("server", {"localhost"}, {"127.0.0.1"});
+  running_server s(routes, {}, tls_listener(cert));
+  auto& failures = s.metrics().counter_for("parley_tls_handshake_failures_total", "", {{"listener", "tls"}});
+  EXPECT_EQ(failures.value(), 0U);
+  {
+    asio::io_context io;
+    asio::ip::tcp::socket silent(io);
+    silent.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+  }
+  asio::io_context io;
+  asio::ip::tcp::socket plain(io);
+  plain.connect({asio::ip::make_address("127.0.0.1"), s.port()});
+  asio::write(plain, asio::buffer(std::string("GET /who HTTP/1.1\r\nHost: x\r\n\r\n")));
+  char byte = 0;
+  boost::system::error_code ec;
+  (void)plain.read_some(asio::buffer(&byte, 1), ec);  // the server's alert, then its close
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (failures.value() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(failures.value(), 1U);
+  EXPECT_EQ(served_certificate(s.port()), certificate_der(cert.cert_file));
+  EXPECT_EQ(failures.value(), 1U);
 }
 
 TEST_F(tls_test, key_not_matching_the_certificate_is_refused_at_listen) {

@@ -78,16 +78,20 @@ rc=0
 wait "$pid" || rc=$?
 pid=
 [ "$rc" -eq 0 ] || fail "serve exit code $rc"
-# Every line on stderr after start-up is one JSON object with the four fields (the first line, the
-# process hardening, is written before the configuration is read).
+# Every line on stderr after start-up is one JSON object with the four fields and the ids it has
+# (the first line, the process hardening, is written before the configuration is read).
 python3 - "$t/serve.err" <<'PY' || { cat "$t/serve.err" >&2; fail "the log is not JSON lines"; }
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()[1:]
 assert len(lines) >= 3, lines
+ids = {"conversation", "tenant", "request_id", "trace_id"}  # log_fields.hpp, when a line has them
 for line in lines:
     o = json.loads(line)
-    assert set(o) == {"ts", "level", "component", "msg"}, o
+    assert {"ts", "level", "component", "msg"} <= set(o) <= {"ts", "level", "component", "msg"} | ids, o
     assert o["ts"].endswith("Z") and o["level"] in ("debug", "info", "warning", "error", "critical"), o
 assert {"app", "net"} <= {json.loads(line)["component"] for line in lines}, lines
+# The refused token request's line carries its request id and W3C trace id as fields.
+access = [json.loads(l) for l in lines if "/v3/directline/tokens/generate" in l]
+assert access and all(len(o.get("request_id", "")) == 16 and len(o.get("trace_id", "")) == 32 for o in access), access
 PY
 echo "example configurations: ok"

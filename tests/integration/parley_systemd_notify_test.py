@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`parley serve` speaks systemd's notify protocol (Type=notify): on a NOTIFY_SOCKET it sends
 READY=1 once listening, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 at SIGTERM, then exits 0;
-SIGHUP on the way is logged and survived.
+SIGHUP on the way is a reload: RELOADING=1 (with MONOTONIC_USEC) then READY=1, and the process stays.
 Without NOTIFY_SOCKET it runs as before (the other serve tests). Usage: TEST PARLEY"""
 import os
 import signal
@@ -53,16 +53,22 @@ def main() -> int:
                     raise AssertionError("no WATCHDOG=1 after READY")
             if sum("WATCHDOG=1" in m for m in seen[start:]) < 3:
                 raise AssertionError("fewer than three pings")
-            # SIGHUP is logged and does not end the process (no reload in place yet).
+            # SIGHUP is a reload (reload.hpp): RELOADING=1, then READY=1 again; the process stays.
             proc.send_signal(signal.SIGHUP)
+            if not wait_for("RELOADING=1", 10):
+                raise AssertionError("no RELOADING=1 at SIGHUP")
+            if not any(line.startswith("MONOTONIC_USEC=") for line in seen[-1].split("\n")):
+                raise AssertionError("RELOADING=1 without MONOTONIC_USEC=")
+            if not wait_for("READY=1", 10):
+                raise AssertionError("no READY=1 after the reload")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 log.seek(0)
-                if "SIGHUP: reloading is not supported yet" in log.read():
+                if "SIGHUP: reload complete" in log.read():
                     break
                 time.sleep(0.05)
             else:
-                raise AssertionError("no log line for SIGHUP")
+                raise AssertionError("no log line for the reload")
             if not wait_for("WATCHDOG=1", 5) or proc.poll() is not None:
                 raise AssertionError("the process did not survive SIGHUP")
             proc.send_signal(signal.SIGTERM)

@@ -68,6 +68,9 @@ struct login_request {
   /// cannot ask anything and fails a login that lacks a customer id). Added for the login
   /// component; the bot sets it when it can send proactive messages.
   std::function<void(login_prompt)> say;
+  /// W3C traceparent of the request that led to the login (the channel's call to the bot; empty
+  /// when there was none, in-process): the executor puts it on its calls to the bank.
+  std::string traceparent;
 };
 
 /// Performs the end-user login. The bot calls start_login() in the background (never while an

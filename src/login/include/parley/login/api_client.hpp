@@ -64,17 +64,23 @@ class api_client {
 
   [[nodiscard]] const tenant_options& opts() const noexcept { return opts_; }
 
+  // Every call carries a W3C `traceparent` (net/trace_context.hpp): `traceparent` when it is a
+  // valid one (the login's, from the request that started it), else a new trace.
+
   /// POST startLogin. `conversation_ref` must match ^[A-Za-z0-9._:-]{1,128}$ (the caller picks it).
   [[nodiscard]] boost::asio::awaitable<result<started_login>> start_login(std::string customer_id, method m,
-                                                                         std::string conversation_ref);
+                                                                         std::string conversation_ref,
+                                                                         std::string traceparent = {});
   /// POST pollLogin. An approved token is sealed under `seal_context`.
   [[nodiscard]] boost::asio::awaitable<result<status_answer>> poll(const crypto::sealed_secret& polling_token,
-                                                                  std::string seal_context);
+                                                                  std::string seal_context,
+                                                                  std::string traceparent = {});
   /// POST verifyOtp with the user's digits (spaces removed by the caller). A wrong code is
   /// login_status::wrong_code with attempts_left; errc::otp_not_expected for push/USSD logins.
   [[nodiscard]] boost::asio::awaitable<result<status_answer>> verify_otp(const crypto::sealed_secret& polling_token,
                                                                         core::secret_string otp,
-                                                                        std::string seal_context);
+                                                                        std::string seal_context,
+                                                                        std::string traceparent = {});
   /// POST logout with the token (opened just in time). 204 expected.
   [[nodiscard]] boost::asio::awaitable<result<void>> logout(const crypto::sealed_secret& token);
 
@@ -88,7 +94,8 @@ class api_client {
   [[nodiscard]] std::chrono::seconds last_retry_after() const noexcept;
 
  private:
-  [[nodiscard]] boost::asio::awaitable<result<net::client_response>> post(const std::string& path, std::string body);
+  [[nodiscard]] boost::asio::awaitable<result<net::client_response>> post(const std::string& path, std::string body,
+                                                                         const std::string& traceparent = {});
   [[nodiscard]] result<status_answer> parse_status(net::client_response& res, const std::string& seal_context);
   [[nodiscard]] error_code map_error_status(const net::client_response& res, std::string_view op);
 

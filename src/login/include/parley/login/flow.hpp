@@ -35,6 +35,7 @@
 #include <parley/login/options.hpp>
 #include <parley/login/token_vault.hpp>
 #include <parley/net/client.hpp>
+#include <parley/net/metrics.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -84,8 +85,10 @@ class flow {
 
   /// Calls startLogin and starts polling. errc::unknown_tenant, login_in_progress, rate_limited
   /// (too many logins at once, or a 429 from the bank), shutting_down, and the api_client's errors.
+  /// `traceparent` (W3C, from the request that led to the login; empty: a new trace) goes on every
+  /// call of this login to the bank, and its trace id on the login's JSON log lines.
   [[nodiscard]] boost::asio::awaitable<result<start_info>> start(conversation_key key, std::string customer_id, method m,
-                                                                 on_done done);
+                                                                 on_done done, std::string traceparent = {});
   /// Forwards the user's code (digits only; spaces removed). errc::no_login, otp_not_expected,
   /// invalid_request (not 4..10 digits), and the api_client's errors.
   [[nodiscard]] boost::asio::awaitable<result<otp_result>> verify_otp(conversation_key key, core::secret_string otp);
@@ -108,6 +111,11 @@ class flow {
   /// (no live token: start a login), errc::token_rejected (the bank said 401: the entry is wiped),
   /// errc::bank_unavailable. Other statuses are returned as they are.
   [[nodiscard]] boost::asio::awaitable<result<net::client_response>> call_api(conversation_key key, net::client_request req);
+
+  /// Counts how every login ends in parley_login_outcomes_total{tenant, outcome} (the outcomes
+  /// above, and start_failed when startLogin itself failed) on `metrics`, which must outlive the
+  /// flow. Composition root, before the first login.
+  void count_outcomes(net::metrics_registry& metrics);
 
   /// Makes every waiting login re-read the clock now.
   void wake();

@@ -49,6 +49,14 @@ class server {
   /// errc::tls_setup_failed (details logged), or the system error of the bind (address in use...).
   [[nodiscard]] result<listener_info> listen(const listener_options& listener, std::shared_ptr<const router> routes);
 
+  /// Replaces the TLS certificate chain and key of the running TLS listener named `listener.name`
+  /// with `listener.tls_cert_file` and `listener.tls_key` (SIGHUP, certificate renewal): new
+  /// connections get them, open connections and WebSockets keep the ones they started with. Other
+  /// fields of `listener` are ignored. On any problem the previous certificate stays in use and the
+  /// reason is logged. Errors: errc::tls_setup_failed (no such TLS listener, unreadable or
+  /// mismatched files). Thread-safe.
+  [[nodiscard]] result<void> reload_tls(const listener_options& listener);
+
   /// What /readyz reports. shutdown() sets it to false first.
   void set_ready(bool ready) noexcept;
   [[nodiscard]] bool ready() const noexcept;

@@ -47,10 +47,12 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley::store {
@@ -92,6 +94,11 @@ struct store_dependencies {
   /// reported once), on the store's reader thread that found it: quick, never blocking, never
   /// throwing. src/app counts it in a metric and appends an audit entry.
   std::function<void(const integrity_failure&)> on_integrity_failure;
+  /// Called after every operation with its kind ("read": queued for and run on the store's pool;
+  /// "write": queued, group-committed and done) and its time from the call, on the store's thread
+  /// that finished it: quick, never blocking, never throwing. src/app observes it in
+  /// parley_store_operation_duration_seconds.
+  std::function<void(std::string_view operation, std::chrono::steady_clock::duration waited)> on_operation;
 };
 
 /// What open() found and did to bring a database in line with the erasure secrets file: a copy
