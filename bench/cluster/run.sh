@@ -3,10 +3,14 @@
 # examples/cluster/start.sh with 2 channel nodes and 1 bot node, then COUNT messages posted one
 # after the other to node B, each seen on a stream held on B (the in-process path: a node hands its
 # own appends to its streams) and on a stream held on node A (one hop over the bus: AMQP 1.0
-# through RabbitMQ). Prints one JSON line: POST → frame on B, frame on B → frame on A. Usage: bench/cluster/run.sh [PATH_TO_PARLEY] [COUNT]
+# through RabbitMQ). Prints one JSON line: POST → frame on B, frame on B → frame on A.
+# Usage: bench/cluster/run.sh [PATH_TO_PARLEY [COUNT]] (default: the PRESET's build, made first; PRESET=ci
+# for the test build, as bench/results/cluster.md was measured).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$root/build/ci/src/app/parley}
+. "$(dirname "$0")/../lib/bench.sh"
+root=$PWD
+[ $# -ge 1 ] || bench_build parley
+bin=${1:-$root/$build_dir/src/app/parley}
 count=${2:-300}
 client=$root/tests/cluster/client.mjs
 [ -f "$root/tests/cluster/node_modules/ws/package.json" ] || (cd "$root/tests/cluster" && npm ci --no-audit --no-fund --loglevel=error)

@@ -57,6 +57,11 @@ name = "r"
 [[desk.tenants]]
 id = "t"
 id_token_algorithms = ["RS256"]
+[desk.tenants.hours]
+time_zone = "UTC"
+[[desk.tenants.canned]]
+title = "c"
+text = "c"
 )";
 
 const std::set<std::string> documented_sections = {"channel", "bot", "login", "desk", "bus", "assistant"};

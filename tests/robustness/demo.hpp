@@ -47,7 +47,9 @@ class demo_process {
         std::vector<std::string>{PARLEY_BINARY, "demo", "--data-dir", (dir_ / "data").string(), "--ready-file",
                                  ready.string(), "--port-base", "0"},
         log_path(), test::child_process::options{});
-    for (int i = 0; i < 600 && !fs::exists(ready) && child_->running(); ++i) {
+    // Up to 60 s, as the script tests wait: the demo starts the test IdP (node, oidc-provider), which
+    // took over 30 s once while the suite loaded both cores.
+    for (int i = 0; i < 1200 && !fs::exists(ready) && child_->running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!fs::exists(ready)) {
