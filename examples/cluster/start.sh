@@ -58,6 +58,8 @@ chmod 711 "$dir"  # PostgreSQL (its own user when we run as root) reaches its di
 ready_file=$(cd "$(dirname "$ready_file")" && pwd)/$(basename "$ready_file")
 rm -f "$ready_file"
 echo "$ready_file" >"$dir/ready-file-path"
+# The cluster a bare `examples/cluster/stop.sh` stops: the last one started.
+echo "$dir" >"${TMPDIR:-/tmp}/parley-cluster.last"
 # Whatever fails from here on, say where and stop what was started.
 trap 'echo "start.sh: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 trap 'rc=$?; if [ $rc -ne 0 ]; then echo "start.sh: failed; stopping (logs in $dir/*.log)" >&2; "$here/stop.sh" --keep "$dir" >&2 || true; fi' EXIT

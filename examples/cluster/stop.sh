@@ -3,7 +3,8 @@
 # SIGTERM so that their streams close with 1001, RabbitMQ, PostgreSQL), waits for every process to
 # exit (SIGKILL after 30 s) and removes the directory and the ready file.
 #
-#   examples/cluster/stop.sh DIR | --ready-file FILE     (--keep: leave the directory for its logs)
+#   examples/cluster/stop.sh [DIR | --ready-file FILE]   (--keep: leave the directory for its logs)
+#   Without DIR or --ready-file: the cluster start.sh started last (${TMPDIR:-/tmp}/parley-cluster.last).
 #
 # Only the processes recorded in DIR/pids are ever signalled.
 set -euo pipefail
@@ -15,11 +16,14 @@ while [ $# -gt 0 ]; do
   case $1 in
     --ready-file) dir=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["dir"])' "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
-    -*) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    -*) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     *) dir=$1; shift ;;
   esac
 done
-[ -n "$dir" ] && [ -f "$dir/pids" ] || { echo "stop.sh: $dir is not a cluster directory (no pids file)" >&2; exit 2; }
+last="${TMPDIR:-/tmp}/parley-cluster.last"
+if [ -z "$dir" ] && [ -f "$last" ]; then dir=$(cat "$last"); fi
+[ -n "$dir" ] || { echo "stop.sh: no cluster to stop (none started since the last stop; give DIR or --ready-file FILE)" >&2; exit 2; }
+[ -f "$dir/pids" ] || { echo "stop.sh: $dir is not a cluster directory (no pids file)" >&2; exit 2; }
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 stop_pid() {  # stop_pid PID: TERM, then KILL after 30 s
@@ -60,4 +64,5 @@ done
 ready=$(cat "$dir/ready-file-path" 2>/dev/null || true)
 [ -n "$ready" ] && rm -f "$ready"
 if [ -z "$keep" ]; then rm -rf "$dir"; fi
+if [ -f "$last" ] && [ "$(cat "$last")" = "$dir" ]; then rm -f "$last"; fi
 echo "parley cluster: stopped"
