@@ -3,6 +3,65 @@
 #include <cstdio>
 
 namespace parley::core {
+namespace {
+
+bool bare_key_character(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// The byte offset of the first table header whose first key does not start with a bare-key
+// character, a quote or ']' ("[#", "[=x]", "[[ .a]]", "[é]", "[" and a line break): toml++ 3.3.0
+// asserts on it (found by replaying mutated inputs through the assistant fuzz target). A
+// header is a '[' first on its line, outside strings and outside an open array or inline table
+// (a nested array may start a line of a multi-line array, with a comment after it even). The
+// scan is exact for valid TOML; after a syntax error it may differ, but toml++ refuses that
+// text anyway.
+std::optional<std::size_t> bad_table_header(std::string_view t) {
+  int depth = 0;  // open '[' and '{' of values
+  bool line_start = true;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      line_start = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t') continue;
+    const bool first_on_line = line_start;
+    line_start = false;
+    if (c == '#') {
+      while (i + 1 < t.size() && t[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      const bool multi = t.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "\'\'\'");
+      i += multi ? 3 : 1;
+      for (; i < t.size(); ++i) {
+        if (c == '"' && t[i] == '\\') {
+          ++i;
+        } else if (t[i] == c && (!multi || t.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "\'\'\'"))) {
+          if (multi) {
+            i += 2;
+            while (i + 1 < t.size() && t[i + 1] == c) ++i;  // """a"""" ends with the quote inside
+          }
+          break;
+        } else if (!multi && t[i] == '\n') {
+          break;  // an unterminated string: toml++ says so
+        }
+      }
+    } else if (c == '[' && first_on_line && depth == 0) {
+      std::size_t k = i + 1;
+      if (k < t.size() && t[k] == '[') ++k;
+      while (k < t.size() && (t[k] == ' ' || t[k] == '\t')) ++k;
+      if (k < t.size() && !bare_key_character(t[k]) && t[k] != '"' && t[k] != '\'' && t[k] != ']') return k;
+      while (i + 1 < t.size() && t[i + 1] != '\n') ++i;  // the header's own brackets are not values
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<std::string> toml_character_error(std::string_view text) {
   std::size_t line = 1;
@@ -27,6 +86,17 @@ std::optional<std::string> toml_character_error(std::string_view text) {
                (static_cast<unsigned char>(text[i + 2]) == 0xa8 || static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
       return error(i, "U+2028/U+2029 (line or paragraph separator) is not allowed");
     }
+  }
+  if (const auto at = bad_table_header(text)) {
+    line = 1;
+    line_start = 0;
+    for (std::size_t i = 0; i < *at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    return error(*at, "a table header must start with a key");
   }
   return std::nullopt;
 }

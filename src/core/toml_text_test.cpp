@@ -21,6 +21,39 @@ TEST(TomlText, RefusesWhatTomlForbidsBeforeTomlPlusPlusSeesIt) {
   EXPECT_TRUE(toml_character_error("# comment \x7f\n"));
 }
 
+// These too (the assistant fuzz target, src/assistant/fuzz/corpus/assistant/regress-comment-in-table-header):
+// a table header whose first key starts with neither a bare-key character nor a quote.
+const std::string bad_headers[] = {"[#\n",   "[ #x]\n", "[[#x]]\n",        "[[ #]]\n", "[=]\n",
+                                   "[.a]\n", "[\t#]\n", "[\xc3\xa9]\n",    "[\n",      "[\r\n",
+                                   "[[\n",   "[ \n",    "a = 1\n  [ !x]\n"};
+
+TEST(TomlText, RefusesATableHeaderThatDoesNotStartWithAKey) {
+  for (const auto& text : bad_headers) EXPECT_TRUE(toml_character_error(text)) << text;
+  EXPECT_EQ(toml_character_error("a = 1\n\n  [ #x]\n"), "3:5: a table header must start with a key");
+  for (const auto& text : bad_headers) {
+    auto c = config::parse(text, {}, "parley.toml");
+    EXPECT_FALSE(c->ok()) << text;
+  }
+}
+
+TEST(TomlText, ABracketThatIsNotATableHeaderPasses) {
+  // Inside arrays (a nested array may start a line, a comment may follow it), strings and comments.
+  const std::string valid[] = {
+      "a = [\n[ # the first pair\n1, 2],\n[3]\n]\n",
+      "a = { b = [\n] }\n",
+      "s = \"\"\"\n[#not a header\n\"\"\"\n[t]\n",
+      "s = \'\'\'\n[=\n\'\'\'\n",
+      "s = \"\"\"a\"\"\"\"\n[t]\n",
+      "s = \"\\\"[\"\n[t]\n",
+      "# [#\n[\"quoted key\"]\n[\'literal\'.b]\n[ a . b ]\n[[ arr ]]\n",
+      "\"a[\" = 1\n[b]\n",
+  };
+  for (const auto& text : valid) {
+    EXPECT_FALSE(toml_character_error(text)) << text;
+    EXPECT_TRUE(config::parse(text, {}, "parley.toml")->ok()) << text;
+  }
+}
+
 TEST(TomlText, AcceptsOrdinaryToml) {
   EXPECT_FALSE(toml_character_error(""));
   EXPECT_FALSE(toml_character_error("[net]\r\nport = 8080\t# tab and CR LF\r\nname = \"Zürich – ok\"\n"));

@@ -6,6 +6,9 @@
 // tab outside of newlines (LF or CR LF), so refusing them first costs nothing a valid file has;
 // the Unicode line and paragraph separators and NEL (U+0085, U+2028, U+2029), legal only inside
 // strings and comments, are refused everywhere: nobody types them into a configuration file.
+// It also asserts when the first key of a table header starts with anything but a bare-key
+// character or a quote ("[#", "[=x]", "[.a]", "[é]", "[" then a line break): such a header is
+// refused first too (a syntax error toml++ would have reported, had it not asserted).
 #pragma once
 
 #include <optional>
