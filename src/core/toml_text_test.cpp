@@ -23,9 +23,10 @@ TEST(TomlText, RefusesWhatTomlForbidsBeforeTomlPlusPlusSeesIt) {
 
 // These too (the assistant fuzz target, src/assistant/fuzz/corpus/assistant/regress-comment-in-table-header):
 // a table header whose first key starts with neither a bare-key character nor a quote.
-const std::string bad_headers[] = {"[#\n",   "[ #x]\n", "[[#x]]\n",        "[[ #]]\n", "[=]\n",
-                                   "[.a]\n", "[\t#]\n", "[\xc3\xa9]\n",    "[\n",      "[\r\n",
-                                   "[[\n",   "[ \n",    "a = 1\n  [ !x]\n"};
+const std::string bad_headers[] = {"[#\n", "[ #x]\n", "[[#x]]\n", "[[ #]]\n", "[=]\n", "[.a]\n", "[\t#]\n",
+                                   "[\xc3\xa9]\n", "[\n", "[\r\n", "[[\n", "[ \n", "a = 1\n  [ !x]\n",
+                                   // and a '}' where an array's value belongs (regress-brace-in-array)
+                                   "a = [}\n", "a = [1, }\n", "a = [ # c\r\n }\n", "a = { b = [} ] }\n", "a = [[}\n"};
 
 TEST(TomlText, RefusesATableHeaderThatDoesNotStartWithAKey) {
   for (const auto& text : bad_headers) EXPECT_TRUE(toml_character_error(text)) << text;
@@ -47,6 +48,8 @@ TEST(TomlText, ABracketThatIsNotATableHeaderPasses) {
       "s = \"\\\"[\"\n[t]\n",
       "# [#\n[\"quoted key\"]\n[\'literal\'.b]\n[ a . b ]\n[[ arr ]]\n",
       "\"a[\" = 1\n[b]\n",
+      "a = [ {b = 1}, {c = [2, 3]} ]\r\n[t]\n",
+      "a = [1, \"}\"]\n",
   };
   for (const auto& text : valid) {
     EXPECT_FALSE(toml_character_error(text)) << text;

@@ -8,7 +8,8 @@
 // strings and comments, are refused everywhere: nobody types them into a configuration file.
 // It also asserts when the first key of a table header starts with anything but a bare-key
 // character or a quote ("[#", "[=x]", "[.a]", "[é]", "[" then a line break): such a header is
-// refused first too (a syntax error toml++ would have reported, had it not asserted).
+// refused first too (a syntax error toml++ would have reported, had it not asserted), and so is
+// a '}' where an array's value belongs ("a = [}", "a = [1, }"), where it asserts as well.
 #pragma once
 
 #include <optional>
