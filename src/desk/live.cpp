@@ -157,9 +157,27 @@ bool auto_assigns(const service::impl& d, const std::string& tenant) {
 
 awaitable<void> tell_positions(service::impl& d, const std::string& tenant) {
   if (!d.deps.queue || !d.deps.link) co_return;
-  auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
-  if (!q) co_return;
-  co_await tell_places(d, tenant, *q, nullptr);  // one list for all (not one per waiting handoff)
+  {
+    // One pass at a time per tenant: a change while one runs makes it list the queue once more
+    // (50 consultants taking at once cost a few passes, not 50 passes over 500 widgets).
+    std::lock_guard lock(d.places_mutex);
+    if (auto it = d.places_running.find(tenant); it != d.places_running.end()) {
+      it->second = true;
+      co_return;
+    }
+    d.places_running.emplace(tenant, false);
+  }
+  for (;;) {
+    auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
+    if (q) co_await tell_places(d, tenant, *q, nullptr);  // one list for all (not one per waiting handoff)
+    std::lock_guard lock(d.places_mutex);
+    auto it = d.places_running.find(tenant);
+    if (it == d.places_running.end() || !it->second) {
+      if (it != d.places_running.end()) d.places_running.erase(it);
+      co_return;
+    }
+    it->second = false;
+  }
 }
 
 }  // namespace detail
