@@ -164,6 +164,7 @@ command add_demo(CLI::App& app) {
   auto token_lifetime = std::make_shared<std::string>();
   auto bank_url = std::make_shared<std::string>();
   auto erasure_dir = std::make_shared<std::string>();
+  auto bench_consultants = std::make_shared<unsigned>(0);
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--erasure-dir", *erasure_dir,
                   "Where the erasure secrets live, apart from the data directory so that its backups cannot undo an "
@@ -179,7 +180,10 @@ command add_demo(CLI::App& app) {
                   "Base URL of the Login API and accounts API of a bank that runs elsewhere (e.g. "
                   "http://127.0.0.1:9000/api/v1), instead of starting BankX; it must accept client id \"parley\" "
                   "with the secret in DATA_DIR/bankx/client-secret");
-  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir] {
+  sub->add_option("--desk-bench-consultants", *bench_consultants,
+                  "Adds N BankX consultant accounts (bench01..) to the test IdP, for bench/desk/load.mjs (default 0)")
+      ->check(CLI::Range(0, 200));
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir, bench_consultants] {
     if (!bank_url->empty() && !usable_bank_url(*bank_url)) {
       std::fprintf(stderr,
                    "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "
@@ -260,7 +264,7 @@ command add_demo(CLI::App& app) {
     std::optional<demo_desk> desk;
     if (plan.store) {
       std::string problem;
-      desk = start_demo_desk(dir, "http://127.0.0.1:" + std::to_string(port_of("desk")), problem);
+      desk = start_demo_desk(dir, "http://127.0.0.1:" + std::to_string(port_of("desk")), problem, *bench_consultants);
       if (desk) {
         desk->plan.store = plan.store;
         desk->plan.sessions = plan.desk_store;

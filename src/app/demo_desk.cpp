@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cstdio>
+#include <string_view>
+
 namespace parley::app {
 namespace {
 
@@ -34,7 +37,8 @@ const std::vector<demo_tenant>& demo_tenants() {
 
 }  // namespace
 
-std::optional<demo_desk> start_demo_desk(const fs::path& data_dir, const std::string& desk_base, std::string& problem) {
+std::optional<demo_desk> start_demo_desk(const fs::path& data_dir, const std::string& desk_base, std::string& problem,
+                                         unsigned bench_consultants) {
   const fs::path src(PARLEY_SOURCE_DIR);
   test_idp_config cfg;
   cfg.script = src / "examples" / "test-idp" / "idp.mjs";
@@ -59,6 +63,19 @@ std::optional<demo_desk> start_demo_desk(const fs::path& data_dir, const std::st
       accounts.push_back(
           boost::json::object{{"tenant", t.id}, {"role", desk_role}, {"username", user}, {"password", a.password}});
       out.banner.push_back(std::string(t.id) + " " + desk_role + ": " + user + " / " + a.password);
+      it.accounts.push_back(std::move(a));
+    }
+    // The load bench's consultants (test accounts of the embedded IdP only, like the others).
+    for (unsigned n = 1; std::string_view(t.id) == "bankx" && n <= bench_consultants; ++n) {
+      char user[16];
+      std::snprintf(user, sizeof user, "bench%02u", n);
+      test_idp_account a{user,
+                         demo_password(),
+                         std::string("Bench") + std::to_string(n) + " Consultant",
+                         {"Desk.Consultant"},
+                         "consultant"};
+      accounts.push_back(boost::json::object{
+          {"tenant", t.id}, {"role", "consultant"}, {"username", a.username}, {"password", a.password}});
       it.accounts.push_back(std::move(a));
     }
     cfg.tenants.push_back(std::move(it));

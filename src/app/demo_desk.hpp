@@ -22,9 +22,11 @@ struct demo_desk {
   std::vector<std::string> banner;  ///< one line per account
 };
 
-/// Starts the IdP for a desk at `desk_base` ("http://127.0.0.1:8403"). nullopt with `problem`
-/// set when it cannot (node missing, npm packages not installed).
+/// Starts the IdP for a desk at `desk_base` ("http://127.0.0.1:8403"). `bench_consultants` more
+/// BankX consultants (bench01.., for bench/desk/load.mjs; 0..200) join the demo accounts. nullopt
+/// with `problem` set when it cannot (node missing, npm packages not installed).
 [[nodiscard]] std::optional<demo_desk> start_demo_desk(const std::filesystem::path& data_dir,
-                                                       const std::string& desk_base, std::string& problem);
+                                                       const std::string& desk_base, std::string& problem,
+                                                       unsigned bench_consultants = 0);
 
 }  // namespace parley::app

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace parley::desk {
 
@@ -101,33 +102,42 @@ void queue_changed(service::impl& d, const std::string& tenant, const std::strin
   tell_tenant(d, tenant, "queue.changed", o);
 }
 
+namespace {
+
+// Tells the widgets of the waiting handoffs in `q` (the queue as listed, in order) their place and
+// an estimate; only `only`'s when given. Each is re-read just before it is told, and skipped when
+// it changed since the list (taken meanwhile: an old place must not follow "joined").
+awaitable<void> tell_places(service::impl& d, const std::string& tenant, const std::vector<store::queued_handoff>& q,
+                            const std::string* only) {
+  auto agents = co_await d.deps.queue->list_desk_agents(tenant);
+  std::map<std::string, std::uint32_t> ahead;  // per queue
+  for (const auto& h : q) {
+    if (h.status != store::handoff_status::waiting) continue;
+    const std::uint32_t position = ++ahead[h.queue];
+    if (only != nullptr && h.conversation_id != *only) continue;
+    std::size_t serving = 0;
+    if (agents) {
+      for (const auto& a : *agents) {
+        const bool skilled = std::find(a.skills.begin(), a.skills.end(), h.queue) != a.skills.end();
+        if (skilled && a.state != store::availability::away) ++serving;
+      }
+    }
+    // A plain estimate: two minutes per conversation ahead, shared by the consultants serving it.
+    const auto wait = std::chrono::seconds(
+        static_cast<std::int64_t>(120 * std::size_t{position} / std::max<std::size_t>(1, serving)));
+    auto now = co_await d.deps.queue->open_handoff(tenant, h.conversation_id);
+    if (!now || !*now || (*now)->version != h.version) continue;
+    (void)co_await d.deps.link->update(tenant, h.conversation_id, position, wait);
+  }
+}
+
+}  // namespace
+
 awaitable<void> tell_position(service::impl& d, const std::string& tenant, const std::string& conversation) {
   if (!d.deps.queue || !d.deps.link) co_return;
   auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
   if (!q) co_return;
-  std::uint32_t position = 0;
-  std::string queue;
-  for (const auto& h : *q) {
-    if (h.conversation_id == conversation) queue = h.queue;
-  }
-  for (const auto& h : *q) {
-    if (h.status != store::handoff_status::waiting || h.queue != queue) continue;
-    ++position;
-    if (h.conversation_id == conversation) break;
-  }
-  if (queue.empty() || position == 0) co_return;
-  auto agents = co_await d.deps.queue->list_desk_agents(tenant);
-  std::size_t serving = 0;
-  if (agents) {
-    for (const auto& a : *agents) {
-      const bool skilled = std::find(a.skills.begin(), a.skills.end(), queue) != a.skills.end();
-      if (skilled && a.state != store::availability::away) ++serving;
-    }
-  }
-  // A plain estimate: two minutes per conversation ahead, shared by the consultants serving it.
-  const auto wait =
-      std::chrono::seconds(static_cast<std::int64_t>(120 * std::size_t{position} / std::max<std::size_t>(1, serving)));
-  (void)co_await d.deps.link->update(tenant, conversation, position, wait);
+  co_await tell_places(d, tenant, *q, &conversation);
 }
 
 awaitable<link_result> join(service::impl& d, const std::string& tenant, const std::string& conversation,
@@ -146,11 +156,27 @@ bool auto_assigns(const service::impl& d, const std::string& tenant) {
 }
 
 awaitable<void> tell_positions(service::impl& d, const std::string& tenant) {
-  if (!d.deps.queue) co_return;
-  auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
-  if (!q) co_return;
-  for (const auto& h : *q) {
-    if (h.status == store::handoff_status::waiting) co_await tell_position(d, tenant, h.conversation_id);
+  if (!d.deps.queue || !d.deps.link) co_return;
+  {
+    // One pass at a time per tenant: a change while one runs makes it list the queue once more
+    // (50 consultants taking at once cost a few passes, not 50 passes over 500 widgets).
+    std::lock_guard lock(d.places_mutex);
+    if (auto it = d.places_running.find(tenant); it != d.places_running.end()) {
+      it->second = true;
+      co_return;
+    }
+    d.places_running.emplace(tenant, false);
+  }
+  for (;;) {
+    auto q = co_await d.deps.queue->list_queue(tenant, store::max_desk_queue_length);
+    if (q) co_await tell_places(d, tenant, *q, nullptr);  // one list for all (not one per waiting handoff)
+    std::lock_guard lock(d.places_mutex);
+    auto it = d.places_running.find(tenant);
+    if (it == d.places_running.end() || !it->second) {
+      if (it != d.places_running.end()) d.places_running.erase(it);
+      co_return;
+    }
+    it->second = false;
   }
 }
 
@@ -313,11 +339,10 @@ awaitable<void> service::fail_overdue(std::string tenant) {
   if (!q) co_return;
   const auto cutoff = d.deps.clock.now() - d.opts.wait_timeout;
   for (const auto& h : *q) {
-    if (h.status != store::handoff_status::waiting || h.requested > cutoff) continue;
-    // The timeout is for a first wait: a conversation a consultant already had (transferred, or
-    // back in the queue when its consultant left) waits for the next one.
-    auto c = co_await d.deps.conversations.get_conversation(tenant, h.conversation_id);
-    if (c && c->state == store::conversation_state::with_consultant) continue;
+    // Every wait counts (ADR 0029): the first, and one after a transfer or a requeue, from the
+    // moment it went back to the queue (it keeps its place, `requested`, meanwhile).
+    const auto since = h.requeued != std::chrono::system_clock::time_point{} ? h.requeued : h.requested;
+    if (h.status != store::handoff_status::waiting || since > cutoff) continue;
     std::string note = "No consultant took it in time.";
     // Only at the version the scan saw: a consultant who took it meanwhile keeps it (one outcome).
     std::optional<std::uint64_t> seen = h.version;

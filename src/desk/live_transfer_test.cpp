@@ -3,7 +3,7 @@
 // a recording fake of the channel's side: to another queue (the widget is told, the assistant is
 // not asked in between), to another consultant (a compare-and-set; their desk opens it), the
 // next consultant of a transferred conversation taking over at the channel without a second
-// `accepted`, the wait timeout only for a first wait, and the conversation list showing a
+// `accepted` (the wait timeout after a transfer: live_rules_test.cpp), and the conversation list showing a
 // conversation as waiting for a consultant (with its wait) as soon as it is queued.
 #include "live_fixture.hpp"
 
@@ -117,21 +117,6 @@ TEST_F(live_transfer, a_consultant_transfers_to_a_colleague_whose_desk_opens_it)
   EXPECT_TRUE(assigned);
   EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", anna, R"({"text":"me?"})").status, 403);
   EXPECT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/messages", bo, R"({"text":"Hi"})").status, 200);
-}
-
-TEST_F(live_transfer, the_wait_timeout_is_for_a_first_wait_and_never_closes_a_handoff_taken_meanwhile) {
-  request_handoff("bankx", "conv-bankx-1");
-  jar anna;
-  ASSERT_EQ(sign_in("bankx", "anna", anna).status, 303);
-  ASSERT_EQ(take(anna, "conv-bankx-1").status, 200);
-  // The channel has it with a consultant; Anna transfers it back to the queue after the wait
-  // timeout has long passed since the request: it waits for the next consultant.
-  ASSERT_TRUE(run(store_->set_conversation_state("bankx", "conv-bankx-1", store::conversation_state::with_consultant)));
-  clock.advance(std::chrono::duration_cast<std::chrono::milliseconds>(options{}.wait_timeout) + 60s);
-  ASSERT_EQ(api("POST", "/desk/api/handoffs/conv-bankx-1/transfer", anna, R"({"queue":"cards"})").status, 200);
-  run(desk_->check_queues());
-  EXPECT_TRUE(link.of("end").empty());
-  EXPECT_EQ(run(store_->open_handoff("bankx", "conv-bankx-1"))->value().status, store::handoff_status::waiting);
 }
 
 TEST_F(live_transfer, the_conversation_list_shows_a_queued_conversation_as_waiting_with_its_wait) {

@@ -230,6 +230,19 @@ awaitable<net::response> take(service::impl& d, const net::request& req, const c
       detail::queue_changed(d, who.tenant_id, id, "closed");
       co_return link_failure(accepted.status);
     }
+  } else {
+    // A supervisor's take-over: the widget hears who took over, as after a transfer (the bot
+    // hears nothing: the handoff goes on).
+    std::string name = taken->handoff.owner_name;
+    auto told = co_await d.deps.link->transfer(who.tenant_id, id, std::move(name));
+    if (told.status == link_status::wrong_state || told.status == link_status::not_found) {
+      std::string no_note;  // the user left meanwhile: the handoff is over
+      (void)co_await d.deps.queue->close_handoff(who.tenant_id, id, std::move(no_note));
+      d.live.unwatch_all(who.tenant_id, id);
+      detail::queue_changed(d, who.tenant_id, id, "closed");
+      co_return link_failure(told.status);
+    }
+    if (told.status != link_status::ok) co_return link_failure(told.status);  // taken; the widget not told
   }
   // Every desk of the consultant shows it: each tab of this session (one WebSocket each) and
   // their desks in other browsers, here and on other nodes, open it ("handoff.assigned").

@@ -137,12 +137,17 @@ awaitable<net::response> add_note(service::impl& d, const net::request& req, con
                            {"timestamp", core::unix_seconds(now)}};
   // The record type "handoff": never delivered to clients or bots (channel::delivered_to_clients).
   store::new_activity a{note_id, now, "handoff", "consultant", boost::json::serialize(note), std::nullopt};
+  boost::json::object event{{"conversation", id}, {"type", "handoff"}, {"activity", std::move(note)}};
   auto appended = co_await d.deps.conversations.append_activity(who.tenant_id, id, std::move(a));
   if (!appended) {
     co_return appended.error() == store::errc::not_found
         ? net::error_response(net::errc::not_found, "no such conversation")
         : detail::unavailable_response();
   }
+  // Every desk watching the conversation (its owner's, a supervisor's; here and on other nodes)
+  // shows it at once, as it shows the conversation's messages.
+  event["seq"] = appended->seq;
+  detail::tell_watchers(d, who.tenant_id, id, "conversation.activity", event);
   co_return net::json_response(200, boost::json::object{{"id", note_id}, {"seq", appended->seq}});
 }
 

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct service::impl {
   /// Consultants' sends per actor (messages and typing).
   net::rate_limiter send_limiter;
   boost::asio::steady_timer answer_timer;
+  /// Per tenant: a pass telling the waiting widgets their places is under way (true: and the
+  /// queue changed again since it listed it). Concurrent changes share one pass (live.cpp).
+  std::mutex places_mutex;
+  std::map<std::string, bool, std::less<>> places_running;
   std::atomic<bool> stopped{false};
   std::atomic<bool> started{false};
 

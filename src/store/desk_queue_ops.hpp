@@ -120,9 +120,12 @@ struct queue_ops {
     h.status = r.status == 0   ? handoff_status::waiting
                : r.status == 1 ? handoff_status::assigned
                                : handoff_status::closed;
-    h.owner_ref = r.owner_ref;
+    // The owner and assigned columns of a waiting row hold its previous owner and when it went
+    // back to the queue (desk_queue_store.hpp); of an assigned or closed row, the owner's.
+    const bool waiting = r.status == 0;
+    (waiting ? h.previous_owner : h.owner_ref) = r.owner_ref;
     h.requested = from_nanos(r.requested);
-    h.assigned = from_nanos(r.assigned);
+    (waiting ? h.requeued : h.assigned) = from_nanos(r.assigned);
     h.answered = from_nanos(r.answered);
     h.version = r.version;
     h.reason = std::move((*f)[0]);
@@ -182,8 +185,9 @@ struct queue_ops {
     desk_handoff_row next = r;
     next.queue = h.queue;
     next.status = h.status == handoff_status::waiting ? 0 : h.status == handoff_status::assigned ? 1 : 2;
-    next.owner_ref = h.owner_ref;
-    next.assigned = to_nanos(h.assigned);
+    const bool waiting = h.status == handoff_status::waiting;
+    next.owner_ref = waiting ? h.previous_owner : h.owner_ref;
+    next.assigned = to_nanos(waiting ? h.requeued : h.assigned);
     next.answered = to_nanos(h.answered);
     next.version = r.version + 1;
     if (reseal) {
@@ -212,9 +216,11 @@ struct queue_ops {
     const std::string owner = r.owner_ref;
     if (auto u = unload(s, r.tenant_id, owner); !u) return u.error();
     h->status = handoff_status::waiting;
+    h->previous_owner = owner;
     h->owner_ref.clear();
     h->owner_name.clear();
     h->assigned = {};
+    h->requeued = from_nanos(impl.now());
     h->answered = {};
     if (to_queue) h->queue = *to_queue;
     return change(s, r, *h, true);
@@ -227,6 +233,8 @@ struct queue_ops {
     const auto now = impl.now();
     h.status = handoff_status::assigned;
     h.owner_ref = agent.actor_ref;
+    h.previous_owner.clear();
+    h.requeued = {};
     h.owner_name = std::move(*name);
     h.assigned = from_nanos(now);
     h.answered = {};

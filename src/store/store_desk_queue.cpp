@@ -73,10 +73,12 @@ awaitable<result<queued_handoff>> encrypted_store::enqueue_handoff(queued_handof
     r.version = 1;
     h.status = handoff_status::waiting;
     h.owner_ref.clear();
+    h.previous_owner.clear();
     h.owner_name.clear();
     h.note.clear();
     h.requested = detail::from_nanos(r.requested);
     h.assigned = {};
+    h.requeued = {};
     h.answered = {};
     h.version = 1;
     if (auto sealed = q.seal(s, r, h); !sealed) return sealed.error();

@@ -91,6 +91,7 @@ awaitable<result<std::optional<queued_handoff>>> encrypted_store::assign_next(st
       if (r.status != 0) break;
       for (const auto& candidate : *agents) {
         if (!detail::has_skill(candidate, r.queue)) continue;
+        if (candidate.actor_ref == r.owner_ref) continue;  // waiting: its previous owner (transferred away)
         auto agent = s.lock_desk_agent(tenant_id, candidate.actor_ref);
         if (!agent) return agent.error();
         if (!*agent || (*agent)->state != 0 || (*agent)->load >= (*agent)->capacity) continue;

@@ -270,4 +270,31 @@ TEST_P(store_suite, DeskQueueClosesAWaitingHandoffOnlyAtTheVersionItWasSeenAt) {
   EXPECT_EQ(run(store_->get_desk_agent("bankx", "actor-anna"))->value().load, 0u);
 }
 
+TEST_P(store_suite, DeskQueueRemembersWhoHadAWaitingHandoffAndWhenItCameBackAndNeverAssignsItToThem) {
+  make_conversation("bankx", "c1");
+  ASSERT_TRUE(run(store_->enqueue_handoff(handoff_of("c1", "general", 0))));
+  auto first = run(store_->open_handoff("bankx", "c1"))->value();
+  EXPECT_TRUE(first.previous_owner.empty());
+  EXPECT_EQ(first.requeued, time_point{});  // a first wait
+  ASSERT_TRUE(run(store_->put_desk_agent(agent_of("actor-anna", "Anna", 3, {"general"}))));
+  ASSERT_EQ(run(store_->take_handoff("bankx", "c1", 1, "actor-anna", std::nullopt))->outcome, take_outcome::taken);
+  advance_clock(5ms);
+  // Anna transfers it back to the queue: it remembers her and when it came back, keeps its place.
+  ASSERT_TRUE(*run(store_->release_handoff("bankx", "c1", "actor-anna", std::string("general"))));
+  auto back = run(store_->open_handoff("bankx", "c1"))->value();
+  EXPECT_EQ(back.status, handoff_status::waiting);
+  EXPECT_TRUE(back.owner_ref.empty());
+  EXPECT_EQ(back.previous_owner, "actor-anna");
+  EXPECT_EQ(back.requeued, clock_now());
+  EXPECT_EQ(back.requested, first.requested);
+  // Automatic assignment skips her although she is the only one with room (a take by hand may).
+  EXPECT_FALSE(run(store_->assign_next("bankx"))->has_value());
+  ASSERT_TRUE(run(store_->put_desk_agent(agent_of("actor-bo", "Bo", 3, {"general"}))));
+  auto next = run(store_->assign_next("bankx"));
+  ASSERT_TRUE(next && *next);
+  EXPECT_EQ((*next)->owner_ref, "actor-bo");
+  EXPECT_TRUE((*next)->previous_owner.empty());
+  EXPECT_EQ((*next)->requeued, time_point{});
+}
+
 }  // namespace parley::store::testing

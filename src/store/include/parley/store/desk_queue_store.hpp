@@ -50,8 +50,12 @@ struct queued_handoff {
   int priority = 0;        ///< 0..9, higher first
   handoff_status status = handoff_status::waiting;
   std::string owner_ref;  ///< the consultant's actor ref while assigned (else empty)
+  /// While waiting again (transferred to a queue, requeued): who had it last. Automatic
+  /// assignment never gives it back to them; a take by hand may.
+  std::string previous_owner;
   time_point requested{};
   time_point assigned{};      ///< when the current owner took it (epoch when waiting)
+  time_point requeued{};      ///< while waiting: when it went back to the queue (epoch: its first wait)
   time_point answered{};      ///< the owner's first message or typing (epoch: not yet)
   std::uint64_t version = 0;  ///< 1 when queued; +1 on every change
   // sealed
@@ -110,7 +114,7 @@ class desk_queue_store {
                                                                    std::optional<std::string> from_owner = {}) = 0;
   /// Automatic assignment: the longest-waiting handoff of the highest priority in a queue one of
   /// the available agents has the skill for, to the least loaded such agent (ties: the one
-  /// assigned longest ago). nullopt when nothing fits.
+  /// assigned longest ago) other than its previous owner. nullopt when nothing fits.
   virtual boost::asio::awaitable<result<std::optional<queued_handoff>>> assign_next(std::string tenant_id) = 0;
   /// The owner answered (first message or typing): stops the no-answer clock. False when
   /// `actor_ref` does not own it.
