@@ -9,6 +9,7 @@
 
 #include <parley/core/async.hpp>
 #include <parley/core/base64.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/net/websocket.hpp>
 #include <parley/store/single_use.hpp>
 
@@ -208,7 +209,8 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
       (*current)->close(net::close_code::normal, {});
     }
   };
-  s->log->debug("stream opened for conversation {}", ref.conversation_id);
+  core::with_log_fields({.conversation = ref.conversation_id, .tenant = ref.tenant_id},
+                        [&] { s->log->debug("stream opened for conversation {}", ref.conversation_id); });
   co_return net::websocket_upgrade::accept(std::move(hooks));
 }
 
