@@ -146,7 +146,10 @@ awaitable<void> run_actions(state_ptr s, reply_target to, assistant::action a) {
     });
     const action_result r = co_await perform(s, to, a);
     const auto conversation_id = to.conversation.conversation_id;
-    const engine_step resume = [&s, &r, &conversation_id](const assistant::dialog_state& st) {
+    const engine_step resume = [&s, &r, &conversation_id, &to](const assistant::dialog_state& st) {
+      // The assistant's lines (synchronous: no co_await in a step) are about this conversation.
+      const auto ids = log_ids(to.conversation, to.traceparent);
+      const core::log_fields_scope scope(ids);
       return s->engine.resume(*s->def, st, r, conversation_id);
     };
     auto turn = co_await transact(s, to.conversation, resume);

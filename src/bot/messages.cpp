@@ -29,7 +29,12 @@ constexpr std::size_t message_json_depth = max_inbound_depth;
 
 awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in, bool may_register) {
   reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale, a.traceparent};
-  const engine_step step = [&s, &in](const assistant::dialog_state& st) { return s->engine.turn(*s->def, st, in); };
+  const engine_step step = [&s, &in, &to](const assistant::dialog_state& st) {
+    // The assistant's lines (synchronous: no co_await in a step) are about this conversation.
+    const auto ids = log_ids(to.conversation, to.traceparent);
+    const core::log_fields_scope scope(ids);
+    return s->engine.turn(*s->def, st, in);
+  };
   auto turn = co_await transact(s, to.conversation, step, may_register);
   if (!turn) {
     core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
