@@ -7,6 +7,7 @@
 #include "store_wiring.hpp"
 
 #include <parley/core/base64.hpp>
+#include <parley/core/log_format.hpp>
 #include <parley/core/random.hpp>
 
 #include <arpa/inet.h>
@@ -164,6 +165,7 @@ command add_demo(CLI::App& app) {
   auto token_lifetime = std::make_shared<std::string>();
   auto bank_url = std::make_shared<std::string>();
   auto erasure_dir = std::make_shared<std::string>();
+  auto log_format = std::make_shared<std::string>("auto");
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--erasure-dir", *erasure_dir,
                   "Where the erasure secrets live, apart from the data directory so that its backups cannot undo an "
@@ -179,7 +181,14 @@ command add_demo(CLI::App& app) {
                   "Base URL of the Login API and accounts API of a bank that runs elsewhere (e.g. "
                   "http://127.0.0.1:9000/api/v1), instead of starting BankX; it must accept client id \"parley\" "
                   "with the secret in DATA_DIR/bankx/client-secret");
-  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir] {
+  sub->add_option("--log-format", *log_format,
+                  "Log line format, as [log] format: auto, text, journal or json (one JSON object a line)");
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir, log_format] {
+    const auto format = core::parse_log_format(*log_format);
+    if (!format || core::set_log_format(*format)) {
+      std::fprintf(stderr, "parley demo: --log-format must be \"auto\", \"text\", \"journal\" or \"json\"\n");
+      return 2;
+    }
     if (!bank_url->empty() && !usable_bank_url(*bank_url)) {
       std::fprintf(stderr,
                    "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "
