@@ -7,6 +7,7 @@
 #include "store_wiring.hpp"
 
 #include <parley/core/base64.hpp>
+#include <parley/core/log_format.hpp>
 #include <parley/core/random.hpp>
 
 #include <arpa/inet.h>
@@ -165,6 +166,7 @@ command add_demo(CLI::App& app) {
   auto bank_url = std::make_shared<std::string>();
   auto erasure_dir = std::make_shared<std::string>();
   auto bench_consultants = std::make_shared<unsigned>(0);
+  auto log_format = std::make_shared<std::string>("auto");
   sub->add_option("--data-dir", *data_dir, "Data directory (default: $XDG_DATA_HOME or ~/.local/share, /parley-demo)");
   sub->add_option("--erasure-dir", *erasure_dir,
                   "Where the erasure secrets live, apart from the data directory so that its backups cannot undo an "
@@ -183,7 +185,15 @@ command add_demo(CLI::App& app) {
   sub->add_option("--desk-bench-consultants", *bench_consultants,
                   "Adds N BankX consultant accounts (bench01..) to the test IdP, for bench/desk/load.mjs (default 0)")
       ->check(CLI::Range(0, 200));
-  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir, bench_consultants] {
+  sub->add_option("--log-format", *log_format,
+                  "Log line format, as [log] format: auto, text, journal or json (one JSON object a line)");
+  return [data_dir, ready_file, port_base, bot_endpoint, token_lifetime, bank_url, erasure_dir, bench_consultants,
+          log_format] {
+    const auto format = core::parse_log_format(*log_format);
+    if (!format || core::set_log_format(*format)) {
+      std::fprintf(stderr, "parley demo: --log-format must be \"auto\", \"text\", \"journal\" or \"json\"\n");
+      return 2;
+    }
     if (!bank_url->empty() && !usable_bank_url(*bank_url)) {
       std::fprintf(stderr,
                    "parley demo: --bank-url must be https://..., or http:// on loopback, without a trailing "

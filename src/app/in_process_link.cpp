@@ -19,7 +19,7 @@ void in_process_link::detach() {
   bot_.store(nullptr);
 }
 
-awaitable<int> in_process_link::deliver(std::string bot_id, std::string activity_json) {
+awaitable<int> in_process_link::deliver(std::string bot_id, std::string activity_json, std::string traceparent) {
   auto* b = bot_.load();
   if (b == nullptr) co_return 503;
   if (b->get_options().id != bot_id) co_return 404;
@@ -27,7 +27,7 @@ awaitable<int> in_process_link::deliver(std::string bot_id, std::string activity
   // The seam must not throw into the channel (its caller runs under log_exceptions only).
   int status = 500;
   try {
-    status = co_await b->receive_in_process(std::move(activity_json));
+    status = co_await b->receive_in_process(std::move(activity_json), std::move(traceparent));
   } catch (const std::exception& e) {
     core::logger("app")->error("in-process delivery to bot {}: {}", bot_id, e.what());
   }

@@ -30,7 +30,8 @@ class in_process_link final : public channel::in_process_bot, public bot::channe
 
   /// channel → bot: the bot's /api/messages status (404 for another bot id, 503 before attach,
   /// 500 if the bot threw).
-  [[nodiscard]] boost::asio::awaitable<int> deliver(std::string bot_id, std::string activity_json) override;
+  [[nodiscard]] boost::asio::awaitable<int> deliver(std::string bot_id, std::string activity_json,
+                                                    std::string traceparent) override;
   /// bot → channel: empty when stored; the channel's error otherwise.
   [[nodiscard]] boost::asio::awaitable<boost::system::error_code> send(std::string bot_id, std::string conversation_id,
                                                                        std::string reply_to_id,

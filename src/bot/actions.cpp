@@ -39,7 +39,8 @@ awaitable<action_result> end_conversation(const state_ptr& s, const reply_target
                                                            store::conversation_state::ended);
   s->deps.user_tokens.forget(c);
   if (!sent || !set) co_return outcome(a, action_status::failed, !sent ? "channel_error" : "store_unavailable");
-  s->log->info("conversation {} ended by the assistant", c.conversation_id);
+  core::with_log_fields(log_ids(to.conversation, to.traceparent),
+                        [&] { s->log->info("conversation {} ended by the assistant", c.conversation_id); });
   co_return outcome(a, action_status::ok);
 }
 
@@ -114,7 +115,9 @@ awaitable<action_result> start_login(const state_ptr& s, const reply_target& to,
   } catch (const std::exception&) {
     // The seam's contract is never to throw; a login component that does is a bug, and the user
     // still gets an honest "the login did not work".
-    s->log->error("start_login threw for conversation {}", to.conversation.conversation_id);
+    core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+      s->log->error("start_login threw for conversation {}", to.conversation.conversation_id);
+    });
     co_return outcome(a, action_status::failed, "login_error");
   }
 }
@@ -122,7 +125,7 @@ awaitable<action_result> start_login(const state_ptr& s, const reply_target& to,
 awaitable<action_result> perform(const state_ptr& s, const reply_target& to, const assistant::action& a) {
   switch (a.kind) {
     case assistant::action_kind::handoff: co_return co_await handoff(s, to, a);
-    case assistant::action_kind::call_api: co_return co_await s->api.call(a, to.conversation);
+    case assistant::action_kind::call_api: co_return co_await s->api.call(a, to.conversation, to.traceparent);
     case assistant::action_kind::start_login: co_return co_await start_login(s, to, a);
     case assistant::action_kind::end_conversation: co_return co_await end_conversation(s, to, a);
   }
@@ -137,15 +140,23 @@ awaitable<void> run_actions(state_ptr s, reply_target to, assistant::action a) {
   // An action's resume may emit the next action (a flow with two action steps): follow the chain,
   // bounded so that a definition cannot make the bot loop.
   for (int step = 0; step < 8 && !s->stopped.load(); ++step) {
-    s->log->info("action {} {} for conversation {}", a.id, assistant::to_string(a.kind), to.conversation.conversation_id);
+    core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+      s->log->info("action {} {} for conversation {}", a.id, assistant::to_string(a.kind),
+                   to.conversation.conversation_id);
+    });
     const action_result r = co_await perform(s, to, a);
     const auto conversation_id = to.conversation.conversation_id;
-    const engine_step resume = [&s, &r, &conversation_id](const assistant::dialog_state& st) {
+    const engine_step resume = [&s, &r, &conversation_id, &to](const assistant::dialog_state& st) {
+      // The assistant's lines (synchronous: no co_await in a step) are about this conversation.
+      const auto ids = log_ids(to.conversation, to.traceparent);
+      const core::log_fields_scope scope(ids);
       return s->engine.resume(*s->def, st, r, conversation_id);
     };
     auto turn = co_await transact(s, to.conversation, resume);
     if (!turn) {
-      s->log->warn("action {}: resume failed for conversation {}: {}", a.id, conversation_id, turn.error().message());
+      core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+        s->log->warn("action {}: resume failed for conversation {}: {}", a.id, conversation_id, turn.error().message());
+      });
       co_return;
     }
     for (const auto& reply : turn->replies) {

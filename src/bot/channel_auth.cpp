@@ -2,6 +2,8 @@
 
 #include <parley/bot/error.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <algorithm>
 
@@ -52,7 +54,10 @@ boost::asio::awaitable<result<void>> channel_authenticator::authenticate(std::op
   if (app_id_.empty()) co_return result<void>{};
   auto log = core::logger("bot");
   const auto refuse = [&](std::string_view why) -> result<void> {
-    log->warn("/api/messages: channel token refused ({}), conversation {}", why, activity.conversation_id);
+    core::with_log_fields(
+        {.conversation = activity.conversation_id, .trace_id = net::trace_id_of(activity.traceparent)}, [&] {
+          log->warn("/api/messages: channel token refused ({}), conversation {}", why, activity.conversation_id);
+        });
     return make_error_code(errc::unauthorized);
   };
   if (!authorization || authorization->empty()) co_return refuse("no Authorization header");

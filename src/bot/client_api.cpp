@@ -6,7 +6,9 @@
 #include <parley/core/base64.hpp>
 #include <parley/core/json.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/crypto/primitives.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -118,8 +120,13 @@ std::string render_item(std::string_view item, const json::value& element) {
 client_api::client_api(api_options opts, net::http_client& http, user_token_source& tokens)
     : opts_(std::move(opts)), http_(http), tokens_(tokens) {}
 
-boost::asio::awaitable<action_result> client_api::call(assistant::action a, conversation_ref c) const {
+boost::asio::awaitable<action_result> client_api::call(assistant::action a, conversation_ref c,
+                                                       std::string traceparent) const {
   auto log = core::logger("bot");
+  // The API's call joins the turn's trace (a new one without a valid traceparent).
+  if (!net::parse_traceparent(traceparent)) traceparent = net::child_span(std::nullopt).traceparent();
+  const core::log_fields ids{
+      .conversation = c.conversation_id, .tenant = c.tenant_id, .trace_id = net::trace_id_of(traceparent)};
   const api_operation* op = nullptr;
   for (const auto& o : opts_.operations) {
     if (o.name == a.operation) op = &o;
@@ -132,7 +139,9 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
     co_return outcome(a, action_status::failed, out.error() == errc::not_logged_in ? "not_logged_in" : "login_unavailable");
   }
   if (op == nullptr) {
-    log->warn("call_api: no operation {} in the client API table (conversation {})", a.operation, c.conversation_id);
+    core::with_log_fields(ids, [&] {
+      log->warn("call_api: no operation {} in the client API table (conversation {})", a.operation, c.conversation_id);
+    });
     co_return outcome(a, action_status::failed, "unknown_operation");
   }
   std::map<std::string, std::string> args = op->defaults;
@@ -152,6 +161,7 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
   req.url = std::move(url);
   req.timeout = opts_.timeout;
   req.headers.set("Accept", "application/json");
+  req.headers.set("traceparent", traceparent);
   if (req.method == net::method::post || req.method == net::method::put) {
     json::object body;
     for (const auto& [member, slot] : op->body) {
@@ -182,18 +192,23 @@ boost::asio::awaitable<action_result> client_api::call(assistant::action a, conv
     if (!r && (r.error() == errc::not_logged_in || r.error() == errc::login_unavailable)) {
       // A 401 from the bank (the token is wiped) or a token that expired since the turn began: the
       // assistant tells the user to log in again (assistant::not_logged_in_reason).
-      log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id);
+      core::with_log_fields(
+          ids, [&] { log->info("call_api {}: user not logged in (conversation {})", op->name, c.conversation_id); });
       co_return outcome(a, action_status::failed, std::string(assistant::not_logged_in_reason));
     }
   } else {
     r = co_await http_.send(std::move(req));
   }
   if (!r) {
-    log->warn("call_api {}: {} (conversation {})", op->name, r.error().message(), c.conversation_id);
+    core::with_log_fields(
+        ids, [&] { log->warn("call_api {}: {} (conversation {})", op->name, r.error().message(), c.conversation_id); });
     co_return outcome(a, r.error() == net::errc::timeout ? action_status::timeout : action_status::failed,
                       "api_unreachable");
   }
-  log->info("call_api {}: status {}, {} bytes (conversation {})", op->name, r->status, r->body.size(), c.conversation_id);
+  core::with_log_fields(ids, [&] {
+    log->info("call_api {}: status {}, {} bytes (conversation {})", op->name, r->status, r->body.size(),
+              c.conversation_id);
+  });
   if (r->status < 200 || r->status >= 300) {
     const bool denied =
         std::find(op->denied_statuses.begin(), op->denied_statuses.end(), r->status) != op->denied_statuses.end();

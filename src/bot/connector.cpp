@@ -6,6 +6,7 @@
 #include <parley/core/async.hpp>
 #include <parley/core/json.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/core/random.hpp>
 
 #include <boost/asio/async_result.hpp>
@@ -141,7 +142,9 @@ asio::awaitable<result<void>> connector_client::send(std::string service_url, st
     req.timeout = s_.timeout;
     auto r = co_await http_.send(std::move(req));
     if (!r) {
-      log->warn("connector: conversation {} unreachable ({})", conversation_id, r.error().message());
+      core::with_log_fields({.conversation = conversation_id}, [&] {
+        log->warn("connector: conversation {} unreachable ({})", conversation_id, r.error().message());
+      });
       last = make_error_code(errc::channel_unreachable);
       continue;
     }
@@ -152,7 +155,8 @@ asio::awaitable<result<void>> connector_client::send(std::string service_url, st
       last = make_error_code(errc::channel_error);
       continue;
     }
-    log->warn("connector: conversation {} answered {}", conversation_id, r->status);
+    core::with_log_fields({.conversation = conversation_id},
+                          [&] { log->warn("connector: conversation {} answered {}", conversation_id, r->status); });
     if (r->status != 502 && r->status != 503 && r->status != 504) co_return make_error_code(errc::channel_error);
     last = make_error_code(errc::channel_unreachable);
   }
@@ -168,8 +172,10 @@ asio::awaitable<result<void>> connector_client::send_in_process(std::string conv
   const auto refused = co_await s_.link->send(std::move(bot_id), std::move(conversation), std::move(reply_to_id),
                                               std::move(body));
   if (!refused) co_return result<void>{};
-  core::logger("bot")->warn("connector: conversation {} refused the activity (in-process): {}", conversation_id,
-                            refused.message());
+  core::with_log_fields({.conversation = conversation_id}, [&] {
+    core::logger("bot")->warn("connector: conversation {} refused the activity (in-process): {}", conversation_id,
+                              refused.message());
+  });
   co_return make_error_code(errc::channel_error);  // as a non-2xx answer over HTTP
 }
 

@@ -61,20 +61,25 @@ awaitable<action_result> handoff(const state_ptr& s, const reply_target& to, con
   if (refused) {
     // The channel answered handoff.status `failed` before our send returned (no service desk):
     // the definition's `failed` message tells the user what else they can do.
-    s->log->info("handoff: conversation {} refused by the channel", c.conversation_id);
+    core::with_log_fields(log_ids(to.conversation, to.traceparent),
+                          [&] { s->log->info("handoff: conversation {} refused by the channel", c.conversation_id); });
     r.status = action_status::failed;
     r.reason = "handoff_refused";
     co_return r;
   }
   if (!sent) {
-    s->log->warn("handoff: conversation {}: handoff.initiate refused: {}", c.conversation_id, sent.error().message());
+    core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+      s->log->warn("handoff: conversation {}: handoff.initiate refused: {}", c.conversation_id, sent.error().message());
+    });
     r.status = action_status::failed;
     r.reason = "channel_refused";
     co_return r;
   }
   // What the user is told is the definition's next step ("A consultant will join..."); the
   // widget shows the wait from the channel's parley.handoff events.
-  s->log->info("handoff: conversation {} handoff.initiate sent (queue '{}')", c.conversation_id, a.queue);
+  core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+    s->log->info("handoff: conversation {} handoff.initiate sent (queue '{}')", c.conversation_id, a.queue);
+  });
   r.status = action_status::ok;
   co_return r;
 }
@@ -88,11 +93,13 @@ awaitable<std::optional<std::string>> on_handoff_status(const state_ptr& s, cons
   if (const auto* m = value->if_contains("message"); m && m->is_string() && m->get_string().size() <= 1000) {
     message = std::string(m->get_string());
   }
-  s->log->info(
-      "handoff: conversation {} status {}", a.conversation_id,
-      state->get_string() == "accepted" || state->get_string() == "failed" || state->get_string() == "completed"
-          ? std::string_view(state->get_string())
-          : std::string_view("(unknown)"));
+  core::with_log_fields(log_ids(to.conversation, a.traceparent), [&] {
+    s->log->info(
+        "handoff: conversation {} status {}", a.conversation_id,
+        state->get_string() == "accepted" || state->get_string() == "failed" || state->get_string() == "completed"
+            ? std::string_view(state->get_string())
+            : std::string_view("(unknown)"));
+  });
   if (state->get_string() == "failed") {
     {
       std::lock_guard lock(s->handoff_mutex);

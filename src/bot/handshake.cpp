@@ -210,8 +210,14 @@ awaitable<response> get_new_token(const state_ptr& s, const request& req) {
   std::string credential(s->channel_secret.view());
   auto t = co_await channel_call(s, std::move(path), std::move(credential), body, refusal);
   if (!t) co_return std::move(*refusal);
-  s->log->info("GetNewToken: conversation {} started for a {} user ({} token)", t->conversation_id,
-               *assertion ? "vouched-for" : "new anonymous", jkt.empty() ? "bearer" : "DPoP-bound");
+  core::with_log_fields({.conversation = t->conversation_id,
+                         .tenant = s->opts.tenant,
+                         .trace_id = net::trace_id_of(req.headers.get("traceparent").value_or(""))},
+                        [&] {
+                          s->log->info("GetNewToken: conversation {} started for a {} user ({} token)",
+                                       t->conversation_id, *assertion ? "vouched-for" : "new anonymous",
+                                       jkt.empty() ? "bearer" : "DPoP-bound");
+                        });
   co_return answer(*s, *t, user_id, !jkt.empty());
 }
 

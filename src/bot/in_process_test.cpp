@@ -3,6 +3,14 @@
 // without the JWT and without any HTTP call (no JWKS, no Connector token, no Connector POST).
 #include "test_support.hpp"
 
+#include <parley/core/log.hpp>
+#include <parley/core/log_format.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <filesystem>
+#include <fstream>
+
 namespace parley::bot::test {
 namespace {
 
@@ -38,6 +46,55 @@ TEST(in_process, the_link_carries_what_the_connector_would_have_posted) {
   for (std::size_t i = 0; i < sent.size(); ++i) {
     EXPECT_EQ(*core::parse_json_object(sent[i].json), posted[i].activity) << i;
   }
+}
+
+// ADR 0027/0028: the channel's traceparent crosses the in-process seam. The turn's JSON log lines
+// carry its trace id with the conversation and tenant ids as fields, and the turn's call to the
+// client API ([bot.api], here the balance at the bank) carries the traceparent itself.
+TEST(in_process, the_turn_joins_the_channels_trace_in_its_log_lines_and_its_api_calls) {
+  const auto file = std::filesystem::temp_directory_path() / ("parley_bot_trace_" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(file);
+  ASSERT_FALSE(core::init_logging({.level = "debug", .file = file.string()}));
+  ASSERT_FALSE(core::set_log_format(core::log_format::json));
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  std::mutex m;
+  std::vector<std::string> seen;  // the traceparent of each call to the bank's /accounts
+  {
+    harness h({.real_login = true, .in_process = true});
+    h.login().log_in("conv-1", "t");
+    h.http().on(bank_url + "/accounts", [&](const net::client_request& r) {
+      std::lock_guard lock(m);
+      seen.emplace_back(r.headers.get("traceparent").value_or(""));
+      return json_answer(200, json::object{{"accounts", json::array{json::object{
+                                                             {"name", "Current account"}, {"balance", "2431.67"},
+                                                             {"currency", "EUR"}}}}});
+    });
+    EXPECT_EQ(h.run(h.bot().receive_in_process(
+                  json::serialize(harness::activity("message", "what is my balance")), traceparent)),
+              200);
+    h.wait_idle();
+  }
+  core::logger("bot")->flush();
+  ASSERT_FALSE(core::init_logging({}));  // stderr and text again for the other tests
+  {
+    std::lock_guard lock(m);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0], traceparent);
+  }
+  std::ifstream in(file);
+  int traced = 0;
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_EQ(line.find("what is my balance"), std::string::npos) << line;
+    EXPECT_EQ(line.find("2431.67"), std::string::npos) << line;
+    const auto o = boost::json::parse(line).as_object();
+    if (std::string_view(o.at("msg").as_string()).find("conv-1") == std::string_view::npos) continue;
+    // Every line that names the conversation has it (and its tenant and trace) as fields.
+    EXPECT_EQ(o.contains("conversation") ? o.at("conversation").as_string() : "", "conv-1") << line;
+    EXPECT_EQ(o.contains("tenant") ? o.at("tenant").as_string() : "", "bankx") << line;
+    if (o.contains("trace_id") && o.at("trace_id").as_string() == "4bf92f3577b34da6a3ce929d0e0e4736") ++traced;
+  }
+  std::filesystem::remove(file);
+  EXPECT_GE(traced, 2) << "the turn's and the call_api's lines carry the channel's trace id";
 }
 
 TEST(in_process, malformed_too_large_or_non_strict_activities_are_refused_as_by_the_route) {

@@ -29,10 +29,17 @@ constexpr std::size_t message_json_depth = max_inbound_depth;
 
 awaitable<result<void>> run_turn(state_ptr s, inbound_activity a, assistant::incoming in, bool may_register) {
   reply_target to{s->ref(a.conversation_id, a.from.id), a.service_url, a.locale, a.traceparent};
-  const engine_step step = [&s, &in](const assistant::dialog_state& st) { return s->engine.turn(*s->def, st, in); };
+  const engine_step step = [&s, &in, &to](const assistant::dialog_state& st) {
+    // The assistant's lines (synchronous: no co_await in a step) are about this conversation.
+    const auto ids = log_ids(to.conversation, to.traceparent);
+    const core::log_fields_scope scope(ids);
+    return s->engine.turn(*s->def, st, in);
+  };
   auto turn = co_await transact(s, to.conversation, step, may_register);
   if (!turn) {
-    s->log->warn("/api/messages: turn failed for conversation {}: {}", a.conversation_id, turn.error().message());
+    core::with_log_fields(log_ids(to.conversation, to.traceparent), [&] {
+      s->log->warn("/api/messages: turn failed for conversation {}: {}", a.conversation_id, turn.error().message());
+    });
     co_return turn.error();
   }
   co_return co_await deliver(s, to, a.id, std::move(*turn));
@@ -68,14 +75,18 @@ awaitable<std::optional<bool>> within_budget(const state_ptr& s, inbound_activit
 // or the channel ended its last token session. The user's login ends with it (docs/login-api.md:
 // the bot calls /logout when the conversation ends): a login in progress is cancelled, the bank
 // token revoked at the bank and wiped from the vault.
-awaitable<response> conversation_ended(const state_ptr& s, const conversation_ref& ref) {
+awaitable<response> conversation_ended(const state_ptr& s, const conversation_ref& ref, std::string_view traceparent) {
   s->deps.user_tokens.forget(ref);
   auto set = co_await s->deps.store.set_conversation_state(ref.tenant_id, ref.conversation_id,
                                                            store::conversation_state::ended);
   if (!set && set.error() != store::errc::not_found) {
-    s->log->warn("/api/messages: conversation {} not marked ended: {}", ref.conversation_id, set.error().message());
+    core::with_log_fields(log_ids(ref, traceparent), [&] {
+      s->log->warn("/api/messages: conversation {} not marked ended: {}", ref.conversation_id, set.error().message());
+    });
   }
-  s->log->info("/api/messages: conversation {} ended by its client or the channel", ref.conversation_id);
+  core::with_log_fields(log_ids(ref, traceparent), [&] {
+    s->log->info("/api/messages: conversation {} ended by its client or the channel", ref.conversation_id);
+  });
   co_return net::empty_response(200);
 }
 
@@ -107,7 +118,11 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
       std::string conversation = a->conversation_id;
       auto conv = co_await s->deps.store.get_conversation(std::move(tenant), std::move(conversation));
       if (!conv || conv->bot_id != s->opts.id) {
-        s->log->warn("/api/messages: unauthenticated activity for an unknown conversation refused");
+        core::with_log_fields(
+            {.conversation = a->conversation_id,
+             .tenant = s->opts.tenant,
+             .trace_id = net::trace_id_of(a->traceparent)},
+            [&] { s->log->warn("/api/messages: unauthenticated activity for an unknown conversation refused"); });
         co_return net::error_response(net::errc::unauthorized, "Unauthorized Access. Request is not authorized");
       }
     } else {
@@ -115,7 +130,7 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
     }
   }
   const auto ref = s->ref(a->conversation_id, a->from.id);
-  if (a->type == "endOfConversation") co_return co_await conversation_ended(s, ref);
+  if (a->type == "endOfConversation") co_return co_await conversation_ended(s, ref, a->traceparent);
   auto in = to_incoming(*a, s->deps.user_tokens.logged_in(ref));
   if (!in) co_return net::empty_response(200);  // typing, endOfConversation...: nothing to say
   if (a->type == "event" && a->name == "handoff.status") {
@@ -134,10 +149,13 @@ awaitable<response> handle_activity(const state_ptr& s, const boost::json::value
     auto consuming = s->deps.login.consume(ref, std::move(text));  // two statements: GCC 12, PR 99576
     if (co_await std::move(consuming)) co_return net::empty_response(200);
   }
-  s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id);
+  const std::string turn_trace = a->traceparent;  // a is moved into the turn
+  core::with_log_fields(log_ids(ref, turn_trace),
+                        [&] { s->log->debug("/api/messages: {} for conversation {}", a->type, a->conversation_id); });
   auto outcome = co_await within_budget(s, std::move(*a), std::move(*in), may_register);
   if (!outcome) {
-    s->log->warn("/api/messages: turn over its budget; answering now, replies follow");
+    core::with_log_fields(log_ids(ref, turn_trace),
+                          [&] { s->log->warn("/api/messages: turn over its budget; answering now, replies follow"); });
     co_return net::empty_response(200);
   }
   if (!*outcome) co_return net::error_response(net::errc::internal_error, "the bot could not process the activity");
@@ -159,14 +177,14 @@ awaitable<response> messages(const state_ptr& s, const request& req) {
 
 }  // namespace
 
-awaitable<int> service::receive_in_process(std::string activity_json) {
+awaitable<int> service::receive_in_process(std::string activity_json, std::string traceparent) {
   const auto s = state_;
   // The limits of the /api/messages route: body size, then strict JSON at the route's depth.
   if (activity_json.size() > s->opts.max_activity_bytes) co_return 413;
   auto body = core::parse_json(activity_json, {activity_json.size() + 1, message_json_depth});
   if (!body) co_return 400;
   std::optional<std::string> no_authorization;  // a named argument: GCC 12, PR 99576
-  auto r = co_await handle_activity(s, *body, std::move(no_authorization), true);
+  auto r = co_await handle_activity(s, *body, std::move(no_authorization), true, std::move(traceparent));
   co_return r.status;
 }
 

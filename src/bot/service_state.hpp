@@ -12,8 +12,10 @@
 #include <parley/bot/client_api.hpp>
 #include <parley/bot/service.hpp>
 #include <parley/core/log.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/jose/dpop.hpp>
 #include <parley/net/rate_limiter.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -34,6 +36,12 @@ struct reply_target {
   std::string locale;
   std::string traceparent;  ///< of the inbound activity's request (empty: none); for the bank calls
 };
+
+/// The JSON log fields (core/log_fields.hpp) of a line about conversation `c`, in the trace of
+/// `traceparent` when it is valid: views into both, which must outlive the line.
+[[nodiscard]] inline core::log_fields log_ids(const conversation_ref& c, std::string_view traceparent = {}) {
+  return {.conversation = c.conversation_id, .tenant = c.tenant_id, .trace_id = net::trace_id_of(traceparent)};
+}
 
 struct service::state : std::enable_shared_from_this<service::state> {
   state(options o, std::shared_ptr<const assistant::definition> d, assistant::options ao, dependencies deps);

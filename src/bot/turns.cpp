@@ -49,10 +49,14 @@ awaitable<result<assistant::turn_result>> transact(const state_ptr& s, const con
     if (put) co_return r;
     if (put.error() != store::errc::etag_mismatch) co_return put.error();
     // Another turn of this conversation stored its state first: run ours again on top of it.
-    s->log->debug("turn: etag mismatch for conversation {}, attempt {}", c.conversation_id, attempt + 1);
+    core::with_log_fields(log_ids(c), [&] {
+      s->log->debug("turn: etag mismatch for conversation {}, attempt {}", c.conversation_id, attempt + 1);
+    });
   }
-  s->log->warn("turn: conversation {} kept changing; giving up after {} attempts", c.conversation_id,
-               s->opts.max_etag_retries + 1);
+  core::with_log_fields(log_ids(c), [&] {
+    s->log->warn("turn: conversation {} kept changing; giving up after {} attempts", c.conversation_id,
+                 s->opts.max_etag_retries + 1);
+  });
   co_return make_error_code(errc::state_conflict);
 }
 

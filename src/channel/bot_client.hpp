@@ -30,12 +30,15 @@ class bot_client {
   bot_client(const options& opts, net::http_client& http, token_service& tokens, in_process_bot* in_process = nullptr);
 
   /// `traceparent` (W3C, the client request's): sent on the HTTP call to the bot when valid, a
-  /// new trace otherwise (net/trace_context.hpp). Not carried in-process.
+  /// new trace otherwise (net/trace_context.hpp); in-process too (the bot's turn joins it).
+  /// `conversation_id` (the activity's): the JSON log lines' `conversation` field.
   [[nodiscard]] boost::asio::awaitable<result<void>> deliver(const bot_options& bot, std::string activity_json,
-                                                             std::string traceparent = {});
+                                                             std::string traceparent = {},
+                                                             std::string conversation_id = {});
 
  private:
-  boost::asio::awaitable<result<void>> deliver_in_process(const bot_options& bot, std::string activity_json);
+  boost::asio::awaitable<result<void>> deliver_in_process(const bot_options& bot, std::string activity_json,
+                                                          std::string traceparent, std::string conversation_id);
 
   const options& opts_;
   net::http_client& http_;

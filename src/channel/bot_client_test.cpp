@@ -8,6 +8,7 @@
 #include <parley/channel/error.hpp>
 #include <parley/core/async.hpp>
 #include <parley/net/testing/fake_http_client.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -32,10 +33,12 @@ class scripted_bot final : public in_process_bot {
   std::atomic<bool> finished{false};
   std::string last_bot;
   std::string last_json;
+  std::string last_traceparent;
 
-  asio::awaitable<int> deliver(std::string bot_id, std::string activity_json) override {
+  asio::awaitable<int> deliver(std::string bot_id, std::string activity_json, std::string traceparent) override {
     last_bot = std::move(bot_id);
     last_json = std::move(activity_json);
+    last_traceparent = std::move(traceparent);
     if (hang) {
       asio::steady_timer t(co_await asio::this_coro::executor, 300ms);
       co_await t.async_wait(core::use_tuple);
@@ -52,10 +55,11 @@ class in_process_delivery : public ::testing::Test {
     opts_.bot_timeout = 100ms;
     tokens_ = std::make_unique<token_service>(opts_, keys_.keys(), keys_.clock(), core::os_random());
   }
-  result<void> deliver(in_process_bot* bot, std::string json) {
+  result<void> deliver(in_process_bot* bot, std::string json, std::string traceparent = {}) {
     bot_client client(opts_, http_, *tokens_, bot);
     asio::io_context io;
-    auto f = asio::co_spawn(io, client.deliver(opts_.bots[0], std::move(json)), asio::use_future);
+    auto f =
+        asio::co_spawn(io, client.deliver(opts_.bots[0], std::move(json), std::move(traceparent)), asio::use_future);
     io.run();
     return f.get();
   }
@@ -73,6 +77,21 @@ TEST_F(in_process_delivery, hands_over_the_json_verbatim_without_http_or_a_token
   EXPECT_EQ(bot.last_bot, "bankx-assistant");
   EXPECT_EQ(bot.last_json, json);
   EXPECT_TRUE(http_.requests().empty());
+}
+
+// ADR 0027: the bot's turn joins the trace of the client's request, as over HTTP (where the bot's
+// server makes a span of the traceparent the channel sends); no valid one: a new trace.
+TEST_F(in_process_delivery, the_bot_gets_the_requests_traceparent) {
+  scripted_bot bot;
+  const std::string request = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_TRUE(deliver(&bot, "{}", request));
+  EXPECT_EQ(bot.last_traceparent, request);
+  for (const char* bad : {"", "00-0000-garbage"}) {
+    EXPECT_TRUE(deliver(&bot, "{}", bad));
+    const auto fresh = net::parse_traceparent(bot.last_traceparent);
+    ASSERT_TRUE(fresh) << bot.last_traceparent;
+    EXPECT_NE(fresh->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  }
 }
 
 TEST_F(in_process_delivery, a_non_2xx_answer_is_bot_rejected) {

@@ -329,8 +329,9 @@ result<std::string> service::state::stream_url(const conversation_grant& g, std:
 namespace {
 // A coroutine function rather than a capturing lambda (GCC 12 destroys a coroutine lambda's
 // captures twice); the state stays alive for as long as the delivery runs.
-awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_options* b, std::string activity) {
-  auto r = co_await s->bot->deliver(*b, std::move(activity));
+awaitable<void> deliver_detached(std::shared_ptr<service::state> s, const bot_options* b, std::string activity,
+                                 std::string conversation_id, std::string traceparent) {
+  auto r = co_await s->bot->deliver(*b, std::move(activity), std::move(traceparent), std::move(conversation_id));
   (void)r;  // failures are logged by the bot client; nobody waits for this one
 }
 }  // namespace
@@ -395,9 +396,12 @@ bool service::state::code_awaited(const conversation_ref& ref) {
   return false;
 }
 
-void service::state::deliver_in_background(const bot_options& b, std::string activity) {
-  asio::co_spawn(deps.io, deliver_detached(shared_from_this(), &b, std::move(activity)),
-                 core::log_exceptions{log, "channel background delivery"});
+void service::state::deliver_in_background(const bot_options& b, std::string activity, std::string conversation_id,
+                                           std::string traceparent) {
+  asio::co_spawn(
+      deps.io,
+      deliver_detached(shared_from_this(), &b, std::move(activity), std::move(conversation_id), std::move(traceparent)),
+      core::log_exceptions{log, "channel background delivery"});
 }
 
 service::service(options opts, dependencies deps) : state_(std::make_shared<state>(std::move(opts), deps)) {}

@@ -12,11 +12,13 @@
 
 #include <parley/core/base64.hpp>
 #include <parley/core/json.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/core/random.hpp>
 #include <parley/crypto/primitives.hpp>
 #include <parley/guard/credential_guard.hpp>
 #include <parley/jose/dpop.hpp>
 #include <parley/net/cookies.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -126,8 +128,13 @@ awaitable<response> generate(const state_ptr& s, const request& req) {
     co_return error_response(errc::not_offered, "this tenant requires sender-constrained tokens (dpopJkt)");
   }
   if (!t) co_return error_response(t.error());
-  s->log->info("tokens/generate: bot {} conversation {} ({} token)", g.bot_id, g.conversation_id,
-               g.bound() ? "bound" : "bearer");
+  core::with_log_fields({.conversation = g.conversation_id,
+                         .tenant = g.tenant_id,
+                         .trace_id = net::trace_id_of(req.headers.get("traceparent").value_or(""))},
+                        [&] {
+                          s->log->info("tokens/generate: bot {} conversation {} ({} token)", g.bot_id,
+                                       g.conversation_id, g.bound() ? "bound" : "bearer");
+                        });
   co_return token_answer(200, g, *t);
 }
 
@@ -149,8 +156,14 @@ awaitable<response> refresh(const state_ptr& s, const request& req) {
   const auto generation = s->sessions.rotate(g, now, s->session_end(g), expires, state, reused);
   if (!generation) {
     if (reused) {
-      s->log->warn("tokens/refresh: a replaced token of conversation {} was presented again: session revoked",
-                   g.conversation_id);
+      core::with_log_fields(
+          {.conversation = g.conversation_id,
+           .tenant = g.tenant_id,
+           .trace_id = net::trace_id_of(req.headers.get("traceparent").value_or(""))},
+          [&] {
+            s->log->warn("tokens/refresh: a replaced token of conversation {} was presented again: session revoked",
+                         g.conversation_id);
+          });
       std::vector<ended_session> ended{std::move(*reused)};
       co_await s->finish_sessions(std::move(ended), /*tell_bot=*/true);
       co_return error_response(errc::token_revoked);
@@ -201,7 +214,10 @@ awaitable<response> start(const state_ptr& s, const request& req) {
   auto url = s->stream_url(g, "-");
   if (!url) co_return error_response(url.error());
   if (*created) {
-    s->log->info("conversation {} started (bot {})", g.conversation_id, g.bot_id);
+    core::with_log_fields({.conversation = g.conversation_id,
+                           .tenant = g.tenant_id,
+                           .trace_id = net::trace_id_of(req.headers.get("traceparent").value_or(""))},
+                          [&] { s->log->info("conversation {} started (bot {})", g.conversation_id, g.bot_id); });
     auto update = conversation_update(s->context(*who->bot, g.conversation_id, g.user_id, g.user_name));
     if (const auto* body = req.json().if_object()) {
       if (const auto* locale = body->if_contains("locale");
@@ -213,7 +229,9 @@ awaitable<response> start(const state_ptr& s, const request& req) {
     // a slow or failing bot must not fail the start, which directlinejs cannot retry.
     activity_append a{std::move(update), "channel", std::nullopt, {}, {}};
     auto appended = co_await s->conversations.append(ref, std::move(a));
-    if (appended && !appended->duplicate) s->deliver_in_background(*who->bot, appended->body);
+    if (appended && !appended->duplicate)
+      s->deliver_in_background(*who->bot, appended->body, g.conversation_id,
+                               std::string(req.headers.get("traceparent").value_or("")));
   }
   co_return net::json_response(*created ? 201 : 200, json::object{{"conversationId", g.conversation_id},
                                                                   {"token", t.token},
@@ -351,7 +369,7 @@ awaitable<response> post_client_activity(const state_ptr& s, const client_identi
     co_return net::json_response(200, json::object{{"id", appended->id}});
   }
   // No lock is held here: the bot's replies arrive through the Connector API meanwhile.
-  auto delivered = co_await s->bot->deliver(*who.bot, std::move(body), std::move(traceparent));
+  auto delivered = co_await s->bot->deliver(*who.bot, std::move(body), std::move(traceparent), conv.id);
   if (ends) {
     // The page ended the chat: its tokens die with the conversation (the bot got the activity and
     // ends the user's login at the bank), its stream closes with 4403.

@@ -6,6 +6,8 @@
 #include "handoff_protocol.hpp"
 #include "routes.hpp"
 
+#include <parley/core/log_fields.hpp>
+
 #include <boost/json/serialize.hpp>
 
 namespace parley::channel {
@@ -31,7 +33,10 @@ awaitable<void> tell_widget(const state_ptr& s, const bot_options& bot, const st
   const conversation_ref ref{conv.tenant_id, conv.id};
   activity_append a{std::move(*activity), "channel", std::nullopt, {}, {}};
   auto appended = co_await s->conversations.append(ref, std::move(a));
-  if (!appended) s->log->warn("handoff: widget event for {} not stored: {}", conv.id, appended.error().message());
+  if (!appended)
+    core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id}, [&] {
+      s->log->warn("handoff: widget event for {} not stored: {}", conv.id, appended.error().message());
+    });
 }
 
 // Appends handoff.status (record type "handoff": not for clients) and delivers it to the bot: in
@@ -45,17 +50,22 @@ awaitable<void> tell_bot(const state_ptr& s, const bot_options& bot, const store
   activity_append a{std::move(activity), "channel", std::nullopt, {}, {}, 0, std::string(handoff_record_type)};
   auto appended = co_await s->conversations.append(ref, std::move(a));
   if (!appended) {
-    s->log->warn("handoff: status {} for {} not stored: {}", state, conv.id, appended.error().message());
+    core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id}, [&] {
+      s->log->warn("handoff: status {} for {} not stored: {}", state, conv.id, appended.error().message());
+    });
     co_return;
   }
-  s->log->info("handoff: conversation {} status {}", conv.id, state);
+  core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id},
+                        [&] { s->log->info("handoff: conversation {} status {}", conv.id, state); });
   if (!before_answer) {
-    s->deliver_in_background(bot, appended->body);
+    s->deliver_in_background(bot, appended->body, conv.id);
     co_return;
   }
-  auto delivered = co_await s->bot->deliver(bot, std::move(appended->body));
+  auto delivered = co_await s->bot->deliver(bot, std::move(appended->body), {}, conv.id);
   if (!delivered)
-    s->log->warn("handoff: status {} for {} not delivered: {}", state, conv.id, delivered.error().message());
+    core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id}, [&] {
+      s->log->warn("handoff: status {} for {} not delivered: {}", state, conv.id, delivered.error().message());
+    });
 }
 
 struct located {
@@ -100,7 +110,8 @@ awaitable<result<std::string>> post_bot_handoff(const state_ptr& s, const bot_op
   if (s->deps.handoff == nullptr) {
     // No service desk in this deployment: say so at once rather than leave the user waiting, and
     // before the bot's POST is answered, so that the bot knows the outcome when its send returns.
-    s->log->info("handoff: conversation {} refused: no service desk", conv.id);
+    core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id},
+                          [&] { s->log->info("handoff: conversation {} refused: no service desk", conv.id); });
     co_await tell_bot(s, bot, conv, "failed", "no service desk is configured", {}, /*before_answer=*/true);
     co_return std::move(appended->id);
   }
@@ -117,15 +128,18 @@ awaitable<result<std::string>> post_bot_handoff(const state_ptr& s, const bot_op
   r.activity_id = appended->id;
   r.transcript_activities = context->transcript_activities;
   r.requested_at = s->deps.clock.now();
-  s->log->info("handoff: conversation {} waiting for a consultant (queue '{}', priority {})", conv.id, r.queue,
-               r.priority);
+  core::with_log_fields({.conversation = conv.id, .tenant = conv.tenant_id}, [&] {
+    s->log->info("handoff: conversation {} waiting for a consultant (queue '{}', priority {})", conv.id, r.queue,
+                 r.priority);
+  });
   s->deps.handoff->handoff_requested(r);
   co_return std::move(appended->id);
 }
 
 void notify_handoff_abandoned(const state_ptr& s, const store::conversation& before) {
   if (s->deps.handoff == nullptr || !handed_off(before.state)) return;
-  s->log->info("handoff: conversation {} ended while handed off", before.id);
+  core::with_log_fields({.conversation = before.id, .tenant = before.tenant_id},
+                        [&] { s->log->info("handoff: conversation {} ended while handed off", before.id); });
   s->deps.handoff->handoff_abandoned(before.tenant_id, before.id);
 }
 
@@ -192,7 +206,8 @@ awaitable<result<void>> service::transfer_handoff(std::string tenant_id, std::st
   } else {
     co_await tell_widget(s, *at->bot, at->conv, {"accepted", to_display_name, std::nullopt, std::nullopt, true});
   }
-  s->log->info("handoff: conversation {} transferred", at->conv.id);
+  core::with_log_fields({.conversation = at->conv.id, .tenant = at->conv.tenant_id},
+                        [&] { s->log->info("handoff: conversation {} transferred", at->conv.id); });
   co_return result<void>{};
 }
 

@@ -136,8 +136,10 @@ struct service::state : std::enable_shared_from_this<service::state> {
                                          std::string user_id, std::string user_name = {}) const;
   /// "ws(s)://.../v3/directline/conversations/{id}/stream?watermark=W&t=<stream token>".
   [[nodiscard]] result<std::string> stream_url(const conversation_grant& g, std::string_view watermark);
-  /// Starts delivering `activity` to the bot in the background (conversationUpdate at start).
-  void deliver_in_background(const bot_options& bot, std::string activity);
+  /// Starts delivering `activity` (of `conversation_id`) to the bot in the background
+  /// (conversationUpdate at start); `traceparent` as bot_client::deliver().
+  void deliver_in_background(const bot_options& bot, std::string activity, std::string conversation_id,
+                             std::string traceparent = {});
 
   // The credential guard (SECURITY.md promise 9), steered by the bot's flags (docs/adr/0009):
   //  - a bot message flagged channelData.parley.expectsSecret makes the user's next message an

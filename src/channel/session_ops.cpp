@@ -7,6 +7,7 @@
 #include "routes.hpp"
 
 #include <parley/core/async.hpp>
+#include <parley/core/log_fields.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -63,11 +64,13 @@ awaitable<void> service::state::finish_sessions(std::vector<ended_session> ended
       stream->close(expired ? session_expired_close : session_revoked_close,
                     expired ? "session expired" : "session revoked");
     }
-    log->info("token session of conversation {} {}", e.conversation_id,
-              expired                                     ? "expired"
-              : e.reason == session_end_reason::token_reuse ? "revoked: a replaced token was used again"
-              : e.reason == session_end_reason::ended       ? "ended"
-                                                            : "revoked");
+    core::with_log_fields({.conversation = e.conversation_id, .tenant = e.tenant_id}, [&] {
+      log->info("token session of conversation {} {}", e.conversation_id,
+                expired                                       ? "expired"
+                : e.reason == session_end_reason::token_reuse ? "revoked: a replaced token was used again"
+                : e.reason == session_end_reason::ended       ? "ended"
+                                                              : "revoked");
+    });
     if (!tell_bot || !e.last_of_conversation) continue;
     // The conversation is over for its client: the bot hears it like a client's endOfConversation
     // and ends the user's login at the bank (docs/login-api.md: logout when the conversation ends).
@@ -81,7 +84,7 @@ awaitable<void> service::state::finish_sessions(std::vector<ended_session> ended
     auto activity = end_of_conversation(context(*bot, conv->id, conv->user_id), end_code(e.reason));
     activity_append a{std::move(activity), "channel", std::nullopt, {}, {}};
     auto appended = co_await conversations.append(ref, std::move(a));
-    if (appended && !appended->duplicate) deliver_in_background(*bot, appended->body);
+    if (appended && !appended->duplicate) deliver_in_background(*bot, appended->body, conv->id);
   }
 }
 
@@ -94,7 +97,10 @@ awaitable<std::size_t> service::state::end_conversation(const conversation_ref& 
   co_await finish_sessions(std::move(ended), tell_bot);
   auto marked = co_await deps.store.set_conversation_state(ref.tenant_id, ref.conversation_id,
                                                            store::conversation_state::ended);
-  if (!marked) log->warn("conversation {} not marked ended: {}", ref.conversation_id, marked.error().message());
+  if (!marked)
+    core::with_log_fields({.conversation = ref.conversation_id, .tenant = ref.tenant_id}, [&] {
+      log->warn("conversation {} not marked ended: {}", ref.conversation_id, marked.error().message());
+    });
   if (before) notify_handoff_abandoned(shared_from_this(), *before);
   co_return n;
 }

@@ -8,6 +8,7 @@
 #include "routes.hpp"
 
 #include <parley/core/async.hpp>
+#include <parley/core/log_fields.hpp>
 #include <parley/net/websocket.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -193,7 +194,8 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
       (*current)->close(net::close_code::normal, {});
     }
   };
-  s->log->debug("stream opened for conversation {}", ref.conversation_id);
+  core::with_log_fields({.conversation = ref.conversation_id, .tenant = ref.tenant_id},
+                        [&] { s->log->debug("stream opened for conversation {}", ref.conversation_id); });
   co_return net::websocket_upgrade::accept(std::move(hooks));
 }
 

@@ -8,6 +8,8 @@
 #include "routes.hpp"
 
 #include <parley/core/json.hpp>
+#include <parley/core/log_fields.hpp>
+#include <parley/net/trace_context.hpp>
 
 #include <boost/json/array.hpp>
 
@@ -104,7 +106,13 @@ awaitable<response> upload_files(const state_ptr& s, const request& req) {
         {"name", name}});
   }
   (*activity)["attachments"] = std::move(attachments);
-  s->log->info("upload: conversation {}, {} file(s)", conv->id, (*activity)["attachments"].as_array().size());
+  core::with_log_fields({.conversation = conv->id,
+                         .tenant = conv->tenant_id,
+                         .trace_id = net::trace_id_of(req.headers.get("traceparent").value_or(""))},
+                        [&] {
+                          s->log->info("upload: conversation {}, {} file(s)", conv->id,
+                                       (*activity)["attachments"].as_array().size());
+                        });
   std::string traceparent(req.headers.get("traceparent").value_or(""));  // named: GCC 12, PR 99576
   co_return co_await post_client_activity(s, *who, *conv, std::move(*activity), std::move(traceparent));
 }

@@ -136,12 +136,17 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
 
   void approve(const std::shared_ptr<pending_login>& p, status_answer& answer) {
     vault.put(p->key, std::move(answer.access_token), answer.token_expires_in);
-    log->info("login {}: approved ({}), token valid {}s", p->ref, to_string(p->m), answer.token_expires_in.count());
+    core::with_log_fields({.conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id},
+                          [&] {
+                            log->info("login {}: approved ({}), token valid {}s", p->ref, to_string(p->m),
+                                      answer.token_expires_in.count());
+                          });
   }
 
   void finish_polled(const std::shared_ptr<pending_login>& p, outcome o) {
     {
-      const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+      const core::log_fields ids{
+          .conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id};
       const core::log_fields_scope scope(ids);
       log->info("login {}: {}", p->ref, to_string(o));
     }
@@ -181,7 +186,11 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
           if (claim(p)) finish_polled(p, outcome::failed);
           co_return;
         }
-        log->info("login {}: poll failed ({}), retrying in {}s", p->ref, answer.error().message(), p->interval.count());
+        core::with_log_fields(
+            {.conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id}, [&] {
+              log->info("login {}: poll failed ({}), retrying in {}s", p->ref, answer.error().message(),
+                        p->interval.count());
+            });
         p->next_poll_at = after + p->interval;
         continue;
       }
@@ -192,7 +201,9 @@ struct flow::state : std::enable_shared_from_this<flow::state> {
           break;
         case login_status::slow_down:
           p->interval = std::max(p->interval + slow_down_step, answer->interval);
-          log->debug("login {}: slow_down, interval now {}s", p->ref, p->interval.count());
+          core::with_log_fields(
+              {.conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id},
+              [&] { log->debug("login {}: slow_down, interval now {}s", p->ref, p->interval.count()); });
           p->next_poll_at = after + p->interval;
           break;
         case login_status::approved:
@@ -276,7 +287,8 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
   if (!started || st->stopping || p->finished) {
     st->claim(p);
     if (!started) {
-      const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+      const core::log_fields ids{
+          .conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id};
       const core::log_fields_scope scope(ids);
       st->log->info("login {}: startLogin failed: {}", p->ref, started.error().message());
       st->count(p->key, "start_failed");
@@ -291,7 +303,8 @@ asio::awaitable<result<start_info>> flow::start(conversation_key key, std::strin
   p->expires_at = now + lifetime;
   p->next_poll_at = now + p->interval;
   {
-    const core::log_fields ids{.tenant = p->key.tenant, .trace_id = p->trace_id};
+    const core::log_fields ids{
+        .conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id};
     const core::log_fields_scope scope(ids);
     st->log->info("login {}: started ({}), interval {}s, expires in {}s", p->ref, to_string(m), p->interval.count(),
                   lifetime.count());
@@ -324,7 +337,9 @@ asio::awaitable<result<otp_result>> flow::verify_otp(conversation_key key, core:
       }
       break;
     case login_status::wrong_code:
-      st->log->info("login {}: wrong code, {} attempt(s) left", p->ref, answer->attempts_left);
+      core::with_log_fields(
+          {.conversation = p->key.conversation_id, .tenant = p->key.tenant, .trace_id = p->trace_id},
+          [&] { st->log->info("login {}: wrong code, {} attempt(s) left", p->ref, answer->attempts_left); });
       if (answer->attempts_left == 0) {
         st->end(p, outcome::denied);
         out.status = login_status::denied;
@@ -367,7 +382,10 @@ asio::awaitable<result<void>> flow::logout(conversation_key key) {
   auto* client = st->client_for(key.tenant);
   if (!client) co_return make_error_code(errc::unknown_tenant);
   auto r = co_await client->logout(entry->token);
-  if (!r) st->log->warn("login: logout at the bank failed ({}); the token is wiped here anyway", r.error().message());
+  if (!r)
+    core::with_log_fields({.conversation = key.conversation_id, .tenant = key.tenant}, [&] {
+      st->log->warn("login: logout at the bank failed ({}); the token is wiped here anyway", r.error().message());
+    });
   co_return r;
 }
 
@@ -393,7 +411,9 @@ asio::awaitable<result<net::client_response>> flow::call_api(conversation_key ke
   if (!res) co_return res.error();
   if (res->status == 401) {
     st->vault.erase(key);
-    st->log->info("login: the bank refused a token (401); wiped, the user logs in again");
+    core::with_log_fields({.conversation = key.conversation_id, .tenant = key.tenant}, [&] {
+      st->log->info("login: the bank refused a token (401); wiped, the user logs in again");
+    });
     co_return make_error_code(errc::token_rejected);
   }
   co_return res;

@@ -427,8 +427,9 @@ TEST_F(flow_test, shutdown_stops_polling_and_wipes_the_vault) {
 }
 
 // W3C traceparent: the login's calls to the bank (start, polls, codes) carry the traceparent of
-// the request that led to it, and its JSON log lines the tenant and trace id as fields, never a
-// token, code, customer id, secret or the conversation id.
+// the request that led to it, and its JSON log lines the conversation, tenant and trace id as
+// fields; never a token, code, customer id or secret, and the conversation id only in its field
+// (the text names the login by its conversationRef, as the bank's log does).
 TEST_F(flow_test, the_login_carries_its_trace_to_the_bank_and_into_json_log_lines) {
   const auto file = std::filesystem::temp_directory_path() / ("parley_flow_trace_" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(file);
@@ -458,18 +459,22 @@ TEST_F(flow_test, the_login_carries_its_trace_to_the_bank_and_into_json_log_line
   std::vector<boost::json::object> lines;
   for (std::string line; std::getline(in, line);) {
     for (const std::string_view needle : {access_token, polling_token, client_secret, std::string_view("246802"),
-                                          std::string_view("anna.schmidt"), std::string_view("ben.meyer"),
-                                          std::string_view("conv-1"), std::string_view("conv-2")}) {
+                                          std::string_view("anna.schmidt"), std::string_view("ben.meyer")}) {
       EXPECT_EQ(line.find(needle), std::string::npos) << needle << " in " << line;
     }
     lines.push_back(boost::json::parse(line).as_object());
+    const std::string_view msg = lines.back().at("msg").as_string();
+    EXPECT_EQ(msg.find("conv-"), std::string_view::npos) << line;
   }
   std::filesystem::remove(file);
   const auto traced = std::count_if(lines.begin(), lines.end(), [](const boost::json::object& o) {
     return o.contains("trace_id") && o.at("trace_id").as_string() == "4bf92f3577b34da6a3ce929d0e0e4736" &&
-           o.at("tenant").as_string() == "bankx";
+           o.at("tenant").as_string() == "bankx" && o.at("conversation").as_string() == "conv-1";
   });
-  EXPECT_GE(traced, 2) << "the login's started and outcome lines carry its trace and tenant";
+  EXPECT_GE(traced, 2) << "the login's started and outcome lines carry its conversation, trace and tenant";
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const boost::json::object& o) {
+    return o.contains("conversation") && o.at("conversation").as_string() == "conv-2" && o.contains("trace_id");
+  })) << "a login without a caller's trace has its own, and its conversation";
 }
 
 TEST_F(flow_test, no_token_code_or_secret_reaches_a_log_line) {

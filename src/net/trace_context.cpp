@@ -48,6 +48,10 @@ std::optional<trace_context> parse_traceparent(std::string_view v) {
   return trace_context{std::string(trace), std::string(parent), std::string(flags)};
 }
 
+std::string_view trace_id_of(std::string_view traceparent) {
+  return parse_traceparent(traceparent) ? traceparent.substr(3, 32) : std::string_view{};
+}
+
 trace_context child_span(const std::optional<trace_context>& parent) {
   trace_context out;
   out.trace_id = parent ? parent->trace_id : random_hex(32);

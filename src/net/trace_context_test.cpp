@@ -53,5 +53,11 @@ TEST(TraceContext, ChildSpansKeepTheTraceAndNewTracesAreFresh) {
   EXPECT_EQ(parse_traceparent(fresh.traceparent())->trace_id, fresh.trace_id);
 }
 
+TEST(trace_context, trace_id_of_a_valid_header_only) {
+  EXPECT_EQ(trace_id_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(trace_id_of("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"), "");
+  EXPECT_EQ(trace_id_of(""), "");
+}
+
 }  // namespace
 }  // namespace parley::net

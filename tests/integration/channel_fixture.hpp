@@ -201,7 +201,7 @@ class test_bot {
 class in_process_test_bot final : public in_process_bot {
  public:
   explicit in_process_test_bot(test_bot& bot) : bot_(bot) {}
-  asio::awaitable<int> deliver(std::string bot_id, std::string activity_json) override {
+  asio::awaitable<int> deliver(std::string bot_id, std::string activity_json, std::string) override {
     if (bot_id != "bankx-assistant") co_return 404;
     auto o = core::parse_json_object(activity_json, {.max_bytes = 1 << 20, .max_depth = 64});
     if (!o) co_return 400;

@@ -23,6 +23,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #ifndef PARLEY_BINARY
@@ -59,7 +61,7 @@ class demo_user {
   void say(const std::string& text) {
     const auto body = json::serialize(json::object{{"type", "message"}, {"text", text}, {"from", {{"id", "user"}}}});
     const auto r = http_call(dl_.port, "POST", dl_.path + "/conversations/" + conversation_ + "/activities",
-                             auth() + "Content-Type: application/json\r\n", body);
+                             auth() + trace_ + "Content-Type: application/json\r\n", body);
     EXPECT_EQ(r.status, 200) << text;
   }
   /// Waits (20 s at most) for a bot message containing `needle`.
@@ -87,12 +89,17 @@ class demo_user {
     EXPECT_TRUE(wait_for(expect)) << "after \"" << text << "\" no bot message with \"" << expect << "\"";
   }
   [[nodiscard]] const std::string& conversation() const { return conversation_; }
+  /// The W3C traceparent header the next messages are sent with ("" for none).
+  void trace(const std::string& traceparent) {
+    trace_ = traceparent.empty() ? "" : "traceparent: " + traceparent + "\r\n";
+  }
 
  private:
   [[nodiscard]] std::string auth() const { return "Authorization: Bearer " + token_ + "\r\n"; }
   test::loopback_url bot_, dl_;
   std::string origin_;
   std::string conversation_, token_;
+  std::string trace_;
 };
 
 std::string status_field(pid_t pid, const std::string& name) {
@@ -196,6 +203,99 @@ TEST(login_demo_leak, the_token_is_nowhere_in_the_parley_demo_process_its_log_or
   files = test::scan_files(dir, bank.token_needles());
   EXPECT_TRUE(files.found.empty()) << files.found.size() << " hit(s), first: " << files.found.front();
   std::printf("parley demo files: %zu files, %zu bytes (log and data directory)\n", files.files, files.bytes);
+  fs::remove_all(dir);
+}
+
+// Issue 17 (ADR 0027/0028) on the same product: `parley demo --log-format json`, one conversation
+// logged in and asking its balance, each message sent with a W3C traceparent. Every JSON line
+// that names the conversation has its id (and tenant) as fields; the lines of the bot's turn,
+// its login and its [bot.api] call carry the trace id of the message that caused them (the bot is
+// reached in-process), as do the calls the bank receives; and the log holds no token (the
+// scanners above) and no message text. Needs no root.
+TEST(login_demo_leak, json_log_lines_follow_one_conversation_and_its_trace_to_the_bank) {
+  const auto dir = fs::temp_directory_path() / ("login-demo-trace-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const auto data = dir / "data";
+  fs::create_directories(data / "bankx");
+  fs::permissions(data, fs::perms::owner_all);
+  fs::permissions(data / "bankx", fs::perms::owner_all);
+  const std::string client_secret = random_secret();
+  {
+    std::ofstream(data / "bankx" / "client-secret") << client_secret;
+    fs::permissions(data / "bankx" / "client-secret", fs::perms::owner_read | fs::perms::owner_write);
+  }
+  test::recorded_bankx bank(client_secret);
+  const auto ready = dir / "ready.json";
+  const auto log_file = dir / "demo.log";
+  test::child_process demo({PARLEY_BINARY, "demo", "--data-dir", data.string(), "--ready-file", ready.string(),
+                            "--port-base", "0", "--bank-url", bank.api_url(), "--log-format", "json"},
+                           log_file, {});
+  for (int i = 0; i < 1200 && !fs::exists(ready) && demo.running(); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(fs::exists(ready)) << test::read_whole_file(log_file);
+  const auto urls = json::parse(test::read_whole_file(ready)).as_object();
+
+  const auto hex = [](std::size_t digits) {  // random lower-case hex: W3C trace and span ids
+    std::vector<std::uint8_t> b(digits / 2);
+    core::os_random().fill(b);
+    return test::hex_of(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  };
+  const std::string login_id = hex(32), balance_id = hex(32);
+  demo_user user(std::string(urls.at("bot").as_string()), std::string(urls.at("directline").as_string()));
+  ASSERT_TRUE(user.start());
+  user.trace("00-" + login_id + "-" + hex(16) + "-01");
+  user.exchange("log me in", "customer ID");
+  user.exchange("anna.schmidt", "How would you like to confirm");
+  user.exchange("Approve in the app", "approve");
+  bank.approve("anna.schmidt");
+  ASSERT_TRUE(user.wait_for("You're logged in"));
+  user.trace("00-" + balance_id + "-" + hex(16) + "-01");
+  user.exchange("what is my balance", "2431.67");
+  EXPECT_EQ(demo.stop(SIGTERM, 20s), 0) << test::read_whole_file(log_file);
+
+  // The bank got the login's calls in the trace of the messages that led to the login, and the
+  // balance call in the trace of "what is my balance".
+  bool started = false, accounts = false;
+  for (const auto& [path, trace] : bank.traces()) {
+    if (path.ends_with("/startLogin")) started = trace == login_id;
+    if (path.ends_with("/accounts")) accounts = trace == balance_id;
+  }
+  EXPECT_TRUE(started) << "startLogin in the login's trace";
+  EXPECT_TRUE(accounts) << "the balance call in its message's trace";
+
+  // The log: no token in any form, no message text, and the conversation's lines with its ids.
+  const auto files = test::scan_files(dir, bank.token_needles());
+  EXPECT_TRUE(files.found.empty()) << files.found.size() << " hit(s), first: " << files.found.front();
+  const auto text = test::read_whole_file(log_file);
+  for (const auto* said : {"log me in", "anna.schmidt", "Approve in the app", "what is my balance", "2431.67"}) {
+    EXPECT_EQ(text.find(said), std::string::npos) << "\"" << said << "\" in the log";
+  }
+  const auto& id = user.conversation();
+  std::set<std::string> traced_components;  // of the lines in the login's or the balance's trace
+  int about = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("{")) continue;  // the banner on stdout
+    const auto o = json::parse(line).as_object();
+    const std::string_view msg = o.at("msg").as_string();
+    const auto field = [&o](const char* name) {
+      return o.contains(name) ? std::string(o.at(name).as_string()) : std::string();
+    };
+    if (msg.find(id) != std::string_view::npos) {
+      ++about;
+      EXPECT_EQ(field("conversation"), id) << line;
+      EXPECT_EQ(field("tenant"), "bankx") << line;
+    }
+    if (field("trace_id") == login_id || field("trace_id") == balance_id) {
+      traced_components.insert(field("component"));
+      if (field("component") != "net") {
+        EXPECT_EQ(field("conversation"), id) << line;
+      }
+    }
+  }
+  EXPECT_GE(about, 3) << text;
+  for (const auto* c : {"bot", "login", "assistant"}) {
+    EXPECT_TRUE(traced_components.contains(c)) << c << " lines in the messages' traces\n" << text;
+  }
   fs::remove_all(dir);
 }
 

@@ -53,7 +53,7 @@ class no_http final : public net::http_client {
 
 class answering_bot final : public in_process_bot {
  public:
-  asio::awaitable<int> deliver(std::string, std::string) override { co_return 200; }
+  asio::awaitable<int> deliver(std::string, std::string, std::string) override { co_return 200; }
 };
 
 struct keys {

@@ -32,8 +32,11 @@ class client_api {
   client_api(api_options opts, net::http_client& http, user_token_source& tokens);
 
   /// Performs `action` (kind call_api) for `conversation`. Never throws; never fails to return.
+  /// `traceparent` (W3C, the turn's; "" or invalid: a new trace) goes on the call to the API, and
+  /// the trace id with the conversation id onto the JSON log lines (core/log_fields.hpp).
   [[nodiscard]] boost::asio::awaitable<assistant::action_result> call(assistant::action action,
-                                                                      conversation_ref conversation) const;
+                                                                      conversation_ref conversation,
+                                                                      std::string traceparent = {}) const;
 
   [[nodiscard]] const api_options& settings() const noexcept { return opts_; }
 

@@ -84,8 +84,10 @@ class service {
   /// dependencies::channel) and background action, but no JWT check (same trust domain, ADR 0007).
   /// `activity_json` is the body the channel would POST. Returns the status the route would
   /// answer: 200 (done, or still running past turn_budget), 400 (not a valid activity), 413 (too
-  /// large), 500 (the turn failed), 503 (not started). Never throws.
-  [[nodiscard]] boost::asio::awaitable<int> receive_in_process(std::string activity_json);
+  /// large), 500 (the turn failed), 503 (not started). Never throws. `traceparent` (W3C, as the
+  /// route's request header; "" or invalid: the turn's calls start a trace of their own) joins the
+  /// turn's log lines and its calls to the bank and the client API to the channel's request.
+  [[nodiscard]] boost::asio::awaitable<int> receive_in_process(std::string activity_json, std::string traceparent = {});
 
   [[nodiscard]] const options& get_options() const;
   /// Actions running in the background now (tests wait for 0; shutdown may report it).

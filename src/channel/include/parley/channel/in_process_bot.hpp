@@ -9,6 +9,8 @@
 // It returns the HTTP status the bot's /api/messages would have answered (2xx accepted; 401/403
 // refused; 5xx failed; 503 when the bot is not started). It must not throw. The channel bounds the
 // wait by options::bot_timeout itself (the bot's work is never cancelled, as over HTTP).
+// `traceparent` is the W3C header the HTTP path would send (always valid: a span of the client
+// request's trace, net/trace_context.hpp), for the bot's turn and its outbound calls.
 // Thread-safety: deliver() may be called concurrently from any thread.
 #pragma once
 
@@ -23,7 +25,8 @@ class in_process_bot {
  public:
   virtual ~in_process_bot() = default;
   /// Hands `activity_json` to the bot `bot_id` of this process; returns its status.
-  [[nodiscard]] virtual boost::asio::awaitable<int> deliver(std::string bot_id, std::string activity_json) = 0;
+  [[nodiscard]] virtual boost::asio::awaitable<int> deliver(std::string bot_id, std::string activity_json,
+                                                            std::string traceparent) = 0;
 };
 
 }  // namespace parley::channel

@@ -6,7 +6,9 @@
 // Ids only: never a token, secret or message body (the values are not redacted). Empty fields
 // are left out. Text and journal lines do not show them (the message names what it needs).
 // A scope must not span a co_await (the coroutine may resume on another thread): open it around
-// the log call. Thread-safety: per thread; scopes nest (the innermost wins as a whole).
+// the log call, or write the line through with_log_fields(), whose callable cannot co_await:
+//   core::with_log_fields({.conversation = id, .tenant = t}, [&] { log->info("conversation {} ended", id); });
+// Thread-safety: per thread; scopes nest (the innermost wins as a whole).
 #pragma once
 
 #include <string_view>
@@ -34,5 +36,13 @@ class log_fields_scope {
  private:
   const log_fields* previous_;
 };
+
+/// Calls `write()` (which logs, synchronously) with `fields` in scope; the temporary `fields` and
+/// the strings it views live until the call returns.
+template <class Write>
+void with_log_fields(const log_fields& fields, Write&& write) {
+  const log_fields_scope scope(fields);
+  static_cast<Write&&>(write)();
+}
 
 }  // namespace parley::core

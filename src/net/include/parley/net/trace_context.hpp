@@ -29,6 +29,9 @@ struct trace_context {
 /// The context of a valid `traceparent` header value (its parent id in span_id), or nullopt.
 [[nodiscard]] std::optional<trace_context> parse_traceparent(std::string_view value);
 
+/// The trace id of a valid `traceparent` header value (a view into it, for log fields), or "".
+[[nodiscard]] std::string_view trace_id_of(std::string_view traceparent);
+
 /// A new span of `parent`'s trace (same trace id and flags, a fresh span id); a new trace when
 /// `parent` is nullopt.
 [[nodiscard]] trace_context child_span(const std::optional<trace_context>& parent);
