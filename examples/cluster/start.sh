@@ -303,6 +303,11 @@ backend bot_nodes
   option http-buffer-request
   balance hash req.body,json_query('\$.conversation.id')
   hash-type consistent
+  # A bot node killed: until its health check fails (~1 s), a delivery to it is sent again to the
+  # next node on the ring (redispatch on every retry), also when it went out on a kept-alive
+  # connection the kill cut (the activity had not reached the bot: no answer was lost with it).
+  retry-on conn-failure empty-response
+  option redispatch 1
   option httpchk GET /readyz
   http-check expect status 200
 CFG
