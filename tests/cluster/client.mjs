@@ -544,6 +544,36 @@ async function latency(a, post, count, label) {
   console.log(JSON.stringify({ label, count, post_to_local_frame_ms: stats(toLocal), local_to_remote_frame_ms: stats(hop) }));
 }
 
+// Not a test: CONVS conversations through the load balancer, each posting a message and waiting
+// for its answer on its stream, again and again for SECONDS. Prints one JSON line: round trips,
+// seconds, round trips/s, p50/p99 of one round trip (POST start → the answer's frame).
+async function load(base, convs, seconds) {
+  const cs = [];
+  for (let k = 0; k < convs; ++k) {
+    const c = await startConversation(base);
+    c.stream = await openStream(c.streamUrl);
+    cs.push(c);
+  }
+  const times = [];
+  const end = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(cs.map(async (c) => {
+    for (let n = 0; Date.now() < end; ++n) {
+      const start = performance.now();
+      const id = await send(base, c, `load ${n}`);
+      await waitFor(() => c.stream.activities.some((x) => x.replyToId === id), 20000, `answer ${n}`);
+      times.push(performance.now() - start);
+      c.stream.activities.length = 0;
+    }
+  }));
+  const elapsed = (performance.now() - t0) / 1000;
+  for (const c of cs) c.stream.ws.close();
+  times.sort((x, y) => x - y);
+  const q = (p) => Number(times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1));
+  console.log(JSON.stringify({ convs, round_trips: times.length, seconds: Number(elapsed.toFixed(1)),
+    per_second: Number((times.length / elapsed).toFixed(1)), p50_ms: q(0.5), p99_ms: q(0.99) }));
+}
+
 const [scenario, ...args] = process.argv.slice(2);
 try {
   if (scenario === 'two-nodes') await twoNodes(args[0], args[1]);
@@ -552,6 +582,7 @@ try {
   else if (scenario === 'db-restart') await dbRestart(args[0], args[1], args[2], args[3]);
   else if (scenario === 'broker-restart') await brokerRestart(args[0], args[1], args[2], args[3], Number(args[4] || 5));
   else if (scenario === 'bot-kill') await botKill(args[0], args[1], args[2]);
+  else if (scenario === 'load') await load(args[0], Number(args[1] || 20), Number(args[2] || 20));
   else if (scenario === 'latency') await latency(args[0], args[1], Number(args[2] || 200), args[3] || '');
   else if (scenario === 'drain') await failover(args[0], args[1], Number(args[2]), Number(args[3] || 10), Number(args[4] || 10), 'SIGTERM');
   else throw new Error(`unknown scenario ${scenario}`);
