@@ -29,5 +29,9 @@ CHANNEL_SECRET=$(cat "$cluster/secrets/channel-secret")
 node "$here/client.mjs" bot-kill "${lb%/v3/directline}" "$(field '["bankx_api"]')" "$bots" || fail "bot node killed with a login held"
 if grep -lE 'bx[ap]_[A-Za-z0-9_-]{8}' "$cluster"/*.log; then fail "a BankX token is in a log"; fi
 if grep -qF -- "$CHANNEL_SECRET" "$cluster"/*.log; then fail "the channel secret is in a log"; fi
+pids=$(awk '$1 != "rabbitmq" {print $2}' "$cluster/pids")
 "$root/examples/cluster/stop.sh" "$cluster" >"$dir/stop.out" 2>&1 || { cat "$dir/stop.out" >&2; fail "stop.sh"; }
+for p in $pids; do
+  if kill -0 "$p" 2>/dev/null; then fail "process $p ($(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)) still runs after stop.sh"; fi
+done
 echo "bot kill: ok"
