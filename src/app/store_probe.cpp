@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <exception>
@@ -16,8 +17,8 @@ using clock = std::chrono::steady_clock;
 
 struct store_probe::state {
   state(asio::io_context& io, store::conversation_store& s, std::chrono::milliseconds i, std::chrono::milliseconds t)
-      : timer(io), store(s), interval(i), timeout(t) {}
-  asio::steady_timer timer;
+      : timer(asio::make_strand(io)), store(s), interval(i), timeout(t) {}
+  asio::steady_timer timer;  // on a strand: the probe's handlers and stop() never run at once
   store::conversation_store& store;
   std::chrono::milliseconds interval;
   std::chrono::milliseconds timeout;
@@ -72,7 +73,7 @@ void arm(const std::shared_ptr<store_probe::state>& s) {
 store_probe::store_probe(asio::io_context& io, store::conversation_store& store, std::chrono::milliseconds interval,
                          std::chrono::milliseconds timeout)
     : state_(std::make_shared<state>(io, store, interval, timeout)) {
-  asio::post(io, [s = state_] { arm(s); });
+  asio::post(state_->timer.get_executor(), [s = state_] { arm(s); });
 }
 
 store_probe::~store_probe() {
