@@ -78,7 +78,8 @@ std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context
   auto keys = jose::signing_key_store::open(plan.keys, channel::token_service::key_purposes(), *rt->wrapper_,
                                             core::system_clock());
   if (!keys) {
-    std::fprintf(stderr, "parley: channel: signing keys %s: %s\n", plan.keys.file.c_str(), keys.error().message().c_str());
+    std::fprintf(stderr, "parley: channel: signing keys %s: %s\n", plan.keys.file.c_str(),
+                 keys.error().message().c_str());
     return nullptr;
   }
   rt->keys_ = std::move(*keys);
@@ -90,8 +91,10 @@ std::unique_ptr<channel_runtime> channel_runtime::create(boost::asio::io_context
   }
   rt->http_ = std::move(*http);
   rt->service_ = std::make_unique<channel::service>(
-      std::move(plan.channel), channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, bus, core::system_clock(),
-                                                     core::os_random(), &metrics, in_process, handoff});
+      std::move(plan.channel),
+      channel::dependencies{io, *rt->store_, *rt->keys_, *rt->http_, bus, core::system_clock(), core::os_random(),
+                            &metrics, in_process, handoff,
+                            plan.store_shared ? dynamic_cast<store::single_use_store*>(rt->store_.get()) : nullptr});
   return rt;
 }
 

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <parley/bus/bus.hpp>
-#include <parley/channel/handoff.hpp>
 #include <parley/channel/channel.hpp>
+#include <parley/channel/handoff.hpp>
 #include <parley/core/log.hpp>
 #include <parley/crypto/options.hpp>
 #include <parley/jose/key_store.hpp>
@@ -29,6 +29,9 @@ struct channel_plan {
   crypto::options crypto;        ///< the root key that wraps the signing keys
   net::client_options client;    ///< the outbound client that delivers to bots
   std::shared_ptr<store::conversation_store> store;  ///< opened by the command (shared with other services)
+  /// The store is shared by several nodes (PostgreSQL): stream tokens are recorded there when
+  /// redeemed, so that each is used once across the cluster (ADR 0025).
+  bool store_shared = false;
 };
 
 /// The credentials the demo generated for its bot: the bot web service of the demo (another
@@ -38,7 +41,7 @@ struct demo_bot_credentials {
   std::string tenant;
   core::secret_string channel_secret;  ///< for tokens/generate
   std::string app_id;
-  core::secret_string app_password;    ///< for the client-credentials token endpoint
+  core::secret_string app_password;  ///< for the client-credentials token endpoint
 };
 
 /// The demo's embedded channel: tenant "bankx", bot "bankx-assistant" at `bot_endpoint`, with a

@@ -55,6 +55,7 @@ command add_serve(CLI::App& app) {
       c.keys.rsa_bits = conf.jose.rsa_bits;
       c.store = shared_store();
       if (!c.store) return 1;
+      c.store_shared = conf.store.backend == store::backend_kind::postgres;
       plan.channel = std::move(c);
     }
     if (plan.config.bot) {

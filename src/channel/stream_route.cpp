@@ -8,14 +8,11 @@
 #include "routes.hpp"
 
 #include <parley/core/async.hpp>
-#include <parley/core/base64.hpp>
 #include <parley/net/websocket.hpp>
-#include <parley/store/single_use.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/parse.hpp>
 
 namespace parley::channel {
 namespace {
@@ -103,28 +100,12 @@ std::string stream_htu(const state_ptr& s, const net::request& req) {
   return std::string(https ? "wss://" : "ws://") + s->opts.public_url.substr(https ? 8 : 7) + std::string(req.path);
 }
 
-// The `jti` of a stream token the token service has just admitted (so: signed, well formed).
-std::string token_id(std::string_view token) {
-  const auto first = token.find('.');
-  const auto second = token.find('.', first + 1);
-  if (first == std::string_view::npos || second == std::string_view::npos) return {};
-  auto payload = core::base64url_decode_string(token.substr(first + 1, second - first - 1));
-  if (!payload) return {};
-  boost::system::error_code ec;
-  auto claims = boost::json::parse(*payload, ec);
-  if (ec || !claims.is_object()) return {};
-  const auto* jti = claims.as_object().if_contains("jti");
-  return jti && jti->is_string() ? std::string(jti->as_string()) : std::string();
-}
-
 // Single use across nodes (ADR 0025): the token service's replay set knows this node's
 // redemptions only; a store shared by several nodes records every node's.
-awaitable<error_code> use_once_across_nodes(const state_ptr& s, const conversation_ref& ref, std::string_view token) {
-  auto* shared = dynamic_cast<store::single_use_store*>(&s->deps.store);
+awaitable<error_code> use_once_across_nodes(const state_ptr& s, const conversation_grant& g) {
+  auto* shared = s->deps.shared_uses;
   if (shared == nullptr) co_return error_code{};
-  auto id = token_id(token);
-  if (id.empty()) co_return make_error_code(errc::bad_credentials);
-  auto first = co_await shared->use_once(ref.tenant_id, ref.conversation_id, std::move(id));
+  auto first = co_await shared->use_once(g.tenant_id, g.conversation_id, g.token_id);
   if (!first)
     co_return make_error_code(first.error() == store::errc::not_found ? errc::not_found : errc::store_unavailable);
   co_return *first ? error_code{} : make_error_code(errc::bad_credentials);
@@ -141,7 +122,8 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   const auto check = [&](const conversation_grant& g) -> error_code {
     if (!g.bound()) return {};
     if (!proof) return make_error_code(errc::dpop_required);
-    return s->dpop.check(*proof, "GET", stream_htu(s, req), *t, g, tenant_policy(s->opts, g.tenant_id).require_dpop_nonce);
+    return s->dpop.check(*proof, "GET", stream_htu(s, req), *t, g,
+                         tenant_policy(s->opts, g.tenant_id).require_dpop_nonce);
   };
   auto g = s->tokens->redeem_stream_token(*t, check);
   if (!g) {
@@ -159,9 +141,12 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   const auto* bot = s->bots.by_id(g->bot_id);
   if (!bot || bot->tenant != g->tenant_id) co_return refuse(errc::bad_credentials);
   switch (s->sessions.check(*g, s->deps.clock.now(), s->session_end(*g))) {
-    case session_state::live: break;
-    case session_state::revoked: co_return refuse(errc::token_revoked);
-    default: co_return refuse(errc::token_expired);
+    case session_state::live:
+      break;
+    case session_state::revoked:
+      co_return refuse(errc::token_revoked);
+    default:
+      co_return refuse(errc::token_expired);
   }
   if (const auto origin = req.headers.get("origin"); origin && !origin_allowed(*bot, g->trusted_origins, *origin)) {
     co_return refuse(errc::origin_not_allowed);
@@ -174,7 +159,7 @@ awaitable<net::websocket_upgrade> upgrade(const state_ptr& s, const net::request
   auto conv = co_await s->conversations.get(ref);
   if (!conv && conv.error() != errc::integrity_failure) co_return refuse(errc::not_found);
   if (conv && conv->state == store::conversation_state::ended) co_return refuse(errc::token_revoked);
-  if (auto used = co_await use_once_across_nodes(s, ref, *t)) {
+  if (auto used = co_await use_once_across_nodes(s, *g)) {
     if (used == errc::bad_credentials)
       co_return refuse(errc::bad_credentials, "stream token invalid, expired or already used");
     co_return refuse(used == errc::not_found ? errc::not_found : errc::store_unavailable);

@@ -229,6 +229,7 @@ result<conversation_grant> token_service::redeem_stream_token(
   if (!g) return g.error();
   const auto jti = t->claims().string("jti");
   if (!jti || jti->empty() || jti->size() > 64) return make_error_code(errc::bad_credentials);
+  g->token_id = std::string(*jti);
   if (check) {
     if (auto ec = check(*g)) return ec;
   }

@@ -7,6 +7,8 @@
 
 #include <parley/core/async.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -79,9 +81,10 @@ class ws_session final : public connection,
 
   void close(std::uint16_t code, std::string reason) override {
     if (closing_.exchange(true)) return;
-    asio::post(timer_.get_executor(), [self = this->shared_from_this(), code, r = truncate_reason(std::move(reason))]() mutable {
-      self->begin_close(code, std::move(r), true);
-    });
+    asio::post(timer_.get_executor(),
+               [self = this->shared_from_this(), code, r = truncate_reason(std::move(reason))]() mutable {
+                 self->begin_close(code, std::move(r), true);
+               });
   }
 
   bool is_open() const noexcept override { return open_.load() && !closing_.load(); }
@@ -143,7 +146,8 @@ class ws_session final : public connection,
     boost::system::error_code ec;
     for (;;) {
       std::size_t n = 0;
-      std::tie(ec, n) = co_await ws_.async_read(buffer, core::use_tuple);
+      std::tie(ec, n) =
+          co_await ws_.async_read(buffer, asio::bind_cancellation_slot(read_cancel_.slot(), core::use_tuple));
       if (ec) break;
       if (!ws_.got_text()) {
         buffer.consume(buffer.size());
@@ -228,8 +232,9 @@ class ws_session final : public connection,
     }
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_[head_]), [self = this->shared_from_this()](boost::system::error_code ec,
-                                                                                  std::size_t) { self->on_write(ec); });
+    ws_.async_write(
+        asio::buffer(queue_[head_]),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(const boost::system::error_code& ec) {
@@ -285,12 +290,19 @@ class ws_session final : public connection,
 
   void initiate_close() {
     // A peer that reads nothing never lets the close frame out (or answers it): cut it off.
+    // Beast 1.81 can also deadlock here: when the peer sends a bad frame while our close frame is
+    // being written, the read (holding the read lock, waiting for the write lock to send 1002) and
+    // the close (holding the write lock, waiting for the read lock) wait for each other with no I/O
+    // pending, so closing the socket wakes neither. Both were started with a cancellation slot:
+    // cancelling them ends the read loop, and the session, at the deadline.
     timer_.expires_after(options_.handshake_timeout);
     timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
       auto self = weak.lock();
       if (ec || !self || !self->open_.load()) return;
       boost::system::error_code ignored;
       beast::get_lowest_layer(self->ws_).close(ignored);
+      self->close_cancel_.emit(asio::cancellation_type::terminal);
+      self->read_cancel_.emit(asio::cancellation_type::terminal);
     });
     if (!writing_) start_close();
   }
@@ -299,12 +311,13 @@ class ws_session final : public connection,
     sent_close_ = pending_close_;
     websocket::close_reason cr(pending_close_->code);
     cr.reason = pending_close_->reason;
-    ws_.async_close(cr, [self = this->shared_from_this()](boost::system::error_code ec) {
-      if (ec) {
-        boost::system::error_code ignored;
-        beast::get_lowest_layer(self->ws_).close(ignored);
-      }
-    });
+    ws_.async_close(cr, asio::bind_cancellation_slot(close_cancel_.slot(),
+                                                     [self = this->shared_from_this()](boost::system::error_code ec) {
+                                                       if (ec) {
+                                                         boost::system::error_code ignored;
+                                                         beast::get_lowest_layer(self->ws_).close(ignored);
+                                                       }
+                                                     }));
   }
 
   // ---- keep-alive hook (strand) ----
@@ -346,7 +359,9 @@ class ws_session final : public connection,
   std::shared_ptr<listener_state> listener_;
   connection_slot slot_;
   websocket::stream<close_code_guard<Stream>> ws_;  // the guard turns close codes >= 5000 into 1002
-  asio::steady_timer timer_;  // keep-alive hook, then the close deadline
+  asio::steady_timer timer_;                        // keep-alive hook, then the close deadline
+  asio::cancellation_signal read_cancel_;           // strand: the read loop's async_read (see initiate_close)
+  asio::cancellation_signal close_cancel_;          // strand: async_close
   const websocket_options options_;
   websocket_hooks hooks_;
   peer_info peer_;
@@ -376,15 +391,14 @@ void spawn(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l,
                                                 std::move(hooks), std::move(slot), std::move(peer), std::move(route));
   const auto ex = s->executor();
   s->set_upgrade_request(std::move(req));
-  asio::co_spawn(ex, ws_session<Stream>::run(std::move(s)),
-                 core::log_exceptions{std::move(log), "websocket session"});
+  asio::co_spawn(ex, ws_session<Stream>::run(std::move(s)), core::log_exceptions{std::move(log), "websocket session"});
 }
 
 }  // namespace
 
-void start_websocket_session(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l, plain_stream&& stream,
-                             beast_request&& req, const websocket_options& options, websocket_hooks&& hooks,
-                             connection_slot&& slot, peer_info peer, std::string route) {
+void start_websocket_session(std::shared_ptr<server::state> st, std::shared_ptr<listener_state> l,
+                             plain_stream&& stream, beast_request&& req, const websocket_options& options,
+                             websocket_hooks&& hooks, connection_slot&& slot, peer_info peer, std::string route) {
   spawn(std::move(st), std::move(l), std::move(stream), std::move(req), options, std::move(hooks), std::move(slot),
         std::move(peer), std::move(route));
 }

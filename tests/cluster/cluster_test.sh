@@ -22,11 +22,17 @@ root=$(cd "$here/../.." && pwd)
 . "$root/tests/lib/parley_test.sh"
 [ -f "$here/node_modules/ws/package.json" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 test_dir dir
-# Not under the private test directory: PostgreSQL runs as its own user when the tests run as root.
-cluster=$(mktemp -d -u "${TMPDIR:-/tmp}/parley-cluster-test.XXXXXX")
+# A TMPDIR of the test's own, so that start.sh's record of the last cluster (which the bare stop.sh
+# below reads) is not another cluster's on the same machine; open like /tmp (1777), not under the
+# private test directory: PostgreSQL runs as its own user when the tests run as root.
+TMPDIR=$(mktemp -d)
+export TMPDIR
+chmod 1777 "$TMPDIR"
+cluster=$(mktemp -d -u "$TMPDIR/parley-cluster-test.XXXXXX")
 ready="$dir/ready.json"
 # Stopped even when a check fails (stop.sh stops only what start.sh recorded).
 test_on_exit '[ -f "$cluster/pids" ] && "$root/examples/cluster/stop.sh" "$cluster" >/dev/null 2>&1'
+test_on_exit "rm -rf '$TMPDIR'"  # after the stop: the cluster's directory is inside
 
 # The tests' RabbitMQ (the "rabbitmq" CTest fixture) when there is one; else start.sh starts its own.
 broker_args=()

@@ -4,7 +4,9 @@
 #include "channel_fixture.hpp"
 #include "ws_client.hpp"
 
+#include <parley/core/base64.hpp>
 #include <parley/core/testing/log_capture.hpp>
+#include <parley/store/single_use.hpp>
 
 namespace parley::channel::test {
 namespace {
@@ -335,6 +337,50 @@ TEST(ChannelDirectLine, StreamTokenIsSingleUseAndOneSocketPerConversation) {
   h.clock().advance(2min);
   net::test::ws_client expired;
   EXPECT_EQ(expired.connect(h.port(), target_of(std::string(late.json().at("streamUrl").as_string()))), 403);
+}
+
+// What another node did with a stream token, as the shared store tells it (ADR 0025).
+class shared_uses_stub final : public store::single_use_store {
+ public:
+  enum class answer { first_use, used_elsewhere, database_down };
+  answer next = answer::first_use;
+  std::vector<std::string> seen;  // "tenant/conversation/jti"
+  asio::awaitable<result<bool>> use_once(std::string tenant, std::string conversation, std::string id) override {
+    seen.push_back(tenant + "/" + conversation + "/" + id);
+    if (next == answer::database_down)
+      co_return result<bool>(boost::system::in_place_error, make_error_code(store::errc::unavailable));
+    co_return next == answer::first_use;
+  }
+};
+
+std::string jti_of_stream_url(const std::string& url) {
+  const auto t = url.substr(url.find("t=") + 2);
+  const auto first = t.find('.');
+  auto payload = core::base64url_decode_string(t.substr(first + 1, t.find('.', first + 1) - first - 1));
+  return std::string(json::parse(*payload).as_object().at("jti").as_string());
+}
+
+TEST(ChannelDirectLine, AStreamTokenSpentOnAnotherNodeIsRefusedAndADatabaseDownRefusesWith503) {
+  shared_uses_stub uses;
+  harness::settings st;
+  st.shared_uses = &uses;
+  harness h(st);
+  const auto conv = h.start_conversation();
+  const std::string url(conv.at("streamUrl").as_string());
+  net::test::ws_client first;
+  ASSERT_EQ(first.connect(h.port(), target_of(url)), 101);
+  ASSERT_EQ(uses.seen.size(), 1u);  // recorded under the token's own jti
+  EXPECT_EQ(uses.seen[0], "bankx/" + id_of(conv) + "/" + jti_of_stream_url(url));
+
+  uses.next = shared_uses_stub::answer::used_elsewhere;  // this node never saw it; another did
+  auto again = h.get(conv_path(id_of(conv), "?watermark="), token_of(conv));
+  net::test::ws_client elsewhere;
+  EXPECT_EQ(elsewhere.connect(h.port(), target_of(std::string(again.json().at("streamUrl").as_string()))), 403);
+
+  uses.next = shared_uses_stub::answer::database_down;  // fail closed, and say why
+  auto third = h.get(conv_path(id_of(conv), "?watermark="), token_of(conv));
+  net::test::ws_client down;
+  EXPECT_EQ(down.connect(h.port(), target_of(std::string(third.json().at("streamUrl").as_string()))), 503);
 }
 
 TEST(ChannelDirectLine, ReconnectWithWatermarkLosesNothingAndRepeatsNothing) {

@@ -264,6 +264,8 @@ struct harness_settings {
   std::function<void(options&)> tweak;
   /// The desk's side of handoffs (null: no desk).
   handoff_listener* handoff = nullptr;
+  /// Where redeemed stream tokens are recorded across nodes (null: this node's replay set only).
+  store::single_use_store* shared_uses = nullptr;
 };
 
 /// The channel and its bot, both on 127.0.0.1 port 0.
@@ -332,10 +334,9 @@ class harness {
 
     in_process_bot_ = std::make_unique<in_process_test_bot>(*bot_);
     store::conversation_store& conversations = st.store != nullptr ? *st.store : store_;
-    svc_ =
-        std::make_unique<service>(o, dependencies{io_, conversations, *keys_, *http_, bus_, clock_, core::os_random(),
-                                                  nullptr, st.in_process ? in_process_bot_.get() : nullptr,
-                                                  st.handoff});
+    svc_ = std::make_unique<service>(
+        o, dependencies{io_, conversations, *keys_, *http_, bus_, clock_, core::os_random(), nullptr,
+                        st.in_process ? in_process_bot_.get() : nullptr, st.handoff, st.shared_uses});
     if (st.in_process) bot_->reply_in_process(svc_.get());
     net::server_options so;
     so.max_body_bytes = 8 << 20;

@@ -177,6 +177,28 @@ TEST(net_websocket, binary_frames_close_with_1003) {
   EXPECT_EQ(c.reason().code, 1003);
 }
 
+TEST(net_websocket, a_bad_frame_during_our_close_still_ends_the_session) {
+  // Found by the websocket fuzz target (regress-bad-frame-while-closing): a binary frame makes the
+  // server close (1003); the bad frame after it (RSV bits set) made Beast's read and close wait for
+  // each other forever, with the session, its memory and its connection slot kept.
+  auto seen = std::make_shared<observed>();
+  running_server s(ws_routes(seen));
+  probe p(s.port());
+  ASSERT_TRUE(p.send(raw_upgrade));
+  ASSERT_EQ(p.read_response()->status, 101);
+  using namespace std::string_literals;
+  ASSERT_TRUE(p.send("\x82\x82\x11\x22\x33\x44\x11\x23"s          // binary, masked, 2 bytes
+                     "\x01\x81\x7d\x61\x61\x61\x61"s              // text, not FIN, masked, 1 byte
+                     "\x61\x61"s));                               // RSV2+RSV3 set: a protocol error
+  p.shutdown_write();
+  const auto closed = seen->wait_close(3s);
+  ASSERT_TRUE(closed) << "the session never ended";
+  EXPECT_EQ(closed->code, 1003);
+  EXPECT_TRUE(p.wait_closed());
+  for (int i = 0; i < 100 && s.srv().active_connections() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(s.srv().active_connections(), 0u);
+}
+
 TEST(net_websocket, send_is_safe_from_other_threads) {
   auto seen = std::make_shared<observed>();
   running_server s(ws_routes(seen), {}, {}, 2);

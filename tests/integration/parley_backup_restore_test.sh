@@ -9,12 +9,11 @@ set -euo pipefail
 bin=$1
 fixture=$2
 src=$3
-t=$(mktemp -d)
+# shellcheck source=../lib/parley_test.sh
+source "$(dirname "$0")/../lib/parley_test.sh"
+test_dir t
 er=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d -p "$PWD")
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$t" "$er"; }
-trap cleanup EXIT
-fail() { echo "FAILED: $*" >&2; [ -f "$t/serve.log" ] && tail -n 20 "$t/serve.log" >&2; exit 1; }
+test_on_exit "rm -rf '$er'"
 mkdir -p "$t/etc" "$t/var/lib/parley"
 chmod 700 "$t/var/lib/parley" "$er"
 "$src/examples/config/make-test-ca.sh" "$t/etc/tls" localhost >/dev/null
@@ -44,12 +43,11 @@ cmp -s "$t/before" "$t/after" || { diff "$t/before" "$t/after"; fail "the restor
 
 "$bin" serve --config "$config" --ready-file "$t/ready.json" >"$t/serve.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do [ -s "$t/ready.json" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-[ -s "$t/ready.json" ] || fail "serve on the restored copy"
+test_pids+=("$pid")
+wait_for_file "$t/ready.json" "$pid"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || fail "serve exit code $rc"
 cat "$t/restore.out"
 echo "backup and restore: ok"

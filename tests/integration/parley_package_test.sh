@@ -10,11 +10,9 @@
 set -euo pipefail
 src=$1
 build=$2
-t=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$t"; }
-trap cleanup EXIT
-fail() { echo "FAILED: $*" >&2; [ -f "$t/serve.log" ] && tail -n 30 "$t/serve.log" >&2; exit 1; }
+# shellcheck source=../lib/parley_test.sh
+source "$(dirname "$0")/../lib/parley_test.sh"
+test_dir t
 
 deb=$("$src/scripts/package.sh" "$build" "$t/out" | tail -n 1) || fail "scripts/package.sh"
 [ -f "$deb" ] || fail "no package: $deb"
@@ -70,13 +68,12 @@ PARLEY=$root/usr/bin/parley "$ex/make-secrets.sh" "$root/etc/parley/parley.toml"
 "$root/usr/bin/parley" check-config "$root/etc/parley/parley.toml" >"$t/check" 2>&1 || { cat "$t/check" >&2; fail "check-config"; }
 "$root/usr/bin/parley" serve --config "$root/etc/parley/parley.toml" --ready-file "$t/ready.json" >"$t/serve.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do [ -s "$t/ready.json" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-[ -s "$t/ready.json" ] || fail "the packaged parley did not start"
+test_pids+=("$pid")
+wait_for_file "$t/ready.json" "$pid"
 health=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["health"])' "$t/ready.json")
 curl -fsS --max-time 10 "$health" >/dev/null || fail "GET $health"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
 [ "$rc" -eq 0 ] || fail "serve exit code $rc"
 echo "package: ok"

@@ -8,11 +8,10 @@
 set -euo pipefail
 bin=$1
 check=$2
-command -v sslscan >/dev/null || { echo "sslscan is not installed (scripts/install-deps.sh installs it)"; exit 1; }
-dir=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
+# shellcheck source=../lib/parley_test.sh
+source "$(dirname "$0")/../lib/parley_test.sh"
+command -v sslscan >/dev/null || fail "sslscan is not installed (scripts/install-deps.sh installs it)"
+test_dir dir
 cd "$dir"
 
 # A CA and a server certificate for localhost / 127.0.0.1, as a public CA would issue it.
@@ -37,29 +36,27 @@ TOML
 "$bin" check-config tls.toml >/dev/null
 "$bin" serve --config tls.toml --ready-file ready.json >serve.log 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -s ready.json ] && break; sleep 0.05; done
-[ -s ready.json ] || { echo "no ready file"; cat serve.log; exit 1; }
+test_pids+=("$pid")
+wait_for_file ready.json "$pid"
 health=$(sed -n 's/.*"health":"\([^"]*\)".*/\1/p' ready.json)
-case $health in https://*) ;; *) echo "the listener is not TLS: $health"; exit 1 ;; esac
+case $health in https://*) ;; *) fail "the listener is not TLS: $health" ;; esac
 port=$(echo "$health" | sed -n 's|https://[^:]*:\([0-9]*\)/.*|\1|p')
 
 # The chain verifies for the host name, and HSTS is on.
 curl -fsS --max-time 10 --cacert ca.pem -D headers -o body "https://localhost:$port/healthz"
-grep -qi '^strict-transport-security: max-age=' headers || { cat headers; exit 1; }
+grep -qi '^strict-transport-security: max-age=' headers || fail "no HSTS header: $(cat headers)"
 # An old client is refused.
 if curl -sS --max-time 10 --cacert ca.pem --tlsv1.1 --tls-max 1.1 -o /dev/null "https://localhost:$port/healthz" 2>/dev/null; then
-  echo "TLS 1.1 was accepted"
-  exit 1
+  fail "TLS 1.1 was accepted"
 fi
 
 timeout 180 sslscan --no-colour --xml=sslscan.xml "127.0.0.1:$port" >sslscan.txt 2>&1 || { cat sslscan.txt; exit 1; }
 "$check" sslscan.xml || { cat sslscan.txt; exit 1; }
-grep -q 'RSA Key Strength: *2048' sslscan.txt || { echo "the scan did not see the RSA-2048 certificate"; cat sslscan.txt; exit 1; }
+grep -q 'RSA Key Strength: *2048' sslscan.txt || { cat sslscan.txt; fail "the scan did not see the RSA-2048 certificate"; }
 
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
-pid=
-[ "$rc" -eq 0 ] || { echo "serve exit code $rc"; cat serve.log; exit 1; }
+[ "$rc" -eq 0 ] || fail "serve exit code $rc"
 grep -E "Preferred|Accepted|enabled|Key Strength" sslscan.txt || true
 echo "parley serve TLS: ok"

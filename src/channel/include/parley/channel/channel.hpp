@@ -35,6 +35,7 @@
 #include <parley/net/metrics.hpp>
 #include <parley/net/router.hpp>
 #include <parley/store/conversation_store.hpp>
+#include <parley/store/single_use.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -62,6 +63,10 @@ struct dependencies {
   /// The service desk's side of handoffs (handoff.hpp); null when there is no desk: a bot's
   /// handoff.initiate is then answered at once with handoff.status `failed`.
   handoff_listener* handoff = nullptr;
+  /// Set when several nodes share the store (PostgreSQL): a redeemed stream token is recorded
+  /// there so that no other node admits it again (ADR 0025). Null: the node's replay set alone
+  /// applies (one node, no database write per stream connection).
+  store::single_use_store* shared_uses = nullptr;
 };
 
 class service {

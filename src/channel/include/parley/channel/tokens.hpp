@@ -51,10 +51,11 @@ struct conversation_grant {
   std::string tenant_id;
   std::vector<std::string> trusted_origins;  ///< from tokens/generate (getsessionid checks them)
   std::chrono::system_clock::time_point expires{};
-  std::string session_id;                               ///< `sid`
+  std::string session_id;                                 ///< `sid`
   std::chrono::system_clock::time_point session_start{};  ///< `sst`
-  std::uint64_t generation = 0;                         ///< `gen`
-  std::string jkt;  ///< `cnf.jkt`: the thumbprint of the key the token is bound to; empty: a bearer token
+  std::uint64_t generation = 0;                           ///< `gen`
+  std::string jkt;       ///< `cnf.jkt`: the thumbprint of the key the token is bound to; empty: a bearer token
+  std::string token_id;  ///< `jti` of a redeemed stream token (redeem_stream_token only; else empty)
   [[nodiscard]] bool bound() const noexcept { return !jkt.empty(); }
 };
 
