@@ -14,9 +14,15 @@ root=$(cd "$here/../.." && pwd)
 . "$root/tests/lib/parley_test.sh"
 [ -f "$here/node_modules/ws/package.json" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 test_dir dir
-cluster=$(mktemp -d -u "${TMPDIR:-/tmp}/parley-cluster-test.XXXXXX")
+# A TMPDIR of its own, open like /tmp (as cluster_test.sh): start.sh's record of the last cluster
+# stays another cluster's on this machine; PostgreSQL runs as its own user when tests run as root.
+TMPDIR=$(mktemp -d)
+export TMPDIR
+chmod 1777 "$TMPDIR"
+cluster=$(mktemp -d -u "$TMPDIR/parley-cluster-test.XXXXXX")
 ready="$dir/ready.json"
 test_on_exit '[ -f "$cluster/pids" ] && "$root/examples/cluster/stop.sh" "$cluster" >/dev/null 2>&1'
+test_on_exit "rm -rf '$TMPDIR'"  # after the stop: the cluster's directory is inside
 broker_args=()
 [ -n "${PARLEY_TEST_BROKER:-}" ] && broker_args=(--broker "$PARLEY_TEST_BROKER")
 "$root/examples/cluster/start.sh" --parley "$bin" --dir "$cluster" --ready-file "$ready" \
