@@ -5,7 +5,7 @@
 # directory, on random free ports; nothing is installed or left behind by examples/cluster/stop.sh.
 #
 #   examples/cluster/start.sh --ready-file FILE [--dir DIR] [--channel-nodes N] [--bot-nodes M]
-#                             [--parley PATH] [--broker DIR]
+#                             [--parley PATH] [--broker DIR] [--bank]
 #
 # FILE gets the keys `parley demo --ready-file` writes for the services the cluster runs (bot,
 # directline, channel, channel_openid, health, ready, metrics), all through HAProxy (`parley serve`
@@ -13,7 +13,9 @@
 # anyone can kill one and watch what happens. Defaults: 3 channel nodes, 2 bot nodes, a new
 # temporary DIR, PATH = $PARLEY, build/ci/src/app/parley, or `parley` on the PATH. --broker: use
 # the RabbitMQ that src/bus/amqp/testing/rabbitmq.sh started in DIR (the tests' broker) instead of
-# starting one; stop.sh leaves it running.
+# starting one; stop.sh leaves it running. --bank: a BankX node too (examples/bankx, role "bank",
+# keys bankx_api and bankx_phone) and bot nodes running the BankX assistant with the end user's
+# login at it (ADR 0008), instead of the echo assistant.
 # Needs (scripts/install-deps.sh): postgresql, rabbitmq-server, haproxy, python3.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ channel_nodes=3
 bot_nodes=2
 parley=${PARLEY:-}
 broker=""
+bank=""
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --bot-nodes) bot_nodes=$2; shift 2 ;;
     --parley) parley=$2; shift 2 ;;
     --broker) broker=$2; shift 2 ;;
+    --bank) bank=1; shift ;;
     *) usage ;;
   esac
 done
@@ -96,6 +100,7 @@ rm -f "$dir/postgres/pw"
 as_pg "$pg_bin/pg_ctl" -D "$dir/postgres/data" -l "$dir/postgres/server.log" -w -t 60 \
   -o "-p $pg_port -k $dir/postgres -c listen_addresses=127.0.0.1 -c max_connections=200" start >"$dir/postgres-start.log" 2>&1
 record_pid postgres "$(head -1 "$dir/postgres/data/postmaster.pid")"
+echo "$pg_port" >"$dir/postgres/port"  # examples/cluster/service.sh starts it again there
 as_pg "$pg_bin/psql" -X -q -h "$dir/postgres" -p "$pg_port" -U parley -d postgres -c 'CREATE DATABASE parley' >/dev/null
 
 # 2. RabbitMQ with the AMQP 1.0 plugin (the bus tests' broker script: random ports, own epmd).
@@ -106,6 +111,7 @@ if [ -z "$broker" ]; then
 fi
 # shellcheck disable=SC1091
 . "$broker/broker.env"  # PORT, PASSWORD_FILE, SEAL_KEY_FILE
+echo "$broker" >"$dir/broker-dir"  # examples/cluster/service.sh (the tests' broker too)
 cp "$PASSWORD_FILE" "$dir/secrets/bus-password"
 cp "$SEAL_KEY_FILE" "$dir/secrets/bus-seal.key"
 
@@ -119,6 +125,11 @@ channel_secret=$(secret)
 app_password=$(secret)
 printf '%s' "$channel_secret" >"$dir/secrets/channel-secret"
 printf '%s' "$app_password" >"$dir/secrets/app-password"
+if [ -n "$bank" ]; then
+  lb_bank=$(free_port)  # no balancer in front of the bank: its own port
+  bank_url="http://127.0.0.1:$lb_bank"
+  secret >"$dir/secrets/bank-client-secret"
+fi
 secret_hash=$(printf "%s\n" "$channel_secret" | "$parley" channel hash-secret 2>>"$dir/hash-secret.log")
 password_hash=$(printf "%s\n" "$app_password" | "$parley" channel hash-secret 2>>"$dir/hash-secret.log")
 
@@ -171,6 +182,7 @@ done
 for i in $(seq 1 "$bot_nodes"); do
   names+=("bot-$i"); roles+=(bot); ports+=("$(free_port)"); ops_ports+=("$(free_port)")
 done
+if [ -n "$bank" ]; then names+=(bank-1); roles+=(bank); ports+=("$lb_bank"); ops_ports+=("$(free_port)"); fi
 for k in "${!names[@]}"; do
   name=${names[$k]}
   {
@@ -196,14 +208,19 @@ id = "cluster"
 require_bound_tokens = false  # Web Chat and directlinejs through the cluster too (the widget binds anyway)
 require_dpop_nonce = false    # the nonce key is per node (docs/adr/0025-cluster-nodes.md)
 TOML
+    elif [ "${roles[$k]}" = bank ]; then
+      printf '[log]\nlevel = "info"\n[bankx]\nclient_secret = { file = "%s" }\npolling_interval = "1s"\n' \
+        "$dir/secrets/bank-client-secret"
     else
       common_toml "$name" in-process
+      assistant=$root/examples/echo/assistant.toml
+      [ -z "$bank" ] || assistant=$root/examples/bankx/assistant.toml
       cat <<TOML
 [bot]
 id = "assistant"
 tenant = "cluster"
 name = "Cluster Assistant"
-assistant = "$root/examples/echo/assistant.toml"
+assistant = "$assistant"
 channel_url = "$channel_url"
 channel_secret = { file = "$dir/secrets/channel-secret" }
 origins = ["$bot_url"]
@@ -211,6 +228,19 @@ public_url = "$bot_url"
 app_id = "cluster-assistant"
 app_password = { file = "$dir/secrets/app-password" }
 TOML
+      if [ -n "$bank" ]; then
+        # The BankX client API table as [bot.api], pointed at the bank node; the login at its Login API.
+        sed -e 's/^\[api\]/[bot.api]/; s/^\[\[api\./[[bot.api./' \
+          -e "s#^base_url = .*#base_url = \"$bank_url/api/v1\"#" "$root/examples/bankx/client-api.toml"
+        cat <<TOML
+[[login.tenants]]
+tenant = "cluster"
+base_url = "$bank_url/api/v1"
+client_id = "parley"
+client_secret = { file = "$dir/secrets/bank-client-secret" }
+methods = ["push"]
+TOML
+      fi
     fi
   } >"$dir/$name.toml"
 done
@@ -240,6 +270,9 @@ defaults
   timeout tunnel 1h        # an upgraded WebSocket: directlinejs sends a keep-alive every 20 s
   timeout client-fin 5s
   default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+  # No node ready (the database or the broker unreachable: every /readyz says 503): the answer
+  # the nodes give themselves then, a 503 with Retry-After, not HAProxy's HTML page.
+  http-error status 503 content-type application/json string '{"error":{"code":"ServiceUnavailable","message":"no node is available; retry shortly"}}' hdr Retry-After 5
 frontend channel
   bind 127.0.0.1:$lb_channel
   default_backend channel_nodes
@@ -250,6 +283,14 @@ backend channel_nodes
 CFG
   for k in "${!names[@]}"; do
     [ "${roles[$k]}" = channel ] && echo "  server ${names[$k]} 127.0.0.1:${ports[$k]} check port ${ops_ports[$k]}"
+  done
+  # Fail open (docs/adr/0025-cluster-nodes.md): when no node is ready, every node at once, unchecked.
+  # A dependency every node lost (the broker restarting) then costs cross-node delivery until the bus
+  # is back (the streams catch up from the store), not the whole service; with the database down the
+  # nodes answer 503 with Retry-After themselves. One node that alone lost a dependency is drained.
+  echo "  option allbackups"
+  for k in "${!names[@]}"; do
+    [ "${roles[$k]}" = channel ] && echo "  server ${names[$k]}-open 127.0.0.1:${ports[$k]} backup"
   done
   cat <<CFG
 frontend bot
@@ -262,6 +303,11 @@ backend bot_nodes
   option http-buffer-request
   balance hash req.body,json_query('\$.conversation.id')
   hash-type consistent
+  # A bot node killed: until its health check fails (~1 s), a delivery to it is sent again to the
+  # next node on the ring (redispatch on every retry), also when it went out on a kept-alive
+  # connection the kill cut (the activity had not reached the bot: no answer was lost with it).
+  retry-on conn-failure empty-response
+  option redispatch 1
   option httpchk GET /readyz
   http-check expect status 200
 CFG
@@ -308,6 +354,7 @@ wait_node 0
 for k in "${!names[@]}"; do [ "$k" -eq 0 ] || [ "${roles[$k]}" != channel ] || start_node "$k"; done
 for k in "${!names[@]}"; do [ "${roles[$k]}" != channel ] || wait_node "$k"; done
 wait_through "$channel_url/v1/.well-known/openidconfiguration"
+for k in "${!names[@]}"; do [ "${roles[$k]}" != bank ] || { start_node "$k"; wait_node "$k"; }; done
 for k in "${!names[@]}"; do [ "${roles[$k]}" != bot ] || start_node "$k"; done
 for k in "${!names[@]}"; do [ "${roles[$k]}" != bot ] || wait_node "$k"; done
 wait_through "$bot_url/api/messages"
@@ -326,8 +373,9 @@ for name in sys.argv[6:]:
         if n == name:
             pid = int(p)
     role = name.rsplit("-", 1)[0]
-    nodes.append({"role": role, "name": name, "pid": pid,
-                  "url": ready["directline"].rsplit("/v3/directline", 1)[0] if role == "channel" else ready["bot"],
+    url = {"channel": lambda: ready["directline"].rsplit("/v3/directline", 1)[0], "bot": lambda: ready["bot"],
+           "bank": lambda: ready["bankx_api"]}[role]()
+    nodes.append({"role": role, "name": name, "pid": pid, "url": url,
                   "ops": ready["ready"].rsplit("/readyz", 1)[0]})
 doc = {
     "bot": bot,
@@ -336,6 +384,10 @@ doc = {
     "health": ops + "/healthz", "ready": ops + "/readyz", "metrics": ops + "/metrics",
     "dir": d, "nodes": nodes,
 }
+for name in sys.argv[6:]:
+    if name.startswith("bank-"):
+        ready = json.load(open(os.path.join(d, name + ".ready.json")))
+        doc["bankx_api"], doc["bankx_phone"] = ready["bankx_api"], ready["bankx_phone"]
 tmp = out + ".tmp"
 with open(tmp, "w") as f:
     json.dump(doc, f)

@@ -44,7 +44,7 @@ for line in "${lines[@]}"; do
   value=${line#* }
   case $name in
     haproxy) stop_pid "$value" ;;
-    channel-* | bot-*) alive "$value" && kill -TERM "$value" 2>/dev/null || true; node_pids+=("$value") ;;
+    channel-* | bot-* | bank-*) alive "$value" && kill -TERM "$value" 2>/dev/null || true; node_pids+=("$value") ;;
   esac
 done
 for p in "${node_pids[@]}"; do stop_pid "$p"; done

@@ -7,6 +7,7 @@
 #include "reload.hpp"
 #include "service_manager.hpp"
 #include "services.hpp"
+#include "store_probe.hpp"
 #include "store_timing.hpp"
 #include "tls_expiry.hpp"
 
@@ -191,7 +192,15 @@ int run_services(run_plan plan) {
     bot->count_login_outcomes(metrics);
     if (linked) link.attach(channel->service(), bot->service());
   }
+  // /readyz: the bus's broker and the store's database (a node that cannot reach either drains).
+  std::optional<store_probe> store_health;
+  if (plan.store && plan.config.store.backend == store::backend_kind::postgres) store_health.emplace(io, *plan.store);
   net::server srv(io, plan.net.server, metrics);
+  auto readiness = [b = bus.get(), &store_health] {
+    auto reason = bus_readiness(*b);
+    if (reason.empty() && store_health) reason = store_health->readiness();
+    return reason;
+  };
   service_context ctx{srv,
                       metrics,
                       plan.data_dir,
@@ -202,7 +211,7 @@ int run_services(run_plan plan) {
                       bot.get(),
                       desk.get(),
                       audit ? &audit->log() : nullptr,
-                      [b = bus.get()] { return bus_readiness(*b); }};
+                      readiness};
 
   boost::json::object urls;
   for (const auto& l : plan.net.listeners) {
@@ -264,6 +273,7 @@ int run_services(run_plan plan) {
     log->info("signal {}: shutting down", signal_number);
     notify_service_manager("STOPPING=1", "shutting down");
     watchdog.stop();
+    if (store_health) store_health->stop();
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

@@ -69,6 +69,8 @@ net::response error_response(errc e, std::string_view message) {
   auto r = net::error_response(m.status, m.code, message.empty() ? m.message : message);
   // RFC 9110 §10.2.3. (directlinejs reads it as milliseconds; bots' HTTP pipelines as seconds.)
   if (e == errc::rate_limited) r.headers.set("Retry-After", "1");
+  // The database unreachable (a restart: docs/deploy-cluster.md) or the channel starting.
+  if (e == errc::store_unavailable || e == errc::not_started) r.headers.set("Retry-After", "5");
   // RFC 9449 §7.1, §8: the challenge says why, so that a DPoP client can retry (with the nonce).
   if (e == errc::dpop_required) r.headers.set("WWW-Authenticate", R"(DPoP algs="ES256")");
   if (e == errc::invalid_dpop_proof) r.headers.set("WWW-Authenticate", R"(DPoP error="invalid_dpop_proof", algs="ES256")");

@@ -5,6 +5,10 @@
 #    node B (and on A at the same time), the bot's replies included; a stream token used on one
 #    node is refused on the other;
 #  - round-trip: messages and answers over a stream through HAProxy;
+#  - db-restart: PostgreSQL stopped mid-conversation: 503s with Retry-After, every /readyz 503;
+#    started again: every node recovers by itself, the stream resumes with nothing lost;
+#  - broker-restart: RabbitMQ halted and restarted while messages flow from B to streams on A:
+#    every acknowledged message on its stream once, in order, answered; streams == store;
 #  - drain: 10 streams held on node B, B stopped with SIGTERM in the middle of a burst: each is
 #    closed with 1001, reconnects through HAProxy to another node, has every activity once, in order;
 #  - failover: the same with node A killed with SIGKILL;
@@ -48,6 +52,11 @@ export CHANNEL_SECRET
 CHANNEL_SECRET=$(cat "$cluster/secrets/channel-secret")
 node "$here/client.mjs" two-nodes "$node_a" "$node_b" || fail "two nodes"
 node "$here/client.mjs" round-trip "$lb" || fail "round trip through HAProxy"
+# PostgreSQL stopped and started again mid-conversation (examples/cluster/service.sh).
+list() { python3 -c "import json, sys; print(','.join(n[sys.argv[2]] for n in json.load(open(sys.argv[1]))['nodes'] if sys.argv[3] in ('', n['role'])))" "$ready" "$1" "$2"; }
+node "$here/client.mjs" db-restart "$lb" "$cluster" "$(list ops '')" "$(list url channel)" || fail "PostgreSQL restart"
+# RabbitMQ halted and started again while messages flow from node B to streams on node A.
+node "$here/client.mjs" broker-restart "$node_a" "$node_b" "$lb" "$cluster" 5 || fail "broker restart under load"
 # Last (the nodes do not come back): node B drained with SIGTERM mid-burst, its streams closed with
 # 1001 resume on another node; node A killed with SIGKILL mid-burst, its streams resume on node C.
 # The long variant: PARLEY_CLUSTER_STREAMS=100 PARLEY_CLUSTER_MESSAGES=20 ctest --test-dir build/ci -L cluster
